@@ -1,0 +1,345 @@
+"""What the failed request was: everything cos_doctor can learn without asking the network.
+
+Sources, in order of trust: the SDK's ``send_request`` frame (kept alive by the exception's
+traceback: the client config, the URL, the ``requests`` response and the prepared request),
+the calling SDK method's frame (``Key=`` and the method name), the error body and headers,
+and hints the caller passes to ``diagnose()`` for errors that never went through the SDK.
+Nothing here runs on the success path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from html import unescape
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+
+__all__ = ["RequestContext", "context_from_body", "context_from_error"]
+
+_SDK_CLIENT_MODULE = "qcloud_cos.cos_client"
+_SDK_PACKAGE = "qcloud_cos"
+_PASS_THROUGH_MODULES = ("cos_doctor", "wrapt")
+_HOST_REGION = re.compile(r"\.cos\.([a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$")
+_XML_ELEMENT = re.compile(
+    r"<(Code|Message|Resource|RequestId|TraceId|ServerTime|StringToSign|FormatString)>"
+    r"(.*?)</\1>",
+    re.DOTALL,
+)
+_JSON_KEYS = {
+    "code": "code",
+    "message": "message",
+    "request_id": "request_id",
+    "requestid": "request_id",
+    "trace_id": "trace_id",
+    "traceid": "trace_id",
+    "resource": "resource",
+}
+_ABSENT = ("", "Unknown", None)
+
+
+@dataclass
+class RequestContext:
+    """The failing request and its reply, as far as they could be observed.
+
+    Fields are None when unknown; never guessed. ``client_config`` is the SDK's CosConfig and
+    may hold secrets: it is read by evidence detectors and never rendered or logged.
+    """
+
+    http_status: int | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    resource: str | None = None
+    request_id: str | None = None
+    trace_id: str | None = None
+    server_time: str | None = None
+    string_to_sign: str | None = None
+    format_string: str | None = None
+    body: str = ""
+    body_format: str = "none"  # xml | json | text | none
+    response_headers: dict[str, str] = field(default_factory=dict)
+    http_method: str | None = None
+    url: str | None = None
+    host: str | None = None
+    path: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    request_headers: dict[str, str] = field(default_factory=dict)
+    operation: str | None = None
+    sdk_call_chain: tuple[str, ...] = ()
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    post_object: bool = False
+    client_config: Any = field(default=None, repr=False)
+    observed_at: float = field(default_factory=time.time)
+
+    @property
+    def endpoint(self) -> str | None:
+        """The COS host the request was meant for (the Host header, not a proxy's IP)."""
+        return self.host
+
+    @property
+    def authorization(self) -> str | None:
+        """The Authorization header or the presigned URL's q-* parameters, as sent."""
+        header = self.request_headers.get("authorization")
+        if header is not None:
+            return header
+        if "q-ak" in self.query:
+            signed = [f"{name}={value}" for name, value in self.query.items()]
+            return "&".join(pair for pair in signed if pair.startswith("q-"))
+        return None
+
+    @property
+    def secret_id_sent(self) -> str | None:
+        """The SecretId (``q-ak``) the request was signed with; mask it before showing it."""
+        for pair in (self.authorization or "").split("&"):
+            name, _, value = pair.partition("=")
+            if name.strip() == "q-ak":
+                return value or None
+        return None
+
+    @property
+    def token_sent(self) -> bool:
+        """Whether a temporary-credential session token travelled with the request."""
+        name = "x-cos-security-token"
+        return name in self.request_headers or name in self.query
+
+
+def context_from_error(error: Any, *, caller: FrameType | None = None) -> RequestContext:
+    """Build the context of an SDK ``CosServiceError`` from its own state and traceback.
+
+    ``caller`` is the frame that called ``send_request`` when cos_doctor's hook is on the
+    stack; without it the traceback alone is used (enough for errors diagnosed later).
+    """
+    context = RequestContext(http_status=_int_or_none(getattr(error, "_status_code", None)))
+    _apply_digest(context, getattr(error, "_digest_msg", None))
+    origin = getattr(error, "_origin_msg", "")
+    if isinstance(origin, str) and origin:
+        _apply_body(context, origin)
+    frames = _traceback_frames(error.__traceback__, caller)
+    _apply_sdk_frames(context, frames)
+    _apply_resource(context)
+    return context
+
+
+def context_from_body(  # noqa: PLR0913 - keyword-only hints, each optional
+    body: str | bytes,
+    *,
+    http_status: int | None = None,
+    http_method: str | None = None,
+    operation: str | None = None,
+    url: str | None = None,
+    headers: dict[str, str] | None = None,
+    post_object: bool | None = None,
+) -> RequestContext:
+    """Build a context from a raw error reply (a presigned URL's, a browser upload's, a log's)."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    context = RequestContext(
+        http_status=http_status,
+        http_method=http_method.upper() if http_method else None,
+        operation=operation,
+    )
+    _apply_body(context, text)
+    context.response_headers = {name.lower(): value for name, value in (headers or {}).items()}
+    _apply_response_headers(context)
+    if url:
+        _apply_url(context, url)
+    _apply_resource(context)
+    if post_object is None:
+        post_object = operation in {"post_object", "PostObject"} or _looks_like_post_object(context)
+    context.post_object = post_object
+    return context
+
+
+def _apply_digest(context: RequestContext, digest: Any) -> None:
+    """Read the SDK's parsed error: a dict for XML/JSON bodies, the headers for HEAD errors."""
+    if digest is None or isinstance(digest, str):
+        return
+    items = {str(name).lower(): value for name, value in dict(digest).items()}
+    if "code" in items or "message" in items:
+        context.error_code = _text_or_none(items.get("code"))
+        context.error_message = _text_or_none(items.get("message"))
+        context.resource = _text_or_none(items.get("resource"))
+        context.request_id = _text_or_none(items.get("requestid") or items.get("request_id"))
+        context.trace_id = _text_or_none(items.get("traceid") or items.get("trace_id"))
+    else:  # no body: the SDK handed over the response headers instead
+        context.response_headers = {name: str(value) for name, value in items.items()}
+        _apply_response_headers(context)
+
+
+def _apply_body(context: RequestContext, text: str) -> None:
+    """Parse an error body leniently: COS XML, JSON, or plain text; never raise."""
+    context.body = text
+    stripped = text.strip()
+    if not stripped:
+        return
+    if "<" in stripped and _XML_ELEMENT.search(stripped):
+        context.body_format = "xml"
+        values = {name: unescape(value.strip()) for name, value in _XML_ELEMENT.findall(stripped)}
+        context.error_code = context.error_code or _text_or_none(values.get("Code"))
+        context.error_message = context.error_message or _text_or_none(values.get("Message"))
+        context.resource = context.resource or _text_or_none(values.get("Resource"))
+        context.request_id = context.request_id or _text_or_none(values.get("RequestId"))
+        context.trace_id = context.trace_id or _text_or_none(values.get("TraceId"))
+        context.server_time = _text_or_none(values.get("ServerTime"))
+        context.string_to_sign = values.get("StringToSign")
+        context.format_string = values.get("FormatString")
+        return
+    if stripped.startswith("{"):
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            context.body_format = "json"
+            fields = {_JSON_KEYS.get(str(name).lower()): value for name, value in parsed.items()}
+            context.error_code = context.error_code or _text_or_none(fields.get("code"))
+            context.error_message = context.error_message or _text_or_none(fields.get("message"))
+            context.request_id = context.request_id or _text_or_none(fields.get("request_id"))
+            context.trace_id = context.trace_id or _text_or_none(fields.get("trace_id"))
+            context.resource = context.resource or _text_or_none(fields.get("resource"))
+            return
+    context.body_format = "text"
+    context.error_message = context.error_message or stripped.splitlines()[0][:500]
+
+
+def _apply_response_headers(context: RequestContext) -> None:
+    headers = context.response_headers
+    context.request_id = context.request_id or _text_or_none(headers.get("x-cos-request-id"))
+    context.trace_id = context.trace_id or _text_or_none(headers.get("x-cos-trace-id"))
+    context.error_code = context.error_code or _text_or_none(headers.get("x-cos-error-code"))
+
+
+def _traceback_frames(
+    traceback: TracebackType | None,
+    caller: FrameType | None,
+) -> list[FrameType]:
+    """Return the frames of the failing call, outermost first, from the caller down."""
+    inner: list[FrameType] = []
+    while traceback is not None:
+        inner.append(traceback.tb_frame)
+        traceback = traceback.tb_next
+    outer: list[FrameType] = []
+    frame = caller if caller is not None else (inner[0].f_back if inner else None)
+    while frame is not None and len(outer) < 32:
+        outer.append(frame)
+        frame = frame.f_back
+    outer.reverse()
+    known = {id(frame) for frame in inner}
+    return [frame for frame in outer if id(frame) not in known] + inner
+
+
+def _apply_sdk_frames(context: RequestContext, frames: list[FrameType]) -> None:
+    """Read the SDK's own locals: send_request's config/URL/response, the caller's Key=."""
+    chain: list[str] = []
+    key_argument: str | None = None
+    for frame in frames:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(_PASS_THROUGH_MODULES):
+            continue
+        if not module.startswith(_SDK_PACKAGE):
+            chain.clear()  # user code in between: only the SDK calls below it count
+            continue
+        name = frame.f_code.co_name
+        local = frame.f_locals
+        if module == _SDK_CLIENT_MODULE and name == "send_request":
+            _apply_send_request_locals(context, local)
+            break
+        if not hasattr(local.get("self"), "_conf"):
+            continue  # SDK plumbing (thread pools, helpers), not a client method
+        chain.append(name)
+        candidate = local.get("Key")
+        if isinstance(candidate, str):
+            key_argument = candidate
+    context.sdk_call_chain = tuple(chain)
+    public = [name for name in chain if not name.startswith("_")]
+    if public:
+        context.operation = context.operation or public[0]
+    if key_argument is not None:
+        context.key = key_argument.lstrip("/") or context.key
+
+
+def _apply_send_request_locals(context: RequestContext, local: dict[str, Any]) -> None:
+    client = local.get("self")
+    config = getattr(client, "_conf", None)
+    context.client_config = config
+    context.http_method = _text_or_none(local.get("method"))
+    context.bucket = _text_or_none(local.get("bucket"))
+    context.region = _text_or_none(getattr(config, "_region", None))
+    response = local.get("res")
+    prepared = getattr(response, "request", None)
+    url = getattr(prepared, "url", None) or local.get("url")
+    if isinstance(url, str):
+        _apply_url(context, url)
+    headers = getattr(prepared, "headers", None)
+    if headers is None:
+        headers = (local.get("kwargs") or {}).get("headers") or {}
+    context.request_headers = {str(name).lower(): _text(value) for name, value in headers.items()}
+    host = context.request_headers.get("host")
+    if host:
+        context.host = host
+        context.region = context.region or _region_of(host)
+    response_headers = getattr(response, "headers", None)
+    if response_headers is not None:
+        context.response_headers = {str(n).lower(): str(v) for n, v in response_headers.items()}
+        _apply_response_headers(context)
+
+
+def _apply_resource(context: RequestContext) -> None:
+    """Fill what is still unknown from the error's Resource: "<host><path>", as COS sends it."""
+    resource = context.resource
+    if not resource or ".cos." not in resource:
+        return
+    if "://" not in resource:
+        resource = f"http://{resource}"
+    url = context.url
+    _apply_url(context, resource)
+    context.url = url
+
+
+def _apply_url(context: RequestContext, url: str) -> None:
+    parts = urlsplit(url)
+    context.url = url
+    context.host = context.host or parts.netloc or None
+    context.path = context.path or unquote(parts.path) or "/"
+    context.query = context.query or dict(parse_qsl(parts.query, keep_blank_values=True))
+    context.key = context.key or (context.path.lstrip("/") or None)
+    if parts.hostname:
+        context.region = context.region or _region_of(parts.hostname)
+        if context.bucket is None and ".cos." in parts.hostname:
+            context.bucket = parts.hostname.split(".cos.", 1)[0]
+
+
+def _looks_like_post_object(context: RequestContext) -> bool:
+    """A browser form upload is a POST to the bucket root with no sub-resource."""
+    return context.http_method == "POST" and context.path in (None, "/") and not context.query
+
+
+def _region_of(host: str) -> str | None:
+    found = _HOST_REGION.search(host.split(":", maxsplit=1)[0])
+    return found.group(1) if found else None
+
+
+def _text(value: Any) -> str:
+    """Header values may be bytes: the SDK encodes them before handing them to requests."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value in _ABSENT:
+        return None
+    return str(value)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,139 @@
+"""The pipeline: context → match → evidence → Diagnosis. No patching, no logging."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from cos_doctor._context import RequestContext, context_from_body, context_from_error
+from cos_doctor._evidence import Facts, collect_evidence
+from cos_doctor._knowledge import Catalogue, catalogue
+from cos_doctor._locale import resolve_locale
+from cos_doctor._match import Match, match_rule
+from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor.diagnosis import Diagnosis
+
+__all__ = ["diagnose", "diagnose_context"]
+
+
+def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
+    error: Any,
+    *,
+    locale: str | None = None,
+    http_status: int | None = None,
+    http_method: str | None = None,
+    operation: str | None = None,
+    url: str | None = None,
+    headers: dict[str, str] | None = None,
+    post_object: bool | None = None,
+) -> Diagnosis:
+    """Diagnose a ``CosServiceError``, or a raw COS error body (XML or JSON, str or bytes).
+
+    Works whether or not :func:`cos_doctor.install` ran. For an exception, everything is
+    read from the exception and, while it is still alive, its traceback. For a raw body
+    (errors from presigned URLs, browser POST uploads, pasted logs), the keyword hints say
+    what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
+    the response ``headers``, and ``post_object=True`` for a POST Object form upload.
+    """
+    if isinstance(error, (str, bytes)):
+        context = context_from_body(
+            error,
+            http_status=http_status,
+            http_method=http_method,
+            operation=operation,
+            url=url,
+            headers=headers,
+            post_object=post_object,
+        )
+    else:
+        context = context_from_error(error)
+        _apply_hints(context, http_method, operation, post_object)
+    return diagnose_context(context, locale=locale)
+
+
+def diagnose_context(context: RequestContext, *, locale: str | None = None) -> Diagnosis:
+    """Match, gather evidence and word the diagnosis for an already-built context."""
+    language = resolve_locale(locale)
+    rules = catalogue()
+    found = match_rule(context, rules)
+    facts = Facts(context=context, match=found, catalogue=rules, locale=language)
+    evidence = collect_evidence(facts)
+    text = found.rule.texts[language]
+    fill = _filler(context, found, rules, language)
+    return Diagnosis(
+        rule_id=found.rule.id,
+        title=scrub(fill(text.title)),
+        cause=scrub(fill(text.cause)),
+        steps=tuple(scrub(fill(step)) for step in text.steps),
+        evidence=evidence,
+        docs=text.docs,
+        generic=found.rule.generic,
+        locale=language,
+        http_status=context.http_status,
+        error_code=_scrubbed(context.error_code),
+        error_message=_scrubbed(context.error_message),
+        request_id=context.request_id,
+        trace_id=context.trace_id,
+        operation=context.operation,
+        http_method=context.http_method,
+        bucket=context.bucket,
+        key=_scrubbed(context.key),
+        region=context.region,
+        labels=tuple(rules.labels[language].items()),
+    )
+
+
+def _apply_hints(
+    context: RequestContext,
+    http_method: str | None,
+    operation: str | None,
+    post_object: bool | None,
+) -> None:
+    if http_method:
+        context.http_method = http_method.upper()
+    if operation:
+        context.operation = operation
+    if post_object is not None:
+        context.post_object = post_object
+    elif operation in {"post_object", "PostObject"}:
+        context.post_object = True
+
+
+class _Fallbacks(dict[str, str]):
+    """Placeholder values; an unknown one becomes the locale's generic wording."""
+
+    def __init__(self, known: dict[str, str], generic: dict[str, str]) -> None:
+        super().__init__(known)
+        self._generic = generic
+
+    def __missing__(self, name: str) -> str:
+        return self._generic.get(name, f"<{name}>")
+
+
+def _filler(context: RequestContext, found: Match, rules: Catalogue, locale: str) -> Any:
+    known = {
+        "bucket": context.bucket,
+        "key": context.key,
+        "region": context.region,
+        "endpoint": context.endpoint,
+        "origin": context.request_headers.get("origin"),
+        "referer": context.request_headers.get("referer"),
+        "operation": context.operation,
+        "secret_id_masked": mask_secret_id(context.secret_id_sent),
+        "request_id": context.request_id,
+        **found.groups,
+    }
+    values = _Fallbacks(
+        {name: value for name, value in known.items() if value},
+        rules.placeholders[locale],
+    )
+    formatter = string.Formatter()
+
+    def fill(template: str) -> str:
+        return formatter.vformat(template, (), values)
+
+    return fill
+
+
+def _scrubbed(value: str | None) -> str | None:
+    return scrub(value) if value else value

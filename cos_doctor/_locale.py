@@ -1,0 +1,40 @@
+"""Which language a diagnosis is written in: argument, then install(), then the environment."""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["DEFAULT_LOCALE", "SUPPORTED_LOCALES", "resolve_locale", "set_installed_locale"]
+
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = ("en", "ko")
+ENVIRONMENT_VARIABLE = "COS_DOCTOR_LOCALE"
+
+_installed_locale: str | None = None
+
+
+def set_installed_locale(locale: str | None) -> None:
+    """Remember the locale given to ``install()`` (None: defer to the environment)."""
+    global _installed_locale  # noqa: PLW0603 - one process-wide setting, like install() itself
+    _installed_locale = _normalise(locale)
+
+
+def resolve_locale(explicit: str | None = None) -> str:
+    """Return the locale to use: ``explicit``, else install()'s, else $COS_DOCTOR_LOCALE, else en.
+
+    Unknown values are skipped rather than rejected: a typo in an environment variable must
+    not turn a diagnosis into a crash.
+    """
+    for candidate in (explicit, _installed_locale, os.environ.get(ENVIRONMENT_VARIABLE)):
+        locale = _normalise(candidate)
+        if locale is not None:
+            return locale
+    return DEFAULT_LOCALE
+
+
+def _normalise(locale: str | None) -> str | None:
+    """Map "ko_KR.UTF-8", "KO", "ko-kr" to "ko"; return None for anything unsupported."""
+    if not locale:
+        return None
+    language = locale.strip().replace("-", "_").split("_")[0].split(".")[0].lower()
+    return language if language in SUPPORTED_LOCALES else None

@@ -1,0 +1,27 @@
+"""Fold the many spellings of one server message into one comparable string."""
+
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["normalize_message"]
+
+# Real servers and docs disagree on apostrophes: &apos;, ', ‘, ’, `, and the prime sign.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "`": "'", "\u2032": "'"})
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize_message(message: str | None, *, casefold: bool = True) -> str:
+    """Return ``message`` in the one form rules compare against.
+
+    Entities unescaped, quotes folded to ``'``, whitespace collapsed, one final period
+    dropped, and (unless ``casefold`` is false) case-folded. ``None`` becomes "".
+    """
+    if not message:
+        return ""
+    text = html.unescape(message).translate(_QUOTES)
+    text = _WHITESPACE.sub(" ", text).strip()
+    if text.endswith("."):
+        text = text[:-1].rstrip()
+    return text.casefold() if casefold else text

@@ -1,0 +1,44 @@
+"""Keep secrets out of everything cos_doctor writes: exception text, logs, dicts, CLI output.
+
+What counts as secret: the SecretKey and sign key (never read into any output in the first
+place), ``q-signature`` values, session tokens, and full SecretIds (shown masked).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["mask_secret_id", "scrub"]
+
+# A Tencent Cloud SecretId: "AKID" plus 32 characters for permanent keys; temporary ones
+# are longer. Matching from 16 characters on also catches truncated or mangled ids.
+_SECRET_ID = re.compile(r"AKID[A-Za-z0-9_\-]{12,}")
+_SIGNATURE = re.compile(r"(q-signature[=:]\s*)[^&\s\"'<>]+", re.IGNORECASE)
+# The SDK logs "sign_key<hex>", "sign_key: <hex>" and "sign: <hex>" at DEBUG.
+_SIGN_KEY = re.compile(r"(\bsign(?:[_ ]?key)?[=:\s]*)[0-9a-f]{40}", re.IGNORECASE)
+_TOKEN = re.compile(
+    r"((?:x-cos-security-token|x-ci-security-token|security_?token|session_?token)"
+    r"[\"']?\s*[=:]\s*b?[\"']?)"
+    r"[^&\s\"'<>,}]+",
+    re.IGNORECASE,
+)
+_AUTHORIZATION_SIGNATURE = re.compile(r"(q-signature%3D)[^&\s\"'<>]+", re.IGNORECASE)
+
+
+def mask_secret_id(secret_id: str | None) -> str | None:
+    """Return the SecretId with all but its first and last four characters hidden."""
+    if not secret_id:
+        return None
+    visible = secret_id.strip()
+    if len(visible) <= 8:  # too short to show anything and still hide something
+        return "*" * len(visible)
+    return f"{visible[:4]}****{visible[-4:]}"
+
+
+def scrub(text: str) -> str:
+    """Return ``text`` with signatures, sign keys and tokens removed and SecretIds masked."""
+    text = _SIGNATURE.sub(r"\1<redacted>", text)
+    text = _AUTHORIZATION_SIGNATURE.sub(r"\1<redacted>", text)
+    text = _SIGN_KEY.sub(r"\1<redacted>", text)
+    text = _TOKEN.sub(r"\1<redacted>", text)
+    return _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)

@@ -1,0 +1,118 @@
+"""The value objects cos_doctor hands to users: :class:`Diagnosis` and :class:`Evidence`.
+
+Both are frozen and hold only JSON-ready values, so they pickle under every protocol, copy,
+cross process boundaries, and never carry a secret (redaction happens before they are built).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+#: What an evidence value may be: plain JSON scalars, or a tuple of them.
+EvidenceValue = Union[str, int, float, bool, None, tuple[Union[str, int, float, bool], ...]]
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact observed or computed for the failing request.
+
+    ``key`` is a stable identifier documented in the README (for example
+    ``clock_skew_seconds``), ``value`` the typed fact, ``text`` the sentence a person reads,
+    in the diagnosis' locale.
+    """
+
+    key: str
+    value: EvidenceValue
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fact as JSON-ready data."""
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"key": self.key, "value": value, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What went wrong with one COS request, why, and how to fix it.
+
+    ``rule_id`` names the knowledge-base rule that matched (stable; see ``cos-doctor rules``).
+    ``generic`` is true when no specific rule matched and the diagnosis only says what is
+    known. ``steps`` are already filled in with the request's own bucket, key and region.
+    """
+
+    rule_id: str
+    title: str
+    cause: str
+    steps: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
+    docs: tuple[str, ...] = ()
+    generic: bool = False
+    locale: str = "en"
+    http_status: int | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    request_id: str | None = None
+    trace_id: str | None = None
+    operation: str | None = None
+    http_method: str | None = None
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    labels: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+
+    def evidence_value(self, key: str) -> EvidenceValue:
+        """Return the value of the evidence item ``key``, or None when it was not observed."""
+        for item in self.evidence:
+            if item.key == key:
+                return item.value
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the diagnosis as JSON-ready data (what the log event and ``--json`` show)."""
+        data = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "labels"
+        }
+        data["steps"] = list(self.steps)
+        data["docs"] = list(self.docs)
+        data["evidence"] = [item.to_dict() for item in self.evidence]
+        return data
+
+    def headline(self) -> str:
+        """Return one line that says what happened: status, code, message and rule."""
+        code = self.error_code or "Unknown"
+        status = f"HTTP {self.http_status}" if self.http_status is not None else "HTTP ?"
+        message = f": {self.error_message}" if self.error_message else ""
+        return f"{code} ({status}){message} [{self.rule_id}] {self.title}"
+
+    def render(self) -> str:
+        """Return the multi-line report shown under the traceback: context, cause, facts, fix."""
+        label = dict(self.labels)
+        lines = [self._where_line()]
+        ids = [f"request_id={self.request_id}"] if self.request_id else []
+        if self.trace_id:
+            ids.append(f"trace_id={self.trace_id}")
+        if ids:
+            lines.append("   " + "  ".join(ids))
+        lines.append(f"{label.get('cause', 'cause')}: {self.cause}")
+        if self.evidence:
+            lines.append(f"{label.get('evidence', 'evidence')}:")
+            lines.extend(f"  - {item.text}" for item in self.evidence)
+        lines.append(f"{label.get('steps', 'how to fix')}:")
+        lines.extend(f"  {number}. {step}" for number, step in enumerate(self.steps, start=1))
+        if self.docs:
+            lines.append(f"{label.get('docs', 'docs')}:")
+            lines.extend(f"  - {link}" for link in self.docs)
+        return "\n".join(lines)
+
+    def _where_line(self) -> str:
+        parts = [self.operation or "request"]
+        if self.http_method:
+            parts[0] += f" ({self.http_method})"
+        if self.bucket:
+            parts.append(f"bucket={self.bucket}")
+        if self.key:
+            parts.append(f"key={self.key}")
+        if self.region:
+            parts.append(f"region={self.region}")
+        return "--> " + "  ".join(parts)

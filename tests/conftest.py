@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from qcloud_cos import CosConfig, CosS3Client
+
+import cos_doctor
+from tests.replies import ReplyServer
+
+SECRET_ID = "AKIDcosdoctorTESTsecretid0000000000A"
+SECRET_KEY = "test-secret-key-never-printed-0001"
+TOKEN = "session-token-never-printed-0001"
+BUCKET = "examplebucket-1250000000"
+REGION = "ap-guangzhou"
+
+
+@pytest.fixture(scope="session")
+def reply_server() -> Iterator[ReplyServer]:
+    with ReplyServer() as server:
+        yield server
+
+
+@pytest.fixture
+def replies(reply_server: ReplyServer) -> ReplyServer:
+    reply_server.seen.clear()
+    return reply_server
+
+
+def make_client(port: int, *, token: str | None = None, retry: int = 0) -> CosS3Client:
+    config = CosConfig(
+        Region=REGION,
+        SecretId=SECRET_ID,
+        SecretKey=SECRET_KEY,
+        Token=token,
+        Scheme="http",
+        IP="127.0.0.1",
+        Port=port,
+    )
+    return CosS3Client(config, retry=retry)
+
+
+@pytest.fixture
+def client(replies: ReplyServer) -> CosS3Client:
+    return make_client(replies.port)
+
+
+@pytest.fixture
+def installed() -> Iterator[None]:
+    cos_doctor.install()
+    yield
+    cos_doctor.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def _never_leave_installed() -> Iterator[None]:
+    yield
+    cos_doctor.uninstall()

@@ -1,0 +1,152 @@
+"""The knowledge base: schema, locales, examples, and docs kept in step."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cos_doctor._context import RequestContext
+from cos_doctor._diagnose import diagnose_context
+from cos_doctor._knowledge import KNOWLEDGE_DIR, KnowledgeError, Rule, catalogue, load_catalogue
+from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._match import match_rule
+
+README = Path(__file__).parent.parent / "README.md"
+RULES = catalogue().rules
+EXAMPLES = [(rule, example) for rule in RULES for example in rule.examples]
+RAW_PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}")
+
+SEED_RULES = {
+    "access-denied",
+    "cors-forbidden",
+    "referer-denied",
+    "invalid-access-key-id",
+    "invalid-object-state",
+    "request-time-too-skewed",
+    "request-expired",
+    "signature-mismatch",
+    "post-qak-mismatch",
+    "post-policy-expired",
+    "post-signature-invalid",
+    "post-policy-missing-condition",
+    "post-bucket-mismatch",
+    "post-condition-mismatch",
+    "post-malformed-body",
+}
+
+
+def test_every_seed_case_has_its_rule() -> None:
+    """All fifteen cases of the two seed guides are in the catalogue under their ids."""
+    assert {rule.id for rule in RULES} >= SEED_RULES
+
+
+def test_there_is_exactly_one_catch_all() -> None:
+    """One fallback rule matches anything, so every error gets a diagnosis."""
+    assert [rule.id for rule in RULES if rule.fallback] == ["unrecognized-error"]
+
+
+@pytest.mark.parametrize(("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or "")
+def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) -> None:
+    """Every example matches its rule, and no other rule scores the same for it."""
+    context = RequestContext(
+        http_status=example.status,  # type: ignore[attr-defined]
+        error_code=example.code,  # type: ignore[attr-defined]
+        error_message=example.message,  # type: ignore[attr-defined]
+        post_object=example.post_object,  # type: ignore[attr-defined]
+        http_method=example.method,  # type: ignore[attr-defined]
+    )
+    found = match_rule(context)
+    assert found.ambiguous == ()
+    assert found.rule.id == rule.id
+
+
+@pytest.mark.parametrize("rule", [rule for rule in RULES if not rule.generic], ids=lambda rule: rule.id)
+def test_each_specific_rule_shows_both_spellings_where_the_guide_differs(rule: Rule) -> None:
+    """Rules for 403 cases named by Code accept the guide's AccessDenied/<name> spelling too."""
+    codes = {clause.code for clause in rule.clauses}
+    guide_names = {"InvalidAccessKeyId", "InvalidObjectState", "RequestTimeTooSkewed", "SignatureDoesNotMatch", "AccessForbidden"}
+    for name in codes & guide_names:
+        assert any(c.code == "AccessDenied" and c.message == name.casefold() for c in rule.clauses), name
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_no_raw_placeholder_reaches_the_user(rule: Rule, locale: str) -> None:
+    """With nothing known about the request, every placeholder falls back to generic wording."""
+    example = rule.examples[0] if rule.examples else None
+    context = RequestContext(
+        http_status=example.status if example else None,
+        error_code=example.code if example else None,
+        error_message=example.message if example else None,
+        post_object=example.post_object if example else False,
+    )
+    diagnosis = diagnose_context(context, locale=locale)
+    for text in (diagnosis.title, diagnosis.cause, *diagnosis.steps):
+        assert not RAW_PLACEHOLDER.search(text), text
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_doc_links_are_https(rule: Rule) -> None:
+    """Every doc link is an absolute https URL."""
+    for locale in SUPPORTED_LOCALES:
+        for link in rule.texts[locale].docs:
+            assert link.startswith("https://"), link
+
+
+def test_readme_lists_every_rule() -> None:
+    """The README's rule table names every rule id in the catalogue."""
+    text = README.read_text(encoding="utf-8")
+    missing = [rule.id for rule in RULES if f"`{rule.id}`" not in text]
+    assert missing == []
+
+
+def test_placeholder_tables_cover_every_placeholder() -> None:
+    """Each locale's generic wording covers every placeholder any rule uses."""
+    from cos_doctor._knowledge import placeholder_names
+
+    used = {
+        name
+        for rule in RULES
+        for text in rule.texts.values()
+        for line in (text.title, text.cause, *text.steps)
+        for name in placeholder_names(line)
+    }
+    for locale in SUPPORTED_LOCALES:
+        assert used <= set(catalogue().placeholders[locale]), locale
+
+
+def _copy_knowledge(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "complaint"),
+    [
+        ('id = "access-denied"', 'id = "Access Denied"', "lowercase slug"),
+        ('[[rule.match]]\ncode = "AccessDenied"\nmessage = "Access Denied."', '[[rule.match]]\ncode = "AccessDenied"\nmesage = "Access Denied."', "unknown match fields"),
+    ],
+)
+def test_schema_mistakes_are_rejected(tmp_path: Path, replace: str, by: str, complaint: str) -> None:
+    """A malformed rule fails loading with a message naming the problem."""
+    directory = _copy_knowledge(tmp_path)
+    path = directory / "access.toml"
+    text = path.read_text(encoding="utf-8")
+    assert replace in text
+    path.write_text(text.replace(replace, by, 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=complaint):
+        load_catalogue(directory)
+
+
+def test_unknown_placeholder_is_rejected(tmp_path: Path) -> None:
+    """A step naming a placeholder cos_doctor cannot fill fails loading."""
+    directory = _copy_knowledge(tmp_path)
+    path = directory / "access.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{bucket}", "{buckt}", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="unknown placeholder"):
+        load_catalogue(directory)

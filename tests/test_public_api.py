@@ -1,0 +1,34 @@
+"""The public surface: exactly what __all__ promises, sorted."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import cos_doctor
+
+
+def test_all_is_sorted_and_matches_the_public_names() -> None:
+    """__all__ lists every public name the package exports, and nothing else."""
+    public = {
+        name
+        for name in dir(cos_doctor)
+        if not name.startswith("_") and not isinstance(getattr(cos_doctor, name), ModuleType)
+    }
+    assert sorted(cos_doctor.__all__) == cos_doctor.__all__
+    assert set(cos_doctor.__all__) == public | {"__version__"}
+
+
+def test_every_public_name_resolves() -> None:
+    """Lazy names (CosDiagnosedError, diagnose) load on first access."""
+    for name in cos_doctor.__all__:
+        assert getattr(cos_doctor, name) is not None
+
+
+def test_value_objects_are_frozen() -> None:
+    """Diagnosis and Evidence cannot be changed after they are built."""
+    evidence = cos_doctor.Evidence(key="k", value=1, text="one")
+    try:
+        evidence.value = 2  # type: ignore[misc]
+    except AttributeError:
+        return
+    raise AssertionError("Evidence is mutable")
