@@ -70,6 +70,7 @@ class RequestContext:
     query: dict[str, str] = field(default_factory=dict)
     request_headers: dict[str, str] = field(default_factory=dict)
     operation: str | None = None
+    api_method: str | None = None
     sdk_call_chain: tuple[str, ...] = ()
     bucket: str | None = None
     key: str | None = None
@@ -77,6 +78,9 @@ class RequestContext:
     post_object: bool = False
     client_config: Any = field(default=None, repr=False)
     observed_at: float = field(default_factory=time.time)
+    # True when the reply was received just now (an SDK exception), so the local clock at
+    # observed_at can be compared with the server's; False for bodies pasted from elsewhere.
+    live: bool = False
 
     @property
     def endpoint(self) -> str | None:
@@ -116,7 +120,10 @@ def context_from_error(error: Any, *, caller: FrameType | None = None) -> Reques
     ``caller`` is the frame that called ``send_request`` when cos_doctor's hook is on the
     stack; without it the traceback alone is used (enough for errors diagnosed later).
     """
-    context = RequestContext(http_status=_int_or_none(getattr(error, "_status_code", None)))
+    context = RequestContext(
+        http_status=_int_or_none(getattr(error, "_status_code", None)),
+        live=True,
+    )
     _apply_digest(context, getattr(error, "_digest_msg", None))
     origin = getattr(error, "_origin_msg", "")
     if isinstance(origin, str) and origin:
@@ -180,13 +187,14 @@ def _apply_body(context: RequestContext, text: str) -> None:
         return
     if "<" in stripped and _XML_ELEMENT.search(stripped):
         context.body_format = "xml"
-        values = {name: unescape(value.strip()) for name, value in _XML_ELEMENT.findall(stripped)}
+        values = {name: unescape(value) for name, value in _XML_ELEMENT.findall(stripped)}
         context.error_code = context.error_code or _text_or_none(values.get("Code"))
         context.error_message = context.error_message or _text_or_none(values.get("Message"))
         context.resource = context.resource or _text_or_none(values.get("Resource"))
         context.request_id = context.request_id or _text_or_none(values.get("RequestId"))
         context.trace_id = context.trace_id or _text_or_none(values.get("TraceId"))
         context.server_time = _text_or_none(values.get("ServerTime"))
+        # Kept verbatim: these end in "\n" and are compared byte for byte with our own.
         context.string_to_sign = values.get("StringToSign")
         context.format_string = values.get("FormatString")
         return
@@ -260,6 +268,7 @@ def _apply_sdk_frames(context: RequestContext, frames: list[FrameType]) -> None:
     public = [name for name in chain if not name.startswith("_")]
     if public:
         context.operation = context.operation or public[0]
+        context.api_method = public[-1]
     if key_argument is not None:
         context.key = key_argument.lstrip("/") or context.key
 
@@ -333,6 +342,8 @@ def _text(value: Any) -> str:
 
 
 def _text_or_none(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = value.strip()
     if value in _ABSENT:
         return None
     return str(value)

@@ -9,6 +9,7 @@ from cos_doctor._context import RequestContext, context_from_body, context_from_
 from cos_doctor._evidence import Facts, collect_evidence
 from cos_doctor._knowledge import Catalogue, catalogue
 from cos_doctor._locale import resolve_locale
+from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
 from cos_doctor._redact import mask_secret_id, scrub
 from cos_doctor.diagnosis import Diagnosis
@@ -26,6 +27,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     url: str | None = None,
     headers: dict[str, str] | None = None,
     post_object: bool | None = None,
+    log: bool = False,
 ) -> Diagnosis:
     """Diagnose a ``CosServiceError``, or a raw COS error body (XML or JSON, str or bytes).
 
@@ -34,6 +36,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     (errors from presigned URLs, browser POST uploads, pasted logs), the keyword hints say
     what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
     the response ``headers``, and ``post_object=True`` for a POST Object form upload.
+    With ``log=True`` the diagnosis is also logged as the ``cos_request_failed`` event, as the
+    hook does for SDK calls (for servers that relay browser upload failures, say).
     """
     if isinstance(error, (str, bytes)):
         context = context_from_body(
@@ -48,7 +52,10 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     else:
         context = context_from_error(error)
         _apply_hints(context, http_method, operation, post_object)
-    return diagnose_context(context, locale=locale)
+    diagnosis = diagnose_context(context, locale=locale)
+    if log:
+        log_diagnosis(diagnosis)
+    return diagnosis
 
 
 def diagnose_context(context: RequestContext, *, locale: str | None = None) -> Diagnosis:

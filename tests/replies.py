@@ -39,6 +39,9 @@ class ReplyServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def version_string(self) -> str:
+                return "tencent-cos"
+
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
@@ -46,11 +49,11 @@ class ReplyServer:
                 owner.seen.append(Seen(self.command, self.path, dict(self.headers.items())))
                 reply = owner.reply
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
-                self.send_response(reply.status)
+                self.send_response_only(reply.status)
                 headers = {
+                    "Server": "tencent-cos",
                     "Content-Type": "application/xml",
                     "Date": formatdate(usegmt=True),
-                    "Server": "tencent-cos",
                     "x-cos-request-id": "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0",
                     **reply.headers,
                 }

@@ -2,17 +2,19 @@
 
 A detector reads the :class:`RequestContext` (and the match) and yields :class:`Evidence`;
 it never guesses: when a fact was not observed it yields nothing. Detectors declare the
-rules they serve; ``None`` means every rule.
+rules they serve; none named means every rule. The detectors live in this package's modules,
+one per topic, and register themselves when this package is imported (on the first
+failure, never on the success path).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._redact import scrub
 from cos_doctor.diagnosis import Evidence, EvidenceValue
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from cos_doctor._knowledge import Catalogue
     from cos_doctor._match import Match
 
-__all__ = ["Detector", "Facts", "collect_evidence", "detector", "human_duration"]
+__all__ = ["Detector", "Facts", "collect_evidence", "detector", "human_duration", "iso_utc"]
 
 
 @dataclass(frozen=True)
@@ -95,69 +97,13 @@ def iso_utc(epoch: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@detector(
-    "access-denied",
-    "invalid-access-key-id",
-    "signature-mismatch",
-    "request-expired",
-    "request-time-too-skewed",
-    "unrecognized-403",
+# Importing the topic modules registers their detectors; they need the names above.
+from cos_doctor._evidence import (  # noqa: E402, F401 - must follow the registry it fills
+    access,
+    clock,
+    credentials,
+    objects,
+    post,
+    replies,
+    signature,
 )
-def _credentials(facts: Facts) -> Iterator[Evidence]:
-    """Which kind of credential signed the request, and which SecretId (masked)."""
-    context = facts.context
-    authorization = context.authorization
-    if authorization is None:
-        return
-    secret_id = context.secret_id_sent
-    if not authorization.strip() or secret_id is None:
-        yield facts.say("credential_kind", "anonymous", variant="anonymous")
-        return
-    kind = "temporary" if context.token_sent else "permanent"
-    yield facts.say("credential_kind", kind, variant=kind)
-    masked = mask_secret_id(secret_id)
-    if masked:
-        yield facts.say("secret_id_masked", masked)
-
-
-@detector("post-policy-expired")
-def _post_policy_expiration(facts: Facts) -> Iterator[Evidence]:
-    """The expiration and server time COS quoted, and how long ago the policy lapsed."""
-    groups = facts.match.groups
-    try:
-        expiration = int(groups["expiration"])
-        server_now = int(groups["now"])
-    except (KeyError, ValueError):
-        return
-    yield facts.say("policy_expiration", expiration, when=iso_utc(expiration))
-    yield facts.say("post_server_time", server_now, when=iso_utc(server_now))
-    lapsed = server_now - expiration
-    yield facts.say("policy_expired_seconds", lapsed, human=human_duration(lapsed, facts.locale))
-
-
-@detector("post-qak-mismatch", "post-bucket-mismatch", "post-condition-mismatch")
-def _post_condition(facts: Facts) -> Iterator[Evidence]:
-    """Which policy condition failed, and the value COS quoted for it."""
-    groups = facts.match.groups
-    field = groups.get("field") or {
-        "post-qak-mismatch": "q-ak",
-        "post-bucket-mismatch": "bucket",
-    }.get(facts.match.rule.id)
-    if field:
-        yield facts.say("condition_field", field)
-    value = groups.get("value", "").strip()
-    if value:
-        shown = mask_secret_id(value) if field == "q-ak" else value
-        yield facts.say("condition_value", shown)
-
-
-@detector()
-def _missing_body(facts: Facts) -> Iterator[Evidence]:
-    """Say when the reply carried no error body, and how to see the real error."""
-    context = facts.context
-    if context.error_code is not None or context.body.strip():
-        return
-    if context.http_method == "HEAD":
-        yield facts.say("error_body", "absent-head", variant="head")
-    else:
-        yield facts.say("error_body", "absent", variant="empty")

@@ -1,0 +1,41 @@
+"""The reply itself: no body, a body that is not COS XML, a server that is not COS."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cos_doctor._evidence import Facts, detector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cos_doctor.diagnosis import Evidence
+
+_COS_SERVER = "tencent-cos"
+_SHOWN_BODY = 120
+
+
+@detector()
+def error_body(facts: Facts) -> Iterator[Evidence]:
+    """Say when the reply carried no COS error body, and how to see the real error."""
+    context = facts.context
+    if context.body_format == "xml":
+        return
+    if not context.body.strip() and context.error_code is None:
+        if context.http_method == "HEAD":
+            yield facts.say("error_body", "absent-head", variant="head")
+        else:
+            yield facts.say("error_body", "absent", variant="empty")
+    elif context.body_format == "json":
+        yield facts.say("error_body", "json", variant="json")
+    elif context.body_format == "text":
+        first_line = context.body.strip().splitlines()[0][:_SHOWN_BODY]
+        yield facts.say("error_body", "text", variant="text", excerpt=first_line)
+
+
+@detector()
+def foreign_server(facts: Facts) -> Iterator[Evidence]:
+    """A reply whose Server header is not COS's came from a proxy or gateway in between."""
+    server = facts.context.response_headers.get("server")
+    if server and server.strip().lower() != _COS_SERVER:
+        yield facts.say("response_server", server.strip())
