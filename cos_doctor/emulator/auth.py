@@ -1,0 +1,135 @@
+"""Who is asking: verify a request's q-sign signature, independently of any SDK.
+
+The recipe (reference §2.8): find the signature in the ``Authorization`` header, the ``q-*``
+query parameters of a presigned URL, or a merged ``sign=`` parameter; no signature at all (or
+an empty header, as the SDK sends with ``Anonymous=True``) means an anonymous request. Then look
+up the key, check a temporary key's token, check the time window, and recompute the signature
+over exactly the headers and parameters the client listed — a listed item that is absent counts
+as an empty value.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from cos_doctor import _signing
+from cos_doctor.emulator.errors import (
+    AccessDenied,
+    InvalidAccessKeyId,
+    RequestTimeTooSkewed,
+    SignatureDoesNotMatch,
+)
+from cos_doctor.emulator.models import ANYONE, Key
+
+if TYPE_CHECKING:
+    from cos_doctor.emulator.request import CosRequest
+    from cos_doctor.emulator.state import EmulatorState
+
+#: How far in the future a signature may start before it counts as clock skew (15 minutes).
+MAX_SKEW_SECONDS = 900
+TOKEN_NAME = "x-cos-security-token"  # noqa: S105 - a header name, not a secret
+# Any of these in the query makes it a presigned URL.
+_QUERY_SIGNATURE_FIELDS = frozenset({"q-sign-algorithm", "q-ak", "q-signature"})
+# Reported when an Authorization value is present but carries no usable signature.
+_NO_SIGNATURE = "Check auth failure because signature empty."
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller: the key it signed with, or anonymous (``key is None``)."""
+
+    key: Key | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether the request carried no signature."""
+        return self.key is None
+
+    @property
+    def principal(self) -> str:
+        """The CAM principal acting (``qcs::cam::anyone:anyone`` when anonymous)."""
+        return ANYONE if self.key is None else self.key.principal
+
+
+ANONYMOUS = Identity()
+
+
+def server_time(state: EmulatorState) -> str:
+    """The server clock as the ISO-8601 ``<ServerTime>`` of a time-related error."""
+    return datetime.fromtimestamp(state.now(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def find_authorization(request: CosRequest) -> _signing.Authorization | None:
+    """Return the request's signature, ``None`` if unsigned; raise if present but unusable."""
+    header = request.header("authorization").strip()
+    if header:
+        auth = _signing.parse_authorization(header)
+    elif "sign" in request.query:
+        auth = _signing.parse_authorization(request.query["sign"])
+    elif _QUERY_SIGNATURE_FIELDS & request.query.keys():
+        auth = _signing.parse_authorization_params(request.query)
+    else:
+        return None
+    times_ok = auth is not None and all(
+        _signing.parse_key_time(text) is not None for text in (auth.sign_time, auth.key_time)
+    )
+    if auth is None or not times_ok:
+        raise AccessDenied(_NO_SIGNATURE)
+    return auth
+
+
+def find_key(state: EmulatorState, secret_id: str, token: str | None) -> Key:
+    """Return the enabled, unexpired key ``secret_id``, checking a temporary key's token."""
+    key = state.keys.get(secret_id)
+    if key is None or not key.enabled:
+        raise InvalidAccessKeyId
+    if key.temporary:
+        expired = key.expires_at is not None and key.expires_at <= state.now()
+        if expired or token is None or not hmac.compare_digest(token, key.token or ""):
+            raise InvalidAccessKeyId
+    return key
+
+
+def check_time(state: EmulatorState, sign_time: str) -> None:
+    """Reject a signature window that starts too far ahead or has already ended."""
+    window = _signing.parse_key_time(sign_time)
+    if window is None:
+        raise AccessDenied(_NO_SIGNATURE)
+    start, end = window
+    now = state.now()
+    if start > now + MAX_SKEW_SECONDS:
+        raise RequestTimeTooSkewed(ServerTime=server_time(state))
+    if end < now:
+        raise AccessDenied("Request has expired", ServerTime=server_time(state))
+
+
+def verify_signature(request: CosRequest, key: Key, auth: _signing.Authorization) -> None:
+    """Recompute the signature over what the client listed; raise SignatureDoesNotMatch."""
+    params = _signing.canonicalize(request.query)
+    headers = _signing.canonicalize(request.headers)
+    http_string = _signing.format_string_canonical(
+        request.method,
+        request.path,
+        {name: params.get(name, "") for name in auth.url_param_list},
+        {name: headers.get(name, "") for name in auth.header_list},
+    )
+    text_to_sign = _signing.string_to_sign(auth.sign_time, http_string)
+    expected = _signing.signature(_signing.sign_key(key.secret_key, auth.key_time), text_to_sign)
+    algorithm_ok = auth.algorithm.lower() == _signing.ALGORITHM
+    if not (algorithm_ok and hmac.compare_digest(expected, auth.signature.lower())):
+        raise SignatureDoesNotMatch(StringToSign=text_to_sign, FormatString=http_string)
+
+
+def authenticate(request: CosRequest, state: EmulatorState) -> Identity:
+    """Identify the caller of a signed or anonymous request, or raise the COS error."""
+    auth = find_authorization(request)
+    if auth is None:
+        return ANONYMOUS
+    token = request.headers.get(TOKEN_NAME) or request.query.get(TOKEN_NAME)
+    key = find_key(state, auth.ak, token)
+    check_time(state, auth.sign_time)
+    verify_signature(request, key, auth)
+    return Identity(key)
