@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from types import FrameType, TracebackType
 
 __all__ = ["RequestContext", "context_from_body", "context_from_error"]
@@ -107,6 +108,16 @@ class RequestContext:
                 return value or None
         return None
 
+    def configured(self, name: str) -> str | None:
+        """The client's configured ``secret_id`` or ``secret_key`` (never to be shown)."""
+        config = self.client_config
+        if config is None:
+            return None
+        value = getattr(config, f"_{name}", None)
+        if not value:  # a CredentialInstance refreshes keys instead of fixing them
+            value = getattr(getattr(config, "_credential_inst", None), name, None)
+        return str(value) if value else None
+
     @property
     def token_sent(self) -> bool:
         """Whether a temporary-credential session token travelled with the request."""
@@ -141,7 +152,8 @@ def context_from_body(  # noqa: PLR0913 - keyword-only hints, each optional
     http_method: str | None = None,
     operation: str | None = None,
     url: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    request_headers: Mapping[str, str] | None = None,
     post_object: bool | None = None,
 ) -> RequestContext:
     """Build a context from a raw error reply (a presigned URL's, a browser upload's, a log's)."""
@@ -153,6 +165,10 @@ def context_from_body(  # noqa: PLR0913 - keyword-only hints, each optional
     )
     _apply_body(context, text)
     context.response_headers = {name.lower(): value for name, value in (headers or {}).items()}
+    context.request_headers = {
+        name.lower(): value for name, value in (request_headers or {}).items()
+    }
+    context.host = context.request_headers.get("host")
     _apply_response_headers(context)
     if url:
         _apply_url(context, url)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cos_doctor._context import RequestContext, context_from_body, context_from_error
 from cos_doctor._evidence import Facts, collect_evidence
@@ -13,6 +13,9 @@ from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
 from cos_doctor._redact import mask_secret_id, scrub
 from cos_doctor.diagnosis import Diagnosis
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["diagnose", "diagnose_context"]
 
@@ -25,7 +28,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     http_method: str | None = None,
     operation: str | None = None,
     url: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    request_headers: Mapping[str, str] | None = None,
     post_object: bool | None = None,
     log: bool = False,
 ) -> Diagnosis:
@@ -35,7 +39,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     read from the exception and, while it is still alive, its traceback. For a raw body
     (errors from presigned URLs, browser POST uploads, pasted logs), the keyword hints say
     what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
-    the response ``headers``, and ``post_object=True`` for a POST Object form upload.
+    the response ``headers``, the ``request_headers`` sent (Referer, Origin, Authorization;
+    secrets in them are never shown), and ``post_object=True`` for a POST Object form upload.
     With ``log=True`` the diagnosis is also logged as the ``cos_request_failed`` event, as the
     hook does for SDK calls (for servers that relay browser upload failures, say).
     """
@@ -47,6 +52,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
             operation=operation,
             url=url,
             headers=headers,
+            request_headers=request_headers,
             post_object=post_object,
         )
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cos_doctor._evidence import Facts, detector
 from cos_doctor._redact import mask_secret_id
@@ -31,7 +31,8 @@ def credential_kind(context: RequestContext) -> str | None:
     """Return "anonymous", "temporary" or "permanent"; None when nothing was observed."""
     authorization = context.authorization
     if authorization is None:
-        return None
+        # Headers known and none carries a signature: the request went out unsigned.
+        return "anonymous" if context.request_headers else None
     if not authorization.strip() or context.secret_id_sent is None:
         return "anonymous"
     return "temporary" if context.token_sent else "permanent"
@@ -56,7 +57,7 @@ def secret_id_shape(facts: Facts) -> Iterator[Evidence]:
     if not sent:
         return
     temporary = facts.context.token_sent
-    for problem in _shape_problems(sent, _configured_secret_id(facts.context.client_config)):
+    for problem in _shape_problems(sent, facts.context.configured("secret_id")):
         if problem == "length" and temporary:
             continue  # temporary SecretIds are longer; only permanent ones have a fixed length
         yield facts.say(
@@ -91,11 +92,3 @@ def _shape_problems(sent: str, configured: str | None) -> list[str]:
             problems.append("differs-from-config")
     return problems
 
-
-def _configured_secret_id(config: Any) -> str | None:
-    if config is None:
-        return None
-    secret_id = getattr(config, "_secret_id", None)
-    if not secret_id:
-        secret_id = getattr(getattr(config, "_credential_inst", None), "secret_id", None)
-    return str(secret_id) if secret_id else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from cos_doctor._evidence import Facts, detector
@@ -148,7 +148,7 @@ def _client_signature_consistent(
     client_string: str | None,
 ) -> bool | None:
     """Whether the sent signature is what the configured key gives for the request sent."""
-    secret_key = _configured_secret_key(context.client_config)
+    secret_key = context.configured("secret_key")
     if secret_key is None or client_string is None:
         return None
     key = sign_key(secret_key, authorization.key_time)
@@ -170,11 +170,3 @@ def _verdict(
         return "wrong-secret-key"
     return "undetermined"
 
-
-def _configured_secret_key(config: Any) -> str | None:
-    if config is None:
-        return None
-    secret_key = getattr(config, "_secret_key", None)
-    if not secret_key:
-        secret_key = getattr(getattr(config, "_credential_inst", None), "secret_key", None)
-    return str(secret_key) if secret_key else None
