@@ -1,8 +1,5 @@
 """The q-sign algorithm against Tencent's and the Go SDK's known answers, plus properties."""
 
-# SHA-1 is the protocol's own digest here, not a security choice of ours.
-# ruff: noqa: S324
-
 from __future__ import annotations
 
 import hashlib

@@ -7,7 +7,8 @@ APPID                  ``1250000000``
 Owner (root) UIN       ``100000000001``, key ``AKIDcosdoctorEmulatorOwner0000000001`` /
                        ``emulator-owner-secret-key-not-real``
 Sub-account UIN        ``100000000011`` (no CAM policy: no COS rights), key
-                       ``AKIDcosdoctorEmulatorSub000000000011`` / ``emulator-sub-secret-key-not-real``
+                       ``AKIDcosdoctorEmulatorSub000000000011`` /
+                       ``emulator-sub-secret-key-not-real``
 Bucket                 ``examplebucket-1250000000`` in ``ap-guangzhou``, private
 =====================  ====================================================
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from qcloud_cos.cos_exception import CosServiceError
 
 from cos_doctor.emulator import DEFAULT_OWNER_UIN, DEFAULT_SUB_UIN
+from tests.emulator.helpers import failure, read
 
 SUB_PRINCIPAL = f"qcs::cam::uin/{DEFAULT_OWNER_UIN}:uin/{DEFAULT_SUB_UIN}"
 ANYONE = "qcs::cam::anyone:anyone"
@@ -20,24 +20,12 @@ def statement(effect, principal, action="name/cos:GetObject", resource="*"):
     }
 
 
-def failure(call, *args, **kwargs) -> CosServiceError:
-    with pytest.raises(CosServiceError) as caught:
-        call(*args, **kwargs)
-    return caught.value
-
 
 @pytest.fixture
 def secret(owner, bucket):
     owner.put_object(Bucket=bucket, Key="secret.txt", Body=b"classified")
     return "secret.txt"
 
-
-def read(response) -> bytes:
-    body = response["Body"]
-    try:
-        return b"".join(body.get_stream())
-    finally:
-        body.get_raw_stream().close()
 
 
 class TestSubAccounts:

@@ -7,16 +7,8 @@ import re
 import time
 from email.utils import parsedate_to_datetime
 
-import pytest
-from qcloud_cos.cos_exception import CosServiceError
-
 from cos_doctor.emulator import DEFAULT_OWNER_SECRET_ID, DEFAULT_OWNER_UIN, DEFAULT_SUB_UIN
-
-
-def failure(call, *args, **kwargs) -> CosServiceError:
-    with pytest.raises(CosServiceError) as caught:
-        call(*args, **kwargs)
-    return caught.value
+from tests.emulator.helpers import failure
 
 
 def test_wrong_secret_key_is_signature_does_not_match(emulator, bucket):

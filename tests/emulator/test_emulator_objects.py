@@ -7,15 +7,10 @@ import os
 import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
+from tests.emulator.helpers import read
+
 WEIRD_KEY = "dir/腾讯云 a+b()!*.txt"
 
-
-def read(response) -> bytes:
-    body = response["Body"]
-    try:
-        return b"".join(body.get_stream())
-    finally:
-        body.get_raw_stream().close()
 
 
 class TestRoundTrips:
