@@ -3,6 +3,8 @@
 cos-doctor explain FILE|-        diagnose an error body (XML/JSON) from a file or stdin
 cos-doctor explain --example referer-denied
 cos-doctor rules                 list every rule id and title
+cos-doctor demo                  provoke every documented failure against the emulator
+cos-doctor emulator [--port N]   serve the local COS emulator (see emulator --help)
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ EXAMPLES_DIR = Path(__file__).with_name("examples")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        # The emulator owns its options; argparse would try to read them as ours.
+        return _emulator(argparse.Namespace(arguments=arguments[1:]))
     parser = _parser()
-    options = parser.parse_args(argv)
+    options = parser.parse_args(arguments)
     handler = options.handler
     result: int = handler(options)
     return result
@@ -64,6 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the knowledge base's rules")
     _add_output_options(rules)
     rules.set_defaults(handler=_rules)
+
+    demo = commands.add_parser(
+        "demo",
+        help="provoke every documented failure against the embedded emulator",
+    )
+    demo.add_argument("--locale", choices=SUPPORTED_LOCALES, help="language of the diagnoses")
+    demo.add_argument("--brief", action="store_true", help="print only the summary table")
+    demo.set_defaults(handler=_demo)
+
+    # Listed for --help only: main() hands `emulator …` to the emulator's own parser.
+    commands.add_parser(
+        "emulator",
+        help="serve the local COS emulator on 127.0.0.1 (options: see 'emulator --help')",
+        add_help=False,
+    )
     return parser
 
 
@@ -104,6 +125,24 @@ def _format(diagnosis: Diagnosis, *, as_json: bool) -> str:
     if as_json:
         return json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2)
     return f"{diagnosis.headline()}\n{diagnosis.render()}"
+
+
+def _demo(options: argparse.Namespace) -> int:
+    try:
+        from cos_doctor._demo import run_demo
+    except ImportError as error:
+        print(f"cos-doctor: {error}", file=sys.stderr)
+        return 2
+    return run_demo(sys.stdout, locale=options.locale, brief=options.brief)
+
+
+def _emulator(options: argparse.Namespace) -> int:
+    try:
+        from cos_doctor.emulator import main as emulator_main
+    except ImportError as error:
+        print(f"cos-doctor: {error}", file=sys.stderr)
+        return 2
+    return emulator_main(options.arguments)
 
 
 def _rules(options: argparse.Namespace) -> int:
