@@ -264,9 +264,10 @@ def _apply_sdk_frames(context: RequestContext, frames: list[FrameType]) -> None:
     key_argument: str | None = None
     for frame in frames:
         module = frame.f_globals.get("__name__", "")
-        if module.startswith(_PASS_THROUGH_MODULES):
+        package = module.partition(".")[0]
+        if package in _PASS_THROUGH_MODULES:
             continue
-        if not module.startswith(_SDK_PACKAGE):
+        if package != _SDK_PACKAGE:
             chain.clear()  # user code in between: only the SDK calls below it count
             continue
         name = frame.f_code.co_name
