@@ -27,11 +27,19 @@ _SDK_CLIENT_MODULE = "qcloud_cos.cos_client"
 _SDK_PACKAGE = "qcloud_cos"
 _PASS_THROUGH_MODULES = ("cos_doctor", "wrapt")
 _HOST_REGION = re.compile(r"\.cos\.([a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$")
-_XML_ELEMENT = re.compile(
-    r"<(Code|Message|Resource|RequestId|TraceId|ServerTime|StringToSign|FormatString)>"
-    r"(.*?)</\1>",
-    re.DOTALL,
+_XML_ELEMENTS = (
+    "Code",
+    "Message",
+    "Resource",
+    "RequestId",
+    "TraceId",
+    "ServerTime",
+    "StringToSign",
+    "FormatString",
 )
+# Longer server strings are cut: a message is for reading, and every later step is linear in
+# its length. 4 KiB keeps any real COS message whole.
+_MAX_FIELD = 4096
 _JSON_KEYS = {
     "code": "code",
     "message": "message",
@@ -201,9 +209,9 @@ def _apply_body(context: RequestContext, text: str) -> None:
     stripped = text.strip()
     if not stripped:
         return
-    if "<" in stripped and _XML_ELEMENT.search(stripped):
+    values = _xml_elements(stripped) if "<" in stripped else {}
+    if values:
         context.body_format = "xml"
-        values = {name: unescape(value) for name, value in _XML_ELEMENT.findall(stripped)}
         context.error_code = context.error_code or _text_or_none(values.get("Code"))
         context.error_message = context.error_message or _text_or_none(values.get("Message"))
         context.resource = context.resource or _text_or_none(values.get("Resource"))
@@ -229,7 +237,25 @@ def _apply_body(context: RequestContext, text: str) -> None:
             context.resource = context.resource or _text_or_none(fields.get("resource"))
             return
     context.body_format = "text"
-    context.error_message = context.error_message or stripped.splitlines()[0][:500]
+    context.error_message = context.error_message or stripped[:_MAX_FIELD].splitlines()[0]
+
+
+def _xml_elements(text: str) -> dict[str, str]:
+    """The first ``<Name>…</Name>`` of each element COS sends; tolerant of broken XML.
+
+    Two ``str.find`` calls per element name keep this linear in the body's size whatever
+    the body holds (a regex with a back-reference goes quadratic on unclosed tags).
+    """
+    values = {}
+    for name in _XML_ELEMENTS:
+        start = text.find(f"<{name}>")
+        if start < 0:
+            continue
+        start += len(name) + 2
+        end = text.find(f"</{name}>", start)
+        if end >= 0:
+            values[name] = unescape(text[start : min(end, start + _MAX_FIELD)])
+    return values
 
 
 def _apply_response_headers(context: RequestContext) -> None:
@@ -363,7 +389,7 @@ def _text_or_none(value: Any) -> str | None:
         value = value.strip()
     if value in _ABSENT:
         return None
-    return str(value)
+    return str(value)[:_MAX_FIELD]
 
 
 def _int_or_none(value: Any) -> int | None:

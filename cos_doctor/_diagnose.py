@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._context import RequestContext, context_from_body, context_from_error
@@ -75,9 +74,9 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
     fill = _filler(context, found, rules, language)
     return Diagnosis(
         rule_id=found.rule.id,
-        title=scrub(fill(text.title)),
-        cause=scrub(fill(text.cause)),
-        steps=tuple(scrub(fill(step)) for step in text.steps),
+        title=fill(text.title),
+        cause=fill(text.cause),
+        steps=tuple(fill(step) for step in text.steps),
         evidence=evidence,
         docs=text.docs,
         generic=found.rule.generic,
@@ -136,14 +135,15 @@ def _filler(context: RequestContext, found: Match, rules: Catalogue, locale: str
         "request_id": context.request_id,
         **found.groups,
     }
+    # The templates are ours; only the values come from the request, so only they are
+    # scrubbed (a key or a quoted policy value could carry a SecretId or a token).
     values = _Fallbacks(
-        {name: value for name, value in known.items() if value},
+        {name: scrub(value) for name, value in known.items() if value},
         rules.placeholders[locale],
     )
-    formatter = string.Formatter()
 
     def fill(template: str) -> str:
-        return formatter.vformat(template, (), values)
+        return template.format_map(values)  # __missing__ supplies the generic wording
 
     return fill
 
