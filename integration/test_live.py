@@ -13,6 +13,7 @@ server's clock moved are covered by the emulator suite only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Iterator
@@ -48,6 +49,18 @@ def _client(live: dict[str, str], **overrides: str) -> CosS3Client:
     return CosS3Client(config, retry=0)
 
 
+@contextlib.contextmanager
+def _test_object(live: dict[str, str], name: str, **put_options: str) -> Iterator[str]:
+    """Put a small object under the test prefix for the block, then delete it."""
+    client = _client(live)
+    key = f"{PREFIX}{name}"
+    client.put_object(Bucket=live["bucket"], Key=key, Body=b"x", **put_options)
+    try:
+        yield key
+    finally:
+        client.delete_object(Bucket=live["bucket"], Key=key)
+
+
 def _rule_of(call, **arguments) -> str:  # type: ignore[no-untyped-def]
     with pytest.raises(cos_doctor.CosDiagnosedError) as caught:
         call(**arguments)
@@ -75,38 +88,23 @@ def test_signing_clock_ahead(live: dict[str, str]) -> None:
 
 def test_presigned_url_after_expiry(live: dict[str, str]) -> None:
     """A presigned URL used after its window: request-expired."""
-    client = _client(live)
-    key = f"{PREFIX}expiring.txt"
-    client.put_object(Bucket=live["bucket"], Key=key, Body=b"x")
-    try:
-        url = client.get_presigned_url(Bucket=live["bucket"], Key=key, Method="GET", Expired=-59)
+    with _test_object(live, "expiring.txt") as key:
+        url = _client(live).get_presigned_url(Bucket=live["bucket"], Key=key, Method="GET", Expired=-59)
         response = requests.get(url, timeout=30)
         assert cos_doctor.diagnose(response.content, http_status=response.status_code, url=url).rule_id == "request-expired"
-    finally:
-        client.delete_object(Bucket=live["bucket"], Key=key)
 
 
 def test_anonymous_read_of_private_object(live: dict[str, str]) -> None:
     """An unsigned GET of a private object: access-denied."""
-    client = _client(live)
-    key = f"{PREFIX}private.txt"
-    client.put_object(Bucket=live["bucket"], Key=key, Body=b"x", ACL="private")
-    try:
+    with _test_object(live, "private.txt", ACL="private") as key:
         anonymous = CosS3Client(CosConfig(Region=live["region"], Anonymous=True, Scheme="https"), retry=0)
         assert _rule_of(anonymous.get_object, Bucket=live["bucket"], Key=key) == "access-denied"
-    finally:
-        client.delete_object(Bucket=live["bucket"], Key=key)
 
 
 def test_archived_object(live: dict[str, str]) -> None:
     """GET of an ARCHIVE object before restore: invalid-object-state."""
-    client = _client(live)
-    key = f"{PREFIX}archived.txt"
-    client.put_object(Bucket=live["bucket"], Key=key, Body=b"x", StorageClass="ARCHIVE")
-    try:
-        assert _rule_of(client.get_object, Bucket=live["bucket"], Key=key) == "invalid-object-state"
-    finally:
-        client.delete_object(Bucket=live["bucket"], Key=key)
+    with _test_object(live, "archived.txt", StorageClass="ARCHIVE") as key:
+        assert _rule_of(_client(live).get_object, Bucket=live["bucket"], Key=key) == "invalid-object-state"
 
 
 @pytest.mark.parametrize(

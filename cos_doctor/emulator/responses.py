@@ -180,14 +180,19 @@ def initiate_multipart_upload_result(bucket: str, key: str, upload_id: str) -> E
     return root
 
 
-def complete_multipart_upload_result(location: str, bucket: str, key: str, etag: str) -> ET.Element:
-    """Build a ``<CompleteMultipartUploadResult>``."""
-    root = ET.Element("CompleteMultipartUploadResult")
+def _stored_result(tag: str, location: str, bucket: str, key: str, etag: str) -> ET.Element:
+    """Where an upload landed: Location, Bucket, Key, ETag under ``tag``."""
+    root = ET.Element(tag)
     _add(root, "Location", location)
     _add(root, "Bucket", bucket)
     _add(root, "Key", key)
     _add(root, "ETag", etag)
     return root
+
+
+def complete_multipart_upload_result(location: str, bucket: str, key: str, etag: str) -> ET.Element:
+    """Build a ``<CompleteMultipartUploadResult>``."""
+    return _stored_result("CompleteMultipartUploadResult", location, bucket, key, etag)
 
 
 def list_parts_result(
@@ -269,9 +274,4 @@ def location_constraint(region: str) -> ET.Element:
 
 def post_response(location: str, bucket: str, key: str, etag: str) -> ET.Element:
     """Build the ``<PostResponse>`` a POST Object with ``success_action_status=201`` returns."""
-    root = ET.Element("PostResponse")
-    _add(root, "Location", location)
-    _add(root, "Bucket", bucket)
-    _add(root, "Key", key)
-    _add(root, "ETag", etag)
-    return root
+    return _stored_result("PostResponse", location, bucket, key, etag)
