@@ -9,13 +9,18 @@ Nothing here runs on the success path.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import re
 import time
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from html import unescape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from cos_doctor._signing import Authorization, parse_authorization
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -107,7 +112,21 @@ class RequestContext:
             return "&".join(pair for pair in signed if pair.startswith("q-"))
         return None
 
-    @property
+    @functools.cached_property
+    def signed(self) -> Authorization | None:
+        """The parsed Authorization (or presigned q-* parameters); None when unsigned."""
+        return parse_authorization(self.authorization or "")
+
+    @functools.cached_property
+    def server_clock(self) -> float | None:
+        """COS's clock when it answered (Unix seconds): ServerTime, else the Date header."""
+        for text in (self.server_time, self.response_headers.get("date")):
+            moment = _parse_time(text)
+            if moment is not None:
+                return moment
+        return None
+
+    @functools.cached_property
     def secret_id_sent(self) -> str | None:
         """The SecretId (``q-ak``) the request was signed with; mask it before showing it."""
         for pair in (self.authorization or "").split("&"):
@@ -331,15 +350,23 @@ def _apply_send_request_locals(context: RequestContext, local: dict[str, Any]) -
     headers = getattr(prepared, "headers", None)
     if headers is None:
         headers = (local.get("kwargs") or {}).get("headers") or {}
-    context.request_headers = {str(name).lower(): _text(value) for name, value in headers.items()}
+    context.request_headers = {name: _text(value) for name, value in _lowered(headers)}
     host = context.request_headers.get("host")
     if host:
         context.host = host
         context.region = context.region or _region_of(host)
     response_headers = getattr(response, "headers", None)
     if response_headers is not None:
-        context.response_headers = {str(n).lower(): str(v) for n, v in response_headers.items()}
+        context.response_headers = {name: str(value) for name, value in _lowered(response_headers)}
         _apply_response_headers(context)
+
+
+def _lowered(headers: Any) -> Any:
+    """(lowercased name, value) pairs; requests' CaseInsensitiveDict keeps them ready."""
+    lower_items = getattr(headers, "lower_items", None)
+    if lower_items is not None:
+        return lower_items()
+    return ((str(name).lower(), value) for name, value in headers.items())
 
 
 def _apply_resource(context: RequestContext) -> None:
@@ -347,6 +374,8 @@ def _apply_resource(context: RequestContext) -> None:
     resource = context.resource
     if not resource or ".cos." not in resource:
         return
+    if context.host and context.bucket and context.region:
+        return  # the request itself named them; the Resource would only repeat it
     if "://" not in resource:
         resource = f"http://{resource}"
     url = context.url
@@ -397,3 +426,23 @@ def _int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _parse_time(text: str | None) -> float | None:
+    """Unix seconds from epoch digits, an RFC 1123 date or ISO 8601; None if none of them."""
+    if not text:
+        return None
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        return parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.timestamp()

@@ -35,11 +35,22 @@ def mask_secret_id(secret_id: str | None) -> str | None:
     return f"{visible[:4]}****{visible[-4:]}"
 
 
+def _folded(text: str) -> str:
+    """``text`` lowercased the way re.IGNORECASE compares it with the patterns' ASCII letters.
+
+    Besides ASCII case, IGNORECASE equates İ and ı with i and ſ with s (and the Kelvin sign,
+    which lower() already maps to k). Replacing them first keeps every position in place.
+    """
+    if not text.isascii():
+        text = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s")
+    return text.lower()
+
+
 def scrub(text: str) -> str:
     """Return ``text`` with signatures, sign keys and tokens removed and SecretIds masked."""
-    # Each pattern needs a word that a cheap substring test finds first; most text has none
-    # of them, and five case-insensitive regexes per string dominated the failure path.
-    folded = text.lower()
+    # Each pattern needs a keyword that a cheap substring test finds first; most text has
+    # none, and five case-insensitive regexes per string dominated the failure path.
+    folded = _folded(text)
     if "q-signature" in folded:
         text = _SIGNATURE.sub(r"\1<redacted>", text)
         text = _AUTHORIZATION_SIGNATURE.sub(r"\1<redacted>", text)
@@ -47,6 +58,6 @@ def scrub(text: str) -> str:
         text = _SIGN_KEY.sub(r"\1<redacted>", text)
     if "token" in folded:
         text = _TOKEN.sub(r"\1<redacted>", text)
-    if "akid" in folded:
+    if "AKID" in text:
         text = _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
     return text

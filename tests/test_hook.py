@@ -103,7 +103,7 @@ def test_uninstall_under_a_foreign_wrapper_leaves_it_and_passes_through(replies:
         assert calls == ["foreign"]
         assert cos_doctor.install() is True  # finds its dormant layer instead of adding one
         assert _hook._our_layer(cos_client.CosS3Client.__dict__["send_request"]) is not None
-        assert foreign_layer.__wrapped__._self_wrapper is _hook._send_request_wrapper
+        assert _hook._our_layer(foreign_layer.__wrapped__) is foreign_layer.__wrapped__
     finally:
         cos_doctor.uninstall()
         cos_client.CosS3Client.send_request = ORIGINAL_SEND_REQUEST

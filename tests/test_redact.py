@@ -52,3 +52,27 @@ def test_sdk_debug_records_are_scrubbed() -> None:
     record = logging.LogRecord("qcloud_cos.cos_auth", logging.DEBUG, __file__, 1, "sign_key%s", ("eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",), None)
     assert SdkSecretFilter().filter(record) is True
     assert "eb2519b4" not in record.getMessage()
+
+
+_FRAGMENTS = [
+    "q-signature=", "Q-SIGNATURE: ", "q-signature%3D", "sign_key", "SIGN KEY ", "sign:", "ſign_key", "sıgn", "İ",
+    "x-cos-security-token: ", "SecurityToken='", "session_token=b'", "toKen", "AKID", "akid", "K",
+    "0123456789abcdef" * 3, "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f", "&", " ", "'", "\n", "x", "Z9",
+]
+
+
+def _scrub_everything(text: str) -> str:
+    """The reference: every pattern, unconditionally, as before the keyword shortcut."""
+    from cos_doctor import _redact
+
+    text = _redact._SIGNATURE.sub(r"\1<redacted>", text)
+    text = _redact._AUTHORIZATION_SIGNATURE.sub(r"\1<redacted>", text)
+    text = _redact._SIGN_KEY.sub(r"\1<redacted>", text)
+    text = _redact._TOKEN.sub(r"\1<redacted>", text)
+    return _redact._SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map("".join))
+def test_keyword_shortcut_changes_nothing(text: str) -> None:
+    """Skipping patterns whose keyword is absent gives exactly what running them all gives."""
+    assert scrub(text) == _scrub_everything(text)

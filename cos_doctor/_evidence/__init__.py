@@ -9,7 +9,7 @@ failure, never on the success path).
 
 from __future__ import annotations
 
-import datetime as dt
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -46,8 +46,14 @@ class Facts:
         if variant is not None:
             entry = entry[variant]  # type: ignore[assignment]  # nested table per variant
         template = entry.get(self.locale) or entry["en"]
-        text = template.format(value=value, **words)
-        return Evidence(key=key, value=value, text=scrub(text))
+        # The template is ours; only the values can carry a secret, so only they are scrubbed.
+        shown = {name: _scrubbed(word) for name, word in words.items()}
+        text = template.format(value=_scrubbed(value), **shown)
+        return Evidence(key=key, value=value, text=text)
+
+
+def _scrubbed(word: object) -> object:
+    return scrub(word) if isinstance(word, str) else word
 
 
 Detector = Callable[[Facts], Iterable[Evidence]]
@@ -93,8 +99,7 @@ def human_duration(seconds: float, locale: str) -> str:
 
 def iso_utc(epoch: float) -> str:
     """Return ``epoch`` as an ISO-8601 UTC timestamp to the second."""
-    moment = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 # Importing the topic modules registers their detectors; they need the names above.

@@ -8,12 +8,10 @@ expired". Its clock is visible in the reply's ``Date`` header and, on some error
 
 from __future__ import annotations
 
-import datetime as dt
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from cos_doctor._evidence import Facts, detector, human_duration, iso_utc
-from cos_doctor._signing import parse_authorization, parse_key_time
+from cos_doctor._signing import parse_key_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -28,30 +26,20 @@ SKEW_LIMIT_SECONDS = 900
 _IN_SYNC_SECONDS = 5
 
 
-def server_time(context: RequestContext) -> float | None:
-    """COS's clock when it answered: the ServerTime element, else the Date header."""
-    for text in (context.server_time, context.response_headers.get("date")):
-        moment = _parse_time(text)
-        if moment is not None:
-            return moment
-    return None
-
-
 def signature_window(context: RequestContext) -> tuple[int, int] | None:
     """The (start, end) of ``q-sign-time`` the request carried, if it was signed."""
-    authorization = parse_authorization(context.authorization or "")
-    if authorization is None:
-        return None
-    return parse_key_time(authorization.sign_time)
+    return parse_key_time(context.signed.sign_time) if context.signed is not None else None
 
 
 @detector(*_TIME_RULES, "unrecognized-403")
 def clock_skew(facts: Facts) -> Iterator[Evidence]:
     """Local clock minus COS's clock, positive when the local clock is ahead."""
     context = facts.context
-    server = server_time(context)
-    if server is None or not context.live:
+    if not context.live:
         return  # a pasted body's Date says nothing about this machine's clock now
+    server = context.server_clock
+    if server is None:
+        return
     skew = round(context.observed_at - server)
     variant = "ahead" if skew > 0 else "behind"
     if abs(skew) <= _IN_SYNC_SECONDS:
@@ -71,7 +59,7 @@ def window(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("signature_start", start, when=iso_utc(start))
     span = human_duration(end - start, facts.locale)
     yield facts.say("signature_end", end, when=iso_utc(end), human=span)
-    server = server_time(context)
+    server = context.server_clock
     if server is None:
         return
     if server > end:
@@ -81,22 +69,3 @@ def window(facts: Facts) -> Iterator[Evidence]:
     if early > SKEW_LIMIT_SECONDS:
         ahead = human_duration(early, facts.locale)
         yield facts.say("signature_starts_in_future_seconds", early, human=ahead)
-
-
-def _parse_time(text: str | None) -> float | None:
-    if not text:
-        return None
-    text = text.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        return parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError, IndexError):
-        pass
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.timestamp()

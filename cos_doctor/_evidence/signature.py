@@ -25,7 +25,6 @@ from cos_doctor._redact import scrub
 from cos_doctor._signing import (
     Authorization,
     format_string,
-    parse_authorization,
     sign_key,
     signature,
     string_to_sign,
@@ -45,7 +44,7 @@ _SHOWN_VALUE = 80
 def signature_comparison(facts: Facts) -> Iterator[Evidence]:
     """The first difference between client and server, and the one-line verdict."""
     context = facts.context
-    authorization = parse_authorization(context.authorization or "")
+    authorization = context.signed
     if authorization is None:
         return
     client_string = client_format_string(context, authorization)
