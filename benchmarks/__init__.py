@@ -1,0 +1,1 @@
+"""cos_doctor's performance benchmarks; ``python benchmarks/run.py`` runs them (README.md)."""

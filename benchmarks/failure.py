@@ -1,0 +1,208 @@
+"""The failure path: what cos_doctor adds to a failing SDK call, per seed rule."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from benchmarks._arms import Arm, alternate
+from benchmarks._config import BUCKET, KEY, TARGET_FAILURE_ADDED_US, Plan
+from benchmarks._format import added_line, mark
+from benchmarks._sdk import (
+    capture,
+    expect_service_error,
+    make_clients,
+    null_structlog,
+    quiet_sdk_logs,
+)
+from benchmarks._stages import in_situ_stages, isolated_stages, split
+from benchmarks._stats import compare, summary
+from benchmarks._transport import FakeCos, Reply, error_xml
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass
+class Failure:
+    """One failing SDK call: the reply COS gives and the rule cos_doctor should pick."""
+
+    rule_id: str
+    status: int
+    code: str | None
+    message: str | None
+    operation: str = "get_object"
+    extra: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    seed: bool = True
+
+    def reply(self) -> Reply:
+        body = (
+            b""
+            if self.code is None and self.message is None
+            else error_xml(self.code, self.message, self.extra)
+        )
+        return Reply(self.status, body, dict(self.headers))
+
+
+def seed_failures(adapter: FakeCos, client: Any) -> list[Failure]:
+    skewed = formatdate(time.time() - 1204, usegmt=True)  # COS's clock 20 min behind ours
+    return [
+        Failure("access-denied", 403, "AccessDenied", "Access Denied."),
+        Failure("referer-denied", 403, "AccessDenied", "You are denied by bucket referer rule"),
+        Failure(
+            "signature-mismatch",
+            403,
+            "SignatureDoesNotMatch",
+            "The Signature you specified is invalid.",
+            extra=_signature_elements(adapter, client),
+        ),
+        Failure(
+            "request-time-too-skewed",
+            403,
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the server's time is too large.",
+            headers={"Date": skewed},
+        ),
+        Failure(
+            "invalid-access-key-id",
+            403,
+            "InvalidAccessKeyId",
+            "The Access Key Id you provided does not exist in our records.",
+        ),
+        Failure("unrecognized-403", 403, None, None, operation="head_object", seed=False),
+        Failure("no-such-key", 404, "NoSuchKey", "The specified key does not exist.", seed=False),
+    ]
+
+
+def _signature_elements(adapter: FakeCos, client: Any) -> str:
+    """StringToSign and FormatString as COS returns them, for the request the SDK really sends.
+
+    COS signed the same text as the client here, so cos_doctor recomputes the signature with the
+    configured key and concludes ``wrong-secret-key``: the detector's full path.
+    """
+    from cos_doctor._context import context_from_error
+    from cos_doctor._evidence.signature import client_format_string
+    from cos_doctor._signing import parse_authorization
+
+    adapter.reply = Reply(403, error_xml("SignatureDoesNotMatch", "probe"))
+    context = context_from_error(capture(lambda: client.get_object(Bucket=BUCKET, Key=KEY)))
+    authorization = parse_authorization(context.authorization or "")
+    if authorization is None:
+        raise RuntimeError("the SDK sent no Authorization header")
+    text = client_format_string(context, authorization) or ""
+    digest = hashlib.sha1(text.encode()).hexdigest()
+    string_to_sign = f"sha1\n{authorization.sign_time}\n{digest}\n"
+    return (
+        f"\t<StringToSign>{escape(string_to_sign)}</StringToSign>\n"
+        f"\t<FormatString>{escape(text)}</FormatString>\n"
+    )
+
+
+def bench_failure(plan: Plan) -> dict[str, Any]:
+    import cos_doctor
+
+    quiet_sdk_logs()
+    null_structlog()
+    adapter = FakeCos()
+    unhooked, hooked = make_clients(adapter)
+    operations: dict[str, Callable[[Any], object]] = {
+        "get_object": lambda client: client.get_object(Bucket=BUCKET, Key=KEY),
+        "head_object": lambda client: client.head_object(Bucket=BUCKET, Key=KEY),
+    }
+    out: dict[str, Any] = {}
+    for failure in seed_failures(adapter, unhooked):
+        adapter.reply = failure.reply()
+        operation = operations[failure.operation]
+        sdk = expect_service_error(lambda operation=operation: operation(unhooked))
+        doctor = expect_service_error(lambda operation=operation: operation(hooked))
+        diagnosed = capture(lambda operation=operation: operation(hooked))
+        results = alternate(
+            [Arm("sdk", sdk), Arm("cos_doctor", doctor)],
+            plan.failure_rounds,
+            plan.failure_calls,
+        )
+        entry = compare(results, "sdk", "cos_doctor")
+        entry.update(
+            operation=failure.operation,
+            http_status=failure.status,
+            seed=failure.seed,
+            rule_matched=getattr(getattr(diagnosed, "diagnosis", None), "rule_id", None),
+            calls_per_round=plan.failure_calls,
+            in_situ=in_situ_stages(
+                doctor, plan.failure_rounds * plan.failure_calls, entry["added_us"]
+            ),
+            isolated=isolated_stages(
+                plan, capture(lambda operation=operation: operation(unhooked)), adapter.reply
+            ),
+        )
+        out[failure.rule_id] = entry
+        target = TARGET_FAILURE_ADDED_US if failure.seed else None
+        print(f"  {failure.rule_id} ({failure.operation}): {added_line(entry, target)}")
+    out.update(bench_post_rules(plan))
+    cos_doctor.uninstall()
+    return out
+
+
+# POST Object (browser form upload) errors: rule id -> (Code, Message) as COS returns them.
+_POST_CASES = {
+    "post-qak-mismatch": (
+        "AccessDenied",
+        "Condition key q-ak doesn't match the value AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
+    ),
+    "post-policy-expired": (
+        "AccessDenied",
+        "You post object request has been expired, expiration time: 1621188104 but the time now : 1621245817",
+    ),
+    "post-signature-invalid": ("SignatureDoesNotMatch", "The Signature you specified is invalid."),
+    "post-condition-mismatch": (
+        "AccessDenied",
+        "Condition key key doesn&apos;t match the value uploads/photo.jpg",
+    ),
+}
+
+
+def bench_post_rules(plan: Plan) -> dict[str, Any]:
+    """POST Object (browser form upload) errors never pass through the SDK: diagnose(body)."""
+    import cos_doctor
+    from cos_doctor._context import context_from_body
+    from cos_doctor._diagnose import diagnose_context
+    from cos_doctor._evidence import Facts, collect_evidence
+    from cos_doctor._knowledge import catalogue
+    from cos_doctor._locale import resolve_locale
+    from cos_doctor._match import match_rule
+
+    rules = catalogue()
+    out: dict[str, Any] = {}
+    for rule_id, (code, message) in _POST_CASES.items():
+        body = error_xml(code, message)
+        hints: dict[str, Any] = {"http_status": 403, "post_object": True, "http_method": "POST"}
+        context = context_from_body(body, **hints)
+        found = match_rule(context, rules)
+        facts = Facts(context=context, match=found, catalogue=rules, locale=resolve_locale(None))
+        arms = [
+            Arm("diagnose", lambda body=body, hints=hints: cos_doctor.diagnose(body, **hints)),
+            Arm("context", lambda body=body, hints=hints: context_from_body(body, **hints)),
+            Arm("match", lambda context=context: match_rule(context, rules)),
+            Arm("evidence", lambda facts=facts: collect_evidence(facts)),
+            Arm("diagnose_context", lambda context=context: diagnose_context(context)),
+        ]
+        results = alternate(arms, plan.stage_rounds, plan.stage_calls)
+        total = summary(results.pop("diagnose"))
+        out[rule_id] = {
+            "operation": "diagnose(body, post_object=True)",
+            "http_status": 403,
+            "seed": True,
+            "rule_matched": cos_doctor.diagnose(body, **hints).rule_id,
+            "added_us": total["median"],
+            "diagnose_us": total,
+            "isolated": split(results, ()),
+            "calls_per_round": plan.stage_calls,
+        }
+        verdict = mark(total["median"], TARGET_FAILURE_ADDED_US)
+        print(f"  {rule_id} (diagnose(body)): {total['median']:.1f} µs {verdict}")
+    return out
