@@ -133,9 +133,10 @@ def _layer(original: Callable[..., Any]) -> Callable[..., Any]:
     """cos_doctor's layer around ``original``: a plain function, one Python call on success.
 
     Not a wrapt FunctionWrapper: inside a real SDK call, where its C path has left the CPU
-    caches, that adds 5-8 µs per call (1.2 µs in a tight loop); this stays within the
-    benchmark's noise (benchmarks/README.md). install() then needs wrapt (which imports
-    asyncio) only when the SDK is not imported yet, for the post-import hook.
+    caches, that adds 5-8 µs per call (1.2 µs in a tight loop). This layer costs what the
+    simplest Python wrapper costs (0.6 µs alone, +1.7-1.9 µs per real call; see
+    benchmarks/README.md). install() needs wrapt (which imports asyncio) only when the SDK is
+    not imported yet, for the post-import hook.
     """
 
     def _send_request_wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
