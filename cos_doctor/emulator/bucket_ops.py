@@ -197,14 +197,8 @@ def create_bucket(state: EmulatorState, request: CosRequest, identity: Identity)
     appid = name.rsplit("-", 1)[-1]
     if account is None or account.appid != appid:
         raise AccessDenied
-    bucket = Bucket(
-        name=name,
-        region=region,
-        appid=appid,
-        owner_uin=account.owner_uin,
-        created=state.now(),
-        acl=parsing.acl_from_headers(request.headers, for_object=False) or Acl(),
-    )
+    acl = parsing.acl_from_headers(request.headers, for_object=False) or Acl()
+    bucket = state.new_bucket(name, region, account, acl)
     authorize(state, identity, Target(bucket, "PutBucket", "", request.remote_addr))
     state.buckets[name] = bucket
     return responses.CosResponse(status=200, headers={"Location": f"/{name}"})

@@ -149,16 +149,20 @@ class EmulatorState:
             owner = next((a for a in self.accounts.values() if a.appid == appid), None)
             if owner is None:
                 raise KeyError(f"no account has APPID {appid} (bucket names end in -<APPID>)")
-            bucket = Bucket(
-                name=name,
-                region=region,
-                appid=appid,
-                owner_uin=owner.owner_uin,
-                created=self.now(),
-                acl=Acl.from_canned(acl),
-            )
+            bucket = self.new_bucket(name, region, owner, Acl.from_canned(acl))
             self.buckets[name] = bucket
             return bucket
+
+    def new_bucket(self, name: str, region: str, owner: Account, acl: Acl) -> Bucket:
+        """A bucket of ``owner``'s, created now and not yet stored (PUT Bucket checks first)."""
+        return Bucket(
+            name=name,
+            region=region,
+            appid=owner.appid,
+            owner_uin=owner.owner_uin,
+            created=self.now(),
+            acl=acl,
+        )
 
     def bucket(self, name: str) -> Bucket:
         """The bucket called ``name``."""
