@@ -123,13 +123,6 @@ class Catalogue:
     evidence_text: dict[str, dict[str, str]]
     labels: dict[str, dict[str, str]]
 
-    def rule(self, rule_id: str) -> Rule:
-        """Return the rule called ``rule_id``; raise KeyError for an unknown id."""
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
-
     @functools.cached_property
     def clauses_by_code(self) -> dict[str | None, tuple[tuple[Clause, Rule], ...]]:
         """Clauses grouped by the server Code they require (None: no Code required)."""
