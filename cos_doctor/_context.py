@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["RequestContext", "context_from_body", "context_from_error"]
 
+#: Operation names that mean a browser POST Object form upload (the SDK has no such call).
+POST_OBJECT_OPERATIONS = frozenset({"post_object", "PostObject"})
 _SDK_CLIENT_MODULE = "qcloud_cos.cos_client"
 _SDK_PACKAGE = "qcloud_cos"
 _PASS_THROUGH_MODULES = ("cos_doctor", "wrapt")
@@ -201,7 +203,7 @@ def context_from_body(  # noqa: PLR0913 - keyword-only hints, each optional
         _apply_url(context, url)
     _apply_resource(context)
     if post_object is None:
-        post_object = operation in {"post_object", "PostObject"} or _looks_like_post_object(context)
+        post_object = operation in POST_OBJECT_OPERATIONS or _looks_like_post_object(context)
     context.post_object = post_object
     return context
 

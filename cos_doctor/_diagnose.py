@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._context import RequestContext, context_from_body, context_from_error
+from cos_doctor._context import (
+    POST_OBJECT_OPERATIONS,
+    RequestContext,
+    context_from_body,
+    context_from_error,
+)
 from cos_doctor._evidence import Facts, collect_evidence
 from cos_doctor._knowledge import Catalogue, catalogue
 from cos_doctor._locale import resolve_locale
@@ -107,7 +112,7 @@ def _apply_hints(
         context.operation = operation
     if post_object is not None:
         context.post_object = post_object
-    elif operation in {"post_object", "PostObject"}:
+    elif operation in POST_OBJECT_OPERATIONS:
         context.post_object = True
 
 
