@@ -54,6 +54,17 @@ def _sign(secret_key: str, key_time: str, method: str, path: str, *, params=None
     )
 
 
+def _official_put():
+    """The official PUT vector (§2.5, vector 1), signed."""
+    return _sign(
+        OFFICIAL_SECRET_KEY,
+        OFFICIAL_PUT_KEY_TIME,
+        "PUT",
+        "/exampleobject(腾讯云)",
+        headers=OFFICIAL_PUT_HEADERS,
+    )
+
+
 class TestKnownAnswers:
     def test_official_put_vector_intermediates(self):
         """The official PUT example reproduces its SignKey, HeaderList and HttpString digest."""
@@ -66,26 +77,14 @@ class TestKnownAnswers:
         assert hashlib.sha1(http_string.encode()).hexdigest() == (
             "8b2751e77f43a0995d6e9eb9477f4b685cca4172"
         )
-        auth = _sign(
-            OFFICIAL_SECRET_KEY,
-            OFFICIAL_PUT_KEY_TIME,
-            "PUT",
-            "/exampleobject(腾讯云)",
-            headers=OFFICIAL_PUT_HEADERS,
-        )
+        auth = _official_put()
         assert ";".join(auth.header_list) == (
             "content-length;content-md5;content-type;date;host;x-cos-acl;x-cos-grant-read"
         )
 
     def test_official_put_vector_signature(self):
         """The official PUT example signs to 3b8851a1…."""
-        auth = _sign(
-            OFFICIAL_SECRET_KEY,
-            OFFICIAL_PUT_KEY_TIME,
-            "PUT",
-            "/exampleobject(腾讯云)",
-            headers=OFFICIAL_PUT_HEADERS,
-        )
+        auth = _official_put()
         assert auth.signature == "3b8851a11a569213c17ba8fa7dcf2abec6935172"
 
     def test_encoded_path_gives_the_wrong_signature(self):
