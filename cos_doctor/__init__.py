@@ -12,13 +12,14 @@ loaded when they are first needed.
 import typing
 
 from cos_doctor._hook import install, is_installed, uninstall
-from cos_doctor.diagnosis import Diagnosis, Evidence
+from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
 
 if typing.TYPE_CHECKING:
     from cos_doctor._diagnose import diagnose
     from cos_doctor.errors import CosDiagnosedError
 
 __all__ = [
+    "Cause",
     "CosDiagnosedError",
     "Diagnosis",
     "Evidence",

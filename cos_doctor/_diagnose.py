@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._context import (
@@ -11,15 +12,16 @@ from cos_doctor._context import (
     context_from_error,
 )
 from cos_doctor._evidence import Facts, collect_evidence
-from cos_doctor._knowledge import Catalogue, catalogue
+from cos_doctor._knowledge import Catalogue, Rule, catalogue
 from cos_doctor._locale import resolve_locale
 from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
+from cos_doctor._pasted import ACCEPTED, from_mapping, read_pasted
 from cos_doctor._redact import mask_secret_id, scrub
-from cos_doctor.diagnosis import Diagnosis
+from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from cos_doctor._pasted import Pasted
 
 __all__ = ["diagnose", "diagnose_context"]
 
@@ -37,35 +39,68 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     post_object: bool | None = None,
     log: bool = False,
 ) -> Diagnosis:
-    """Diagnose a ``CosServiceError``, or a raw COS error body (XML or JSON, str or bytes).
+    """Diagnose a ``CosServiceError``, a raw COS error body, or a line pasted from a log.
 
     Works whether or not :func:`cos_doctor.install` ran. For an exception, everything is
-    read from the exception and, while it is still alive, its traceback. For a raw body
-    (errors from presigned URLs, browser POST uploads, pasted logs), the keyword hints say
-    what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
-    the response ``headers``, the ``request_headers`` sent (Referer, Origin, Authorization;
-    secrets in them are never shown), and ``post_object=True`` for a POST Object form upload.
-    With ``log=True`` the diagnosis is also logged as the ``cos_request_failed`` event, as the
-    hook does for SDK calls (for servers that relay browser upload failures, say).
+    read from the exception and, while it is still alive, its traceback. Text (str or bytes)
+    may be an error body (XML or JSON) or what a log kept of one: the SDK's ``str(e)`` (the
+    repr of its error dict, with or without an HTTP status on the line), the SDK's own
+    ``logger.error`` record, or a JSON error; the SDK's ``get_digest_msg()`` dict works too.
+    Each gives the diagnosis the original exception gives. The keyword hints say what text
+    cannot: ``http_status``, ``http_method``, ``operation``, the request ``url`` (for a
+    presigned URL, its q-* signature parameters are read too), the response ``headers``,
+    the ``request_headers`` sent (Referer, Origin, Authorization; secrets in them are never
+    shown), and ``post_object=True`` for a POST Object form upload. With ``log=True`` the
+    diagnosis is also logged as the ``cos_request_failed`` event, as the hook does for SDK
+    calls (for servers that relay browser upload failures, say).
+
+    Raises TypeError, saying what it accepts, for anything else (None, a number, a dict that
+    is not an error, an exception that is not a COS reply): it never diagnoses nothing.
     """
-    if isinstance(error, (str, bytes)):
+    if isinstance(error, (str, bytes, Mapping)):
+        pasted = _pasted(error)
+        if not pasted.body and not (http_status or headers or pasted.headers or url):
+            msg = f"{ACCEPTED}; got blank text and no http_status, headers or url"
+            raise TypeError(msg)
         context = context_from_body(
-            error,
-            http_status=http_status,
+            pasted.body,
+            http_status=http_status or pasted.http_status,
             http_method=http_method,
             operation=operation,
             url=url,
-            headers=headers,
+            headers=headers or pasted.headers,
             request_headers=request_headers,
             post_object=post_object,
         )
-    else:
+    elif _is_service_error(error):
         context = context_from_error(error)
         _apply_hints(context, http_method, operation, post_object)
+    else:
+        msg = f"{ACCEPTED}; got {type(error).__name__}"
+        raise TypeError(msg)
     diagnosis = diagnose_context(context, locale=locale)
     if log:
         log_diagnosis(diagnosis)
     return diagnosis
+
+
+def _pasted(error: str | bytes | Mapping[Any, Any]) -> Pasted:
+    if isinstance(error, Mapping):
+        pasted = from_mapping(dict(error))
+        if pasted is None:
+            names = sorted(map(str, error))[:5]
+            msg = f"{ACCEPTED}; got a dict with no error code or message (keys {names})"
+            raise TypeError(msg)
+        return pasted
+    text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
+    return read_pasted(text)
+
+
+def _is_service_error(error: object) -> bool:
+    """A CosServiceError, or anything shaped like one (it carries a COS reply's status)."""
+    return isinstance(error, BaseException) and (
+        hasattr(error, "_status_code") or hasattr(error, "get_error_code")
+    )
 
 
 def diagnose_context(context: RequestContext, *, locale: str | None = None) -> Diagnosis:
@@ -77,6 +112,7 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
     evidence = collect_evidence(facts)
     text = found.rule.texts[language]
     fill = _filler(context, found, rules, language)
+    causes = rank_causes(found.rule, evidence, language, fill)
     return Diagnosis(
         rule_id=found.rule.id,
         title=fill(text.title),
@@ -97,7 +133,37 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
         key=_scrubbed(context.key),
         region=context.region,
         labels=tuple(rules.labels[language].items()),
+        causes=causes,
     )
+
+
+def rank_causes(
+    rule: Rule,
+    evidence: tuple[Evidence, ...],
+    locale: str,
+    fill: Any,
+) -> tuple[Cause, ...]:
+    """The rule's documented causes, likely ones first, each saying which evidence decided.
+
+    A cause is likely when any of its conditions holds for the evidence observed for this
+    request; otherwise it stays possible. Within each group the knowledge base's order (most
+    common first) is kept, so no evidence means the documented order, unchanged.
+    """
+    observed = {item.key: item.value for item in evidence}
+    ranked = []
+    for cause in rule.causes:
+        because = tuple(
+            dict.fromkeys(c.evidence for c in cause.likely_when if c.holds(observed)),
+        )
+        ranked.append(
+            Cause(
+                id=cause.id,
+                text=fill(cause.texts[locale]),
+                confidence=LIKELY if because else POSSIBLE,
+                because=because,
+            ),
+        )
+    return tuple(sorted(ranked, key=lambda cause: not cause.likely))
 
 
 def _apply_hints(

@@ -23,7 +23,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - depends on the interpreter
     import tomli as tomllib
 
-__all__ = ["Catalogue", "Clause", "KnowledgeError", "Rule", "RuleText", "catalogue"]
+__all__ = [
+    "Catalogue",
+    "CauseRule",
+    "Clause",
+    "Condition",
+    "KnowledgeError",
+    "Rule",
+    "RuleText",
+    "catalogue",
+]
 
 KNOWLEDGE_DIR = Path(__file__).with_name("knowledge")
 _DATA_FILES = frozenset({"placeholders.toml", "evidence.toml", "ui.toml"})
@@ -43,10 +52,18 @@ REQUEST_PLACEHOLDERS = frozenset(
     },
 )
 
+#: Names an evidence sentence (``evidence.toml``) may use: the fact itself and the words the
+#: detectors pass to ``Facts.say``. Anything else is a typo that would crash a diagnosis.
+EVIDENCE_WORDS = frozenset(
+    {"value", "when", "human", "excerpt", "length", "expected", "signed", "seen", "name"},
+)
+
 _CLAUSE_FIELDS = frozenset(
     {"status", "status_class", "code", "message", "message_regex", "post_object", "method"},
 )
 _TEXT_FIELDS = frozenset({"title", "cause", "steps", "docs"})
+_CAUSE_FIELDS = frozenset({"id", "likely_when", *SUPPORTED_LOCALES})
+_CONDITION_FIELDS = frozenset({"evidence", "value", "values"})
 _RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -101,6 +118,29 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """Evidence that makes a cause likely: the key was observed (with one of ``values``)."""
+
+    evidence: str
+    values: tuple[Any, ...] = ()
+
+    def holds(self, observed: dict[str, Any]) -> bool:
+        """Whether the evidence observed for this request satisfies the condition."""
+        if self.evidence not in observed:
+            return False
+        return not self.values or observed[self.evidence] in self.values
+
+
+@dataclass(frozen=True)
+class CauseRule:
+    """One documented cause of a rule's error, and the evidence that makes it likely."""
+
+    id: str
+    texts: dict[str, str]
+    likely_when: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rule:
     """One diagnosis the knowledge base can give."""
 
@@ -112,6 +152,7 @@ class Rule:
     generic: bool = False
     fallback: bool = False
     file: str = ""
+    causes: tuple[CauseRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,10 +197,19 @@ def load_catalogue(directory: Path) -> Catalogue:
             raise KnowledgeError(f"rule id {rule.id!r} is defined twice")
         seen.add(rule.id)
     rules.sort(key=lambda rule: rule.generic)  # specific rules first, fallbacks last; stable
+    evidence_text = _evidence_table(directory / "evidence.toml")
+    for rule in rules:
+        for cause in rule.causes:
+            for condition in cause.likely_when:
+                if condition.evidence not in evidence_text:
+                    raise KnowledgeError(
+                        f"rule {rule.id!r} cause {cause.id!r}: unknown evidence key "
+                        f"{condition.evidence!r} (not in evidence.toml)",
+                    )
     return Catalogue(
         rules=tuple(rules),
         placeholders=_locale_table(directory / "placeholders.toml"),
-        evidence_text=_read(directory / "evidence.toml"),
+        evidence_text=evidence_text,
         labels=_locale_table(directory / "ui.toml"),
     )
 
@@ -170,11 +220,55 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _locale_table(path: Path) -> dict[str, dict[str, str]]:
+    """A table per locale (``ui.toml``, ``placeholders.toml``); every locale has every name."""
     table = _read(path)
     missing = [locale for locale in SUPPORTED_LOCALES if locale not in table]
     if missing:
         raise KnowledgeError(f"{path.name}: no table for locale(s) {missing}")
+    names = set(table[SUPPORTED_LOCALES[0]])
+    for locale in SUPPORTED_LOCALES:
+        if set(table[locale]) != names:
+            difference = sorted(set(table[locale]) ^ names)
+            raise KnowledgeError(f"{path.name} [{locale}]: names differ from en: {difference}")
     return table
+
+
+def _evidence_table(path: Path) -> dict[str, Any]:
+    """``evidence.toml``: per key (and variant), one sentence per locale, same placeholders."""
+    table = _read(path)
+    for key, entry in table.items():
+        if not isinstance(entry, dict):
+            raise KnowledgeError(f"{path.name}: {key!r} must be a table")
+        if any(isinstance(value, dict) for value in entry.values()):
+            for variant, texts in entry.items():
+                _evidence_texts(f"{path.name}: {key}.{variant}", texts)
+        else:
+            _evidence_texts(f"{path.name}: {key}", entry)
+    return table
+
+
+def _evidence_texts(where: str, texts: Any) -> None:
+    if not isinstance(texts, dict) or set(texts) != set(SUPPORTED_LOCALES):
+        found = sorted(texts) if isinstance(texts, dict) else texts
+        raise KnowledgeError(f"{where}: needs exactly the locales {SUPPORTED_LOCALES}, has {found}")
+    _same_placeholders(where, texts, EVIDENCE_WORDS)
+
+
+def _same_placeholders(where: str, texts: dict[str, str], allowed: frozenset[str]) -> None:
+    """Every locale of one text uses the same known placeholders (a typo fails here)."""
+    expected: set[str] | None = None
+    for locale, text in texts.items():
+        names = set(placeholder_names(text))
+        unknown = names - allowed
+        if unknown:
+            raise KnowledgeError(f"{where} [{locale}]: unknown placeholder(s) {sorted(unknown)}")
+        if expected is None:
+            expected = names
+        elif names != expected:
+            difference = sorted(names ^ expected)
+            raise KnowledgeError(
+                f"{where} [{locale}]: placeholders differ between locales: {difference}",
+            )
 
 
 def _rule(file: str, raw: dict[str, Any]) -> Rule:
@@ -182,8 +276,17 @@ def _rule(file: str, raw: dict[str, Any]) -> Rule:
     where = f"{file}: rule {rule_id!r}"
     if not _RULE_ID.match(rule_id):
         raise KnowledgeError(f"{where}: id must be a lowercase slug")
-    allowed = {"id", "source", "match", "example", "generic", "fallback", *SUPPORTED_LOCALES}
-    unknown = set(raw) - allowed - {"zh"}
+    allowed = {
+        "id",
+        "source",
+        "match",
+        "example",
+        "generic",
+        "fallback",
+        "cause",
+        *SUPPORTED_LOCALES,
+    }
+    unknown = set(raw) - allowed
     if unknown:
         raise KnowledgeError(f"{where}: unknown keys {sorted(unknown)}")
     clauses = tuple(_clause(where, entry) for entry in raw.get("match", []))
@@ -199,6 +302,12 @@ def _rule(file: str, raw: dict[str, Any]) -> Rule:
         locale: _text(f"{where} [{locale}]", raw.get(locale), group_names)
         for locale in SUPPORTED_LOCALES
     }
+    _same_shape(where, texts, REQUEST_PLACEHOLDERS | group_names)
+    causes = tuple(
+        _cause(where, entry, REQUEST_PLACEHOLDERS | group_names) for entry in raw.get("cause", [])
+    )
+    if len({cause.id for cause in causes}) != len(causes):
+        raise KnowledgeError(f"{where}: two causes share an id")
     examples = tuple(_example(where, entry) for entry in raw.get("example", []))
     if not examples and not raw.get("fallback", False):
         raise KnowledgeError(f"{where}: needs at least one [[rule.example]]")
@@ -211,7 +320,48 @@ def _rule(file: str, raw: dict[str, Any]) -> Rule:
         generic=bool(raw.get("generic", False)),
         fallback=bool(raw.get("fallback", False)),
         file=file,
+        causes=causes,
     )
+
+
+def _same_shape(where: str, texts: dict[str, RuleText], allowed: frozenset[str]) -> None:
+    """Every locale says the same thing: as many steps, the same placeholders in each part."""
+    counts = {locale: len(text.steps) for locale, text in texts.items()}
+    if len(set(counts.values())) > 1:
+        raise KnowledgeError(f"{where}: locales have different numbers of steps {counts}")
+    _same_placeholders(f"{where} title", {k: t.title for k, t in texts.items()}, allowed)
+    _same_placeholders(f"{where} cause", {k: t.cause for k, t in texts.items()}, allowed)
+    for number in range(len(next(iter(texts.values())).steps)):
+        _same_placeholders(
+            f"{where} step {number + 1}",
+            {locale: text.steps[number] for locale, text in texts.items()},
+            allowed,
+        )
+
+
+def _cause(where: str, raw: dict[str, Any], allowed: frozenset[str]) -> CauseRule:
+    cause_id = raw.get("id", "")
+    where = f"{where} cause {cause_id!r}"
+    if not _RULE_ID.match(cause_id):
+        raise KnowledgeError(f"{where}: id must be a lowercase slug")
+    unknown = set(raw) - _CAUSE_FIELDS
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown keys {sorted(unknown)}")
+    texts = {locale: raw.get(locale) for locale in SUPPORTED_LOCALES}
+    if not all(isinstance(text, str) and text for text in texts.values()):
+        raise KnowledgeError(f"{where}: needs a non-empty text for each of {SUPPORTED_LOCALES}")
+    _same_placeholders(where, texts, allowed)  # type: ignore[arg-type]  # checked just above
+    conditions = []
+    for condition in raw.get("likely_when", []):
+        extra = set(condition) - _CONDITION_FIELDS
+        if extra or "evidence" not in condition or {"value", "values"} <= set(condition):
+            raise KnowledgeError(
+                f"{where}: a likely_when condition is {{evidence = KEY}} with at most one "
+                f"of value = V or values = [V, …]; got {condition!r}",
+            )
+        values = condition.get("values", [condition["value"]] if "value" in condition else [])
+        conditions.append(Condition(evidence=condition["evidence"], values=tuple(values)))
+    return CauseRule(id=cause_id, texts=texts, likely_when=tuple(conditions))  # type: ignore[arg-type]
 
 
 def _clause(where: str, raw: dict[str, Any]) -> Clause:

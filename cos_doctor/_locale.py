@@ -33,8 +33,15 @@ def resolve_locale(explicit: str | None = None) -> str:
 
 
 def _normalise(locale: str | None) -> str | None:
-    """Map "ko_KR.UTF-8", "KO", "ko-kr" to "ko"; return None for anything unsupported."""
+    """Map a locale name to a supported language; None for anything unsupported.
+
+    "ko_KR.UTF-8", "KO" and "ko-kr" are "ko". Every Chinese locale is "zh" (Simplified
+    Chinese): "zh_CN", "zh-Hans", "zh_SG", and also "zh_TW", "zh_HK" and "zh-Hant", whose
+    readers are better served by Simplified Chinese than by an English fallback (there is no
+    Traditional Chinese text, and COS's own Chinese documentation is Simplified).
+    """
     if not locale:
         return None
-    language = locale.strip().replace("-", "_").split("_")[0].split(".")[0].lower()
+    language = locale.strip().replace("-", "_").split(".")[0].split("@")[0].split("_")[0]
+    language = language.lower()
     return language if language in SUPPORTED_LOCALES else None

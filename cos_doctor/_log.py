@@ -47,6 +47,11 @@ def log_diagnosis(diagnosis: Diagnosis) -> None:
         key=diagnosis.key,
         region=diagnosis.region,
         evidence={item.key: _json_value(item.value) for item in diagnosis.evidence},
+        # Ids, not sentences: the text is in the knowledge base, in every locale.
+        causes=[
+            {"id": cause.id, "confidence": cause.confidence, "because": list(cause.because)}
+            for cause in diagnosis.causes
+        ],
         docs=list(diagnosis.docs),
     )
 

@@ -1,6 +1,6 @@
-"""The value objects cos_doctor hands to users: :class:`Diagnosis` and :class:`Evidence`.
+"""The value objects cos_doctor hands users: :class:`Diagnosis`, :class:`Evidence`, :class:`Cause`.
 
-Both are frozen and hold only JSON-ready values, so they pickle under every protocol, copy,
+All are frozen and hold only JSON-ready values, so they pickle under every protocol, copy,
 cross process boundaries, and never carry a secret (redaction happens before they are built).
 """
 
@@ -12,6 +12,7 @@ from typing import Any, Union
 
 #: What an evidence value may be: plain JSON scalars, or a tuple of them.
 EvidenceValue = Union[str, int, float, bool, None, tuple[Union[str, int, float, bool], ...]]
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -32,6 +33,41 @@ class Evidence:
         return {"key": self.key, "value": value, "text": self.text}
 
 
+#: How strongly this request's evidence points at a cause.
+LIKELY = "likely"
+POSSIBLE = "possible"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One documented reason for the error, ranked by what this request's evidence shows.
+
+    ``id`` is a stable slug within the rule (for example ``unsigned-request``), ``text`` the
+    sentence a person reads, in the diagnosis' locale. ``confidence`` is ``"likely"`` when
+    evidence observed for this request points at the cause, else ``"possible"``; ``because``
+    names the evidence keys that made it likely (empty for a possible cause).
+    """
+
+    id: str
+    text: str
+    confidence: str = POSSIBLE
+    because: tuple[str, ...] = ()
+
+    @property
+    def likely(self) -> bool:
+        """Whether this request's evidence points at this cause."""
+        return self.confidence == LIKELY
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the cause as JSON-ready data."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "confidence": self.confidence,
+            "because": list(self.because),
+        }
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     """What went wrong with one COS request, why, and how to fix it.
@@ -39,6 +75,8 @@ class Diagnosis:
     ``rule_id`` names the knowledge-base rule that matched (stable; see ``cos-doctor rules``).
     ``generic`` is true when no specific rule matched and the diagnosis only says what is
     known. ``steps`` are already filled in with the request's own bucket, key and region.
+    ``causes`` lists, for errors with several documented causes, each cause ranked: the
+    likely ones (pointed at by this request's evidence) first, then the possible ones.
     """
 
     rule_id: str
@@ -60,6 +98,7 @@ class Diagnosis:
     key: str | None = None
     region: str | None = None
     labels: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    causes: tuple[Cause, ...] = ()
 
     def evidence_value(self, key: str) -> EvidenceValue:
         """Return the value of the evidence item ``key``, or None when it was not observed."""
@@ -76,6 +115,7 @@ class Diagnosis:
         data["steps"] = list(self.steps)
         data["docs"] = list(self.docs)
         data["evidence"] = [item.to_dict() for item in self.evidence]
+        data["causes"] = [cause.to_dict() for cause in self.causes]
         return data
 
     def headline(self) -> str:
@@ -95,6 +135,9 @@ class Diagnosis:
         if ids:
             lines.append("   " + "  ".join(ids))
         lines.append(f"{label.get('cause', 'cause')}: {self.cause}")
+        if self.causes:
+            lines.append(f"{label.get('causes', 'causes, most likely first')}:")
+            lines.extend(self._cause_line(cause, label) for cause in self.causes)
         if self.evidence:
             lines.append(f"{label.get('evidence', 'evidence')}:")
             lines.extend(f"  - {item.text}" for item in self.evidence)
@@ -104,6 +147,13 @@ class Diagnosis:
             lines.append(f"{label.get('docs', 'docs')}:")
             lines.extend(f"  - {link}" for link in self.docs)
         return "\n".join(lines)
+
+    @staticmethod
+    def _cause_line(cause: Cause, label: dict[str, str]) -> str:
+        line = f"  - [{label.get(cause.confidence, cause.confidence)}] {cause.text}"
+        if cause.because:
+            line += f" ({label.get('because', 'evidence')}: {', '.join(cause.because)})"
+        return line
 
     def _where_line(self) -> str:
         parts = [self.operation or "request"]

@@ -138,7 +138,12 @@ def test_korean_diagnosis_is_written_in_korean() -> None:
 
 @given(st.one_of(st.text(), st.binary()), st.one_of(st.none(), st.integers(100, 599)))
 def test_any_body_yields_a_diagnosis(body: str | bytes, status: int | None) -> None:
-    """Whatever the body, diagnose() returns a diagnosis and never raises."""
+    """Whatever the body, diagnose() returns a diagnosis; only a blank paste with no status is refused."""
+    blank = not (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).strip()
+    if blank and status is None:
+        with pytest.raises(TypeError):
+            cos_doctor.diagnose(body, http_status=status)
+        return
     diagnosis = cos_doctor.diagnose(body, http_status=status)
     assert diagnosis.rule_id in {rule.id for rule in catalogue().rules}
     assert diagnosis.steps

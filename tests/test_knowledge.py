@@ -150,3 +150,63 @@ def test_unknown_placeholder_is_rejected(tmp_path: Path) -> None:
     path.write_text(text.replace("{bucket}", "{buckt}", 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="unknown placeholder"):
         load_catalogue(directory)
+
+
+@pytest.mark.parametrize(
+    ("file", "replace", "by", "complaint"),
+    [
+        ("evidence.toml", "SecretId sent as q-ak: {value}", "SecretId sent as q-ak: {vlaue}", "unknown placeholder"),
+        ("evidence.toml", "{human} ahead of COS", "{hmuan} ahead of COS", "unknown placeholder"),
+        ("evidence.toml", 'ko = "q-ak로 보낸 SecretId: {value}"', 'ko = "q-ak로 보낸 SecretId"', "placeholders differ"),
+        ("evidence.toml", 'ko = "보낸 Referer: {value}"\n', "", "needs exactly the locales"),
+        ("access.toml", "and click {bucket} to open its settings", "and click {nmae} to open its settings", "unknown placeholder"),
+        ("access.toml", "and click {bucket} to open its settings", "and click the bucket to open its settings", "placeholders differ"),
+        ("ui.toml", 'steps = "how to fix"\n', "", "names differ"),
+        ("placeholders.toml", 'region = "<region>"\n', "", "names differ"),
+    ],
+)
+def test_locale_and_placeholder_mistakes_fail_loading(
+    tmp_path: Path,
+    file: str,
+    replace: str,
+    by: str,
+    complaint: str,
+) -> None:
+    """A typo'd placeholder, or a text missing from one locale, fails when the knowledge loads."""
+    directory = _copy_knowledge(tmp_path)
+    path = directory / file
+    text = path.read_text(encoding="utf-8")
+    assert replace in text
+    path.write_text(text.replace(replace, by, 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=complaint):
+        load_catalogue(directory)
+
+
+_CAUSE = """
+[[rule.cause]]
+id = "example-cause"
+likely_when = [{{ evidence = "{evidence}" }}]
+{texts}
+"""
+
+
+@pytest.mark.parametrize(
+    ("evidence", "texts", "complaint"),
+    [
+        ("no_such_evidence", None, "unknown evidence key"),
+        ("credential_kind", {"en": "Signed {wrongname}."}, "unknown placeholder"),
+        ("credential_kind", {"en": ""}, "non-empty text"),
+    ],
+)
+def test_cause_mistakes_fail_loading(tmp_path: Path, evidence: str, texts: dict[str, str] | None, complaint: str) -> None:
+    """A cause naming unknown evidence, a bad placeholder or an empty text fails loading."""
+    directory = _copy_knowledge(tmp_path)
+    path = directory / "access.toml"
+    text = path.read_text(encoding="utf-8")
+    words = {locale: f"Cause in {locale}." for locale in SUPPORTED_LOCALES} | (texts or {})
+    lines = "\n".join(f"{locale} = {words[locale]!r}".replace("'", '"') for locale in SUPPORTED_LOCALES)
+    anchor = '[rule.en]\ntitle = "Access denied'
+    assert anchor in text
+    path.write_text(text.replace(anchor, _CAUSE.format(evidence=evidence, texts=lines) + "\n" + anchor, 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=complaint):
+        load_catalogue(directory)

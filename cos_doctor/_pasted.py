@@ -1,0 +1,136 @@
+"""Read what users paste from logs back into an error reply cos_doctor can diagnose.
+
+People rarely have the live exception; they have a line from a log. The forms recognised:
+
+* the SDK's ``str(e)`` of a ``CosServiceError``: the repr of its parsed error dict,
+  ``{'code': 'AccessDenied', 'message': …, 'resource': …, 'requestid': …, 'traceid': …}``,
+  possibly after a prefix (``qcloud_cos.cos_exception.CosServiceError: {…}``) and with an
+  HTTP status somewhere on the line (``403``, ``status_code=403``, ``HTTP 403``);
+* the SDK's own ``logger.error`` record of a failed call: the raw XML error body after the
+  logging prefix, or, for a reply without a body, the repr of the response headers;
+* a JSON error (``{"Code": …}`` or ``{"Error": {"Code": …}}``) and a raw XML body.
+
+A parsed dict is re-rendered as the COS XML body it came from, so the pipeline reads it
+exactly as it reads the body of a live exception and the diagnosis is the same.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape
+
+__all__ = ["ACCEPTED", "Pasted", "read_pasted"]
+
+#: What diagnose() accepts, said once for every TypeError it raises.
+ACCEPTED = (
+    "diagnose() reads a qcloud_cos CosServiceError (or its get_digest_msg() dict), a COS "
+    "error body (XML or JSON, str or bytes), or a line pasted from a log holding one (the "
+    "SDK's str(e) or its logger.error record)"
+)
+# Longer pastes are cut: no COS error line is anywhere near this, and literal_eval's cost
+# grows with its input.
+_MAX_PASTE = 64 * 1024
+_XML_MARKERS = ("<Error>", "<Code>", "<Message>")
+_STATUS_PATTERNS = (
+    re.compile(r"\bstatus(?:[ _-]?code)?['\"]?\s*[:=]?\s*['\"]?([1-5]\d\d)\b", re.IGNORECASE),
+    re.compile(r"\bHTTP(?:/\d(?:\.\d)?)?\s*[:=]?\s*([1-5]\d\d)\b", re.IGNORECASE),
+    re.compile(r"^\s*([1-5]\d\d)\b"),
+)
+_ERROR_FIELDS = {
+    "code": "Code",
+    "message": "Message",
+    "resource": "Resource",
+    "requestid": "RequestId",
+    "request_id": "RequestId",
+    "traceid": "TraceId",
+    "trace_id": "TraceId",
+}
+_STATUS_FIELDS = ("status", "status_code", "statuscode", "http_status")
+_HEADER_HINTS = ("x-cos-request-id", "x-cos-trace-id", "x-cos-error-code", "server")
+
+
+@dataclass(frozen=True)
+class Pasted:
+    """A paste turned back into a reply: the body, and the status and headers it showed."""
+
+    body: str
+    http_status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def read_pasted(text: str) -> Pasted:
+    """Return the error reply ``text`` holds (an empty body for blank text)."""
+    stripped = text.strip()[:_MAX_PASTE]
+    if not stripped:
+        return Pasted(body="")
+    status = _status_in(stripped)
+    if any(marker in stripped for marker in _XML_MARKERS):
+        return Pasted(body=stripped, http_status=status)
+    mapping = _mapping_in(stripped)
+    if mapping is not None:
+        pasted = from_mapping(mapping)
+        if pasted is not None:
+            return Pasted(pasted.body, pasted.http_status or status, pasted.headers)
+    return Pasted(body=stripped, http_status=status)
+
+
+def from_mapping(mapping: dict[Any, Any]) -> Pasted | None:
+    """An error dict (the SDK's digest, a JSON error) or a reply's headers; None if neither."""
+    inner = next(
+        (value for name, value in mapping.items() if str(name).lower() == "error"),
+        None,
+    )
+    fields = inner if isinstance(inner, dict) else mapping
+    lowered = {str(name).lower(): value for name, value in fields.items()}
+    status = _status_field(lowered) or _status_field(
+        {str(name).lower(): value for name, value in mapping.items()},
+    )
+    if "code" in lowered or "message" in lowered:
+        elements = {
+            element: str(lowered[name])
+            for name, element in _ERROR_FIELDS.items()
+            if lowered.get(name) not in (None, "", "Unknown")
+        }
+        body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in elements.items())
+        return Pasted(body=f"<Error>{body}</Error>", http_status=status)
+    if any(hint in lowered for hint in _HEADER_HINTS):
+        return Pasted(body="", http_status=status, headers={k: str(v) for k, v in lowered.items()})
+    return None
+
+
+def _mapping_in(text: str) -> dict[Any, Any] | None:
+    """The outermost ``{…}`` in ``text``, read as JSON or as a Python literal."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        return None
+    candidate = text[start : end + 1]
+    try:
+        parsed = json.loads(candidate)
+    except ValueError:
+        try:
+            parsed = ast.literal_eval(candidate)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _status_in(text: str) -> int | None:
+    for pattern in _STATUS_PATTERNS:
+        found = pattern.search(text)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def _status_field(fields: dict[str, Any]) -> int | None:
+    for name in _STATUS_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, int) and 100 <= value < 600:
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+    return None
