@@ -63,7 +63,7 @@ _CLAUSE_FIELDS = frozenset(
 )
 _TEXT_FIELDS = frozenset({"title", "cause", "steps", "docs"})
 _CAUSE_FIELDS = frozenset({"id", "likely_when", *SUPPORTED_LOCALES})
-_CONDITION_FIELDS = frozenset({"evidence", "value", "values"})
+_CONDITION_FIELDS = frozenset({"evidence", "value", "values", "prefixes", "below"})
 _RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -119,16 +119,27 @@ class Example:
 
 @dataclass(frozen=True)
 class Condition:
-    """Evidence that makes a cause likely: the key was observed (with one of ``values``)."""
+    """Evidence that makes a cause likely: the key was observed, with the value given.
+
+    When set, the value must be one of ``values``, start with one of ``prefixes``, or be a
+    number below ``below``; with none set, observing the key is enough.
+    """
 
     evidence: str
     values: tuple[Any, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    below: float | None = None
 
     def holds(self, observed: dict[str, Any]) -> bool:
         """Whether the evidence observed for this request satisfies the condition."""
         if self.evidence not in observed:
             return False
-        return not self.values or observed[self.evidence] in self.values
+        value = observed[self.evidence]
+        if self.below is not None:
+            return isinstance(value, (int, float)) and value < self.below
+        if self.prefixes:
+            return isinstance(value, str) and value.startswith(self.prefixes)
+        return not self.values or value in self.values
 
 
 @dataclass(frozen=True)
@@ -354,13 +365,21 @@ def _cause(where: str, raw: dict[str, Any], allowed: frozenset[str]) -> CauseRul
     conditions = []
     for condition in raw.get("likely_when", []):
         extra = set(condition) - _CONDITION_FIELDS
-        if extra or "evidence" not in condition or {"value", "values"} <= set(condition):
+        tests = set(condition) & {"value", "values", "prefixes", "below"}
+        if extra or "evidence" not in condition or len(tests) > 1:
             raise KnowledgeError(
-                f"{where}: a likely_when condition is {{evidence = KEY}} with at most one "
-                f"of value = V or values = [V, …]; got {condition!r}",
+                f"{where}: a likely_when condition is {{evidence = KEY}} with at most one of "
+                f"value = V, values = [V, …], prefixes = [P, …] or below = N; got {condition!r}",
             )
         values = condition.get("values", [condition["value"]] if "value" in condition else [])
-        conditions.append(Condition(evidence=condition["evidence"], values=tuple(values)))
+        conditions.append(
+            Condition(
+                evidence=condition["evidence"],
+                values=tuple(values),
+                prefixes=tuple(condition.get("prefixes", ())),
+                below=condition.get("below"),
+            ),
+        )
     return CauseRule(id=cause_id, texts=texts, likely_when=tuple(conditions))  # type: ignore[arg-type]
 
 

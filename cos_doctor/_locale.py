@@ -7,7 +7,7 @@ import os
 __all__ = ["DEFAULT_LOCALE", "SUPPORTED_LOCALES", "resolve_locale", "set_installed_locale"]
 
 DEFAULT_LOCALE = "en"
-SUPPORTED_LOCALES = ("en", "ko")
+SUPPORTED_LOCALES = ("en", "ko", "zh")
 ENVIRONMENT_VARIABLE = "COS_DOCTOR_LOCALE"
 
 _installed_locale: str | None = None

@@ -129,6 +129,36 @@ def test_locale_resolution(monkeypatch: pytest.MonkeyPatch, explicit: str | None
     assert diagnosis.locale == expected
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("zh", "zh"),
+        ("zh_CN.UTF-8", "zh"),
+        ("zh-Hans", "zh"),
+        ("zh_SG", "zh"),
+        ("zh_TW", "zh"),
+        ("zh-Hant-HK", "zh"),
+        ("ZH", "zh"),
+        ("ko-KR", "ko"),
+        ("en_GB.UTF-8@euro", "en"),
+        ("ja_JP", "en"),
+    ],
+)
+def test_locale_names_are_normalised(monkeypatch: pytest.MonkeyPatch, name: str, expected: str) -> None:
+    """Every Chinese locale name (Traditional ones too) gives zh; unknown languages fall to en."""
+    monkeypatch.setenv("COS_DOCTOR_LOCALE", name)
+    assert cos_doctor.diagnose(error_xml("AccessDenied", "Access Denied."), http_status=403).locale == expected
+
+
+def test_chinese_diagnosis_is_written_in_chinese() -> None:
+    """The zh locale gives Chinese prose, labels, evidence and durations."""
+    body = error_xml("AccessDenied", "You post object request has been expired, expiration time: 1621188104 but the time now : 1621245817")
+    diagnosis = cos_doctor.diagnose(body, http_status=403, post_object=True, locale="zh")
+    assert any("\u4e00" <= char <= "\u9fff" for char in diagnosis.title + diagnosis.cause)
+    assert "解决方法" in diagnosis.render()
+    assert any("16小时1分53秒" in item.text for item in diagnosis.evidence)
+
+
 def test_korean_diagnosis_is_written_in_korean() -> None:
     """The ko locale gives Korean prose and labels."""
     diagnosis = cos_doctor.diagnose(error_xml("AccessDenied", "Access Denied."), http_status=403, locale="ko")

@@ -313,8 +313,17 @@ def test_readme_documents_every_evidence_key() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize(("seconds", "en", "ko"), [(0, "0 s", "0초"), (61, "1 min 1 s", "1분 1초"), (90061, "1 d 1 h 1 min 1 s", "1일 1시간 1분 1초"), (-1204, "20 min 4 s", "20분 4초")])
-def test_human_duration(seconds: int, en: str, ko: str) -> None:
-    """Durations read at a glance, in both languages, sign dropped."""
+@pytest.mark.parametrize(
+    ("seconds", "en", "ko", "zh"),
+    [
+        (0, "0 s", "0초", "0秒"),
+        (61, "1 min 1 s", "1분 1초", "1分1秒"),
+        (90061, "1 d 1 h 1 min 1 s", "1일 1시간 1분 1초", "1天1小时1分1秒"),
+        (-1204, "20 min 4 s", "20분 4초", "20分4秒"),
+    ],
+)
+def test_human_duration(seconds: int, en: str, ko: str, zh: str) -> None:
+    """Durations read at a glance, in every language, sign dropped."""
     assert human_duration(seconds, "en") == en
     assert human_duration(seconds, "ko") == ko
+    assert human_duration(seconds, "zh") == zh

@@ -210,3 +210,63 @@ def test_cause_mistakes_fail_loading(tmp_path: Path, evidence: str, texts: dict[
     path.write_text(text.replace(anchor, _CAUSE.format(evidence=evidence, texts=lines) + "\n" + anchor, 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=complaint):
         load_catalogue(directory)
+
+
+DIAGNOSIS_TOOL = "https://console.cloud.tencent.com/cos5/diagnose"
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_last_step_names_the_diagnosis_tool_before_support(rule: Rule, locale: str) -> None:
+    """Every rule ends by sending the user to COS's Diagnosis Tool with the RequestId, then support."""
+    last = rule.texts[locale].steps[-1]
+    assert DIAGNOSIS_TOOL in last
+    assert "{request_id}" in last
+    assert last.index(DIAGNOSIS_TOOL) < max(last.find("support"), last.find("workorder"))
+    assert "contact-sales" not in last
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_korean_text_links_korean_pages(rule: Rule) -> None:
+    """Korean diagnoses link the Korean edition of Tencent Cloud's pages, never the English one."""
+    text = rule.texts["ko"]
+    for line in (*text.steps, *text.docs):
+        assert "intl.cloud.tencent.com/document" not in line
+        assert "www.tencentcloud.com/document" not in line, line
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_chinese_text_links_the_chinese_site(rule: Rule) -> None:
+    """Chinese diagnoses link cloud.tencent.com's Chinese pages."""
+    for link in rule.texts["zh"].docs:
+        assert link.startswith("https://cloud.tencent.com/document/"), link
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_no_known_wrong_or_risky_advice(rule: Rule) -> None:
+    """Known-wrong links and risky advice found in review never come back."""
+    for locale in SUPPORTED_LOCALES:
+        text = rule.texts[locale]
+        joined = " ".join((text.title, text.cause, *text.steps, *text.docs))
+        assert "436/7733" not in joined  # GET Bucket acl, not an ACL overview
+        assert "sign with the owner account's key" not in joined
+        assert "Time & Language" not in joined  # the Windows clock path is Clock, Language, and Region
+        assert "Bucket Policy," not in joined
+
+
+def test_missing_appid_does_not_tell_the_user_to_reuse_the_short_name() -> None:
+    """missing-appid never echoes the name lacking its APPID back as the fix."""
+    rule = next(rule for rule in RULES if rule.id == "missing-appid")
+    for locale in SUPPORTED_LOCALES:
+        assert not any("Bucket='{bucket}'" in step for step in rule.texts[locale].steps)
+
+
+def test_a_rule_without_chinese_fails_loading(tmp_path: Path) -> None:
+    """Dropping a rule's zh table fails loading: every locale is required."""
+    directory = _copy_knowledge(tmp_path)
+    path = directory / "signature.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("[rule.zh]")
+    path.write_text(text[:start], encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"\[zh\]: locale missing"):
+        load_catalogue(directory)

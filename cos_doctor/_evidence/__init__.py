@@ -85,16 +85,24 @@ def collect_evidence(facts: Facts) -> tuple[Evidence, ...]:
     return tuple(found)
 
 
+# Per locale: the units (days, hours, minutes, seconds) and what separates the parts.
+_DURATION_UNITS = {
+    "en": ((" d", " h", " min", " s"), " "),
+    "ko": (("일", "시간", "분", "초"), " "),
+    "zh": (("天", "小时", "分", "秒"), ""),
+}
+
+
 def human_duration(seconds: float, locale: str) -> str:
-    """Return ``seconds`` as "1 h 2 min 3 s" (en) or "1시간 2분 3초" (ko), largest units first."""
+    """Return ``seconds`` as "1 h 2 min 3 s" (en), "1시간 2분 3초" (ko) or "1小时2分3秒" (zh)."""
     remaining = round(abs(seconds))
     days, remaining = divmod(remaining, 86400)
     hours, remaining = divmod(remaining, 3600)
     minutes, secs = divmod(remaining, 60)
-    units = ("일", "시간", "분", "초") if locale == "ko" else (" d", " h", " min", " s")
+    units, separator = _DURATION_UNITS.get(locale, _DURATION_UNITS["en"])
     amounts = zip((days, hours, minutes, secs), units)
     parts = [f"{amount}{unit}" for amount, unit in amounts if amount]
-    return " ".join(parts) or f"0{units[3]}"
+    return separator.join(parts) or f"0{units[3]}"
 
 
 def iso_utc(epoch: float) -> str:

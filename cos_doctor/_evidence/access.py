@@ -58,7 +58,8 @@ _ACTIONS = {
     "get_bucket_versioning": "GetBucketVersioning",
     "put_bucket_versioning": "PutBucketVersioning",
 }
-# Actions that change or reveal a bucket's access configuration: owner or admin rights.
+# Actions that change or reveal a bucket's access configuration: the root account may call
+# them; anyone else needs them granted explicitly (CAM policy or bucket policy).
 _BUCKET_CONFIGURATION = re.compile(r"^(?:Get|Put|Delete)Bucket(?:ACL|Policy|CORS|Referer)$")
 _BUCKET_LEVEL = re.compile(r"Bucket|Service|MultipartUploads|DeleteMultipleObjects")
 _APPID_SUFFIX = re.compile(r"-(\d{6,})$")
@@ -127,6 +128,15 @@ def curl_check(facts: Facts) -> Iterator[Evidence]:
     path = context.key or ""
     command = f"curl 'http://{context.endpoint}/{path}' -vo /dev/null -H '{header}: {value}'"
     yield facts.say("curl_check", command)
+
+
+@detector("no-such-bucket")
+def bucket_name(facts: Facts) -> Iterator[Evidence]:
+    """Whether the bucket name carries the -APPID suffix every COS bucket name ends in."""
+    bucket = facts.context.bucket
+    if bucket:
+        has_appid = _APPID_SUFFIX.search(bucket) is not None
+        yield facts.say("bucket_appid_suffix", has_appid, variant="yes" if has_appid else "no")
 
 
 @detector("access-denied")

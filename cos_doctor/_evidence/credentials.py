@@ -69,6 +69,14 @@ def secret_id_shape(facts: Facts) -> Iterator[Evidence]:
         )
 
 
+@detector("signature-mismatch")
+def secret_key_shape(facts: Facts) -> Iterator[Evidence]:
+    """Flag a configured SecretKey with whitespace in it; the key itself is never shown."""
+    configured = facts.context.configured("secret_key")
+    if configured and any(char.isspace() for char in configured):
+        yield facts.say("secret_key_problem", "whitespace", variant="whitespace")
+
+
 @detector("invalid-access-key-id", "expired-token")
 def temporary_credentials(facts: Facts) -> Iterator[Evidence]:
     """A temporary key that COS no longer knows has most likely expired."""
