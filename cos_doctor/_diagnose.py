@@ -145,9 +145,10 @@ def rank_causes(
 ) -> tuple[Cause, ...]:
     """The rule's documented causes, likely ones first, each saying which evidence decided.
 
-    A cause is likely when any of its conditions holds for the evidence observed for this
-    request; otherwise it stays possible. Within each group the knowledge base's order (most
-    common first) is kept, so no evidence means the documented order, unchanged.
+    A cause is likely when any of its ``likely_when`` conditions holds for the evidence of
+    this request. Otherwise it is dropped when a ``ruled_out_when`` condition holds (the
+    evidence excludes it) and stays possible when none does. Within each group the knowledge
+    base's order (most common first) is kept, so no evidence means the documented order.
     """
     observed = {item.key: item.value for item in evidence}
     ranked = []
@@ -155,6 +156,8 @@ def rank_causes(
         because = tuple(
             dict.fromkeys(c.evidence for c in cause.likely_when if c.holds(observed)),
         )
+        if not because and any(c.holds(observed) for c in cause.ruled_out_when):
+            continue
         ranked.append(
             Cause(
                 id=cause.id,

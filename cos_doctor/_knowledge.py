@@ -62,7 +62,7 @@ _CLAUSE_FIELDS = frozenset(
     {"status", "status_class", "code", "message", "message_regex", "post_object", "method"},
 )
 _TEXT_FIELDS = frozenset({"title", "cause", "steps", "docs"})
-_CAUSE_FIELDS = frozenset({"id", "likely_when", *SUPPORTED_LOCALES})
+_CAUSE_FIELDS = frozenset({"id", "likely_when", "ruled_out_when", *SUPPORTED_LOCALES})
 _CONDITION_FIELDS = frozenset({"evidence", "value", "values", "prefixes", "below"})
 _RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -149,6 +149,7 @@ class CauseRule:
     id: str
     texts: dict[str, str]
     likely_when: tuple[Condition, ...] = ()
+    ruled_out_when: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def load_catalogue(directory: Path) -> Catalogue:
     evidence_text = _evidence_table(directory / "evidence.toml")
     for rule in rules:
         for cause in rule.causes:
-            for condition in cause.likely_when:
+            for condition in (*cause.likely_when, *cause.ruled_out_when):
                 if condition.evidence not in evidence_text:
                     raise KnowledgeError(
                         f"rule {rule.id!r} cause {cause.id!r}: unknown evidence key "
@@ -362,25 +363,31 @@ def _cause(where: str, raw: dict[str, Any], allowed: frozenset[str]) -> CauseRul
     if not all(isinstance(text, str) and text for text in texts.values()):
         raise KnowledgeError(f"{where}: needs a non-empty text for each of {SUPPORTED_LOCALES}")
     _same_placeholders(where, texts, allowed)  # type: ignore[arg-type]  # checked just above
-    conditions = []
-    for condition in raw.get("likely_when", []):
-        extra = set(condition) - _CONDITION_FIELDS
-        tests = set(condition) & {"value", "values", "prefixes", "below"}
-        if extra or "evidence" not in condition or len(tests) > 1:
-            raise KnowledgeError(
-                f"{where}: a likely_when condition is {{evidence = KEY}} with at most one of "
-                f"value = V, values = [V, …], prefixes = [P, …] or below = N; got {condition!r}",
-            )
-        values = condition.get("values", [condition["value"]] if "value" in condition else [])
-        conditions.append(
-            Condition(
-                evidence=condition["evidence"],
-                values=tuple(values),
-                prefixes=tuple(condition.get("prefixes", ())),
-                below=condition.get("below"),
-            ),
+    likely = tuple(_condition(where, entry) for entry in raw.get("likely_when", []))
+    ruled_out = tuple(_condition(where, entry) for entry in raw.get("ruled_out_when", []))
+    return CauseRule(
+        id=cause_id,
+        texts=texts,  # type: ignore[arg-type]  # checked above: every locale is a string
+        likely_when=likely,
+        ruled_out_when=ruled_out,
+    )
+
+
+def _condition(where: str, condition: dict[str, Any]) -> Condition:
+    extra = set(condition) - _CONDITION_FIELDS
+    tests = set(condition) & {"value", "values", "prefixes", "below"}
+    if extra or "evidence" not in condition or len(tests) > 1:
+        raise KnowledgeError(
+            f"{where}: a condition is {{evidence = KEY}} with at most one of value = V, "
+            f"values = [V, …], prefixes = [P, …] or below = N; got {condition!r}",
         )
-    return CauseRule(id=cause_id, texts=texts, likely_when=tuple(conditions))  # type: ignore[arg-type]
+    values = condition.get("values", [condition["value"]] if "value" in condition else [])
+    return Condition(
+        evidence=condition["evidence"],
+        values=tuple(values),
+        prefixes=tuple(condition.get("prefixes", ())),
+        below=condition.get("below"),
+    )
 
 
 def _clause(where: str, raw: dict[str, Any]) -> Clause:

@@ -54,6 +54,9 @@ def test_wrong_secret_key_is_the_likely_cause(emulator: Emulator) -> None:
     assert (first.id, first.confidence) == ("wrong-secret-key", "likely")
     assert "signature_verdict" in first.because
     assert [cause.confidence for cause in diagnosis.causes[1:]] == ["possible"] * (len(diagnosis.causes) - 1)
+    # COS signed exactly what the client signed: nothing altered the request on the way
+    shown = {cause.id for cause in diagnosis.causes}
+    assert not {"altered-in-transit", "key-encoding", "query-re-encoded", "hand-made-signature"} & shown
 
 
 def test_secret_key_with_a_line_break_is_flagged_and_never_shown(emulator: Emulator) -> None:
@@ -82,14 +85,20 @@ def test_anonymous_read_makes_the_unsigned_cause_likely(emulator: Emulator) -> N
 
 
 def test_sub_account_without_rights_has_no_likely_guess(emulator: Emulator) -> None:
-    """A permanent key with no CAM grant: no evidence decides, so every cause stays possible."""
+    """A permanent key with no CAM grant: nothing points at one cause, the evidence rules some out."""
     sub = emulator.client(DEFAULT_SUB_SECRET_ID)
     diagnosis = cos_doctor.diagnose(_caught(sub.put_object, Bucket=emulator.bucket, Key="docs/c.txt", Body=b"x"))
     assert diagnosis.rule_id == "access-denied"
     assert all(cause.confidence == "possible" for cause in diagnosis.causes)
     # the documented order is kept when nothing decides
     rule = next(rule for rule in catalogue().rules if rule.id == "access-denied")
-    assert [cause.id for cause in diagnosis.causes] == [cause.id for cause in rule.causes]
+    documented = [cause.id for cause in rule.causes]
+    shown = [cause.id for cause in diagnosis.causes]
+    assert shown == [cause_id for cause_id in documented if cause_id in shown]  # documented order
+    # signed with a permanent key for a data call: unsigned, temporary-key and
+    # access-configuration causes are excluded by the evidence, not listed as possible
+    assert not {"unsigned-request", "temporary-credential-policy", "access-configuration-call"} & set(shown)
+    assert "no-allow-for-identity" in shown
 
 
 def test_sub_account_changing_bucket_acl_points_at_the_configuration_grant(emulator: Emulator) -> None:
@@ -133,6 +142,7 @@ def test_bucket_without_appid_makes_that_cause_likely(emulator: Emulator) -> Non
     assert short.causes[0].likely
     full = cos_doctor.diagnose(body, http_status=404, url="https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.txt")
     assert not any(cause.likely for cause in full.causes)
+    assert "bucket-name-lacks-appid" not in {cause.id for cause in full.causes}
     assert "ap-guangzhou" in " ".join(cause.text for cause in full.causes)
 
 

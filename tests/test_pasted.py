@@ -70,7 +70,10 @@ def _raise(emulator: Emulator, failure: Callable[[Emulator], None]) -> CosServic
 def _same(pasted: Diagnosis, live: Diagnosis, fields: tuple[str, ...] = KEY_FIELDS) -> None:
     for name in fields:
         assert getattr(pasted, name) == getattr(live, name), name
-    assert [cause.id for cause in pasted.causes] == [cause.id for cause in live.causes]
+    # A paste carries less evidence than the live request: it may rule out fewer causes and
+    # find fewer likely, never more.
+    assert {cause.id for cause in pasted.causes} >= {cause.id for cause in live.causes}
+    assert {c.id for c in pasted.causes if c.likely} <= {c.id for c in live.causes if c.likely}
 
 
 @pytest.mark.parametrize("name", FAILURES)
