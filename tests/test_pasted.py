@@ -181,3 +181,14 @@ def test_a_client_error_is_not_a_reply() -> None:
     with pytest.raises(TypeError, match="CosClientError"):
         cos_doctor.diagnose(CosClientError("HTTPConnectionPool: Read timed out."))
 
+
+
+def test_a_bodiless_head_failure_pasted_with_its_status(emulator: Emulator) -> None:
+    """A HEAD 403 has no body: str(e) is the reply's headers, and with the status it diagnoses alike."""
+    anonymous = emulator.client(anonymous=True)
+    error = _raise(emulator, lambda em: anonymous.head_object(Bucket=em.bucket, Key="docs/private.txt"))
+    live = cos_doctor.diagnose(error)
+    assert live.http_status == 403
+    pasted = cos_doctor.diagnose(f"HTTP {error.get_status_code()} {error}")
+    assert (pasted.rule_id, pasted.http_status, pasted.request_id) == (live.rule_id, 403, live.request_id)
+    assert pasted.request_id
