@@ -35,6 +35,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     headers: Mapping[str, str] | None = None,
     request_headers: Mapping[str, str] | None = None,
     post_object: bool | None = None,
+    form: Any = None,
     log: bool = False,
 ) -> Diagnosis:
     """Diagnose a ``CosServiceError``, or a raw COS error body (XML or JSON, str or bytes).
@@ -45,6 +46,9 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
     the response ``headers``, the ``request_headers`` sent (Referer, Origin, Authorization;
     secrets in them are never shown), and ``post_object=True`` for a POST Object form upload.
+    ``form`` is the POST Object form the server issued (a ``post_object.SignedForm``, a dict
+    or ``(name, value)`` pairs): the diagnosis then says which policy condition failed and
+    with which value (it implies ``post_object=True``; its signature and token are never shown).
     With ``log=True`` the diagnosis is also logged as the ``cos_request_failed`` event, as the
     hook does for SDK calls (for servers that relay browser upload failures, say).
     """
@@ -62,6 +66,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     else:
         context = context_from_error(error)
         _apply_hints(context, http_method, operation, post_object)
+    if form is not None:
+        _apply_form(context, form)
     diagnosis = diagnose_context(context, locale=locale)
     if log:
         log_diagnosis(diagnosis)
@@ -114,6 +120,13 @@ def _apply_hints(
         context.post_object = post_object
     elif operation in POST_OBJECT_OPERATIONS:
         context.post_object = True
+
+
+def _apply_form(context: RequestContext, form: Any) -> None:
+    from cos_doctor._post_lint import form_pairs
+
+    context.post_form = tuple(form_pairs(form))
+    context.post_object = True
 
 
 class _Fallbacks(dict[str, str]):

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
 
-__all__ = ["CHECKS", "Finding", "lint"]
+__all__ = ["CHECKS", "Finding", "form_pairs", "form_policy", "form_value", "lint"]
 
 TEXTS_FILE = Path(__file__).with_name("knowledge") / "lint" / "post_object.toml"
 #: A policy with less time left than this is reported: the user still has to pick a file.
@@ -159,7 +159,7 @@ def lint(  # noqa: PLR0913 - keyword-only facts about the upload, each optional
     function does not raise on it.
     """
     run = _Run(_language(locale), bucket=bucket, now=epoch_seconds(now))
-    pairs = list(_pairs(fields))
+    pairs = list(form_pairs(fields))
     before, after = _split_at_file(pairs)
     form = {name.lower(): value for name, value in before}
     if content_type is not None:
@@ -413,12 +413,29 @@ def _json_or_none(text: bytes) -> Any:
         return None
 
 
-def _pairs(fields: FieldsInput) -> Iterable[tuple[str, str]]:
+def form_pairs(fields: FieldsInput) -> Iterable[tuple[str, str]]:
+    """The form as ``(name, value)`` pairs in order, whatever shape it was given in."""
     if isinstance(fields, SignedForm):
         return fields.fields
     if isinstance(fields, Mapping):
         return [(str(name), str(value)) for name, value in fields.items()]
     return [(str(name), str(value)) for name, value in fields]
+
+
+def form_policy(pairs: Iterable[tuple[str, str]]) -> PolicyDocument | None:
+    """The policy a form carries (before its file), or None when it has none or is unreadable."""
+    before, _ = _split_at_file(list(pairs))
+    form = {name.lower(): value for name, value in before}
+    try:
+        return parse_policy(decode_policy_field(form.get("policy", "")))
+    except PolicyError:
+        return None
+
+
+def form_value(pairs: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The value a form sends for field ``name`` (case-insensitive, before the file)."""
+    before, _ = _split_at_file(list(pairs))
+    return _form_value({key.lower(): value for key, value in before}, name.lower())
 
 
 def _split_at_file(
