@@ -169,7 +169,7 @@ def lint(  # noqa: PLR0913 - keyword-only facts about the upload, each optional
         run.add("key-missing", "key")
     document = _check_policy(run, form)
     if document is not None:
-        _check_signer(run, form, credentials)
+        _check_signer(run, form, document, credentials)
         _check_signature(run, form, document, policy, credentials)
         _check_expiration(run, document)
         _check_key_time(run, form)
@@ -248,20 +248,27 @@ def _check_policy(run: _Run, form: dict[str, str]) -> PolicyDocument | None:
         return None
 
 
-def _check_signer(run: _Run, form: dict[str, str], credentials: Credentials | None) -> None:
+def _check_signer(
+    run: _Run,
+    form: dict[str, str],
+    document: PolicyDocument,
+    credentials: Credentials | None,
+) -> None:
     q_ak = form.get("q-ak", "")
     if not q_ak:
         run.add("q-ak-missing", "q-ak")
-    if credentials is None:
-        return
-    if q_ak and q_ak != credentials.secret_id:
+    if credentials is not None and q_ak and q_ak != credentials.secret_id:
         run.add(
             "q-ak-not-signer",
             "q-ak",
             value=mask_secret_id(q_ak),
             expected=mask_secret_id(credentials.secret_id),
         )
-    if credentials.token and not form.get(_TOKEN_FIELD):
+    # A policy that names a token was built for a temporary key, which COS refuses without it.
+    temporary = bool(credentials and credentials.token) or bool(
+        document.conditions_on(_TOKEN_FIELD)
+    )
+    if temporary and not form.get(_TOKEN_FIELD):
         run.add("token-missing", _TOKEN_FIELD)
 
 

@@ -61,7 +61,7 @@ def failed_condition(facts: Facts) -> Iterator[Evidence]:
         yield facts.say("condition_field", field)
     value = groups.get("value", "").strip()
     if value:
-        shown = mask_secret_id(value) if field == "q-ak" else value
+        shown = _shown(field or "", value, value)
         yield facts.say("condition_value", shown)
 
 
