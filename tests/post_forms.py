@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from cos_doctor import post_object
-from cos_doctor.post_object import Credentials, PostPolicy
+from cos_doctor.post_object import Condition, Credentials, PostPolicy
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -170,6 +170,50 @@ def token_left_out_of_a_temporary_form(keys: Keys) -> Upload:
     return replace(upload, lint_options={})  # the policy's token condition tells lint
 
 
+def algorithm_not_sha1(keys: Keys) -> Upload:
+    upload = clean(keys)
+    return replace(upload, fields=_with(upload.fields, **{"q-sign-algorithm": "md5"}))
+
+
+def prefix_match_on_bucket(keys: Keys) -> Upload:
+    clean_policy, _ = _clean(keys)
+    conditions = (Condition.starts_with("bucket", "example"), *clean_policy.conditions[1:])
+    policy = PostPolicy(expiration=clean_policy.expiration, conditions=conditions)
+    form = post_object.sign_form(policy, keys.owner, region=REGION, bucket=BUCKET)
+    return Upload(policy, form.fields)
+
+
+def empty_prefix_on_a_field_not_sent(keys: Keys) -> Upload:
+    policy, form = _clean(keys, conditions=[Condition.starts_with("Content-Type", "")])
+    return Upload(policy, form.fields)
+
+
+def q_ak_left_out(keys: Keys) -> Upload:
+    upload = clean(keys)
+    return replace(upload, fields=tuple(pair for pair in upload.fields if pair[0] != "q-ak"))
+
+
+def policy_left_out(keys: Keys) -> Upload:
+    upload = clean(keys)
+    return replace(upload, fields=tuple(pair for pair in upload.fields if pair[0] != "policy"))
+
+
+def key_left_out(keys: Keys) -> Upload:
+    upload = clean(keys)
+    return replace(upload, fields=tuple(pair for pair in upload.fields if pair[0] != "key"))
+
+
+def key_time_not_a_window(keys: Keys) -> Upload:
+    policy, form = _clean(keys, key_time="tomorrow")
+    return Upload(policy, form.fields)
+
+
+def key_time_starting_in_an_hour(keys: Keys) -> Upload:
+    now = int(time.time())
+    policy, form = _clean(keys, key_time=f"{now + 3600};{now + 7200}")
+    return Upload(policy, form.fields)
+
+
 def _with(fields: tuple[tuple[str, str], ...], **values: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, values.get(name, value)) for name, value in fields)
 
@@ -205,4 +249,12 @@ CASES = (
     Case(key_time_over, "key-time-ended", "request-expired"),
     Case(token_left_out, "token-missing", "invalid-access-key-id"),
     Case(token_left_out_of_a_temporary_form, "token-missing", "invalid-access-key-id"),
+    Case(algorithm_not_sha1, "algorithm-not-sha1", "post-signature-invalid"),
+    Case(prefix_match_on_bucket, "policy-bad-condition", "post-policy-missing-condition"),
+    Case(empty_prefix_on_a_field_not_sent, "condition-field-missing", "post-condition-mismatch"),
+    Case(q_ak_left_out, "q-ak-missing", "invalid-access-key-id"),
+    Case(policy_left_out, "policy-missing", "access-denied"),
+    Case(key_left_out, "key-missing", "unrecognized-4xx"),
+    Case(key_time_not_a_window, "key-time-malformed", "signature-empty"),
+    Case(key_time_starting_in_an_hour, "key-time-in-future", "request-time-too-skewed"),
 )
