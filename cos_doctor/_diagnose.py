@@ -21,6 +21,8 @@ from cos_doctor.diagnosis import Diagnosis
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from cos_doctor._post_lint import FieldsInput
+
 __all__ = ["diagnose", "diagnose_context"]
 
 
@@ -35,7 +37,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     headers: Mapping[str, str] | None = None,
     request_headers: Mapping[str, str] | None = None,
     post_object: bool | None = None,
-    form: Any = None,
+    form: FieldsInput | None = None,
     log: bool = False,
 ) -> Diagnosis:
     """Diagnose a ``CosServiceError``, or a raw COS error body (XML or JSON, str or bytes).
@@ -122,7 +124,7 @@ def _apply_hints(
         context.post_object = True
 
 
-def _apply_form(context: RequestContext, form: Any) -> None:
+def _apply_form(context: RequestContext, form: FieldsInput) -> None:
     from cos_doctor._post_lint import form_pairs
 
     context.post_form = tuple(form_pairs(form))

@@ -165,7 +165,7 @@ def lint(  # noqa: PLR0913 - keyword-only facts about the upload, each optional
     if content_type is not None:
         _check_content_type(run, content_type)
     final_key = _final_key(form.get("key"), key, filename)
-    if "key" not in form and key is None:
+    if "key" not in form:  # COS needs the field itself, whatever key= says
         run.add("key-missing", "key")
     document = _check_policy(run, form)
     if document is not None:

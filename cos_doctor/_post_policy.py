@@ -262,7 +262,7 @@ class PostPolicy:
     def to_dict(self) -> dict[str, Any]:
         """The policy as JSON-ready data."""
         return {
-            "expiration": format_expiration(self.expiration.timestamp()),
+            "expiration": format_expiration(epoch_seconds(self.expiration)),
             "conditions": [condition.to_json() for condition in self.conditions],
         }
 

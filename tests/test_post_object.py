@@ -94,6 +94,18 @@ class TestBuildPolicy:
         policy = post_object.build_policy(bucket=post_forms.BUCKET, credentials=TEMPORARY)
         assert policy.exact_value("x-cos-security-token") == TEMPORARY.token
 
+    def test_naive_times_are_utc(self, monkeypatch):
+        """A naive expiration is read as UTC, even on a machine in Beijing time."""
+        monkeypatch.setenv("TZ", "Asia/Shanghai")
+        time.tzset()
+        try:
+            naive = datetime(2030, 1, 1, 8, 0)  # noqa: DTZ001 - the naive case under test
+            policy = PostPolicy(expiration=naive, conditions=())
+            assert policy.to_dict()["expiration"] == "2030-01-01T08:00:00.000Z"
+        finally:
+            monkeypatch.undo()
+            time.tzset()
+
     def test_key_and_prefix_exclude_each_other(self):
         """An exact key and a key prefix cannot both be asked for."""
         with pytest.raises(ValueError, match="not both"):
@@ -218,6 +230,13 @@ class TestLint:
         assert post_object.lint(policy, form, bucket=post_forms.BUCKET, key="a.txt") == ()
         (finding,) = post_object.lint(policy, form, bucket=post_forms.BUCKET, key="b.txt")
         assert finding.check == "condition-not-met"
+
+    def test_key_argument_does_not_replace_the_key_field(self):
+        """A form without a key field is reported even when key= names the object."""
+        policy, form = post_forms._clean(KEYS)
+        fields = [pair for pair in form.fields if pair[0] != "key"]
+        found = post_object.lint(policy, fields, bucket=post_forms.BUCKET, key="uploads/a.jpg")
+        assert [finding.check for finding in found] == ["key-missing"]
 
     def test_prefix_on_exact_only_field_is_a_bad_policy(self):
         """starts-with on bucket (exact-only in the document) is a malformed policy."""
