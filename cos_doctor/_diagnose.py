@@ -129,6 +129,10 @@ def _apply_form(context: RequestContext, form: FieldsInput) -> None:
 
     context.post_form = tuple(form_pairs(form))
     context.post_object = True
+    # A form upload is signed in its fields, not in a header: q-ak is the SecretId sent.
+    q_ak = next((value for name, value in context.post_form if name.lower() == "q-ak"), None)
+    if q_ak and context.secret_id_sent is None:
+        context.secret_id_sent = q_ak
 
 
 class _Fallbacks(dict[str, str]):

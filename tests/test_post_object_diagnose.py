@@ -120,3 +120,14 @@ def test_form_without_a_readable_policy_still_diagnoses():
     diagnosis = cos_doctor.diagnose(reply, http_status=400, form=form)
     assert diagnosis.rule_id == "post-policy-missing-condition"
     assert diagnosis.evidence_value("form_finding") == "policy-not-base64"
+
+
+def test_form_q_ak_fills_the_steps_masked():
+    """The form's q-ak is the SecretId sent: steps quote it masked, never in full."""
+    form = post_forms.q_ak_of_another_key(KEYS)
+    reply = body("AccessDenied", f"Condition key q-ak doesn't match the value {OWNER.secret_id}")
+    diagnosis = cos_doctor.diagnose(reply, http_status=403, form=form.fields)
+    assert diagnosis.rule_id == "post-qak-mismatch"
+    assert any("AKID****0011" in step for step in diagnosis.steps)
+    assert diagnosis.evidence_value("form_finding") == "q-ak-mismatch"
+    assert KEYS.sub.secret_id not in diagnosis.render()
