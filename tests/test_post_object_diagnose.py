@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cos_doctor
 from cos_doctor import post_object
@@ -131,3 +133,11 @@ def test_form_q_ak_fills_the_steps_masked():
     assert any("AKID****0011" in step for step in diagnosis.steps)
     assert diagnosis.evidence_value("form_finding") == "q-ak-mismatch"
     assert KEYS.sub.secret_id not in diagnosis.render()
+
+
+@given(st.dictionaries(st.text(max_size=30), st.text(max_size=200), max_size=8))
+@settings(max_examples=150, deadline=None)
+def test_any_form_still_gives_a_diagnosis(form):
+    """Whatever a form holds, diagnose(form=...) words a diagnosis and raises nothing."""
+    diagnosis = cos_doctor.diagnose(KEY_REFUSED, http_status=403, form=form)
+    assert diagnosis.rule_id == "post-condition-mismatch"
