@@ -18,7 +18,7 @@ import hmac
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -187,35 +187,38 @@ class _Run:
         self.findings: list[Finding] = []
 
     def add(self, check: str, field: str | None = None, **values: object) -> None:
+        """Record the finding ``check`` about ``field``, worded with ``values``."""
+        self.findings.append(self.word(check, field, **values))
+
+    def word(self, check: str, field: str | None, **values: object) -> Finding:
+        """Build the finding ``check`` in this run's locale; values are scrubbed first."""
         rule_id, severity = CHECKS[check]
         text = _texts()[check][self.language]
         words = _Words({"field": field or "", "bucket": self.bucket, **values})
-        self.findings.append(
-            Finding(
-                check=check,
-                rule_id=rule_id,
-                severity=severity,
-                field=field,
-                message=text["message"].format_map(words),
-                fix=text["fix"].format_map(words),
-            ),
+        return Finding(
+            check=check,
+            rule_id=rule_id,
+            severity=severity,
+            field=field,
+            message=text["message"].format_map(words),
+            fix=text["fix"].format_map(words),
         )
 
     def finish(self, after_file: list[tuple[str, str]]) -> tuple[Finding, ...]:
-        """Place each field-after-file finding before the finding its absence causes."""
+        """Place each field-after-file finding just before the finding its absence causes.
+
+        That finding lends it its rule and severity; a stray field nothing depends on is a
+        warning without a rule (the upload works, the field is lost).
+        """
         result = list(self.findings)
         for name, _ in reversed(after_file):
+            moved = self.word("field-after-file", name)
             caused = next((f for f in result if (f.field or "").lower() == name.lower()), None)
-            self.findings = []
-            self.add("field-after-file", name)
-            moved = self.findings[0]
-            if caused is not None:
-                moved = Finding(
-                    moved.check, caused.rule_id, caused.severity, name, moved.message, moved.fix
-                )
-                result.insert(result.index(caused), moved)
-            else:
+            if caused is None:
                 result.insert(0, moved)
+            else:
+                moved = replace(moved, rule_id=caused.rule_id, severity=caused.severity)
+                result.insert(result.index(caused), moved)
         return tuple(result)
 
 

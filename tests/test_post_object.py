@@ -231,6 +231,15 @@ class TestLint:
         (finding,) = post_object.lint(policy, form, bucket=post_forms.BUCKET, key="b.txt")
         assert finding.check == "condition-not-met"
 
+    def test_stray_field_after_file_is_a_warning_without_rule(self):
+        """A field after the file that nothing needs is lost: a warning, no rule."""
+        policy, form = post_forms._clean(KEYS)
+        pairs = [*form.fields, ("file", ""), ("x-cos-meta-note", "lost")]
+        (finding,) = post_object.lint(policy, pairs, bucket=post_forms.BUCKET)
+        assert (finding.check, finding.rule_id, finding.severity, finding.field) == (
+            "field-after-file", None, "warning", "x-cos-meta-note",
+        )
+
     def test_key_argument_does_not_replace_the_key_field(self):
         """A form without a key field is reported even when key= names the object."""
         policy, form = post_forms._clean(KEYS)
