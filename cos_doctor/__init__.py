@@ -4,6 +4,7 @@
 ``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` carrying a
 :class:`Diagnosis`: what happened, why, the facts observed for this request, and the
 numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not.
+:mod:`cos_doctor.post_object` builds, signs and lints browser POST Object forms.
 
 Importing this package is cheap: the SDK, wrapt, structlog and the knowledge base are only
 loaded when they are first needed.
@@ -15,6 +16,7 @@ from cos_doctor._hook import install, is_installed, uninstall
 from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
 
 if typing.TYPE_CHECKING:
+    from cos_doctor import post_object
     from cos_doctor._diagnose import diagnose
     from cos_doctor.errors import CosDiagnosedError
 
@@ -27,6 +29,7 @@ __all__ = [
     "diagnose",
     "install",
     "is_installed",
+    "post_object",
     "uninstall",
 ]
 
@@ -37,7 +40,15 @@ __version__ = "0.1.0"
 _LAZY = {"CosDiagnosedError": "cos_doctor.errors", "diagnose": "cos_doctor._diagnose"}
 
 
+# Public submodules, imported on first access.
+_SUBMODULES = frozenset({"post_object"})
+
+
 def __getattr__(name: str) -> typing.Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"cos_doctor.{name}")
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'cos_doctor' has no attribute {name!r}")

@@ -92,6 +92,9 @@ class RequestContext:
     key: str | None = None
     region: str | None = None
     post_object: bool = False
+    # The POST Object form the server issued (diagnose(form=...)), as (name, value) pairs in
+    # order. It holds q-signature and maybe a token: read by detectors, never rendered.
+    post_form: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     client_config: Any = field(default=None, repr=False)
     observed_at: float = field(default_factory=time.time)
     # True when the reply was received just now (an SDK exception), so the local clock at

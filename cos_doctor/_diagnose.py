@@ -22,6 +22,7 @@ from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence
 
 if TYPE_CHECKING:
     from cos_doctor._pasted import Pasted
+    from cos_doctor._post_lint import FieldsInput
 
 __all__ = ["diagnose", "diagnose_context"]
 
@@ -37,6 +38,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     headers: Mapping[str, str] | None = None,
     request_headers: Mapping[str, str] | None = None,
     post_object: bool | None = None,
+    form: FieldsInput | None = None,
     log: bool = False,
 ) -> Diagnosis:
     """Diagnose a ``CosServiceError``, a raw COS error body, or a line pasted from a log.
@@ -53,6 +55,10 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     shown), and ``post_object=True`` for a POST Object form upload. With ``log=True`` the
     diagnosis is also logged as the ``cos_request_failed`` event, as the hook does for SDK
     calls (for servers that relay browser upload failures, say).
+
+    ``form`` is the POST Object form the server issued (a ``post_object.SignedForm``, a dict
+    or ``(name, value)`` pairs): the diagnosis then says which policy condition failed and
+    with which value (it implies ``post_object=True``; its signature and token are never shown).
 
     Raises TypeError, saying what it accepts, for anything else (None, a number, a dict that
     is not an error, an exception that is not a COS reply): it never diagnoses nothing.
@@ -78,6 +84,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     else:
         msg = f"{ACCEPTED}; got {type(error).__name__}"
         raise TypeError(msg)
+    if form is not None:
+        _apply_form(context, form)
     diagnosis = diagnose_context(context, locale=locale)
     if log:
         log_diagnosis(diagnosis)
@@ -183,6 +191,17 @@ def _apply_hints(
         context.post_object = post_object
     elif operation in POST_OBJECT_OPERATIONS:
         context.post_object = True
+
+
+def _apply_form(context: RequestContext, form: FieldsInput) -> None:
+    from cos_doctor._post_lint import form_pairs
+
+    context.post_form = tuple(form_pairs(form))
+    context.post_object = True
+    # A form upload is signed in its fields, not in a header: q-ak is the SecretId sent.
+    q_ak = next((value for name, value in context.post_form if name.lower() == "q-ak"), None)
+    if q_ak and context.secret_id_sent is None:
+        context.secret_id_sent = q_ak
 
 
 class _Fallbacks(dict[str, str]):

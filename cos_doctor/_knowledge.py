@@ -55,7 +55,19 @@ REQUEST_PLACEHOLDERS = frozenset(
 #: Names an evidence sentence (``evidence.toml``) may use: the fact itself and the words the
 #: detectors pass to ``Facts.say``. Anything else is a typo that would crash a diagnosis.
 EVIDENCE_WORDS = frozenset(
-    {"value", "when", "human", "excerpt", "length", "expected", "signed", "seen", "name"},
+    {
+        "value",
+        "when",
+        "human",
+        "excerpt",
+        "length",
+        "expected",
+        "signed",
+        "seen",
+        "name",
+        "field",
+        "message",
+    },
 )
 
 _CLAUSE_FIELDS = frozenset(

@@ -22,6 +22,12 @@ _TOKEN = re.compile(
     r"[^&\s\"'<>,}]+",
     re.IGNORECASE,
 )
+# COS quotes a POST policy's value in "Condition key <field> doesn't match the value <value>":
+# for the token condition, that value is the session token.
+_TOKEN_CONDITION = re.compile(
+    r"(x-cos-security-token\s+doesn\S{1,8}t\s+match\s+the\s+value\s*)[^\s<>]+",
+    re.IGNORECASE,
+)
 _AUTHORIZATION_SIGNATURE = re.compile(r"(q-signature%3D)[^&\s\"'<>]+", re.IGNORECASE)
 
 
@@ -58,6 +64,7 @@ def scrub(text: str) -> str:
         text = _SIGN_KEY.sub(r"\1<redacted>", text)
     if "token" in folded:
         text = _TOKEN.sub(r"\1<redacted>", text)
+        text = _TOKEN_CONDITION.sub(r"\1<redacted>", text)
     if "AKID" in text:
         text = _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
     return text

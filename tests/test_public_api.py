@@ -6,6 +6,9 @@ from types import ModuleType
 
 import cos_doctor
 
+# Submodules that are part of the public API (the others are implementation).
+PUBLIC_SUBMODULES = {"post_object"}
+
 
 def test_all_is_sorted_and_matches_the_public_names() -> None:
     """__all__ lists every public name the package exports, and nothing else."""
@@ -15,7 +18,16 @@ def test_all_is_sorted_and_matches_the_public_names() -> None:
         if not name.startswith("_") and not isinstance(getattr(cos_doctor, name), ModuleType)
     }
     assert sorted(cos_doctor.__all__) == cos_doctor.__all__
-    assert set(cos_doctor.__all__) == public | {"__version__"}
+    assert set(cos_doctor.__all__) == public | {"__version__"} | PUBLIC_SUBMODULES
+
+
+def test_public_submodules_are_modules_with_their_own_all() -> None:
+    """cos_doctor.post_object resolves lazily to a module whose __all__ names real objects."""
+    for name in PUBLIC_SUBMODULES:
+        module = getattr(cos_doctor, name)
+        assert isinstance(module, ModuleType)
+        assert len(set(module.__all__)) == len(module.__all__)  # ruff RUF022 keeps it sorted
+        assert all(getattr(module, item) is not None for item in module.__all__)
 
 
 def test_every_public_name_resolves() -> None:

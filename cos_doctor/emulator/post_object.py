@@ -6,6 +6,13 @@ key-time window → policy conditions → Content-MD5 → bucket permission. A f
 ``policy`` field is an anonymous upload, governed by the bucket's ACL and policy alone.
 
 Fields after the ``file`` part are ignored, as COS documents that the file must come last.
+
+Conditions follow the POST Object page (https://www.tencentcloud.com/document/product/436/14690,
+"Construct a policy"): every field a condition names, except ``bucket``, must be sent, so a
+missing field fails even an empty prefix; ``q-sign-algorithm`` must be ``sha1``. A prefix
+match on a field the page allows only exact matches for (``bucket``, ``success_action_status``,
+``q-*``, ``x-cos-*`` other than ``x-cos-meta-*``) is refused as an invalid policy document: the
+page does not say what COS answers, so that reply is this emulator's choice.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -113,32 +120,49 @@ def _expiration(document: dict[str, Any]) -> int | None:
     if text is None:
         return None
     try:
-        return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp())
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         raise InvalidPolicyDocument from None
+    if moment.tzinfo is None:  # policy times are UTC, whatever this machine's zone
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp())
 
 
-def _field_value(form: Form, name: str, key: str) -> str:
+def _field_value(form: Form, name: str, key: str) -> str | None:
     name = name.lower()
     if name == "key":
         return key
     if name == "q-sign-time":
         # Forms send the window as q-key-time; policies name it q-sign-time.
-        return form.fields.get(name, form.fields.get("q-key-time", ""))
-    return form.fields.get(name, "")
+        return form.fields.get(name, form.fields.get("q-key-time"))
+    return form.fields.get(name)
+
+
+def _exact_only(field: str) -> bool:
+    name = field.lower()
+    if name in {"bucket", "success_action_status", "q-sign-algorithm", "q-ak", "q-sign-time"}:
+        return True
+    return name.startswith("x-cos-") and not name.startswith("x-cos-meta-")
 
 
 def _normalise(condition: Any) -> list[tuple[str, str, Any]]:
     """Turn one policy condition into (operator, field, expected) checks."""
-    if isinstance(condition, dict):
-        return [("eq", str(name), expected) for name, expected in condition.items()]
+    if isinstance(condition, dict) and condition:
+        return [("eq", str(name), _scalar(expected)) for name, expected in condition.items()]
     if isinstance(condition, list) and len(condition) == 3:
         operator = str(condition[0]).lower()
         if operator == "content-length-range":
             return [(operator, operator, _bounds(condition))]
-        if operator in {"eq", "starts-with"}:
-            return [(operator, str(condition[1]).lstrip("$"), condition[2])]
+        field = str(condition[1]).lstrip("$")
+        if operator == "eq" or (operator == "starts-with" and not _exact_only(field)):
+            return [(operator, field, _scalar(condition[2]))]
     raise InvalidPolicyDocument
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidPolicyDocument
+    return str(value)
 
 
 def check_conditions(form: Form, conditions: list[Any], bucket: Bucket, key: str) -> None:
@@ -153,15 +177,18 @@ def check_conditions(form: Form, conditions: list[Any], bucket: Bucket, key: str
             continue
         actual = bucket.name if field.lower() == "bucket" else _field_value(form, field, key)
         wanted = str(expected)
-        if not (actual == wanted if operator == "eq" else actual.startswith(wanted)):
+        if actual is None or not (
+            actual == wanted if operator == "eq" else actual.startswith(wanted)
+        ):
             raise AccessDenied(f"Condition key {field} doesn't match the value {wanted}")
 
 
 def _bounds(condition: list[Any]) -> tuple[int, int]:
-    try:
-        return int(condition[1]), int(condition[2])
-    except (TypeError, ValueError):
-        raise InvalidPolicyDocument from None
+    low, high = condition[1], condition[2]
+    numbers = all(isinstance(end, int) and not isinstance(end, bool) for end in (low, high))
+    if not numbers or low < 0 or high < low:
+        raise InvalidPolicyDocument
+    return low, high
 
 
 def _identity(
@@ -173,7 +200,9 @@ def _identity(
     key = find_key(state, form.fields.get("q-ak", ""), form.fields.get(TOKEN_NAME))
     key_time = form.fields.get("q-key-time", "")
     expected = _signing.post_policy_signature(key.secret_key, key_time, text)
-    if not hmac.compare_digest(expected, form.fields.get("q-signature", "").lower()):
+    algorithm_ok = form.fields.get("q-sign-algorithm", "").lower() == _signing.ALGORITHM
+    signature_ok = hmac.compare_digest(expected, form.fields.get("q-signature", "").lower())
+    if not (algorithm_ok and signature_ok):
         # No HttpString here: the policy text itself is what was hashed.
         raise SignatureDoesNotMatch(
             StringToSign=hashlib.sha1(text).hexdigest(),  # noqa: S324 - the protocol's hash
