@@ -10,13 +10,28 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+# The access engine's values are the emulator's too: both read the same rules.
+from cos_doctor._access import ALL_USERS, ANYONE, CorsRule, Grant, RefererConfig
+
+__all__ = [
+    "ALL_USERS",
+    "ANYONE",
+    "Account",
+    "Acl",
+    "Bucket",
+    "CorsRule",
+    "Grant",
+    "Key",
+    "MultipartUpload",
+    "Part",
+    "RefererConfig",
+    "Restore",
+    "StoredObject",
+]
+
 #: A CAM / bucket policy document, as parsed JSON.
 PolicyDocument = dict[str, Any]
 
-#: The group URI COS uses for "everyone" in ACLs.
-ALL_USERS = "http://cam.qcloud.com/groups/global/AllUsers"
-#: The principal COS uses for "everyone" in policies.
-ANYONE = "qcs::cam::anyone:anyone"
 
 STANDARD = "STANDARD"
 ARCHIVE_CLASSES = frozenset({"ARCHIVE", "DEEP_ARCHIVE"})
@@ -88,14 +103,6 @@ class Key:
         return self.uin == self.owner_uin
 
 
-@dataclass(frozen=True)
-class Grant:
-    """One ACL entry: a grantee (CAM principal or :data:`ALL_USERS`) and a permission."""
-
-    grantee: str
-    permission: str
-
-
 @dataclass
 class Acl:
     """A bucket or object ACL: the canned name it was set with, expanded into grants."""
@@ -112,35 +119,6 @@ class Acl:
         if canned == "public-read-write":
             grants += (Grant(ALL_USERS, "WRITE"),)
         return cls(canned=canned, grants=grants + extra)
-
-    def allows(self, grantee: str, permission: str) -> bool:
-        """Whether ``grantee`` holds ``permission`` (or FULL_CONTROL) here."""
-        return any(
-            grant.grantee == grantee and grant.permission in {permission, "FULL_CONTROL"}
-            for grant in self.grants
-        )
-
-
-@dataclass(frozen=True)
-class RefererConfig:
-    """Hotlink protection: a white- or black-list of referer domains."""
-
-    enabled: bool = True
-    white_list: bool = True
-    domains: tuple[str, ...] = ()
-    allow_empty: bool = False
-
-
-@dataclass(frozen=True)
-class CorsRule:
-    """One CORS rule of a bucket."""
-
-    allowed_origins: tuple[str, ...]
-    allowed_methods: tuple[str, ...]
-    allowed_headers: tuple[str, ...] = ()
-    expose_headers: tuple[str, ...] = ()
-    max_age: int | None = None
-    rule_id: str | None = None
 
 
 @dataclass

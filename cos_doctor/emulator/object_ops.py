@@ -11,16 +11,7 @@ from urllib.parse import unquote
 from werkzeug.http import http_date
 
 from cos_doctor.emulator import parsing, responses
-from cos_doctor.emulator.errors import (
-    BadDigest,
-    InvalidArgument,
-    InvalidObjectState,
-    InvalidRange,
-    NoSuchBucket,
-    NoSuchCopySource,
-    RestoreAlreadyInProgress,
-    RestoreNonArchiveObject,
-)
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.models import (
     ARCHIVE_CLASSES,
     STANDARD,
@@ -78,7 +69,7 @@ def new_object(
     """
     storage_class = headers.get("x-cos-storage-class", STANDARD).upper()
     if storage_class not in STORAGE_CLASSES:
-        raise InvalidArgument("The storage class you specified is not valid.")
+        raise CosError("InvalidArgument", "The storage class you specified is not valid.")
     acl = parsing.acl_from_headers(headers, for_object=True)
     if keep is not None:
         content_type, stored, metadata = keep.content_type, dict(keep.headers), dict(keep.metadata)
@@ -102,7 +93,7 @@ def check_md5_value(claimed: str, data: bytes) -> None:
     """Raise BadDigest when a Content-MD5 value (header or form field) disagrees with data."""
     actual = base64.b64encode(hashlib.md5(data).digest()).decode()  # noqa: S324 - the protocol's
     if claimed and claimed.strip() != actual:
-        raise BadDigest
+        raise CosError("BadDigest")
 
 
 def check_md5(request: CosRequest, data: bytes) -> None:
@@ -147,7 +138,7 @@ def put_object(call: Call) -> Response:
 
 def _readable(stored: StoredObject) -> StoredObject:
     if stored.archived:
-        raise InvalidObjectState
+        raise CosError("InvalidObjectState")
     return stored
 
 
@@ -178,7 +169,7 @@ def _resolve_range(first_text: str, last_text: str, size: int) -> tuple[int, int
         first = int(first_text)
         last = min(int(last_text), size - 1) if last_text else size - 1
     if first >= size or first > last:
-        raise InvalidRange
+        raise CosError("InvalidRange")
     return first, last
 
 
@@ -202,10 +193,10 @@ def parse_copy_source(call: Call, value: str) -> tuple[Bucket, str]:
     host, _, path = text.partition("/")
     parsed = bucket_host(host.lower())
     if parsed is None or not path:
-        raise InvalidArgument("The x-cos-copy-source header is not valid.")
+        raise CosError("InvalidArgument", "The x-cos-copy-source header is not valid.")
     bucket = call.state.buckets.get(parsed[0])
     if bucket is None or bucket.region != parsed[1]:
-        raise NoSuchBucket
+        raise CosError("NoSuchBucket")
     return bucket, unquote(path.split("?", 1)[0])
 
 
@@ -215,7 +206,7 @@ def copy_source_object(call: Call) -> StoredObject:
     call.require("GetObject", key=key, bucket=bucket)
     stored = bucket.objects.get(key)
     if stored is None:
-        raise NoSuchCopySource
+        raise CosError("NoSuchCopySource")
     return _readable(stored)
 
 
@@ -261,9 +252,9 @@ def restore_object(call: Call) -> Response:
     """POST Object restore: 202 to start, 200 to extend a finished one."""
     stored = call.stored_object()
     if stored.storage_class not in ARCHIVE_CLASSES:
-        raise RestoreNonArchiveObject
+        raise CosError("RestoreNonArchiveObject")
     if stored.restore is not None and stored.restore.ongoing:
-        raise RestoreAlreadyInProgress
+        raise CosError("RestoreAlreadyInProgress")
     days, tier = parsing.restore_from_xml(call.request.body)
     now = call.state.now()
     if stored.restore is not None and stored.restore.expires_at is not None:

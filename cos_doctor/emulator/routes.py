@@ -15,15 +15,7 @@ from cos_doctor.emulator import bucket_ops, multipart_ops, object_ops
 from cos_doctor.emulator.auth import authenticate
 from cos_doctor.emulator.context import Call
 from cos_doctor.emulator.cors import cors_headers, matching_rule
-from cos_doctor.emulator.errors import (
-    AccessDenied,
-    AccessForbidden,
-    InvalidRequest,
-    MethodNotAllowed,
-    NoSuchBucket,
-    NotImplementedByEmulator,
-    PathStyleDomainForbidden,
-)
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.post_object import post_object
 from cos_doctor.emulator.referer import DENIED_MESSAGE, referer_allowed
 from cos_doctor.emulator.responses import CosResponse
@@ -108,7 +100,7 @@ def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     """Serve one request, raising a :class:`CosError` for any failure."""
     if request.is_service:
         if request.method != "GET":
-            raise MethodNotAllowed
+            raise CosError("MethodNotAllowed")
         return bucket_ops.list_buckets(state, authenticate(request, state))
     bucket = _addressed_bucket(state, request)
     subresource = subresource_of(request)
@@ -120,13 +112,17 @@ def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     if bucket is None:
         if request.method == "PUT" and not request.key and not subresource:
             return bucket_ops.create_bucket(state, request, identity)
-        raise NoSuchBucket
+        raise CosError("NoSuchBucket")
     operation = OPERATIONS.get((request.method, _OBJECT if request.key else _BUCKET, subresource))
     if operation is None:
-        raise NotImplementedByEmulator if subresource in UNSERVED_SUBRESOURCES else MethodNotAllowed
+        raise (
+            CosError("NotImplemented")
+            if subresource in UNSERVED_SUBRESOURCES
+            else CosError("MethodNotAllowed")
+        )
     referer = request.header("referer") or None
     if identity.anonymous and not referer_allowed(bucket.referer, referer):
-        raise AccessDenied(DENIED_MESSAGE)
+        raise CosError("AccessDenied", DENIED_MESSAGE)
     call = Call(state=state, request=request, identity=identity, bucket=bucket)
     call.require(operation.action)
     return operation.handler(call)
@@ -137,12 +133,13 @@ def _addressed_bucket(state: EmulatorState, request: CosRequest) -> Bucket | Non
     name = request.bucket_name
     if name is None:
         if request.is_path_style:
-            raise PathStyleDomainForbidden
+            raise CosError("PathStyleDomainForbidden")
         if request.lacks_appid:
-            raise InvalidRequest("Missing required header for this request: Appid")
-        raise InvalidRequest(
+            raise CosError("InvalidRequest", "Missing required header for this request: Appid")
+        raise CosError(
+            "InvalidRequest",
             f"Host {request.host!r} names no bucket: COS needs <bucket>-<appid>.cos.<region>"
-            ".myqcloud.com"
+            ".myqcloud.com",
         )
     bucket = state.buckets.get(name)
     return bucket if bucket is not None and bucket.region == request.region else None
@@ -150,7 +147,7 @@ def _addressed_bucket(state: EmulatorState, request: CosRequest) -> Bucket | Non
 
 def _existing(bucket: Bucket | None) -> Bucket:
     if bucket is None:
-        raise NoSuchBucket
+        raise CosError("NoSuchBucket")
     return bucket
 
 
@@ -161,7 +158,7 @@ def preflight(bucket: Bucket, request: CosRequest) -> Response:
     asked = [h for h in request.header("access-control-request-headers").split(",") if h.strip()]
     rule = matching_rule(bucket.cors, origin, method, asked) if origin and method else None
     if rule is None:
-        raise AccessForbidden
+        raise CosError("AccessForbidden")
     return CosResponse(
         status=200, headers=cors_headers(rule, origin, preflight=True, requested=asked)
     )
