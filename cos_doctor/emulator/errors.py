@@ -30,6 +30,11 @@ ERRORS: dict[str, tuple[int, str]] = {
         400,
         "POST requires exactly one file upload per request.",
     ),
+    # An SSE-C object read without the customer key it was written with (or another key).
+    "SsecDecryptHeaderInvalid": (
+        400,
+        "The object was encrypted with SSE-C: send the same customer key headers to read it.",
+    ),
     # A parameter or header value is not valid for this request.
     "InvalidArgument": (400, "Invalid Argument."),
     # The bucket name breaks the naming rules (lowercase, digits, hyphens, -APPID suffix).
@@ -55,8 +60,10 @@ ERRORS: dict[str, tuple[int, str]] = {
     # An XML request body is not well-formed or does not fit the schema.
     "MalformedXML": (
         400,
-        ("The XML you provided was not well-formed or did not validate against our published"
-        " schema."),
+        (
+            "The XML you provided was not well-formed or did not validate against our published"
+            " schema."
+        ),
     ),
     # Permission denied; the Message tells which of COS's many reasons applies.
     "AccessDenied": (403, "Access Denied."),
@@ -69,8 +76,10 @@ ERRORS: dict[str, tuple[int, str]] = {
     # A path-style URL (``cos.<region>.myqcloud.com/<bucket>``) instead of virtual-hosted.
     "PathStyleDomainForbidden": (
         403,
-        ("The bucket you are attempting to access must be addressed using COS virtual-styled"
-        " domain."),
+        (
+            "The bucket you are attempting to access must be addressed using COS virtual-styled"
+            " domain."
+        ),
     ),
     # The signature starts more than 15 minutes after the server's clock.
     "RequestTimeTooSkewed": (
@@ -110,6 +119,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidRange": (416, "The requested range is not satisfiable."),
     # A real COS feature this emulator does not implement (code ``NotImplemented``).
     "NotImplemented": (501, "This operation is not implemented by the cos_doctor emulator."),
+    # If-Match / If-Unmodified-Since did not hold (COS's own wording).
+    "PreconditionFailed": (412, "Precondition not match."),
     # Anything the emulator did not expect.
     "InternalError": (500, "Internal error."),
 }

@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import crcmod  # a dependency of the COS SDK, which checks downloads with it
+
 # The access engine's values are the emulator's too: both read the same rules.
 from cos_doctor._access import ALL_USERS, ANYONE, CorsRule, Grant, RefererConfig
 
@@ -56,6 +58,10 @@ DEFAULT_TEMPORARY_SECONDS = 1800
 def principal(owner_uin: str, uin: str) -> str:
     """Return the CAM principal of ``uin`` under the account whose root is ``owner_uin``."""
     return f"qcs::cam::uin/{owner_uin}:uin/{uin}"
+
+
+# The checksum COS returns as x-cos-hash-crc64ecma, built the way the SDK's own check builds it.
+_CRC64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
 
 
 def quoted_etag(data: bytes) -> str:
@@ -149,11 +155,20 @@ class StoredObject:
     acl: Acl | None = None
     restore: Restore | None = None
     etag: str = ""
+    #: Server-side encryption headers echoed on GET / HEAD (an SSE-C key's MD5, never the key).
+    encryption: dict[str, str] = field(default_factory=dict)
+    #: The ``x-cos-tagging`` tags it was stored with, in order.
+    tags: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         """Derive the ETag from the data unless one was given (multipart uploads give one)."""
         if not self.etag:
             self.etag = quoted_etag(self.data)
+
+    @property
+    def crc64(self) -> str:
+        """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of the data, in decimal."""
+        return str(_CRC64(self.data))
 
     @property
     def archived(self) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from typing import TYPE_CHECKING
 
 from cos_doctor.emulator import object_ops, parsing, responses
 from cos_doctor.emulator.errors import CosError
-from cos_doctor.emulator.models import MultipartUpload, Part, StoredObject
+from cos_doctor.emulator.models import MultipartUpload, Part
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -92,25 +93,22 @@ def complete(call: Call) -> Response:
     if any(len(part.data) < MIN_PART_SIZE for part in chosen[:-1]):
         raise CosError("EntityTooSmall")
     digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen))  # noqa: S324
-    stored = StoredObject(
-        key=upload.key,
+    stored = dataclasses.replace(
+        upload.template,
         data=b"".join(part.data for part in chosen),
         last_modified=call.state.now(),
-        content_type=upload.template.content_type,
-        headers=upload.template.headers,
-        metadata=upload.template.metadata,
-        storage_class=upload.template.storage_class,
-        acl=upload.template.acl,
         etag=f'"{digest.hexdigest()}-{len(chosen)}"',
     )
     call.bucket.objects[upload.key] = stored
     del call.bucket.uploads[upload.upload_id]
     location = f"{call.host}/{upload.key}"
-    return responses.xml_response(
+    response = responses.xml_response(
         responses.complete_multipart_upload_result(
             location, call.bucket.name, upload.key, stored.etag
         )
     )
+    response.headers["x-cos-hash-crc64ecma"] = stored.crc64
+    return response
 
 
 def parse_parts(call: Call) -> list[tuple[int, str]]:

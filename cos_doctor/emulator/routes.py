@@ -80,20 +80,31 @@ SUBRESOURCES = (
     "restore",
     "location",
 )
-# Real COS subresources this emulator does not serve: answered 501, never silently ignored.
-UNSERVED_SUBRESOURCES = (
-    "accelerate", "append", "domain", "encryption", "intelligenttiering", "inventory",
-    "lifecycle", "logging", "notification", "object-lock", "origin", "replication",
-    "select", "symlink", "tagging", "versioning", "versions", "website",
+# Query parameters that qualify an operation rather than name a sub-resource: listing and
+# multipart paging, GET Object's response-* overrides, and a presigned URL's signature.
+OPERATION_PARAMETERS = frozenset(
+    {
+        "prefix", "delimiter", "marker", "max-keys", "encoding-type", "key-marker",
+        "upload-id-marker", "max-uploads", "max-parts", "part-number-marker", "partnumber",
+        "q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-header-list",
+        "q-url-param-list", "q-signature", "x-cos-security-token", "sign",
+        *(name for name in object_ops.RESPONSE_OVERRIDES),
+    }
 )  # fmt: skip
 
 
 def subresource_of(request: CosRequest) -> str:
-    """The subresource the query names ('' for none)."""
-    for name in SUBRESOURCES + UNSERVED_SUBRESOURCES:
+    """The sub-resource the query names ('' for none).
+
+    Any parameter that is neither a served sub-resource nor an operation parameter counts as
+    a sub-resource this emulator does not serve (``?live``, ``?objectlock``, ``?versionId=``,
+    ``?tagging``…): those are answered 501, never handled as the plain operation.
+    """
+    for name in SUBRESOURCES:
         if name in request.query:
             return name
-    return ""
+    unknown = (name for name in request.query if name.lower() not in OPERATION_PARAMETERS)
+    return next(unknown, "")
 
 
 def dispatch(state: EmulatorState, request: CosRequest) -> Response:
@@ -109,17 +120,14 @@ def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     if request.method == "POST" and not request.key and not subresource:
         return post_object(state, request, _existing(bucket))
     identity = authenticate(request, state)
+    if request.method == "PUT" and not request.key and not subresource:
+        return bucket_ops.create_bucket(state, request, identity)  # 409 when it exists
     if bucket is None:
-        if request.method == "PUT" and not request.key and not subresource:
-            return bucket_ops.create_bucket(state, request, identity)
         raise CosError("NoSuchBucket")
     operation = OPERATIONS.get((request.method, _OBJECT if request.key else _BUCKET, subresource))
     if operation is None:
-        raise (
-            CosError("NotImplemented")
-            if subresource in UNSERVED_SUBRESOURCES
-            else CosError("MethodNotAllowed")
-        )
+        served = subresource in SUBRESOURCES or not subresource
+        raise CosError("MethodNotAllowed" if served else "NotImplemented")
     referer = request.header("referer") or None
     if identity.anonymous and not referer_allowed(bucket.referer, referer):
         raise CosError("AccessDenied", DENIED_MESSAGE)
