@@ -3,7 +3,9 @@
 ``cos_doctor.install()`` wraps the official SDK (``qcloud_cos``) so that each
 ``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` carrying a
 :class:`Diagnosis`: what happened, why, the facts observed for this request, and the
-numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not.
+numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not;
+:func:`investigate` (opt-in, read-only calls) reads the bucket's configuration and names the
+statement or rule that refused the request.
 
 Importing this package is cheap: the SDK, wrapt, structlog and the knowledge base are only
 loaded when they are first needed.
@@ -16,15 +18,18 @@ from cos_doctor.diagnosis import Diagnosis, Evidence
 
 if typing.TYPE_CHECKING:
     from cos_doctor._diagnose import diagnose
+    from cos_doctor._investigate import Finding, investigate
     from cos_doctor.errors import CosDiagnosedError
 
 __all__ = [
     "CosDiagnosedError",
     "Diagnosis",
     "Evidence",
+    "Finding",
     "__version__",
     "diagnose",
     "install",
+    "investigate",
     "is_installed",
     "uninstall",
 ]
@@ -33,7 +38,12 @@ __version__ = "0.1.0"
 
 # Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), and
 # install() must be callable before the application imports the SDK.
-_LAZY = {"CosDiagnosedError": "cos_doctor.errors", "diagnose": "cos_doctor._diagnose"}
+_LAZY = {
+    "CosDiagnosedError": "cos_doctor.errors",
+    "diagnose": "cos_doctor._diagnose",
+    "Finding": "cos_doctor._investigate",
+    "investigate": "cos_doctor._investigate",
+}
 
 
 def __getattr__(name: str) -> typing.Any:
