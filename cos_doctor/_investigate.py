@@ -351,7 +351,7 @@ def _referer_decision(request: _Request, reader: _Reader, _client: Any) -> _Outc
     outcome, raw = reader.read("get_bucket_referer", Bucket=request.bucket)
     if outcome in {"denied", "failed"}:
         return "unreadable", None, {}
-    config = _referer_config(raw) if outcome == "ok" else None
+    config = referer_config(raw) if outcome == "ok" else None
     decision = _access.decide_referer(config, request.referer)
     facts: dict[str, EvidenceValue] = {
         "domains": ", ".join(config.domains) if config is not None else "",
@@ -378,7 +378,7 @@ def _cors_decision(request: _Request, reader: _Reader, _client: Any) -> _Outcome
     outcome, raw = reader.read("get_bucket_cors", Bucket=request.bucket)
     if outcome in {"denied", "failed"}:
         return "unreadable", None, {}
-    rules = _cors_rules(raw) if outcome == "ok" else ()
+    rules = cors_rules(raw) if outcome == "ok" else ()
     decision = _access.decide_cors(rules, request.origin or "", request.method or "GET")
     facts: dict[str, EvidenceValue] = {
         "origin": request.origin,
@@ -500,7 +500,7 @@ def _policy_statements(raw: Any) -> tuple[_access.Statement, ...]:
     return _access.statements(document, "bucket policy")
 
 
-def _referer_config(raw: Any) -> _access.RefererConfig | None:
+def referer_config(raw: Any) -> _access.RefererConfig | None:
     if not raw:
         return None
     domains = _as_list((raw.get("DomainList") or {}).get("Domain"))
@@ -512,7 +512,7 @@ def _referer_config(raw: Any) -> _access.RefererConfig | None:
     )
 
 
-def _cors_rules(raw: Any) -> tuple[_access.CorsRule, ...]:
+def cors_rules(raw: Any) -> tuple[_access.CorsRule, ...]:
     return tuple(
         _access.CorsRule(
             allowed_origins=tuple(str(o) for o in _as_list(rule.get("AllowedOrigin"))),

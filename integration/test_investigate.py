@@ -262,7 +262,7 @@ def test_finding_joins_the_diagnosis_and_the_event(emulator: Emulator, owner: An
         finding = cos_doctor.investigate(error, owner, principal=SUB, locale="zh")
     assert error.diagnosis.evidence_value("investigation") == "policy-deny"
     assert error.diagnosis.evidence_value("investigation_decided_by") == "bucket policy statement 1"
-    assert finding.text.startswith("存储桶策略的第 1 条语句拒绝了")
+    assert finding.text.startswith("存储桶策略的语句 1 拒绝了")
     [event] = [e for e in events if e["event"] == "cos_request_investigated"]
     assert event["finding"]["kind"] == "policy-deny"
     assert event["request_id"] == error.diagnosis.request_id

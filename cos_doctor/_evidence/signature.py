@@ -168,4 +168,3 @@ def _verdict(
     if consistent is True and server is not None and client == server:
         return "wrong-secret-key"
     return "undetermined"
-
