@@ -290,7 +290,8 @@ def _read_input(options: argparse.Namespace, locale: str) -> tuple[str | None, i
         return (EXAMPLES_DIR / f"{options.example}.xml").read_text(encoding="utf-8"), EXIT_OK
     try:
         if options.source in (None, "-"):
-            body = sys.stdin.buffer.read().decode("utf-8", "replace")
+            raw = getattr(sys.stdin, "buffer", None)  # bytes when there are bytes to read
+            body = raw.read().decode("utf-8", "replace") if raw else sys.stdin.read()
         else:
             body = Path(options.source).read_bytes().decode("utf-8", "replace")
     except OSError as error:
