@@ -70,7 +70,10 @@ class Target:
 
     @property
     def host(self) -> str:
-        """The bucket's real host name (what is signed and sent as ``Host``)."""
+        """The ``Host`` the requests carry (and sign): the bucket's host at this endpoint."""
+        _, host, _ = self.connect_to()
+        if self.endpoint and not _is_address(host):
+            return host  # a private endpoint domain: <bucket>.<endpoint>, as the SDK builds it
         return f"{self.bucket}.cos.{self.region}.myqcloud.com"
 
     def connect_to(self) -> tuple[str, str, int]:
@@ -78,8 +81,10 @@ class Target:
         if self.endpoint:
             parts = urlsplit(self.endpoint)
             scheme = parts.scheme or "https"
-            return scheme, parts.hostname or "", parts.port or (443 if scheme == "https" else 80)
-        return "https", self.host, 443
+            port = parts.port or (443 if scheme == "https" else 80)
+            host = parts.hostname or ""
+            return scheme, host if _is_address(host) else f"{self.bucket}.{host}", port
+        return "https", f"{self.bucket}.cos.{self.region}.myqcloud.com", 443
 
 
 def _is_address(host: str) -> bool:
@@ -106,7 +111,7 @@ def make_client(target: Target) -> Any:
         if _is_address(host):
             settings.update(IP=host, Port=port)
         else:
-            settings["Endpoint"] = host
+            settings["Endpoint"] = urlsplit(target.endpoint).netloc
     return CosS3Client(CosConfig(**settings), retry=0)
 
 

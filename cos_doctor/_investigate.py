@@ -322,6 +322,19 @@ def _access_decision(request: _Request, reader: _Reader, _client: Any) -> _Outco
         facts["principals"] = _principals(denies[0], owner_uin)
         facts["statement"] = _statement_label(denies[0])
         return "policy-deny-unconfirmed", _decided_by(denies[0]), facts
+    # No deny: who, if anyone, does the bucket let do this?
+    allows = [s for s in statements if s.effect == "allow" and _access.applies(s, probe, None)]
+    permission = _access.ACL_PERMISSION.get(request.action)
+    grantees = [
+        g.grantee
+        for g in (config.object_acl if config.object_acl is not None else config.bucket_acl)
+        if permission is not None and g.permission in {permission, "FULL_CONTROL"}
+    ]
+    named = [name for s in allows for name in s.principals] + grantees
+    if named:
+        shown = dict.fromkeys(_shown(name, owner_uin) for name in named)
+        facts["principals"] = ", ".join(shown)
+        return "allowed-to-others", None, facts
     facts["principal"] = "?"
     return "no-grant", None, facts
 

@@ -148,6 +148,31 @@ class TestPolicyAndAcl:
         finding = cos_doctor.investigate(error, owner, principal=SUB)
         assert (finding.kind, finding.decided_by) == ("bucket-allows", "bucket policy statement 1")
 
+    def test_bucket_acl_grant_is_named_when_it_allows(self, emulator: Emulator, owner: Any) -> None:
+        """An ACL grant that lets the caller through is named; the refusal is placed elsewhere."""
+        owner.put_bucket_acl(Bucket=emulator.bucket, GrantRead=f'id="{SUB}"')
+        scope = {
+            "statement": [{"effect": "allow", "action": ["name/cos:PutObject"], "resource": ["*"]}]
+        }
+        key = emulator.state.issue_temporary_key(DEFAULT_SUB_UIN, policy=scope)
+        client = emulator.client(key.secret_id, key.secret_key, key.token)
+        error = refused(client.get_object, Bucket=emulator.bucket, Key=KEY)
+        finding = cos_doctor.investigate(error, owner, principal=SUB)
+        assert (finding.kind, finding.decided_by) == ("bucket-allows", "bucket ACL grant READ")
+
+    def test_unknown_signer_is_told_who_may(self, emulator: Emulator, owner: Any) -> None:
+        """Without principal= and with no deny, the finding names whom the bucket does allow."""
+        other = f"qcs::cam::uin/{DEFAULT_OWNER_UIN}:uin/100000000012"
+        put_policy(owner, emulator, statement("allow", other))
+        error = refused(
+            emulator.client(DEFAULT_SUB_SECRET_ID).get_object, Bucket=emulator.bucket, Key=KEY
+        )
+        finding = cos_doctor.investigate(error, owner)
+        assert finding.kind == "allowed-to-others"
+        assert finding.text.startswith(
+            f"The bucket policy and ACL allow name/cos:GetObject on this resource only to {other};"
+        )
+
     def test_a_read_that_is_itself_denied_is_reported_not_guessed(
         self, emulator: Emulator, owner: Any
     ) -> None:
