@@ -315,7 +315,7 @@ def _unreadable(check: str, target: Target, diagnosis: Diagnosis) -> CheckResult
 
 
 def _referer(target: Target, client: Any) -> CheckResult:
-    from cos_doctor._investigate import referer_config
+    from cos_doctor._sdk_config import referer_config
 
     raw, diagnosis = _diagnosed(client.get_bucket_referer, Bucket=target.bucket)
     if diagnosis is not None:
@@ -335,7 +335,7 @@ def _referer(target: Target, client: Any) -> CheckResult:
 
 
 def _cors(target: Target, client: Any) -> CheckResult:
-    from cos_doctor._investigate import cors_rules
+    from cos_doctor._sdk_config import cors_rules
 
     raw, diagnosis = _diagnosed(client.get_bucket_cors, Bucket=target.bucket)
     if diagnosis is not None and diagnosis.error_code == "NoSuchCORSConfiguration":

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from cos_doctor import _access
+from cos_doctor import _sdk_config as sdk
 from cos_doctor._redact import scrub
 from cos_doctor.diagnosis import Diagnosis, Evidence, EvidenceValue
 
@@ -287,13 +287,13 @@ def _access_decision(request: _Request, reader: _Reader, _client: Any) -> _Outco
     if request.key:
         object_outcome, raw = reader.read("get_object_acl", Bucket=bucket, Key=request.key)
         if object_outcome == "ok" and str(raw.get("CannedACL", "")).lower() != "default":
-            object_acl = _grants(raw, skip_owner=True)
-    owner_uin = _owner_uin(acl) if acl_outcome == "ok" else ""
-    statements = _policy_statements(policy) if policy_outcome == "ok" else ()
+            object_acl = sdk.grants(raw, skip_owner=True)
+    owner_uin = sdk.owner_uin(acl) if acl_outcome == "ok" else ""
+    statements = sdk.policy_statements(policy) if policy_outcome == "ok" else ()
     config = _access.AccessConfig(
         owner_uin=owner_uin,
         bucket_policy=statements,
-        bucket_acl=_grants(acl, skip_owner=True) if acl_outcome == "ok" else (),
+        bucket_acl=sdk.grants(acl, skip_owner=True) if acl_outcome == "ok" else (),
         object_acl=object_acl,
     )
     resource = _resource(request)
@@ -364,7 +364,7 @@ def _referer_decision(request: _Request, reader: _Reader, _client: Any) -> _Outc
     outcome, raw = reader.read("get_bucket_referer", Bucket=request.bucket)
     if outcome in {"denied", "failed"}:
         return "unreadable", None, {}
-    config = referer_config(raw) if outcome == "ok" else None
+    config = sdk.referer_config(raw) if outcome == "ok" else None
     decision = _access.decide_referer(config, request.referer)
     facts: dict[str, EvidenceValue] = {
         "domains": ", ".join(config.domains) if config is not None else "",
@@ -391,7 +391,7 @@ def _cors_decision(request: _Request, reader: _Reader, _client: Any) -> _Outcome
     outcome, raw = reader.read("get_bucket_cors", Bucket=request.bucket)
     if outcome in {"denied", "failed"}:
         return "unreadable", None, {}
-    rules = cors_rules(raw) if outcome == "ok" else ()
+    rules = sdk.cors_rules(raw) if outcome == "ok" else ()
     decision = _access.decide_cors(rules, request.origin or "", request.method or "GET")
     facts: dict[str, EvidenceValue] = {
         "origin": request.origin,
@@ -432,7 +432,7 @@ def _storage_decision(request: _Request, reader: _Reader, _client: Any) -> _Outc
 
 
 def _region_decision(request: _Request, reader: _Reader, client: Any) -> _Outcome:
-    client_region = _client_region(client) or request.region
+    client_region = sdk.client_region(client) or request.region
     facts: dict[str, EvidenceValue] = {"client_region": client_region}
     outcome, location = reader.read("get_bucket_location", Bucket=request.bucket)
     if outcome == "ok":
@@ -462,79 +462,6 @@ _INVESTIGATORS: dict[str, Callable[[_Request, _Reader, Any], _Outcome]] = {
     "no-such-bucket": _region_decision,
     "unrecognized-404": _region_decision,
 }
-
-
-# Reading the SDK's answers (its dict shapes live here and nowhere else) -----------------------
-
-
-def _client_region(client: Any) -> str | None:
-    conf = getattr(client, "_conf", None)
-    region = getattr(conf, "_region", None)
-    return str(region) if region else None
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _grantee(value: str) -> str:
-    if value in {_access.ALL_USERS, _access.ANYONE}:
-        return _access.ALL_USERS
-    bare = re.fullmatch(r"(?:qcs::cam::uin/)?(\d+)(?::uin/(\d+))?", value)
-    if bare:
-        return f"qcs::cam::uin/{bare[1]}:uin/{bare[2] or bare[1]}"
-    return value
-
-
-def _grants(raw: Any, *, skip_owner: bool) -> tuple[_access.Grant, ...]:
-    owner = ((raw or {}).get("Owner") or {}).get("ID")
-    grants = []
-    for grant in _as_list(((raw or {}).get("AccessControlList") or {}).get("Grant")):
-        who = (grant.get("Grantee") or {}).get("URI") or (grant.get("Grantee") or {}).get("ID")
-        if not who or (skip_owner and who == owner):
-            continue
-        grants.append(_access.Grant(_grantee(str(who)), str(grant.get("Permission", "")).upper()))
-    return tuple(grants)
-
-
-def _owner_uin(raw: Any) -> str:
-    found = _UIN.search(str(((raw or {}).get("Owner") or {}).get("ID") or ""))
-    return found.group(1) if found else ""
-
-
-def _policy_statements(raw: Any) -> tuple[_access.Statement, ...]:
-    text = (raw or {}).get("Policy")
-    try:
-        document = json.loads(text) if isinstance(text, str) else text
-    except ValueError:
-        return ()
-    return _access.statements(document, "bucket policy")
-
-
-def referer_config(raw: Any) -> _access.RefererConfig | None:
-    if not raw:
-        return None
-    domains = _as_list((raw.get("DomainList") or {}).get("Domain"))
-    return _access.RefererConfig(
-        enabled=str(raw.get("Status", "Enabled")).lower() == "enabled",
-        white_list=str(raw.get("RefererType", "White-List")).lower() != "black-list",
-        domains=tuple(str(d) for d in domains),
-        allow_empty=str(raw.get("EmptyReferConfiguration", "Deny")).lower() == "allow",
-    )
-
-
-def cors_rules(raw: Any) -> tuple[_access.CorsRule, ...]:
-    return tuple(
-        _access.CorsRule(
-            allowed_origins=tuple(str(o) for o in _as_list(rule.get("AllowedOrigin"))),
-            allowed_methods=tuple(str(m).upper() for m in _as_list(rule.get("AllowedMethod"))),
-            allowed_headers=tuple(str(h) for h in _as_list(rule.get("AllowedHeader"))),
-            rule_id=rule.get("ID"),
-        )
-        for rule in _as_list((raw or {}).get("CORSRule"))
-    )
 
 
 def _resource(request: _Request) -> str:
