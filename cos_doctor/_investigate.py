@@ -122,7 +122,6 @@ class _Request:
     referer: str | None
     origin: str | None
     method: str | None
-    headers: tuple[str, ...]
 
 
 class _Reader:
@@ -265,7 +264,6 @@ def _request_facts(  # noqa: PLR0913 - one hint per fact a pasted body cannot ca
         referer=referer if referer is not None else _text(sent_referer),
         origin=origin if origin is not None else _text(sent_origin),
         method=(method or _text(preflight) or diagnosis.http_method or "GET").upper(),
-        headers=(),
     )
 
 

@@ -6,6 +6,7 @@ Plain mutable dataclasses, so tests can inspect and adjust them directly; the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,7 +166,7 @@ class StoredObject:
         if not self.etag:
             self.etag = quoted_etag(self.data)
 
-    @property
+    @functools.cached_property
     def crc64(self) -> str:
         """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of the data, in decimal."""
         return str(_CRC64(self.data))
