@@ -511,6 +511,8 @@ def _finding(  # noqa: PLR0913 - the parts of one finding
 
     texts = catalogue().evidence_text
     entry: Any = texts["investigation"].get(kind) or texts["investigation"]["undetermined"]
+    # Facts can carry request text (a Referer with a signed query): scrubbed like all output.
+    facts = {k: scrub(v) if isinstance(v, str) else v for k, v in facts.items()}
     words = {name: _word(value) for name, value in facts.items()}
     text = scrub(_format(entry.get(locale) or entry["en"], words))
     unreadable = tuple(

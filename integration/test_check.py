@@ -197,6 +197,16 @@ def test_unresolvable_host_fails_dns(check: Callable[..., tuple[int, dict[str, A
     assert results["dns"]["status"] == "fail"
 
 
+def test_tls_to_a_plain_http_server_fails_the_tls_line(
+    emulator: Emulator, check: Callable[..., tuple[int, dict[str, Any]]]
+) -> None:
+    """An https endpoint that does not speak TLS fails the TLS line."""
+    code, results = check(endpoint=emulator.endpoint.replace("http://", "https://"))
+    assert code == 1
+    assert results["tls"]["status"] == "fail"
+    assert results["dns"]["status"] == "pass"
+
+
 def test_referer_and_cors_are_summarised(
     emulator: Emulator, check: Callable[..., tuple[int, dict[str, Any]]]
 ) -> None:

@@ -304,3 +304,14 @@ def test_other_accounts_uins_are_masked(emulator: Emulator, owner: Any) -> None:
     finding = cos_doctor.investigate(error, owner)
     assert "200000000022" not in str(finding.to_dict())
     assert "uin/200****02" in finding.text
+
+
+@pytest.mark.usefixtures("installed")
+def test_secrets_in_request_text_are_scrubbed(emulator: Emulator, http: Any) -> None:
+    """A signed query inside the Referer never reaches the finding's text or data."""
+    scenario = next(s for s in SCENARIOS if s.rule_id == "referer-denied")
+    outcome = scenario.run(emulator, http)
+    referer = "https://evil.example.net/p?q-signature=0123456789abcdef0123456789abcdef01234567"
+    finding = cos_doctor.investigate(outcome.diagnosis, emulator.client(), referer=referer)
+    assert "0123456789abcdef" not in finding.text
+    assert "0123456789abcdef" not in str(finding.to_dict())
