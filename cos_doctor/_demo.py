@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cos_doctor._cli_text import say
 from cos_doctor._hook import install, uninstall
+from cos_doctor._terminal import neutralise
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, MutableMapping
@@ -87,7 +88,7 @@ def run_demo(out: TextIO, *, locale: str | None = None, mode: str = "screen") ->
             if len(shown) > room:
                 shown = [*shown[: max(room - 1, 0)], "  …"]
             lines += ["", say("demo.example", language), _RULE, *shown]
-    out.write("\n".join([*lines, *tail]) + "\n")
+    out.write(neutralise("\n".join([*lines, *tail])) + "\n")
     return 1 if failures else 0
 
 

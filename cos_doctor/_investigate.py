@@ -195,9 +195,14 @@ def investigate(  # noqa: PLR0913 - keyword-only hints for what a pasted error c
     if not request.bucket:
         kind, decided_by, facts = "undetermined", None, {"reason": "no bucket named"}
     else:
-        kind, decided_by, facts = _INVESTIGATORS.get(request.rule_id, _access_decision)(
-            request, reader, client
-        )
+        investigator = _INVESTIGATORS.get(request.rule_id)
+        if investigator is None and request.rule_id in _ACCESS_RULES:
+            investigator = _access_decision
+        if investigator is None:
+            # Keys, signatures, clocks, POST forms: nothing on the bucket decides these.
+            kind, decided_by, facts = "not-configuration", None, {"rule_id": request.rule_id}
+        else:
+            kind, decided_by, facts = investigator(request, reader, client)
     reads = tuple(reader.reads)
     finding = _finding(kind, decided_by, facts, reads, locale=language, diagnosis=diagnosis)
     if hasattr(error, "diagnosis") and not isinstance(error, Diagnosis):
@@ -451,6 +456,9 @@ def _region_decision(request: _Request, reader: _Reader, client: Any) -> _Outcom
             return "region-matches", None, facts
     return "bucket-not-listed", None, facts
 
+
+# Refusals the bucket's ACL and policy can explain (a bodiless HEAD 403 among them).
+_ACCESS_RULES = frozenset({"access-denied", "unrecognized-403", "unrecognized-4xx"})
 
 _INVESTIGATORS: dict[str, Callable[[_Request, _Reader, Any], _Outcome]] = {
     "referer-denied": _referer_decision,

@@ -24,9 +24,10 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TextIO
+from typing import TYPE_CHECKING, Any
 
 from cos_doctor._cli_text import CLI_LOCALES, say
+from cos_doctor._terminal import Output
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,40 +47,6 @@ _ENV_ID, _ENV_KEY, _ENV_TOKEN = (
     "TENCENTCLOUD_SECRET_KEY",
     "TENCENTCLOUD_SESSION_TOKEN",
 )
-# C0 and C1 controls (but newline and tab) and Unicode bidirectional overrides: a server's
-# message could otherwise move the cursor, recolour or rewrite the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def neutralise(text: str) -> str:
-    r"""``text`` with terminal control characters shown as escapes (ESC becomes ``\x1b``)."""
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group(0)):02x}", text)
-
-
-class _Output:
-    """Writes neutralised text, coloured only on a terminal without ``NO_COLOR``."""
-
-    _CODES: ClassVar[dict[str, str]] = {
-        "red": "31",
-        "green": "32",
-        "yellow": "33",
-        "bold": "1",
-        "dim": "2",
-    }
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        isatty = getattr(stream, "isatty", None)
-        self.colour = bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
-
-    def paint(self, text: str, style: str) -> str:
-        """``text`` in ``style`` when colour is on (the text is already neutralised)."""
-        return f"\x1b[{self._CODES[style]}m{text}\x1b[0m" if self.colour else text
-
-    def line(self, text: str = "", style: str | None = None) -> None:
-        """Write one line of (possibly server-supplied) text."""
-        clean = neutralise(text)
-        self.stream.write((self.paint(clean, style) if style else clean) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,7 +86,7 @@ def _locale(options: argparse.Namespace) -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    _Output(sys.stderr).line(f"cos-doctor: {message}")
+    Output(sys.stderr).line(f"cos-doctor: {message}")
     return code
 
 
@@ -369,7 +336,7 @@ def _header(text: str) -> tuple[str, str]:
 
 
 def _print_diagnosis(diagnosis: Diagnosis, *, as_json: bool) -> None:
-    out = _Output(sys.stdout)
+    out = Output(sys.stdout)
     if as_json:
         out.line(json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -445,7 +412,7 @@ def _investigate(options: argparse.Namespace) -> int:
 
 
 def _print_finding(finding: Finding, locale: str, *, as_json: bool) -> None:
-    out = _Output(sys.stdout)
+    out = Output(sys.stdout)
     if as_json:
         data = {
             "diagnosis": finding.diagnosis.to_dict() if finding.diagnosis else None,
@@ -478,7 +445,7 @@ def _check(options: argparse.Namespace) -> int:
         return _fail(say("no-bucket", locale) + " --region <region>", EXIT_USAGE)
     if not _endpoint_ok(options, locale):
         return EXIT_USAGE
-    out = _Output(sys.stdout)
+    out = Output(sys.stdout)
     results: list[CheckResult] = []
     for result in run_checks(_target(options, locale, region=options.region)):
         results.append(result)
@@ -495,7 +462,7 @@ def _check(options: argparse.Namespace) -> int:
     return EXIT_NOTHING if failed else EXIT_OK
 
 
-def _print_check(out: _Output, result: CheckResult, locale: str) -> None:
+def _print_check(out: Output, result: CheckResult, locale: str) -> None:
     status = say(result.status, locale).upper().ljust(4)
     name = say(f"check.{result.check}", locale)
     out.stream.write(f"{out.paint(status, _STYLE[result.status])}  ")
@@ -515,7 +482,7 @@ def _rules(options: argparse.Namespace) -> int:
     locale = _locale(options)
     rules = catalogue().rules
     titles = [(rule.id, (rule.texts.get(locale) or rule.texts["en"]).title, rule) for rule in rules]
-    out = _Output(sys.stdout)
+    out = Output(sys.stdout)
     if options.json:
         rows = [{"rule_id": i, "title": t, "generic": r.generic} for i, t, r in titles]
         out.line(json.dumps(rows, ensure_ascii=False, indent=2))

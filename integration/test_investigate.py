@@ -315,3 +315,13 @@ def test_secrets_in_request_text_are_scrubbed(emulator: Emulator, http: Any) -> 
     finding = cos_doctor.investigate(outcome.diagnosis, emulator.client(), referer=referer)
     assert "0123456789abcdef" not in finding.text
     assert "0123456789abcdef" not in str(finding.to_dict())
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_signature_error_reads_nothing(emulator: Emulator) -> None:
+    """A wrong SecretKey is not a bucket-configuration matter: no read is made, and the finding says so."""
+    client = emulator.client(secret_key="a-key-from-another-account")
+    error = refused(client.get_object, Bucket=emulator.bucket, Key=KEY)
+    recorder = ReadOnly(emulator.client())
+    finding = cos_doctor.investigate(error, recorder)
+    assert (finding.kind, finding.reads, recorder.calls) == ("not-configuration", (), [])

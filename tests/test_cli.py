@@ -144,7 +144,7 @@ def test_terminal_control_characters_are_neutralised(
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     """Colour codes appear for a terminal, and disappear with NO_COLOR set or off a terminal."""
-    from cos_doctor.cli import _Output
+    from cos_doctor._terminal import Output as _Output
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
