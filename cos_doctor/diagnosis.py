@@ -13,7 +13,6 @@ from typing import Any, Union
 #: What an evidence value may be: plain JSON scalars, or a tuple of them.
 EvidenceValue = Union[str, int, float, bool, None, tuple[Union[str, int, float, bool], ...]]
 
-
 @dataclass(frozen=True)
 class Evidence:
     """One fact observed or computed for the failing request.

@@ -85,13 +85,7 @@ class ReplyServer:
         self._server.server_close()
 
 
-def error_xml(
-    code: str,
-    message: str,
-    *,
-    resource: str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.txt",
-    extra: str = "",
-) -> str:
+def error_xml(code: str, message: str, *, resource: str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.txt", extra: str = "") -> str:
     """An error body shaped like COS's (single-quoted prolog, tab-indented)."""
     return (
         "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n"

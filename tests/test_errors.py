@@ -46,9 +46,7 @@ def pair(replies: ReplyServer) -> tuple[CosServiceError, CosServiceError]:
     return plain, diagnosed
 
 
-def test_diagnosed_error_is_caught_as_cos_service_error(
-    pair: tuple[CosServiceError, CosServiceError],
-) -> None:
+def test_diagnosed_error_is_caught_as_cos_service_error(pair: tuple[CosServiceError, CosServiceError]) -> None:
     """`except CosServiceError` still catches it, and it carries a Diagnosis."""
     _, diagnosed = pair
     assert isinstance(diagnosed, cos_doctor.CosDiagnosedError)
@@ -66,9 +64,7 @@ def test_every_getter_and_args_are_unchanged(pair: tuple[CosServiceError, CosSer
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
-def test_pickle_round_trips_under_every_protocol(
-    pair: tuple[CosServiceError, CosServiceError], protocol: int
-) -> None:
+def test_pickle_round_trips_under_every_protocol(pair: tuple[CosServiceError, CosServiceError], protocol: int) -> None:
     """Unpickling gives the same class, args, getters and diagnosis."""
     _, diagnosed = pair
     restored = pickle.loads(pickle.dumps(diagnosed, protocol=protocol))
@@ -108,9 +104,7 @@ def test_process_pool_round_trip(replies: ReplyServer) -> None:
     assert caught.value.get_error_code() == "AccessDenied"
 
 
-def test_traceback_is_one_traceback_ending_in_the_sdk(
-    pair: tuple[CosServiceError, CosServiceError],
-) -> None:
+def test_traceback_is_one_traceback_ending_in_the_sdk(pair: tuple[CosServiceError, CosServiceError]) -> None:
     """No 'During handling…' chain; the last frame is the SDK's own raise."""
     _, diagnosed = pair
     text = "".join(traceback.format_exception(type(diagnosed), diagnosed, diagnosed.__traceback__))
@@ -121,9 +115,7 @@ def test_traceback_is_one_traceback_ending_in_the_sdk(
     assert frames[-1].filename.endswith("cos_client.py")
 
 
-def test_printed_traceback_shows_the_whole_diagnosis(
-    pair: tuple[CosServiceError, CosServiceError],
-) -> None:
+def test_printed_traceback_shows_the_whole_diagnosis(pair: tuple[CosServiceError, CosServiceError]) -> None:
     """Status, code, message, rule id, operation, bucket/key, region, request id, cause,
     evidence, numbered steps with the user's values, and doc links all reach the traceback."""
     _, diagnosed = pair
@@ -152,12 +144,7 @@ def test_str_starts_with_a_one_line_headline(pair: tuple[CosServiceError, CosSer
     """The first line of str(e) names status, code, message and rule; on 3.11+ it is all of it."""
     _, diagnosed = pair
     first = str(diagnosed).splitlines()[0]
-    for expected in (
-        "AccessDenied",
-        "403",
-        "You are denied by bucket referer rule",
-        "referer-denied",
-    ):
+    for expected in ("AccessDenied", "403", "You are denied by bucket referer rule", "referer-denied"):
         assert expected in first
     if sys.version_info >= (3, 11):
         assert "\n" not in str(diagnosed)

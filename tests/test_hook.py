@@ -81,9 +81,7 @@ def test_after_uninstall_the_sdk_raises_its_own_exception(replies: ReplyServer) 
     assert type(caught.value) is CosServiceError
 
 
-def test_uninstall_under_a_foreign_wrapper_leaves_it_and_passes_through(
-    replies: ReplyServer,
-) -> None:
+def test_uninstall_under_a_foreign_wrapper_leaves_it_and_passes_through(replies: ReplyServer) -> None:
     """Another library's wrapper on top of ours survives uninstall(); ours stops diagnosing."""
     client = make_client(replies.port)
     cos_doctor.install()

@@ -48,9 +48,7 @@ def test_there_is_exactly_one_catch_all() -> None:
     assert [rule.id for rule in RULES if rule.fallback] == ["unrecognized-error"]
 
 
-@pytest.mark.parametrize(
-    ("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or ""
-)
+@pytest.mark.parametrize(("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or "")
 def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) -> None:
     """Every example matches its rule, and no other rule scores the same for it."""
     context = RequestContext(
@@ -65,23 +63,13 @@ def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) 
     assert found.rule.id == rule.id
 
 
-@pytest.mark.parametrize(
-    "rule", [rule for rule in RULES if rule.id in SEED_RULES], ids=lambda rule: rule.id
-)
+@pytest.mark.parametrize("rule", [rule for rule in RULES if rule.id in SEED_RULES], ids=lambda rule: rule.id)
 def test_each_seed_rule_shows_both_spellings_where_the_guide_differs(rule: Rule) -> None:
     """Seed 403 cases named by Code accept the guide's AccessDenied/<name> spelling too."""
     codes = {clause.code for clause in rule.clauses}
-    guide_names = {
-        "InvalidAccessKeyId",
-        "InvalidObjectState",
-        "RequestTimeTooSkewed",
-        "SignatureDoesNotMatch",
-        "AccessForbidden",
-    }
+    guide_names = {"InvalidAccessKeyId", "InvalidObjectState", "RequestTimeTooSkewed", "SignatureDoesNotMatch", "AccessForbidden"}
     for name in codes & guide_names:
-        assert any(
-            c.code == "AccessDenied" and c.message == name.casefold() for c in rule.clauses
-        ), name
+        assert any(c.code == "AccessDenied" and c.message == name.casefold() for c in rule.clauses), name
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
@@ -140,16 +128,10 @@ def _copy_knowledge(tmp_path: Path) -> Path:
     ("replace", "by", "complaint"),
     [
         ('id = "access-denied"', 'id = "Access Denied"', "lowercase slug"),
-        (
-            '[[rule.match]]\ncode = "AccessDenied"\nmessage = "Access Denied."',
-            '[[rule.match]]\ncode = "AccessDenied"\nmesage = "Access Denied."',
-            "unknown match fields",
-        ),
+        ('[[rule.match]]\ncode = "AccessDenied"\nmessage = "Access Denied."', '[[rule.match]]\ncode = "AccessDenied"\nmesage = "Access Denied."', "unknown match fields"),
     ],
 )
-def test_schema_mistakes_are_rejected(
-    tmp_path: Path, replace: str, by: str, complaint: str
-) -> None:
+def test_schema_mistakes_are_rejected(tmp_path: Path, replace: str, by: str, complaint: str) -> None:
     """A malformed rule fails loading with a message naming the problem."""
     directory = _copy_knowledge(tmp_path)
     path = directory / "access.toml"

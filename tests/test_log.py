@@ -30,12 +30,7 @@ def test_one_warning_event_per_failed_call_with_the_required_keys(replies: Reply
     """A failed get_object logs exactly one WARNING carrying what on-call needs."""
     client = make_client(replies.port)
     cos_doctor.install()
-    replies.reply = Reply(
-        403,
-        error_xml(
-            "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."
-        ),
-    )
+    replies.reply = Reply(403, error_xml("InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."))
     with capture_logs() as events, pytest.raises(CosServiceError):
         client.get_object(Bucket=BUCKET, Key="docs/report.pdf")
     assert len(events) == 1
@@ -91,8 +86,7 @@ def test_helpers_still_diagnose_errors_they_do_not_swallow(replies: ReplyServer)
 
 
 def test_no_secret_reaches_the_event_the_exception_or_the_sdk_debug_log(
-    replies: ReplyServer,
-    caplog: pytest.LogCaptureFixture,
+    replies: ReplyServer, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """SecretKey, token, signature, sign key and the full SecretId appear nowhere we write."""
     client = make_client(replies.port, token=TOKEN)
@@ -103,11 +97,7 @@ def test_no_secret_reaches_the_event_the_exception_or_the_sdk_debug_log(
         extra=f"\t<StringToSign>sha1\n1;2\nabc\n</StringToSign>\n\t<FormatString>get\n/a.txt\n\nx-cos-security-token={TOKEN}\n</FormatString>\n",
     )
     replies.reply = Reply(403, body)
-    with (
-        caplog.at_level(logging.DEBUG, logger="qcloud_cos"),
-        capture_logs() as events,
-        pytest.raises(CosServiceError) as caught,
-    ):
+    with caplog.at_level(logging.DEBUG, logger="qcloud_cos"), capture_logs() as events, pytest.raises(CosServiceError) as caught:
         client.get_object(Bucket=BUCKET, Key="a.txt")
     sent_authorization = replies.seen[-1].headers["Authorization"]
     signature = sent_authorization.rsplit("q-signature=", 1)[1]

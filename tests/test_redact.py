@@ -17,32 +17,14 @@ SECRET_ID = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"
 @pytest.mark.parametrize(
     ("text", "secret"),
     [
-        (
-            f"q-sign-algorithm=sha1&q-ak={SECRET_ID}&q-signature=3b8851a11a569213c17ba8fa7dcf2abec6935172",
-            "3b8851a11a569213c17ba8fa7dcf2abec6935172",
-        ),
-        (
-            "sign_keyeb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
-            "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
-        ),
-        (
-            "sign_key: eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
-            "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
-        ),
-        (
-            "sign: 3b8851a11a569213c17ba8fa7dcf2abec6935172",
-            "3b8851a11a569213c17ba8fa7dcf2abec6935172",
-        ),
+        (f"q-sign-algorithm=sha1&q-ak={SECRET_ID}&q-signature=3b8851a11a569213c17ba8fa7dcf2abec6935172", "3b8851a11a569213c17ba8fa7dcf2abec6935172"),
+        ("sign_keyeb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f", "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f"),
+        ("sign_key: eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f", "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f"),
+        ("sign: 3b8851a11a569213c17ba8fa7dcf2abec6935172", "3b8851a11a569213c17ba8fa7dcf2abec6935172"),
         ("{'x-cos-security-token': 'tok-123.abc', 'Host': 'h'}", "tok-123.abc"),
         ("host=h&x-cos-security-token=tok-123.abc\n", "tok-123.abc"),
-        (
-            "https://b.cos.ap-guangzhou.myqcloud.com/k?q-signature=abcdef0123&x-cos-security-token=tok-9",
-            "abcdef0123",
-        ),
-        (
-            "https://b.cos.ap-guangzhou.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1%26q-signature%3Dabcdef0123",
-            "abcdef0123",
-        ),
+        ("https://b.cos.ap-guangzhou.myqcloud.com/k?q-signature=abcdef0123&x-cos-security-token=tok-9", "abcdef0123"),
+        ("https://b.cos.ap-guangzhou.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1%26q-signature%3Dabcdef0123", "abcdef0123"),
         (f"q-ak={SECRET_ID}", SECRET_ID),
     ],
 )
@@ -67,44 +49,15 @@ def test_scrub_is_idempotent(text: str) -> None:
 
 def test_sdk_debug_records_are_scrubbed() -> None:
     """The filter rewrites the SDK's own DEBUG lines that carry the sign key."""
-    record = logging.LogRecord(
-        "qcloud_cos.cos_auth",
-        logging.DEBUG,
-        __file__,
-        1,
-        "sign_key%s",
-        ("eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",),
-        None,
-    )
+    record = logging.LogRecord("qcloud_cos.cos_auth", logging.DEBUG, __file__, 1, "sign_key%s", ("eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",), None)
     assert SdkSecretFilter().filter(record) is True
     assert "eb2519b4" not in record.getMessage()
 
 
 _FRAGMENTS = [
-    "q-signature=",
-    "Q-SIGNATURE: ",
-    "q-signature%3D",
-    "sign_key",
-    "SIGN KEY ",
-    "sign:",
-    "ſign_key",
-    "sıgn",
-    "İ",
-    "x-cos-security-token: ",
-    "SecurityToken='",
-    "session_token=b'",
-    "toKen",
-    "AKID",
-    "akid",
-    "K",
-    "0123456789abcdef" * 3,
-    "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
-    "&",
-    " ",
-    "'",
-    "\n",
-    "x",
-    "Z9",
+    "q-signature=", "Q-SIGNATURE: ", "q-signature%3D", "sign_key", "SIGN KEY ", "sign:", "ſign_key", "sıgn", "İ",
+    "x-cos-security-token: ", "SecurityToken='", "session_token=b'", "toKen", "AKID", "akid", "K",
+    "0123456789abcdef" * 3, "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f", "&", " ", "'", "\n", "x", "Z9",
 ]
 
 
