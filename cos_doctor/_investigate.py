@@ -48,7 +48,7 @@ _METHOD_ACTIONS = {("GET", True): "GetObject", ("HEAD", True): "HeadObject"}
 _METHOD_ACTIONS.update({("PUT", True): "PutObject", ("DELETE", True): "DeleteObject"})
 _METHOD_ACTIONS.update({("GET", False): "GetBucket", ("HEAD", False): "HeadBucket"})
 _NOT_CONFIGURED = frozenset(
-    {"NoSuchBucketPolicy", "NoSuchCORSConfiguration", "NoSuchRefererConfiguration"}
+    {"NoSuchBucketPolicy", "NoSuchCORSConfiguration", "NoSuchRefererConfiguration", "NoSuchKey"}
 )
 _UIN = re.compile(r"uin/(\d+)")
 _APPID = re.compile(r"-(\d+)$")
@@ -289,6 +289,7 @@ def _access_decision(request: _Request, reader: _Reader, _client: Any) -> _Outco
     object_acl: tuple[_access.Grant, ...] | None = None
     if request.key:
         object_outcome, raw = reader.read("get_object_acl", Bucket=bucket, Key=request.key)
+        # No such object (NoSuchKey, reported "not-configured"): the bucket ACL decides.
         if object_outcome == "ok" and str(raw.get("CannedACL", "")).lower() != "default":
             object_acl = sdk.grants(raw, skip_owner=True)
     owner_uin = sdk.owner_uin(acl) if acl_outcome == "ok" else ""
@@ -307,7 +308,8 @@ def _access_decision(request: _Request, reader: _Reader, _client: Any) -> _Outco
         if request.principal_known
         else None,
     }
-    if policy_outcome in {"denied", "failed"} and acl_outcome in {"denied", "failed"}:
+    if any(read.outcome in {"denied", "failed"} for read in reader.reads):
+        # A decision made without the policy or an ACL would be a guess: say what is missing.
         return "unreadable", None, facts
     if request.principal_known:
         asked = _access.AccessRequest(request.action, resource, request.principal)

@@ -173,6 +173,30 @@ class TestPolicyAndAcl:
             f"The bucket policy and ACL allow name/cos:GetObject on this resource only to {other};"
         )
 
+    def test_one_denied_read_is_enough_to_conclude_nothing(
+        self, emulator: Emulator, owner: Any
+    ) -> None:
+        """When the policy is readable but the ACL is not, no access conclusion is drawn from half the facts."""
+        principal = f"qcs::cam::uin/{DEFAULT_OWNER_UIN}:uin/{DEFAULT_SUB_UIN}"
+        put_policy(
+            owner,
+            emulator,
+            {
+                "Principal": {"qcs": [principal]},
+                "Effect": "allow",
+                "Action": ["name/cos:GetBucketPolicy"],
+                "Resource": ["*"],
+            },
+        )
+        sub = emulator.client(DEFAULT_SUB_SECRET_ID)
+        error = refused(sub.get_object, Bucket=emulator.bucket, Key=KEY)
+        finding = cos_doctor.investigate(error, sub, principal=SUB)
+        assert finding.kind == "unreadable"
+        assert [(r.call, r.outcome) for r in finding.reads][:2] == [
+            ("get_bucket_policy", "ok"),
+            ("get_bucket_acl", "denied"),
+        ]
+
     def test_a_read_that_is_itself_denied_is_reported_not_guessed(
         self, emulator: Emulator, owner: Any
     ) -> None:
