@@ -3,8 +3,10 @@
 ``cos_doctor.install()`` wraps the official SDK (``qcloud_cos``) so that each
 ``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` carrying a
 :class:`Diagnosis`: what happened, why, the facts observed for this request, and the
-numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not.
-:mod:`cos_doctor.post_object` builds, signs and lints browser POST Object forms.
+numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not;
+:func:`investigate` (opt-in, read-only calls) reads the bucket's configuration and names the
+statement or rule that refused the request. :mod:`cos_doctor.post_object` builds, signs and
+lints browser POST Object forms.
 
 Importing this package is cheap: the SDK, wrapt, structlog and the knowledge base are only
 loaded when they are first needed.
@@ -18,6 +20,7 @@ from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
 if typing.TYPE_CHECKING:
     from cos_doctor import post_object
     from cos_doctor._diagnose import diagnose
+    from cos_doctor._investigate import Finding, investigate
     from cos_doctor.errors import CosDiagnosedError
 
 __all__ = [
@@ -25,9 +28,11 @@ __all__ = [
     "CosDiagnosedError",
     "Diagnosis",
     "Evidence",
+    "Finding",
     "__version__",
     "diagnose",
     "install",
+    "investigate",
     "is_installed",
     "post_object",
     "uninstall",
@@ -37,7 +42,12 @@ __version__ = "0.1.0"
 
 # Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), and
 # install() must be callable before the application imports the SDK.
-_LAZY = {"CosDiagnosedError": "cos_doctor.errors", "diagnose": "cos_doctor._diagnose"}
+_LAZY = {
+    "CosDiagnosedError": "cos_doctor.errors",
+    "diagnose": "cos_doctor._diagnose",
+    "Finding": "cos_doctor._investigate",
+    "investigate": "cos_doctor._investigate",
+}
 
 
 # Public submodules, imported on first access.

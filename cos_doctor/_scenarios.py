@@ -25,10 +25,19 @@ from cos_doctor._signing import post_policy_signature
 if TYPE_CHECKING:
     import requests
 
+    from cos_doctor._investigate import Finding
     from cos_doctor.diagnosis import Diagnosis
     from cos_doctor.emulator import Emulator
 
-__all__ = ["SCENARIOS", "Outcome", "Scenario", "post_form", "post_upload"]
+__all__ = [
+    "MISCONFIGURATION_TEXT",
+    "SCENARIOS",
+    "Outcome",
+    "Scenario",
+    "policy_denies_sub_account",
+    "post_form",
+    "post_upload",
+]
 
 OBJECT_KEY = "reports/2026-q3.csv"
 SITE = "https://shop.example.com"
@@ -385,3 +394,101 @@ SCENARIOS: tuple[Scenario, ...] = (
         _post_not_multipart,
     ),
 )
+
+
+# What each scenario misconfigures, for the demo's summary in the other locales.
+MISCONFIGURATION_TEXT: dict[str, dict[str, str]] = {
+    "access-denied": {
+        "ko": "권한 없는 하위 계정이 객체를 읽음",
+        "zh": "没有授权的子账号读取对象",
+    },
+    "cors-forbidden": {
+        "ko": "CORS 규칙이 페이지의 Origin을 허용하지 않음",
+        "zh": "CORS 规则不允许页面的 Origin",
+    },
+    "referer-denied": {
+        "ko": "핫링크 허용 목록, 다른 사이트에 이미지 삽입",
+        "zh": "防盗链白名单，图片被嵌入到别的网站",
+    },
+    "invalid-access-key-id": {
+        "ko": "콘솔에서 비활성화된 API 키",
+        "zh": "在控制台中被禁用的 API 密钥",
+    },
+    "invalid-object-state": {
+        "ko": "복구하지 않은 ARCHIVE 객체를 GET",
+        "zh": "未恢复的 ARCHIVE 对象被 GET",
+    },
+    "request-time-too-skewed": {
+        "ko": "클라이언트 시계가 COS보다 20분 빠름",
+        "zh": "客户端时钟比 COS 快 20 分钟",
+    },
+    "request-expired": {
+        "ko": "만료된 뒤에 연 사전 서명 URL",
+        "zh": "过期后才打开的预签名 URL",
+    },
+    "signature-mismatch": {
+        "ko": "다른 계정의 SecretKey",
+        "zh": "另一个账号的 SecretKey",
+    },
+    "post-qak-mismatch": {
+        "ko": "정책에 없는 키로 서명한 폼",
+        "zh": "用策略未指定的密钥签名的表单",
+    },
+    "post-policy-expired": {
+        "ko": "두 시간 전에 만료된 POST 정책",
+        "zh": "两小时前已过期的 POST 策略",
+    },
+    "post-signature-invalid": {
+        "ko": "잘못된 키로 서명한 POST 폼",
+        "zh": "用错误密钥签名的 POST 表单",
+    },
+    "post-policy-missing-condition": {
+        "ko": "conditions가 없는 POST 정책",
+        "zh": "没有 conditions 的 POST 策略",
+    },
+    "post-bucket-mismatch": {
+        "ko": "다른 버킷을 지정한 POST 정책",
+        "zh": "指定了其他存储桶的 POST 策略",
+    },
+    "post-condition-mismatch": {
+        "ko": "정책의 접두사를 벗어난 업로드 키",
+        "zh": "上传键不在策略的前缀之内",
+    },
+    "post-malformed-body": {
+        "ko": "multipart/form-data가 아닌 POST 본문",
+        "zh": "不是 multipart/form-data 的 POST 请求体",
+    },
+}
+
+# The investigate() example: a bucket policy that lets the sub-account read reports, then a
+# second statement (with a Sid) that denies exactly that.
+DENY_SID = "DenyReportsToContractors"
+
+
+def policy_denies_sub_account(
+    emulator: Emulator, locale: str | None = None
+) -> tuple[Outcome, Finding]:
+    """Misconfigure the bucket policy, fail a read for real, and investigate it as the owner."""
+    from cos_doctor._investigate import investigate
+    from cos_doctor.emulator import DEFAULT_OWNER_UIN, DEFAULT_SUB_SECRET_ID, DEFAULT_SUB_UIN
+
+    _put_report(emulator)
+    owner = emulator.client()
+    principal = f"qcs::cam::uin/{DEFAULT_OWNER_UIN}:uin/{DEFAULT_SUB_UIN}"
+    resource = f"qcs::cos:{emulator.region}:uid/1250000000:{emulator.bucket}/reports/*"
+
+    def statement(effect: str, **extra: str) -> dict[str, Any]:
+        return {
+            "Principal": {"qcs": [principal]},
+            "Effect": effect,
+            "Action": ["name/cos:GetObject"],
+            "Resource": [resource],
+            **extra,
+        }
+
+    policy = {"Statement": [statement("allow"), statement("deny", Sid=DENY_SID)]}
+    owner.put_bucket_policy(Bucket=emulator.bucket, Policy=policy)
+    reader = emulator.client(DEFAULT_SUB_SECRET_ID)
+    outcome = _sdk_failure(reader.get_object, Bucket=emulator.bucket, Key=OBJECT_KEY)
+    finding = investigate(outcome.error, owner, principal=principal, locale=locale, log=False)
+    return outcome, finding

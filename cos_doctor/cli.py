@@ -1,63 +1,181 @@
 """``cos-doctor``: the on-call engineer's entry point.
 
-cos-doctor explain FILE|-        diagnose an error body (XML/JSON) from a file or stdin
-cos-doctor explain --example referer-denied
-cos-doctor rules                 list every rule id and title
-cos-doctor demo                  provoke every documented failure against the emulator
-cos-doctor emulator [--port N]   serve the local COS emulator (see emulator --help)
+cos-doctor explain FILE|-            diagnose an error body (XML/JSON) from a file or stdin
+cos-doctor explain --url URL         fetch a (presigned) URL and diagnose its error reply
+cos-doctor investigate FILE|- --bucket B --region R
+                                     read the bucket's configuration; name what refused it
+cos-doctor check --bucket B --region R [--endpoint URL] [--write]
+                                     preflight one bucket: credentials, DNS, TLS, clock, rights
+cos-doctor rules                     list every rule id and title
+cos-doctor demo [--all]              provoke every documented failure against the emulator
+cos-doctor emulator [--port N]       serve the local COS emulator (see emulator --help)
+
+Exit codes: 0 success (for explain and investigate: a COS error was found and explained;
+for check: no check failed), 1 nothing to explain or a check failed, 2 usage error.
+Output never carries terminal control characters from server-supplied text, and is coloured
+only on a terminal and never when ``NO_COLOR`` is set.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._cli_text import CLI_LOCALES, say
+from cos_doctor._terminal import Output
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from cos_doctor._check import CheckResult
+    from cos_doctor._investigate import Finding
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = ["main"]
 
 EXAMPLES_DIR = Path(__file__).with_name("examples")
+EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+# 128 + SIGPIPE, what a shell reports for a reader that went away (`cos-doctor … | head`).
+EXIT_BROKEN_PIPE = 141
+_ENV_ID, _ENV_KEY, _ENV_TOKEN = (
+    "TENCENTCLOUD_SECRET_ID",
+    "TENCENTCLOUD_SECRET_KEY",
+    "TENCENTCLOUD_SESSION_TOKEN",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(arguments)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly; silence the final flush too.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file descriptor (tests, embedding)
+        pass
+
+
+def _run(arguments: list[str]) -> int:
     if arguments[:1] == ["emulator"]:
         # The emulator owns its options; argparse would try to read them as ours.
-        return _emulator(argparse.Namespace(arguments=arguments[1:]))
-    parser = _parser()
-    options = parser.parse_args(arguments)
-    handler = options.handler
-    result: int = handler(options)
+        return _emulator(arguments[1:])
+    options = _parser().parse_args(arguments)
+    result: int = options.handler(options)
     return result
 
 
+def _locale(options: argparse.Namespace) -> str:
+    from cos_doctor._investigate import output_locale
+
+    return output_locale(getattr(options, "locale", None))
+
+
+def _fail(message: str, code: int) -> int:
+    Output(sys.stderr).line(f"cos-doctor: {message}")
+    return code
+
+
+# The parser ----------------------------------------------------------------------------------
+
+_EXAMPLES = {
+    "main": """examples:
+  cos-doctor explain error.xml --status 403
+  pbpaste | cos-doctor explain - --locale ko
+  cos-doctor explain --url "$PRESIGNED_URL"
+  cos-doctor check --bucket examplebucket-1250000000 --region ap-guangzhou
+  cos-doctor investigate error.xml --bucket examplebucket-1250000000 --region ap-guangzhou
+  cos-doctor demo --locale zh""",
+    "explain": """examples:
+  cos-doctor explain error.xml --status 403 --operation get_object
+  curl -s "$URL" | cos-doctor explain - --status 403 --url "$URL"
+  cos-doctor explain --url "$PRESIGNED_URL"            # fetch it, explain the refusal
+  cos-doctor explain --url "http://127.0.0.1:9000/a.txt?q-sign-algorithm=..." \\
+      --header "Host: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
+  cos-doctor explain --example referer-denied --json
+exit status: 0 a COS error was explained, 1 the input holds none, 2 usage error""",
+    "investigate": """examples:
+  cos-doctor investigate error.xml --bucket examplebucket-1250000000 --region ap-guangzhou \\
+      --key reports/q3.csv --principal qcs::cam::uin/100000000001:uin/100000000011
+  pbpaste | cos-doctor investigate - --bucket photos-1250000000 --region ap-shanghai \\
+      --referer https://blog.example.net/post.html
+credentials: TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY / TENCENTCLOUD_SESSION_TOKEN
+(or the flags); they need read access to the bucket's configuration. Only read calls are made.""",
+    "check": """examples:
+  export TENCENTCLOUD_SECRET_ID=AKID... TENCENTCLOUD_SECRET_KEY=...
+  cos-doctor check --bucket examplebucket-1250000000 --region ap-guangzhou
+  cos-doctor check --bucket examplebucket-1250000000 --region ap-guangzhou --write --json
+  cos-doctor check --bucket examplebucket-1250000000 --region ap-guangzhou \\
+      --endpoint http://127.0.0.1:9000           # the local emulator
+exit status: 0 no check failed, 1 a check failed, 2 usage error""",
+    "rules": """examples:
+  cos-doctor rules
+  cos-doctor rules --locale zh --json""",
+    "demo": """examples:
+  cos-doctor demo                 # one screen: the summary and one full example
+  cos-doctor demo --all           # every traceback and log event
+  cos-doctor demo --locale ko""",
+}
+
+
+def _command(commands: Any, name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=_EXAMPLES.get(name),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
+    from cos_doctor import __version__
+
     parser = argparse.ArgumentParser(
         prog="cos-doctor",
         description="Diagnose Tencent Cloud COS errors.",
+        epilog=_EXAMPLES["main"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"cos-doctor {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    explain = commands.add_parser("explain", help="diagnose an error body from a file or stdin")
+    explain = _command(commands, "explain", "diagnose a COS error body or URL", _explain)
     explain.add_argument("source", nargs="?", help="file with the error body; '-' for stdin")
     explain.add_argument(
         "--example",
         choices=sorted(path.stem for path in EXAMPLES_DIR.glob("*.xml")),
         help="use an example error body shipped with cos_doctor",
     )
-    explain.add_argument("--status", type=int, help="HTTP status of the reply (e.g. 403)")
-    explain.add_argument("--method", help="HTTP method of the request (e.g. GET)")
-    explain.add_argument("--operation", help="SDK method or API name (e.g. get_object)")
-    explain.add_argument("--url", help="the request URL (signatures in it are never printed)")
+    _add_request_hints(explain)
+    explain.add_argument(
+        "--url",
+        help="the request URL; without a FILE, cos-doctor requests it and explains the reply "
+        "(signatures in it are never printed)",
+    )
+    explain.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a header to send with --url (repeatable), e.g. the bucket's Host for the emulator",
+    )
     explain.add_argument(
         "--post-object",
         action="store_true",
@@ -65,19 +183,39 @@ def _parser() -> argparse.ArgumentParser:
         help="the error came from a browser POST Object form upload",
     )
     _add_output_options(explain)
-    explain.set_defaults(handler=_explain)
 
-    rules = commands.add_parser("rules", help="list the knowledge base's rules")
-    _add_output_options(rules)
-    rules.set_defaults(handler=_rules)
-
-    demo = commands.add_parser(
-        "demo",
-        help="provoke every documented failure against the embedded emulator",
+    investigate = _command(
+        commands,
+        "investigate",
+        "read the bucket's configuration and name the statement or rule that refused a request",
+        _investigate,
     )
-    demo.add_argument("--locale", choices=SUPPORTED_LOCALES, help="language of the diagnoses")
-    demo.add_argument("--brief", action="store_true", help="print only the summary table")
-    demo.set_defaults(handler=_demo)
+    investigate.add_argument("source", nargs="?", help="file with the error body; '-' for stdin")
+    _add_request_hints(investigate)
+    investigate.add_argument("--key", help="the object key of the failed request")
+    investigate.add_argument(
+        "--principal", help="who signed it: qcs::cam::uin/<OwnerUin>:uin/<Uin> (else unknown)"
+    )
+    investigate.add_argument("--referer", help="the Referer the failed request sent")
+    investigate.add_argument("--origin", help="the Origin of the refused preflight")
+    _add_bucket_options(investigate)
+    _add_output_options(investigate)
+
+    check = _command(commands, "check", "preflight one bucket, one line per check", _check)
+    _add_bucket_options(check)
+    check.add_argument("--write", action="store_true", help="also create and delete a probe object")
+    _add_output_options(check)
+
+    rules = _command(commands, "rules", "list the knowledge base's rules", _rules)
+    _add_output_options(rules)
+
+    demo = _command(
+        commands, "demo", "provoke every documented failure against the embedded emulator", _demo
+    )
+    demo.add_argument("--locale", choices=CLI_LOCALES, help="language of the output")
+    shown = demo.add_mutually_exclusive_group()
+    shown.add_argument("--all", action="store_true", help="print every traceback and log event")
+    shown.add_argument("--brief", action="store_true", help="print only the summary table")
 
     # Listed for --help only: main() hands `emulator …` to the emulator's own parser.
     commands.add_parser(
@@ -88,77 +226,289 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_request_hints(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--status", type=int, help="HTTP status of the reply (e.g. 403)")
+    parser.add_argument("--method", help="HTTP method of the request (e.g. GET)")
+    parser.add_argument("--operation", help="SDK method or API name (e.g. get_object)")
+
+
+def _add_bucket_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bucket", help="<name>-<APPID>")
+    parser.add_argument("--region", help="e.g. ap-guangzhou")
+    parser.add_argument(
+        "--endpoint", help="connect here instead (the emulator, or a private endpoint)"
+    )
+    parser.add_argument("--secret-id", help=f"default: ${_ENV_ID}")
+    parser.add_argument("--secret-key", help=f"default: ${_ENV_KEY}")
+    parser.add_argument("--token", help=f"session token of temporary keys; default: ${_ENV_TOKEN}")
+
+
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--locale", choices=SUPPORTED_LOCALES, help="language of the output")
+    parser.add_argument("--locale", choices=CLI_LOCALES, help="language of the output")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+# explain -------------------------------------------------------------------------------------
+
+
+def _read_input(options: argparse.Namespace, locale: str) -> tuple[str | None, int]:
+    """The error body, or (None, exit code) after saying why there is none."""
+    if getattr(options, "example", None):
+        return (EXAMPLES_DIR / f"{options.example}.xml").read_text(encoding="utf-8"), EXIT_OK
+    try:
+        if options.source in (None, "-"):
+            raw = getattr(sys.stdin, "buffer", None)  # bytes when there are bytes to read
+            body = raw.read().decode("utf-8", "replace") if raw else sys.stdin.read()
+        else:
+            body = Path(options.source).read_bytes().decode("utf-8", "replace")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        path = options.source or "stdin"
+        return None, _fail(say("cannot-read", locale, path=path, reason=reason), EXIT_USAGE)
+    if not body.strip() and not options.status:
+        return None, _fail(say("empty-input", locale), EXIT_NOTHING)
+    return body, EXIT_OK
+
+
+def _holds_error(diagnosis: Diagnosis) -> bool:
+    return diagnosis.error_code is not None or diagnosis.http_status is not None
 
 
 def _explain(options: argparse.Namespace) -> int:
     from cos_doctor._diagnose import diagnose
 
-    if options.example:
-        body = (EXAMPLES_DIR / f"{options.example}.xml").read_text(encoding="utf-8")
-        status = options.status or 403
-    elif options.source in (None, "-"):
-        body, status = sys.stdin.read(), options.status
-    else:
-        try:
-            body = Path(options.source).read_text(encoding="utf-8", errors="replace")
-        except OSError as error:
-            print(f"cos-doctor: cannot read {options.source}: {error.strerror}", file=sys.stderr)
-            return 2
-        status = options.status
+    locale = _locale(options)
+    if options.url and options.source is None and not options.example:
+        return _explain_url(options, locale)
+    body, code = _read_input(options, locale)
+    if body is None:
+        return code
+    status = options.status or (403 if options.example else None)
     diagnosis = diagnose(
         body,
-        locale=options.locale,
+        locale=locale,
         http_status=status,
         http_method=options.method,
         operation=options.operation,
         url=options.url,
         post_object=options.post_object,
     )
-    print(_format(diagnosis, as_json=options.json))
-    return 0
+    if not _holds_error(diagnosis):
+        return _fail(say("no-cos-error", locale), EXIT_NOTHING)
+    _print_diagnosis(diagnosis, as_json=options.json)
+    return EXIT_OK
 
 
-def _format(diagnosis: Diagnosis, *, as_json: bool) -> str:
+def _explain_url(options: argparse.Namespace, locale: str) -> int:
+    import requests
+
+    from cos_doctor._diagnose import diagnose
+    from cos_doctor._redact import scrub
+
+    headers = dict(_header(text) for text in options.header)
+    method = (options.method or "GET").upper()
+    shown_url = scrub(options.url)
+    try:
+        with requests.request(method, options.url, headers=headers, timeout=15) as response:
+            content, status, reply = response.content, response.status_code, response.headers
+    except (requests.RequestException, ValueError) as error:
+        reason = type(error).__name__
+        return _fail(say("url-unreachable", locale, url=shown_url, reason=reason), EXIT_NOTHING)
+    if status < 300:
+        return _fail(say("url-succeeded", locale, url=shown_url, status=status), EXIT_NOTHING)
+    diagnosis = diagnose(
+        content,
+        locale=locale,
+        http_status=status,
+        http_method=method,
+        url=options.url,
+        headers=dict(reply),
+        request_headers=headers,
+        post_object=options.post_object,
+    )
+    _print_diagnosis(diagnosis, as_json=options.json)
+    return EXIT_OK
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, _, value = text.partition(":")
+    return name.strip(), value.strip()
+
+
+def _print_diagnosis(diagnosis: Diagnosis, *, as_json: bool) -> None:
+    out = Output(sys.stdout)
     if as_json:
-        return json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2)
-    return f"{diagnosis.headline()}\n{diagnosis.render()}"
+        out.line(json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2))
+        return
+    out.line(diagnosis.headline(), "bold")
+    for text in diagnosis.render().splitlines():
+        out.line(text)
 
 
-def _demo(options: argparse.Namespace) -> int:
-    try:
-        from cos_doctor._demo import run_demo
-    except ImportError as error:
-        print(f"cos-doctor: {error}", file=sys.stderr)
-        return 2
-    return run_demo(sys.stdout, locale=options.locale, brief=options.brief)
+# investigate ----------------------------------------------------------------------------------
 
 
-def _emulator(options: argparse.Namespace) -> int:
-    try:
-        from cos_doctor.emulator import main as emulator_main
-    except ImportError as error:
-        print(f"cos-doctor: {error}", file=sys.stderr)
-        return 2
-    return emulator_main(options.arguments)
+def _target(options: argparse.Namespace, locale: str, *, region: str | None) -> Any:
+    from cos_doctor._check import Target
+
+    return Target(
+        bucket=options.bucket or "",
+        region=region or "",
+        secret_id=options.secret_id or os.environ.get(_ENV_ID),
+        secret_key=options.secret_key or os.environ.get(_ENV_KEY),
+        token=options.token or os.environ.get(_ENV_TOKEN) or None,
+        endpoint=options.endpoint,
+        write=bool(getattr(options, "write", False)),
+        locale=locale,
+    )
+
+
+def _endpoint_ok(options: argparse.Namespace, locale: str) -> bool:
+    endpoint = options.endpoint
+    if endpoint and not re.match(r"^https?://[^/\s]+", endpoint):
+        _fail(say("bad-endpoint", locale, value=endpoint), EXIT_USAGE)
+        return False
+    return True
+
+
+def _investigate(options: argparse.Namespace) -> int:
+    from cos_doctor._check import make_client
+    from cos_doctor._diagnose import diagnose
+    from cos_doctor._investigate import investigate
+
+    locale = _locale(options)
+    if not options.bucket:
+        return _fail(say("no-bucket", locale), EXIT_USAGE)
+    if not _endpoint_ok(options, locale):
+        return EXIT_USAGE
+    body, code = _read_input(options, locale)
+    if body is None:
+        return code
+    diagnosis = diagnose(
+        body,
+        locale=locale,
+        http_status=options.status,
+        http_method=options.method,
+        operation=options.operation,
+    )
+    if not _holds_error(diagnosis):
+        return _fail(say("no-cos-error", locale), EXIT_NOTHING)
+    region = options.region or diagnosis.region
+    client = make_client(_target(options, locale, region=region))
+    finding = investigate(
+        diagnosis,
+        client,
+        principal=options.principal,
+        bucket=options.bucket,
+        key=options.key,
+        referer=options.referer,
+        origin=options.origin,
+        method=options.method,
+        locale=locale,
+        log=False,
+    )
+    _print_finding(finding, locale, as_json=options.json)
+    return EXIT_OK
+
+
+def _print_finding(finding: Finding, locale: str, *, as_json: bool) -> None:
+    out = Output(sys.stdout)
+    if as_json:
+        data = {
+            "diagnosis": finding.diagnosis.to_dict() if finding.diagnosis else None,
+            "finding": finding.to_dict(),
+        }
+        out.line(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if finding.diagnosis is not None:
+        out.line(finding.diagnosis.headline(), "bold")
+    out.line(f"{say('finding', locale)}: {finding.text}", "yellow")
+    if finding.decided_by:
+        out.line(f"{say('decided-by', locale)}: {finding.decided_by}")
+    reads = ", ".join(
+        f"{r.call} {r.outcome}" + (f" ({r.error_code})" if r.error_code else "")
+        for r in finding.reads
+    )
+    out.line(f"{say('reads', locale)}: {reads or '-'}")
+
+
+# check ---------------------------------------------------------------------------------------
+
+_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
+
+
+def _check(options: argparse.Namespace) -> int:
+    from cos_doctor._check import run_checks
+
+    locale = _locale(options)
+    if not options.bucket or not options.region:
+        return _fail(say("no-bucket", locale) + " --region <region>", EXIT_USAGE)
+    if not _endpoint_ok(options, locale):
+        return EXIT_USAGE
+    out = Output(sys.stdout)
+    results: list[CheckResult] = []
+    for result in run_checks(_target(options, locale, region=options.region)):
+        results.append(result)
+        if not options.json:
+            _print_check(out, result, locale)
+    failed = sum(r.status == "fail" for r in results)
+    if options.json:
+        out.line(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
+        out.line(
+            say("summary", locale, passed=counts["pass"], warned=counts["warn"], failed=failed)
+        )
+    return EXIT_NOTHING if failed else EXIT_OK
+
+
+def _print_check(out: Output, result: CheckResult, locale: str) -> None:
+    status = say(result.status, locale).upper().ljust(4)
+    name = say(f"check.{result.check}", locale)
+    out.stream.write(f"{out.paint(status, _STYLE[result.status])}  ")
+    out.line(f"{name}: {result.detail}")
+    if result.status == "fail" and result.diagnosis is not None:
+        for text in result.diagnosis.render().splitlines()[1:]:
+            if not text.lstrip().startswith("request_id="):  # already in the headline's reach
+                out.line(f"      {text}")
+
+
+# rules, demo, emulator -----------------------------------------------------------------------
 
 
 def _rules(options: argparse.Namespace) -> int:
     from cos_doctor._knowledge import catalogue
-    from cos_doctor._locale import resolve_locale
 
-    locale = resolve_locale(options.locale)
+    locale = _locale(options)
     rules = catalogue().rules
+    titles = [(rule.id, (rule.texts.get(locale) or rule.texts["en"]).title, rule) for rule in rules]
+    out = Output(sys.stdout)
     if options.json:
-        rows = [
-            {"rule_id": rule.id, "title": rule.texts[locale].title, "generic": rule.generic}
-            for rule in rules
-        ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    width = max(len(rule.id) for rule in rules)
-    for rule in rules:
-        print(f"{rule.id:<{width}}  {rule.texts[locale].title}")
-    return 0
+        rows = [{"rule_id": i, "title": t, "generic": r.generic} for i, t, r in titles]
+        out.line(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(rule_id) for rule_id, _, _ in titles)
+    for rule_id, title, _ in titles:
+        out.line(f"{rule_id:<{width}}  {title}")
+    return EXIT_OK
+
+
+def _demo(options: argparse.Namespace) -> int:
+    locale = _locale(options)
+    try:
+        import werkzeug  # noqa: F401 - the demo runs the emulator, which needs it
+
+        from cos_doctor._demo import run_demo
+    except ImportError:
+        return _fail(say("missing-extra", locale, extra="emulator"), EXIT_USAGE)
+    mode = "all" if options.all else ("brief" if options.brief else "screen")
+    return run_demo(sys.stdout, locale=locale, mode=mode)
+
+
+def _emulator(arguments: list[str]) -> int:
+    locale = _locale(argparse.Namespace(locale=None))
+    try:
+        from cos_doctor.emulator import main as emulator_main
+    except ImportError:
+        return _fail(say("missing-extra", locale, extra="emulator"), EXIT_USAGE)
+    return emulator_main(arguments)

@@ -10,10 +10,10 @@ Layout (routing, state, wire format and errors live apart)::
     models.py, state.py      the stored values; the state holding them, clock and reset
     config.py, command.py    the documented default account, JSON config; the command line
     request.py, routes.py    reading a request by Host; dispatch to operations
-    auth.py, access.py       signature verification; ACL / policy decisions
-    referer.py, cors.py      hotlink and CORS rules
+    auth.py, access.py       signature verification; ACL / policy facts for the engine
+    referer.py, cors.py      hotlink and CORS responses (decisions: cos_doctor._access)
     *_ops.py, post_object.py the operations
-    responses.py, errors.py  wire format of successes and of errors
+    responses.py, errors.py  wire format of successes; the (code, status, message) table
     app.py, server.py        the WSGI app; the background server and SDK client wiring
 
 Needs the ``emulator`` extra (werkzeug): ``pip install 'cos-doctor[emulator]'``.

@@ -16,12 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from cos_doctor import _signing
-from cos_doctor.emulator.errors import (
-    AccessDenied,
-    InvalidAccessKeyId,
-    RequestTimeTooSkewed,
-    SignatureDoesNotMatch,
-)
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.models import ANYONE, Key
 
 if TYPE_CHECKING:
@@ -77,7 +72,7 @@ def find_authorization(request: CosRequest) -> _signing.Authorization | None:
         _signing.parse_key_time(text) is not None for text in (auth.sign_time, auth.key_time)
     )
     if auth is None or not times_ok:
-        raise AccessDenied(_NO_SIGNATURE)
+        raise CosError("AccessDenied", _NO_SIGNATURE)
     return auth
 
 
@@ -85,11 +80,11 @@ def find_key(state: EmulatorState, secret_id: str, token: str | None) -> Key:
     """Return the enabled, unexpired key ``secret_id``, checking a temporary key's token."""
     key = state.keys.get(secret_id)
     if key is None or not key.enabled:
-        raise InvalidAccessKeyId
+        raise CosError("InvalidAccessKeyId")
     if key.temporary:
         expired = key.expires_at is not None and key.expires_at <= state.now()
         if expired or token is None or not hmac.compare_digest(token, key.token or ""):
-            raise InvalidAccessKeyId
+            raise CosError("InvalidAccessKeyId")
     return key
 
 
@@ -97,13 +92,13 @@ def check_time(state: EmulatorState, sign_time: str) -> None:
     """Reject a signature window that starts too far ahead or has already ended."""
     window = _signing.parse_key_time(sign_time)
     if window is None:
-        raise AccessDenied(_NO_SIGNATURE)
+        raise CosError("AccessDenied", _NO_SIGNATURE)
     start, end = window
     now = state.now()
     if start > now + MAX_SKEW_SECONDS:
-        raise RequestTimeTooSkewed(ServerTime=server_time(state))
+        raise CosError("RequestTimeTooSkewed", ServerTime=server_time(state))
     if end < now:
-        raise AccessDenied("Request has expired", ServerTime=server_time(state))
+        raise CosError("AccessDenied", "Request has expired", ServerTime=server_time(state))
 
 
 def verify_signature(request: CosRequest, key: Key, auth: _signing.Authorization) -> None:
@@ -120,7 +115,7 @@ def verify_signature(request: CosRequest, key: Key, auth: _signing.Authorization
     expected = _signing.signature(_signing.sign_key(key.secret_key, auth.key_time), text_to_sign)
     algorithm_ok = auth.algorithm.lower() == _signing.ALGORITHM
     if not (algorithm_ok and hmac.compare_digest(expected, auth.signature.lower())):
-        raise SignatureDoesNotMatch(StringToSign=text_to_sign, FormatString=http_string)
+        raise CosError("SignatureDoesNotMatch", StringToSign=text_to_sign, FormatString=http_string)
 
 
 def authenticate(request: CosRequest, state: EmulatorState) -> Identity:

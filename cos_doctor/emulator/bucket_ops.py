@@ -7,15 +7,7 @@ from typing import TYPE_CHECKING
 
 from cos_doctor.emulator import parsing, responses
 from cos_doctor.emulator.access import Target, authorize, is_allowed
-from cos_doctor.emulator.errors import (
-    AccessDenied,
-    BucketAlreadyExists,
-    BucketAlreadyOwnedByYou,
-    BucketNotEmpty,
-    InvalidArgument,
-    NoSuchBucketPolicy,
-    NoSuchCORSConfiguration,
-)
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.models import Acl, Bucket, StoredObject
 
 if TYPE_CHECKING:
@@ -39,7 +31,7 @@ def list_objects(call: Call) -> Response:
     )
     max_keys_text = query.get("max-keys", "") or str(MAX_KEYS)
     if not max_keys_text.isdigit():
-        raise InvalidArgument("max-keys must be a non-negative integer.")
+        raise CosError("InvalidArgument", "max-keys must be a non-negative integer.")
     max_keys = min(int(max_keys_text), MAX_KEYS)
     entries, truncated = _list_entries(call.bucket, prefix, delimiter, marker, max_keys)
     contents = [stored for _, stored in entries if stored is not None]
@@ -108,7 +100,7 @@ def put_acl(call: Call) -> Response:
 def get_policy(call: Call) -> Response:
     """GET Bucket policy (JSON)."""
     if call.bucket.policy is None:
-        raise NoSuchBucketPolicy
+        raise CosError("NoSuchBucketPolicy")
     return responses.CosResponse(json.dumps(call.bucket.policy), content_type="application/json")
 
 
@@ -121,7 +113,7 @@ def put_policy(call: Call) -> Response:
 def delete_policy(call: Call) -> Response:
     """DELETE Bucket policy."""
     if call.bucket.policy is None:
-        raise NoSuchBucketPolicy
+        raise CosError("NoSuchBucketPolicy")
     call.bucket.policy = None
     return responses.CosResponse(status=204)
 
@@ -129,7 +121,7 @@ def delete_policy(call: Call) -> Response:
 def get_cors(call: Call) -> Response:
     """GET Bucket CORS."""
     if not call.bucket.cors:
-        raise NoSuchCORSConfiguration
+        raise CosError("NoSuchCORSConfiguration")
     return responses.xml_response(responses.cors_configuration(call.bucket.cors))
 
 
@@ -169,7 +161,7 @@ def delete_objects(call: Call) -> Response:
     for key in keys:
         try:
             call.require("DeleteObject", key=key)
-        except AccessDenied as denied:
+        except CosError as denied:
             errors.append((key, denied.code, denied.message))
             continue
         call.bucket.objects.pop(key, None)
@@ -180,7 +172,7 @@ def delete_objects(call: Call) -> Response:
 def delete_bucket(call: Call) -> Response:
     """DELETE Bucket: only when empty."""
     if call.bucket.objects:
-        raise BucketNotEmpty
+        raise CosError("BucketNotEmpty")
     del call.state.buckets[call.bucket.name]
     return responses.CosResponse(status=204)
 
@@ -192,11 +184,11 @@ def create_bucket(state: EmulatorState, request: CosRequest, identity: Identity)
     key = identity.key
     if existing is not None:
         mine = key is not None and key.owner_uin == existing.owner_uin
-        raise BucketAlreadyOwnedByYou if mine else BucketAlreadyExists
+        raise CosError("BucketAlreadyOwnedByYou") if mine else CosError("BucketAlreadyExists")
     account = state.accounts.get(key.owner_uin) if key is not None else None
     appid = name.rsplit("-", 1)[-1]
     if account is None or account.appid != appid:
-        raise AccessDenied
+        raise CosError("AccessDenied")
     acl = parsing.acl_from_headers(request.headers, for_object=False) or Acl()
     bucket = state.new_bucket(name, region, account, acl)
     authorize(state, identity, Target(bucket, "PutBucket", "", request.remote_addr))
@@ -208,7 +200,7 @@ def list_buckets(state: EmulatorState, identity: Identity) -> Response:
     """GET Service: the caller's account's buckets (anonymous callers are refused)."""
     key = identity.key
     if key is None:
-        raise AccessDenied
+        raise CosError("AccessDenied")
     owned = [b for b in state.buckets.values() if b.owner_uin == key.owner_uin]
     owner = owned[0].owner_principal if owned else key.principal
     visible = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cos_doctor.emulator.access import Target, authorize
-from cos_doctor.emulator.errors import NoSuchKey
+from cos_doctor.emulator.errors import CosError
 
 if TYPE_CHECKING:
     from cos_doctor.emulator.auth import Identity
@@ -48,5 +48,5 @@ class Call:
         """The object addressed (or ``key``), or NoSuchKey."""
         stored = self.bucket.objects.get(self.key if key is None else key)
         if stored is None:
-            raise NoSuchKey
+            raise CosError("NoSuchKey")
         return stored

@@ -1,15 +1,13 @@
-"""CORS: answer browser preflights and decorate cross-origin responses (reference §5.2).
+"""CORS: the headers a matched rule adds (reference §5.2); matching is :mod:`cos_doctor._access`'s.
 
-A rule matches when its origin pattern matches ``Origin`` (``*`` alone matches any origin, and a
-``*`` inside a pattern matches any run of characters), it allows the method, and it allows every
-requested header (case-insensitively, ``*`` wildcards allowed). The first matching rule wins.
 Actual (non-preflight) requests are never refused for CORS; they only gain the headers.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
+
+from cos_doctor._access import decide_cors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -17,24 +15,12 @@ if TYPE_CHECKING:
     from cos_doctor.emulator.models import CorsRule
 
 
-def _wildcard(pattern: str, value: str) -> bool:
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, value, flags=re.IGNORECASE) is not None
-
-
 def matching_rule(
     rules: Iterable[CorsRule], origin: str, method: str, headers: Iterable[str] = ()
 ) -> CorsRule | None:
     """Return the first rule allowing this origin, method and requested headers."""
-    wanted = [h.strip() for h in headers if h.strip()]
-    for rule in rules:
-        if not any(_wildcard(pattern, origin) for pattern in rule.allowed_origins):
-            continue
-        if method.upper() not in {m.upper() for m in rule.allowed_methods}:
-            continue
-        if all(any(_wildcard(p, h) for p in rule.allowed_headers) for h in wanted):
-            return rule
-    return None
+    decision = decide_cors(tuple(rules), origin, method, tuple(headers))
+    return decision.rule if decision.allowed and origin else None
 
 
 def cors_headers(

@@ -6,17 +6,35 @@ Plain mutable dataclasses, so tests can inspect and adjust them directly; the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import crcmod  # a dependency of the COS SDK, which checks downloads with it
+
+# The access engine's values are the emulator's too: both read the same rules.
+from cos_doctor._access import ALL_USERS, ANYONE, CorsRule, Grant, RefererConfig
+
+__all__ = [
+    "ALL_USERS",
+    "ANYONE",
+    "Account",
+    "Acl",
+    "Bucket",
+    "CorsRule",
+    "Grant",
+    "Key",
+    "MultipartUpload",
+    "Part",
+    "RefererConfig",
+    "Restore",
+    "StoredObject",
+]
+
 #: A CAM / bucket policy document, as parsed JSON.
 PolicyDocument = dict[str, Any]
 
-#: The group URI COS uses for "everyone" in ACLs.
-ALL_USERS = "http://cam.qcloud.com/groups/global/AllUsers"
-#: The principal COS uses for "everyone" in policies.
-ANYONE = "qcs::cam::anyone:anyone"
 
 STANDARD = "STANDARD"
 ARCHIVE_CLASSES = frozenset({"ARCHIVE", "DEEP_ARCHIVE"})
@@ -41,6 +59,10 @@ DEFAULT_TEMPORARY_SECONDS = 1800
 def principal(owner_uin: str, uin: str) -> str:
     """Return the CAM principal of ``uin`` under the account whose root is ``owner_uin``."""
     return f"qcs::cam::uin/{owner_uin}:uin/{uin}"
+
+
+# The checksum COS returns as x-cos-hash-crc64ecma, built the way the SDK's own check builds it.
+_CRC64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
 
 
 def quoted_etag(data: bytes) -> str:
@@ -88,14 +110,6 @@ class Key:
         return self.uin == self.owner_uin
 
 
-@dataclass(frozen=True)
-class Grant:
-    """One ACL entry: a grantee (CAM principal or :data:`ALL_USERS`) and a permission."""
-
-    grantee: str
-    permission: str
-
-
 @dataclass
 class Acl:
     """A bucket or object ACL: the canned name it was set with, expanded into grants."""
@@ -112,35 +126,6 @@ class Acl:
         if canned == "public-read-write":
             grants += (Grant(ALL_USERS, "WRITE"),)
         return cls(canned=canned, grants=grants + extra)
-
-    def allows(self, grantee: str, permission: str) -> bool:
-        """Whether ``grantee`` holds ``permission`` (or FULL_CONTROL) here."""
-        return any(
-            grant.grantee == grantee and grant.permission in {permission, "FULL_CONTROL"}
-            for grant in self.grants
-        )
-
-
-@dataclass(frozen=True)
-class RefererConfig:
-    """Hotlink protection: a white- or black-list of referer domains."""
-
-    enabled: bool = True
-    white_list: bool = True
-    domains: tuple[str, ...] = ()
-    allow_empty: bool = False
-
-
-@dataclass(frozen=True)
-class CorsRule:
-    """One CORS rule of a bucket."""
-
-    allowed_origins: tuple[str, ...]
-    allowed_methods: tuple[str, ...]
-    allowed_headers: tuple[str, ...] = ()
-    expose_headers: tuple[str, ...] = ()
-    max_age: int | None = None
-    rule_id: str | None = None
 
 
 @dataclass
@@ -171,11 +156,20 @@ class StoredObject:
     acl: Acl | None = None
     restore: Restore | None = None
     etag: str = ""
+    #: Server-side encryption headers echoed on GET / HEAD (an SSE-C key's MD5, never the key).
+    encryption: dict[str, str] = field(default_factory=dict)
+    #: The ``x-cos-tagging`` tags it was stored with, in order.
+    tags: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         """Derive the ETag from the data unless one was given (multipart uploads give one)."""
         if not self.etag:
             self.etag = quoted_etag(self.data)
+
+    @functools.cached_property
+    def crc64(self) -> str:
+        """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of the data, in decimal."""
+        return str(_CRC64(self.data))
 
     @property
     def archived(self) -> bool:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from typing import TYPE_CHECKING
 
 from cos_doctor.emulator import object_ops, parsing, responses
-from cos_doctor.emulator.errors import (
-    EntityTooSmall,
-    InvalidArgument,
-    InvalidPart,
-    InvalidPartOrder,
-    NoSuchUpload,
-)
-from cos_doctor.emulator.models import MultipartUpload, Part, StoredObject
+from cos_doctor.emulator.errors import CosError
+from cos_doctor.emulator.models import MultipartUpload, Part
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -29,14 +24,14 @@ MAX_PART_NUMBER = 10000
 def _upload(call: Call) -> MultipartUpload:
     upload = call.bucket.uploads.get(call.request.query.get("uploadId", ""))
     if upload is None or upload.key != call.key:
-        raise NoSuchUpload
+        raise CosError("NoSuchUpload")
     return upload
 
 
 def _int_param(call: Call, name: str, default: int) -> int:
     text = call.request.query.get(name, "") or str(default)
     if not text.isdigit():
-        raise InvalidArgument(f"The {name} parameter must be a non-negative integer.")
+        raise CosError("InvalidArgument", f"The {name} parameter must be a non-negative integer.")
     return int(text)
 
 
@@ -60,7 +55,7 @@ def upload_part(call: Call) -> Response:
     upload = _upload(call)
     number = _int_param(call, "partNumber", 0)
     if not 1 <= number <= MAX_PART_NUMBER:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000.")
+        raise CosError("InvalidArgument", "Part number must be an integer between 1 and 10000.")
     copying = "x-cos-copy-source" in call.request.headers
     data = _copied_range(call) if copying else call.request.body
     if not copying:
@@ -81,7 +76,7 @@ def _copied_range(call: Call) -> bytes:
         return data
     first, _, last = text.removeprefix("bytes=").partition("-")
     if not (first.isdigit() and last.isdigit()) or int(first) > int(last):
-        raise InvalidArgument("The x-cos-copy-source-range header is not valid.")
+        raise CosError("InvalidArgument", "The x-cos-copy-source-range header is not valid.")
     return data[int(first) : int(last) + 1]
 
 
@@ -93,30 +88,27 @@ def complete(call: Call) -> Response:
     for number, etag in listed:
         part = upload.parts.get(number)
         if part is None or part.etag.strip('"') != etag.strip('"'):
-            raise InvalidPart
+            raise CosError("InvalidPart")
         chosen.append(part)
     if any(len(part.data) < MIN_PART_SIZE for part in chosen[:-1]):
-        raise EntityTooSmall
+        raise CosError("EntityTooSmall")
     digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen))  # noqa: S324
-    stored = StoredObject(
-        key=upload.key,
+    stored = dataclasses.replace(
+        upload.template,
         data=b"".join(part.data for part in chosen),
         last_modified=call.state.now(),
-        content_type=upload.template.content_type,
-        headers=upload.template.headers,
-        metadata=upload.template.metadata,
-        storage_class=upload.template.storage_class,
-        acl=upload.template.acl,
         etag=f'"{digest.hexdigest()}-{len(chosen)}"',
     )
     call.bucket.objects[upload.key] = stored
     del call.bucket.uploads[upload.upload_id]
     location = f"{call.host}/{upload.key}"
-    return responses.xml_response(
+    response = responses.xml_response(
         responses.complete_multipart_upload_result(
             location, call.bucket.name, upload.key, stored.etag
         )
     )
+    response.headers["x-cos-hash-crc64ecma"] = stored.crc64
+    return response
 
 
 def parse_parts(call: Call) -> list[tuple[int, str]]:
@@ -124,9 +116,9 @@ def parse_parts(call: Call) -> list[tuple[int, str]]:
     listed = parsing.parts_from_xml(call.request.body)
     numbers = [number for number, _ in listed]
     if not listed:
-        raise InvalidPart
+        raise CosError("InvalidPart")
     if numbers != sorted(set(numbers)):
-        raise InvalidPartOrder
+        raise CosError("InvalidPartOrder")
     return listed
 
 

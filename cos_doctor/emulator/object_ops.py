@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
-from werkzeug.http import http_date
+from werkzeug.http import http_date, parse_date, parse_etags, parse_range_header
 
 from cos_doctor.emulator import parsing, responses
-from cos_doctor.emulator.errors import (
-    BadDigest,
-    InvalidArgument,
-    InvalidObjectState,
-    InvalidRange,
-    NoSuchBucket,
-    NoSuchCopySource,
-    RestoreAlreadyInProgress,
-    RestoreNonArchiveObject,
-)
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.models import (
     ARCHIVE_CLASSES,
     STANDARD,
@@ -48,7 +40,7 @@ STORED_HEADERS = (
     "expires",
 )
 # GET Object's response-* parameters, and the header each overrides.
-_RESPONSE_OVERRIDES = {
+RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
     "response-content-language": "Content-Language",
     "response-expires": "Expires",
@@ -56,7 +48,16 @@ _RESPONSE_OVERRIDES = {
     "response-content-disposition": "Content-Disposition",
     "response-content-encoding": "Content-Encoding",
 }
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Server-side encryption: SSE-COS / SSE-KMS headers are stored and echoed as sent; SSE-C
+# keeps the algorithm and the key's MD5 (never the key) and asks for the same key on GET.
+_SSE_HEADERS = (
+    "x-cos-server-side-encryption",
+    "x-cos-server-side-encryption-cos-kms-key-id",
+    "x-cos-server-side-encryption-context",
+)
+SSE_C_ALGORITHM = "x-cos-server-side-encryption-customer-algorithm"
+SSE_C_KEY = "x-cos-server-side-encryption-customer-key"
+SSE_C_KEY_MD5 = "x-cos-server-side-encryption-customer-key-md5"
 
 
 def _on_wire(text: str) -> str:
@@ -78,7 +79,7 @@ def new_object(
     """
     storage_class = headers.get("x-cos-storage-class", STANDARD).upper()
     if storage_class not in STORAGE_CLASSES:
-        raise InvalidArgument("The storage class you specified is not valid.")
+        raise CosError("InvalidArgument", "The storage class you specified is not valid.")
     acl = parsing.acl_from_headers(headers, for_object=True)
     if keep is not None:
         content_type, stored, metadata = keep.content_type, dict(keep.headers), dict(keep.metadata)
@@ -86,6 +87,7 @@ def new_object(
         content_type = headers.get("content-type") or "application/octet-stream"
         stored = {name: headers[name] for name in STORED_HEADERS if name in headers}
         metadata = {n: v for n, v in headers.items() if n.startswith("x-cos-meta-")}
+    tags = tuple(parse_qsl(headers.get("x-cos-tagging", ""), keep_blank_values=True))
     return StoredObject(
         key=key,
         data=data,
@@ -95,14 +97,43 @@ def new_object(
         metadata=metadata,
         storage_class=storage_class,
         acl=None if acl is None or acl.canned == "default" else acl,
+        encryption=encryption_of(headers),
+        tags=tags,
     )
+
+
+def encryption_of(headers: Mapping[str, str]) -> dict[str, str]:
+    """The encryption headers to keep and echo for an object stored with ``headers``."""
+    kept = {name: headers[name] for name in _SSE_HEADERS if name in headers}
+    if SSE_C_ALGORITHM in headers:
+        kept[SSE_C_ALGORITHM] = headers[SSE_C_ALGORITHM]
+        kept[SSE_C_KEY_MD5] = headers.get(SSE_C_KEY_MD5) or _key_md5(headers.get(SSE_C_KEY, ""))
+    return kept
+
+
+def _key_md5(key: str) -> str:
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except binascii.Error:
+        raise CosError("InvalidArgument", "The SSE-C key is not valid Base64.") from None
+    return base64.b64encode(hashlib.md5(raw).digest()).decode()  # noqa: S324 - the protocol's
+
+
+def check_customer_key(request: CosRequest, stored: StoredObject) -> None:
+    """An SSE-C object is only read with the key it was written with (its MD5 must match)."""
+    wanted = stored.encryption.get(SSE_C_KEY_MD5)
+    if wanted is None:
+        return
+    key = request.header(SSE_C_KEY)
+    if not key or not request.header(SSE_C_ALGORITHM) or _key_md5(key) != wanted:
+        raise CosError("SsecDecryptHeaderInvalid")
 
 
 def check_md5_value(claimed: str, data: bytes) -> None:
     """Raise BadDigest when a Content-MD5 value (header or form field) disagrees with data."""
     actual = base64.b64encode(hashlib.md5(data).digest()).decode()  # noqa: S324 - the protocol's
     if claimed and claimed.strip() != actual:
-        raise BadDigest
+        raise CosError("BadDigest")
 
 
 def check_md5(request: CosRequest, data: bytes) -> None:
@@ -120,6 +151,10 @@ def object_headers(stored: StoredObject) -> dict[str, str]:
     }
     headers.update({name.title(): _on_wire(value) for name, value in stored.headers.items()})
     headers.update({name: _on_wire(value) for name, value in stored.metadata.items()})
+    headers.update(stored.encryption)
+    headers["x-cos-hash-crc64ecma"] = stored.crc64
+    if stored.tags:
+        headers["x-cos-tagging-count"] = str(len(stored.tags))
     if stored.storage_class != STANDARD:
         headers["x-cos-storage-class"] = stored.storage_class
     restore = stored.restore
@@ -142,50 +177,74 @@ def put_object(call: Call) -> Response:
     check_md5(call.request, call.request.body)
     stored = new_object(call.request.headers, call.key, call.request.body, call.state.now())
     call.bucket.objects[call.key] = stored
-    return responses.CosResponse(status=200, headers={"ETag": stored.etag})
+    headers = {"ETag": stored.etag, "x-cos-hash-crc64ecma": stored.crc64, **stored.encryption}
+    return responses.CosResponse(status=200, headers=headers)
 
 
 def _readable(stored: StoredObject) -> StoredObject:
     if stored.archived:
-        raise InvalidObjectState
+        raise CosError("InvalidObjectState")
     return stored
 
 
 def get_object(call: Call) -> Response:
-    """GET Object, honouring Range and the response-* overrides."""
+    """GET Object, honouring conditions, Range (werkzeug's parser) and response-* overrides."""
     stored = _readable(call.stored_object())
+    check_customer_key(call.request, stored)
     headers = object_headers(stored)
+    not_modified = _preconditions(call.request, stored, headers)
+    if not_modified is not None:
+        return not_modified
     headers.update(
         {
             header: call.request.query[p]
-            for p, header in _RESPONSE_OVERRIDES.items()
+            for p, header in RESPONSE_OVERRIDES.items()
             if p in call.request.query
         }
     )
-    data, status = stored.data, 200
-    byte_range = _RANGE.match(call.request.header("range").replace(" ", ""))
-    if byte_range and any(byte_range.groups()):
-        first, last = _resolve_range(byte_range[1], byte_range[2], len(stored.data))
-        data, status = stored.data[first : last + 1], 206
-        headers["Content-Range"] = f"bytes {first}-{last}/{len(stored.data)}"
+    data, status, size = stored.data, 200, len(stored.data)
+    byte_range = parse_range_header(call.request.header("range") or None)
+    if byte_range is not None and len(byte_range.ranges) == 1:
+        bounds = byte_range.range_for_length(size)
+        if bounds is None:
+            raise CosError("InvalidRange")
+        data, status = stored.data[bounds[0] : bounds[1]], 206
+        headers["Content-Range"] = byte_range.to_content_range_header(size) or ""
     return responses.CosResponse(data, status=status, headers=headers)
 
 
-def _resolve_range(first_text: str, last_text: str, size: int) -> tuple[int, int]:
-    if not first_text:  # "bytes=-N": the last N bytes
-        first, last = max(size - int(last_text), 0), size - 1
+def _preconditions(
+    request: CosRequest, stored: StoredObject, headers: dict[str, str]
+) -> Response | None:
+    """412 when If-Match / If-Unmodified-Since fail; a 304 when the client's copy is current."""
+    modified = int(stored.last_modified)
+    if_match = request.header("if-match")
+    if if_match and not parse_etags(if_match).contains_weak(stored.etag.strip('"')):
+        raise CosError("PreconditionFailed")
+    since = parse_date(request.header("if-unmodified-since") or None)
+    if since is not None and modified > since.timestamp():
+        raise CosError("PreconditionFailed")
+    if_none_match = request.header("if-none-match")
+    if if_none_match:
+        current = parse_etags(if_none_match).contains_weak(stored.etag.strip('"'))
     else:
-        first = int(first_text)
-        last = min(int(last_text), size - 1) if last_text else size - 1
-    if first >= size or first > last:
-        raise InvalidRange
-    return first, last
+        since = parse_date(request.header("if-modified-since") or None)
+        current = since is not None and modified <= since.timestamp()
+    if not current:
+        return None
+    kept = ("ETag", "Last-Modified", "x-cos-hash-crc64ecma")
+    return responses.CosResponse(status=304, headers={n: headers[n] for n in kept})
 
 
 def head_object(call: Call) -> Response:
     """HEAD Object: the GET headers, no body (archived objects included)."""
     stored = call.stored_object()
-    response = responses.CosResponse(status=200, headers=object_headers(stored))
+    check_customer_key(call.request, stored)
+    headers = object_headers(stored)
+    not_modified = _preconditions(call.request, stored, headers)
+    if not_modified is not None:
+        return not_modified
+    response = responses.CosResponse(status=200, headers=headers)
     response.headers["Content-Length"] = str(len(stored.data))
     return response
 
@@ -202,10 +261,10 @@ def parse_copy_source(call: Call, value: str) -> tuple[Bucket, str]:
     host, _, path = text.partition("/")
     parsed = bucket_host(host.lower())
     if parsed is None or not path:
-        raise InvalidArgument("The x-cos-copy-source header is not valid.")
+        raise CosError("InvalidArgument", "The x-cos-copy-source header is not valid.")
     bucket = call.state.buckets.get(parsed[0])
     if bucket is None or bucket.region != parsed[1]:
-        raise NoSuchBucket
+        raise CosError("NoSuchBucket")
     return bucket, unquote(path.split("?", 1)[0])
 
 
@@ -215,7 +274,7 @@ def copy_source_object(call: Call) -> StoredObject:
     call.require("GetObject", key=key, bucket=bucket)
     stored = bucket.objects.get(key)
     if stored is None:
-        raise NoSuchCopySource
+        raise CosError("NoSuchCopySource")
     return _readable(stored)
 
 
@@ -261,9 +320,9 @@ def restore_object(call: Call) -> Response:
     """POST Object restore: 202 to start, 200 to extend a finished one."""
     stored = call.stored_object()
     if stored.storage_class not in ARCHIVE_CLASSES:
-        raise RestoreNonArchiveObject
+        raise CosError("RestoreNonArchiveObject")
     if stored.restore is not None and stored.restore.ongoing:
-        raise RestoreAlreadyInProgress
+        raise CosError("RestoreAlreadyInProgress")
     days, tier = parsing.restore_from_xml(call.request.body)
     now = call.state.now()
     if stored.restore is not None and stored.restore.expires_at is not None:

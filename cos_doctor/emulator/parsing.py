@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from cos_doctor.emulator.errors import InvalidArgument, MalformedPolicy, MalformedXML
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.models import (
     ALL_USERS,
     CANNED_ACLS,
@@ -38,7 +38,7 @@ def parse_xml(body: bytes) -> ET.Element:
     try:
         root = ET.fromstring(body)  # noqa: S314 - a local test server parsing its own clients
     except ET.ParseError:
-        raise MalformedXML from None
+        raise CosError("MalformedXML") from None
     for element in root.iter():
         element.tag = element.tag.rsplit("}", 1)[-1]
     return root
@@ -79,7 +79,7 @@ def acl_from_headers(headers: Mapping[str, str], *, for_object: bool) -> Acl | N
         return None
     allowed = CANNED_ACLS if for_object else CANNED_ACLS - {"default"}
     if canned and canned not in allowed:
-        raise InvalidArgument(f"Invalid x-cos-acl value: {canned}")
+        raise CosError("InvalidArgument", f"Invalid x-cos-acl value: {canned}")
     return Acl.from_canned(canned or "private", grants)
 
 
@@ -91,7 +91,7 @@ def acl_from_xml(body: bytes) -> Acl:
         grantee = grant.find("Grantee")
         permission = _text(grant, "Permission").upper()
         if grantee is None or permission not in PERMISSIONS:
-            raise MalformedXML
+            raise CosError("MalformedXML")
         who = _text(grantee, "URI") or _text(grantee, "ID")
         grants.append(Grant(grantee_principal(who), permission))
     everyone = {g.permission for g in grants if g.grantee == ALL_USERS}
@@ -109,7 +109,7 @@ def cors_from_xml(body: bytes) -> tuple[CorsRule, ...]:
     for rule in parse_xml(body).iter("CORSRule"):
         max_age = _text(rule, "MaxAgeSeconds")
         if not _texts(rule, "AllowedOrigin") or not _texts(rule, "AllowedMethod"):
-            raise MalformedXML
+            raise CosError("MalformedXML")
         rules.append(
             CorsRule(
                 allowed_origins=_texts(rule, "AllowedOrigin"),
@@ -150,7 +150,7 @@ def parts_from_xml(body: bytes) -> list[tuple[int, str]]:
     for part in parse_xml(body).iter("Part"):
         number = _text(part, "PartNumber")
         if not number.isdigit():
-            raise MalformedXML
+            raise CosError("MalformedXML")
         parts.append((int(number), _text(part, "ETag")))
     return parts
 
@@ -162,7 +162,7 @@ def restore_from_xml(body: bytes) -> tuple[int, str]:
     tier_parent = root.find("CASJobParameters")
     tier = _text(tier_parent, "Tier", "Standard") if tier_parent is not None else "Standard"
     if not days.isdigit() or int(days) < 1:
-        raise MalformedXML
+        raise CosError("MalformedXML")
     return int(days), tier
 
 
@@ -171,10 +171,10 @@ def policy_from_json(body: bytes) -> PolicyDocument:
     try:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise MalformedPolicy from None
+        raise CosError("MalformedPolicy") from None
     if not isinstance(document, dict):
-        raise MalformedPolicy
+        raise CosError("MalformedPolicy")
     statements = next((v for k, v in document.items() if k.lower() == "statement"), None)
     if not isinstance(statements, list) or not statements:
-        raise MalformedPolicy
+        raise CosError("MalformedPolicy")
     return document

@@ -34,16 +34,7 @@ from cos_doctor import _signing
 from cos_doctor.emulator import object_ops, responses
 from cos_doctor.emulator.access import Target, authorize
 from cos_doctor.emulator.auth import TOKEN_NAME, Identity, check_time, find_key
-from cos_doctor.emulator.errors import (
-    AccessDenied,
-    EntityTooLarge,
-    EntityTooSmall,
-    IncorrectNumberOfFilesInPostRequest,
-    InvalidArgument,
-    InvalidPolicyDocument,
-    MalformedPOSTRequest,
-    SignatureDoesNotMatch,
-)
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.referer import DENIED_MESSAGE, referer_allowed
 
 if TYPE_CHECKING:
@@ -72,7 +63,7 @@ def read_form(request: CosRequest) -> Form:
     mimetype, options = parse_options_header(request.header("content-type"))
     boundary = options.get("boundary")
     if mimetype != "multipart/form-data" or not boundary:
-        raise MalformedPOSTRequest
+        raise CosError("MalformedPOSTRequest")
     decoder = MultipartDecoder(boundary.encode("latin-1"))
     decoder.receive_data(request.body)
     decoder.receive_data(None)
@@ -93,9 +84,9 @@ def read_form(request: CosRequest) -> Form:
                     fields[part.name.lower()] = buffer.decode("utf-8", "replace")
             event = decoder.next_event()
     except ValueError:
-        raise MalformedPOSTRequest from None
+        raise CosError("MalformedPOSTRequest") from None
     if len(files) != 1:
-        raise IncorrectNumberOfFilesInPostRequest
+        raise CosError("IncorrectNumberOfFilesInPostRequest")
     return Form(fields, files[0][0], files[0][1])
 
 
@@ -107,11 +98,11 @@ def _policy(form: Form) -> tuple[bytes, dict[str, Any]] | None:
         text = base64.b64decode(encoded, validate=True)
         document = json.loads(text.decode("utf-8"))
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidPolicyDocument from None
+        raise CosError("InvalidPolicyDocument") from None
     if not isinstance(document, dict) or not document.get("conditions"):
-        raise InvalidPolicyDocument
+        raise CosError("InvalidPolicyDocument")
     if not isinstance(document["conditions"], list):
-        raise InvalidPolicyDocument
+        raise CosError("InvalidPolicyDocument")
     return text, document
 
 
@@ -122,7 +113,7 @@ def _expiration(document: dict[str, Any]) -> int | None:
     try:
         moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidPolicyDocument from None
+        raise CosError("InvalidPolicyDocument") from None
     if moment.tzinfo is None:  # policy times are UTC, whatever this machine's zone
         moment = moment.replace(tzinfo=timezone.utc)
     return int(moment.timestamp())
@@ -156,12 +147,12 @@ def _normalise(condition: Any) -> list[tuple[str, str, Any]]:
         field = str(condition[1]).lstrip("$")
         if operator == "eq" or (operator == "starts-with" and not _exact_only(field)):
             return [(operator, field, _scalar(condition[2]))]
-    raise InvalidPolicyDocument
+    raise CosError("InvalidPolicyDocument")
 
 
 def _scalar(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InvalidPolicyDocument
+        raise CosError("InvalidPolicyDocument")
     return str(value)
 
 
@@ -171,23 +162,24 @@ def check_conditions(form: Form, conditions: list[Any], bucket: Bucket, key: str
         if operator == "content-length-range":
             low, high = expected
             if len(form.data) < low:
-                raise EntityTooSmall(CONTENT_LENGTH_MESSAGE)
+                raise CosError("EntityTooSmall", CONTENT_LENGTH_MESSAGE)
             if len(form.data) > high:
-                raise EntityTooLarge(CONTENT_LENGTH_MESSAGE)
+                raise CosError("EntityTooLarge", CONTENT_LENGTH_MESSAGE)
             continue
         actual = bucket.name if field.lower() == "bucket" else _field_value(form, field, key)
         wanted = str(expected)
         if actual is None or not (
             actual == wanted if operator == "eq" else actual.startswith(wanted)
         ):
-            raise AccessDenied(f"Condition key {field} doesn't match the value {wanted}")
+            message = f"Condition key {field} doesn't match the value {wanted}"
+            raise CosError("AccessDenied", message)
 
 
 def _bounds(condition: list[Any]) -> tuple[int, int]:
     low, high = condition[1], condition[2]
     numbers = all(isinstance(end, int) and not isinstance(end, bool) for end in (low, high))
     if not numbers or low < 0 or high < low:
-        raise InvalidPolicyDocument
+        raise CosError("InvalidPolicyDocument")
     return low, high
 
 
@@ -204,15 +196,17 @@ def _identity(
     signature_ok = hmac.compare_digest(expected, form.fields.get("q-signature", "").lower())
     if not (algorithm_ok and signature_ok):
         # No HttpString here: the policy text itself is what was hashed.
-        raise SignatureDoesNotMatch(
+        raise CosError(
+            "SignatureDoesNotMatch",
             StringToSign=hashlib.sha1(text).hexdigest(),  # noqa: S324 - the protocol's hash
             FormatString=text.decode("utf-8"),
         )
     expiration, now = _expiration(document), int(state.now())
     if expiration is not None and expiration < now:
-        raise AccessDenied(
+        raise CosError(
+            "AccessDenied",
             "You post object request has been expired, expiration time: "
-            f"{expiration} but the time now : {now}"
+            f"{expiration} but the time now : {now}",
         )
     check_time(state, key_time)
     return Identity(key)
@@ -222,7 +216,7 @@ def post_object(state: EmulatorState, request: CosRequest, bucket: Bucket) -> Re
     """Serve a POST Object form upload to ``bucket``."""
     form = read_form(request)
     if "key" not in form.fields:
-        raise InvalidArgument("Bucket POST must contain a field named 'key'.")
+        raise CosError("InvalidArgument", "Bucket POST must contain a field named 'key'.")
     key = form.fields["key"].replace("${filename}", form.filename)
     policy = _policy(form)
     identity = _identity(state, form, policy)
@@ -232,7 +226,7 @@ def post_object(state: EmulatorState, request: CosRequest, bucket: Bucket) -> Re
     if identity.anonymous and not referer_allowed(
         bucket.referer, request.header("referer") or None
     ):
-        raise AccessDenied(DENIED_MESSAGE)
+        raise CosError("AccessDenied", DENIED_MESSAGE)
     authorize(state, identity, Target(bucket, "PostObject", key, request.remote_addr))
     fields = dict(form.fields)
     if "acl" in fields:

@@ -157,11 +157,14 @@ def cors_configuration(rules: Iterable[CorsRule]) -> ET.Element:
 
 
 def referer_configuration(config: RefererConfig | None) -> ET.Element:
-    """Build a ``<RefererConfiguration>``; no rule reads as ``Disabled``."""
+    """Build a ``<RefererConfiguration>``; no (or an emptied) rule reads as ``Disabled``.
+
+    The GET Bucket referer documentation (436/30615) marks all four children as always present,
+    so an emptied configuration keeps the shape: Disabled, White-List, no domains, Allow.
+    """
     root = ET.Element("RefererConfiguration")
     if config is None:
-        _add(root, "Status", "Disabled")
-        return root
+        config = RefererConfig(enabled=False, allow_empty=True)
     _add(root, "Status", "Enabled" if config.enabled else "Disabled")
     _add(root, "RefererType", "White-List" if config.white_list else "Black-List")
     domains = _add(root, "DomainList")

@@ -15,15 +15,7 @@ from cos_doctor.emulator import bucket_ops, multipart_ops, object_ops
 from cos_doctor.emulator.auth import authenticate
 from cos_doctor.emulator.context import Call
 from cos_doctor.emulator.cors import cors_headers, matching_rule
-from cos_doctor.emulator.errors import (
-    AccessDenied,
-    AccessForbidden,
-    InvalidRequest,
-    MethodNotAllowed,
-    NoSuchBucket,
-    NotImplementedByEmulator,
-    PathStyleDomainForbidden,
-)
+from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.post_object import post_object
 from cos_doctor.emulator.referer import DENIED_MESSAGE, referer_allowed
 from cos_doctor.emulator.responses import CosResponse
@@ -88,27 +80,38 @@ SUBRESOURCES = (
     "restore",
     "location",
 )
-# Real COS subresources this emulator does not serve: answered 501, never silently ignored.
-UNSERVED_SUBRESOURCES = (
-    "accelerate", "append", "domain", "encryption", "intelligenttiering", "inventory",
-    "lifecycle", "logging", "notification", "object-lock", "origin", "replication",
-    "select", "symlink", "tagging", "versioning", "versions", "website",
+# Query parameters that qualify an operation rather than name a sub-resource: listing and
+# multipart paging, GET Object's response-* overrides, and a presigned URL's signature.
+OPERATION_PARAMETERS = frozenset(
+    {
+        "prefix", "delimiter", "marker", "max-keys", "encoding-type", "key-marker",
+        "upload-id-marker", "max-uploads", "max-parts", "part-number-marker", "partnumber",
+        "q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-header-list",
+        "q-url-param-list", "q-signature", "x-cos-security-token", "sign",
+        *(name for name in object_ops.RESPONSE_OVERRIDES),
+    }
 )  # fmt: skip
 
 
 def subresource_of(request: CosRequest) -> str:
-    """The subresource the query names ('' for none)."""
-    for name in SUBRESOURCES + UNSERVED_SUBRESOURCES:
+    """The sub-resource the query names ('' for none).
+
+    Any parameter that is neither a served sub-resource nor an operation parameter counts as
+    a sub-resource this emulator does not serve (``?live``, ``?objectlock``, ``?versionId=``,
+    ``?tagging``…): those are answered 501, never handled as the plain operation.
+    """
+    for name in SUBRESOURCES:
         if name in request.query:
             return name
-    return ""
+    unknown = (name for name in request.query if name.lower() not in OPERATION_PARAMETERS)
+    return next(unknown, "")
 
 
 def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     """Serve one request, raising a :class:`CosError` for any failure."""
     if request.is_service:
         if request.method != "GET":
-            raise MethodNotAllowed
+            raise CosError("MethodNotAllowed")
         return bucket_ops.list_buckets(state, authenticate(request, state))
     bucket = _addressed_bucket(state, request)
     subresource = subresource_of(request)
@@ -117,16 +120,17 @@ def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     if request.method == "POST" and not request.key and not subresource:
         return post_object(state, request, _existing(bucket))
     identity = authenticate(request, state)
+    if request.method == "PUT" and not request.key and not subresource:
+        return bucket_ops.create_bucket(state, request, identity)  # 409 when it exists
     if bucket is None:
-        if request.method == "PUT" and not request.key and not subresource:
-            return bucket_ops.create_bucket(state, request, identity)
-        raise NoSuchBucket
+        raise CosError("NoSuchBucket")
     operation = OPERATIONS.get((request.method, _OBJECT if request.key else _BUCKET, subresource))
     if operation is None:
-        raise NotImplementedByEmulator if subresource in UNSERVED_SUBRESOURCES else MethodNotAllowed
+        served = subresource in SUBRESOURCES or not subresource
+        raise CosError("MethodNotAllowed" if served else "NotImplemented")
     referer = request.header("referer") or None
     if identity.anonymous and not referer_allowed(bucket.referer, referer):
-        raise AccessDenied(DENIED_MESSAGE)
+        raise CosError("AccessDenied", DENIED_MESSAGE)
     call = Call(state=state, request=request, identity=identity, bucket=bucket)
     call.require(operation.action)
     return operation.handler(call)
@@ -137,12 +141,13 @@ def _addressed_bucket(state: EmulatorState, request: CosRequest) -> Bucket | Non
     name = request.bucket_name
     if name is None:
         if request.is_path_style:
-            raise PathStyleDomainForbidden
+            raise CosError("PathStyleDomainForbidden")
         if request.lacks_appid:
-            raise InvalidRequest("Missing required header for this request: Appid")
-        raise InvalidRequest(
+            raise CosError("InvalidRequest", "Missing required header for this request: Appid")
+        raise CosError(
+            "InvalidRequest",
             f"Host {request.host!r} names no bucket: COS needs <bucket>-<appid>.cos.<region>"
-            ".myqcloud.com"
+            ".myqcloud.com",
         )
     bucket = state.buckets.get(name)
     return bucket if bucket is not None and bucket.region == request.region else None
@@ -150,7 +155,7 @@ def _addressed_bucket(state: EmulatorState, request: CosRequest) -> Bucket | Non
 
 def _existing(bucket: Bucket | None) -> Bucket:
     if bucket is None:
-        raise NoSuchBucket
+        raise CosError("NoSuchBucket")
     return bucket
 
 
@@ -161,7 +166,7 @@ def preflight(bucket: Bucket, request: CosRequest) -> Response:
     asked = [h for h in request.header("access-control-request-headers").split(",") if h.strip()]
     rule = matching_rule(bucket.cors, origin, method, asked) if origin and method else None
     if rule is None:
-        raise AccessForbidden
+        raise CosError("AccessForbidden")
     return CosResponse(
         status=200, headers=cors_headers(rule, origin, preflight=True, requested=asked)
     )
