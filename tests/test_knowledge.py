@@ -57,6 +57,7 @@ def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) 
         error_message=example.message,  # type: ignore[attr-defined]
         post_object=example.post_object,  # type: ignore[attr-defined]
         http_method=example.method,  # type: ignore[attr-defined]
+        path=f"/{example.key}" if example.key else None,  # type: ignore[attr-defined]
     )
     found = match_rule(context)
     assert found.ambiguous == ()
