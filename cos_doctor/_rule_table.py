@@ -28,6 +28,7 @@ _HEADINGS = {
     "access.toml": "Permissions, CORS, hotlink protection and keys (403 troubleshooting guide)",
     "time.toml": "Clocks and signature validity (403 troubleshooting guide)",
     "signature.toml": "Signatures (403 troubleshooting guide)",
+    "strict_signature.toml": "Strict signature mode (the two documented AccessDenied messages)",
     "post_object.toml": "POST Object browser form uploads",
     "common.toml": "Frequent codes of the error-code table",
     "multipart.toml": "Multipart uploads",
