@@ -43,7 +43,9 @@ _HEADINGS = {
     "config_missing.toml": "Bucket configurations and named items that do not exist",
     "request.toml": "Malformed or unsupported requests",
     "objects.toml": "Object keys, copies, appends and concurrent writes",
-    "features.toml": "Bucket features: domains, logging, notifications, replication, multi-AZ, images",
+    "features.toml": (
+        "Bucket features: domains, logging, notifications, replication, multi-AZ, images"
+    ),
     "generic.toml": "Honest fallbacks (no specific rule matched, or two would tie)",
 }
 

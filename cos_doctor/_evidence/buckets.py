@@ -1,0 +1,51 @@
+"""Bucket names: which naming rule a name breaks (Specifications and Limits, 436/14518)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from cos_doctor._evidence import Facts, detector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cos_doctor.diagnosis import Evidence
+
+#: The whole request domain name <BucketName-APPID>.cos.<region>.myqcloud.com.
+MAX_DOMAIN = 60
+_ALLOWED = re.compile(r"^[a-z0-9-]+$")
+_APPID_SUFFIX = re.compile(r"-\d+$")
+
+
+def bucket_name_problems(bucket: str, region: str | None) -> list[str]:
+    """Return the naming rules ``bucket`` breaks, in the order a user would fix them."""
+    problems = []
+    if bucket != bucket.lower():
+        problems.append("uppercase")
+    if not _ALLOWED.match(bucket.lower()):
+        problems.append("characters")
+    if bucket.startswith("-"):
+        problems.append("leading-hyphen")
+    if not _APPID_SUFFIX.search(bucket):
+        problems.append("no-appid")
+    if region and len(f"{bucket}.cos.{region}.myqcloud.com") > MAX_DOMAIN:
+        problems.append("domain-too-long")
+    return problems
+
+
+@detector("invalid-bucket-name")
+def bucket_name(facts: Facts) -> Iterator[Evidence]:
+    """One item per naming rule the request's bucket name breaks."""
+    context = facts.context
+    if not context.bucket:
+        return
+    domain = f"{context.bucket}.cos.{context.region}.myqcloud.com"
+    for problem in bucket_name_problems(context.bucket, context.region):
+        yield facts.say(
+            "bucket_name_problem",
+            problem,
+            variant=problem,
+            length=len(domain),
+            limit=MAX_DOMAIN,
+        )
