@@ -63,7 +63,7 @@ def rule_tables(rules: Catalogue | None = None) -> str:
         lines = [
             f"{_HEADINGS.get(name, name)} (`{name}`):",
             "",
-            "| rule id | matches (HTTP status, Code / Message) |",
+            "| rule id | matches: Code (documented HTTP status) / Message |",
             "|---|---|",
         ]
         lines += [f"| `{rule.id}` | {_matches(rule)} |" for rule in files[name]]
@@ -84,6 +84,11 @@ def _clause(clause: Clause, examples: Sequence[Example]) -> str:
         parts.append(f"any {clause.status_class}")
     parts.append(clause.code or "any Code")
     text = " ".join(parts)
+    if clause.status is None and clause.code is not None:
+        # The status COS documents for the Code, from the examples; the clause accepts any.
+        seen = sorted({e.status for e in examples if e.code == clause.code and e.status})
+        if seen:
+            text += f" ({'/'.join(map(str, seen))})"
     message = _message(clause, examples)
     if message is not None:
         text += f" / `{message}`"
