@@ -117,9 +117,10 @@ def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     if request.method == "POST" and not request.key and not subresource:
         return post_object(state, request, _existing(bucket))
     identity = authenticate(request, state)
+    if request.method == "PUT" and not request.key and not subresource:
+        # PUT Bucket, also on an existing name: COS answers BucketAlreadyOwnedByYou / Exists.
+        return bucket_ops.create_bucket(state, request, identity)
     if bucket is None:
-        if request.method == "PUT" and not request.key and not subresource:
-            return bucket_ops.create_bucket(state, request, identity)
         raise NoSuchBucket
     operation = OPERATIONS.get((request.method, _OBJECT if request.key else _BUCKET, subresource))
     if operation is None:
