@@ -40,6 +40,11 @@ def _parts_out_of_order(client: CosS3Client) -> None:
     client.complete_multipart_upload(Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": parts[::-1]})
 
 
+def _completed_with_no_parts(client: CosS3Client) -> None:
+    upload_id = _started_upload(client, "big.bin")
+    client.complete_multipart_upload(Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": []})
+
+
 def _small_middle_part(client: CosS3Client) -> None:
     upload_id = _started_upload(client, "big.bin")
     parts = [
@@ -88,6 +93,7 @@ CASES: list[tuple[str, Callable[[CosS3Client], None], str]] = [
     ("aborted upload reused", _reused_aborted_upload, "no-such-upload"),
     ("parts completed in reverse", _parts_out_of_order, "invalid-part-order"),
     ("1 KB middle part", _small_middle_part, "part-too-small"),
+    ("completed with no parts", _completed_with_no_parts, "invalid-part"),
     ("bucket deleted with data", _delete_bucket_with_data, "bucket-not-empty"),
     ("bucket created twice", _create_existing_bucket, "bucket-already-owned"),
     ("standard object restored", _restore_standard_object, "restore-non-archive"),
@@ -107,6 +113,14 @@ def test_misuse_is_diagnosed_by_its_table_rule(emulator: Emulator, installed: No
     assert diagnosis is not None
     assert diagnosis.rule_id == rule_id
     assert "https://console.cloud.tencent.com/cos5/diagnose" in diagnosis.steps[-1]
+
+
+def test_empty_completion_is_told_to_upload_or_abort(emulator: Emulator, installed: None) -> None:
+    """Completing an upload with an empty part list points to uploading parts or aborting."""
+    with pytest.raises(CosServiceError) as caught:
+        _completed_with_no_parts(emulator.client())
+    steps = " ".join(caught.value.diagnosis.steps)
+    assert f"client.abort_multipart_upload(Bucket='{DEFAULT_BUCKET}', Key='big.bin'" in steps
 
 
 def test_reused_upload_names_its_upload_id(emulator: Emulator, installed: None) -> None:
