@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import sys
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -15,13 +13,15 @@ from cos_doctor._knowledge import KNOWLEDGE_DIR, placeholder_names
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._match import match_rule
 from cos_doctor._rule_table import README, readme_with_tables, rule_tables
+from tests.table_coverage import table_rows
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - depends on the interpreter
     import tomli as tomllib
-
-TABLE = Path(__file__).parent / "data" / "cos_error_codes.tsv"
 
 
 class Row(NamedTuple):
@@ -32,14 +32,7 @@ class Row(NamedTuple):
     message: str | None
 
 
-def _rows() -> list[Row]:
-    with TABLE.open(encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    reader = csv.DictReader(lines, delimiter="\t")
-    return [Row(int(row["status"]), row["code"], row["message"] or None) for row in reader]
-
-
-ROWS = _rows()
+ROWS = [Row(*row) for row in table_rows()]
 
 
 def test_the_table_is_the_whole_documented_table() -> None:
