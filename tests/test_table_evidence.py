@@ -108,6 +108,31 @@ class TestUploads:
         assert diagnosis.evidence_value("body_framing") == 4
 
 
+class TestEncryption:
+    def test_sse_header_names_are_shown_without_the_key(self, replies: ReplyServer) -> None:
+        """An SSE-C read lists the headers sent by name; the customer key never appears."""
+        reply = Reply(400, error_xml("SSEHeaderNotAllowed", "The operation does not support the specified SSE header."))
+        secret = "MDEyMzQ1Njc4OUFCQ0RFRjAxMjM0NTY3ODlBQkNERUY="
+        diagnosis = _raised(
+            replies, reply, "get_object", Key="a.txt",
+            SSECustomerAlgorithm="AES256", SSECustomerKey=secret, SSECustomerKeyMD5="U5L61r7jcwdNvT7frmUG8g==",
+        )
+        assert diagnosis.rule_id == "sse-header-rejected"
+        assert diagnosis.evidence_value("sse_headers_sent") == (
+            "x-cos-server-side-encryption-customer-algorithm",
+            "x-cos-server-side-encryption-customer-key",
+            "x-cos-server-side-encryption-customer-key-md5",
+        )
+        assert secret not in str(diagnosis.to_dict())
+
+    def test_a_read_without_ssec_headers_says_so(self, replies: ReplyServer) -> None:
+        """Reading an SSE-C object without its key is shown as 'no encryption headers sent'."""
+        reply = Reply(400, error_xml("SsecDecryptHeaderInvalid", "The source object is encrypted with SSE-C."))
+        diagnosis = _raised(replies, reply, "get_object", Key="a.txt")
+        assert diagnosis.rule_id == "ssec-key-required"
+        assert diagnosis.evidence_value("sse_headers_sent") == ()
+
+
 class TestReads:
     def test_range_and_object_size(self, replies: ReplyServer) -> None:
         """An unsatisfiable Range is shown with the size COS reported in Content-Range."""
@@ -116,6 +141,13 @@ class TestReads:
         assert diagnosis.rule_id == "invalid-range"
         assert diagnosis.evidence_value("range_sent") == "bytes=100-200"
         assert diagnosis.evidence_value("object_size") == 10
+
+    def test_version_asked_for_is_shown(self, replies: ReplyServer) -> None:
+        """NoSuchVersion shows the versionId the request named."""
+        reply = Reply(404, error_xml("NoSuchVersion", "The specified version does not exist."))
+        diagnosis = _raised(replies, reply, "get_object", Key="a.txt", VersionId="MTg0NDUx")
+        assert diagnosis.rule_id == "no-such-version"
+        assert diagnosis.evidence_value("version_id_sent") == "MTg0NDUx"
 
     def test_conditions_sent_are_listed(self, replies: ReplyServer) -> None:
         """PreconditionFailed lists the If-Match the request carried, with its value."""
@@ -173,6 +205,18 @@ class TestPastedReplies:
         body = '{"code":-133,"message":"ERROR_CMD_BUCKET_NOTEXIST","request_id":"NWEzMGU3NWJfYWRhZDM1MGFfMTZhOGRfMTY2YTMx"}'
         assert cos_doctor.diagnose(body).rule_id == "legacy-json-api-error"
 
+    @pytest.mark.parametrize(("host", "shape"), [("cos.guangzhou.myqcloud.com", "not-an-id"), ("cos.ap-guangzhou.myqcloud.com", "id")])
+    def test_region_shape_is_checked(self, host: str, shape: str) -> None:
+        """InvalidRegionName shows the region used and whether it is shaped like a COS region ID."""
+        diagnosis = cos_doctor.diagnose(
+            error_xml("InvalidRegionName", "The specified region is not valid."),
+            http_status=400,
+            url=f"https://{BUCKET}.{host}/a.txt",
+        )
+        assert diagnosis.rule_id == "invalid-region"
+        item = next(item for item in diagnosis.evidence if item.key == "region_used")
+        assert ("not in the form" in item.text) == (shape == "not-an-id")
+
     def test_bucket_name_problem_is_named(self) -> None:
         """An invalid bucket name is checked against the naming rules it breaks."""
         diagnosis = cos_doctor.diagnose(
@@ -216,7 +260,8 @@ def test_endpoint_kinds(host: str, kind: str) -> None:
 NEW_KEYS = [
     "key_sent", "key_suggested", "key_bytes", "upload_id", "list_parts_call", "content_md5_form",
     "body_framing", "range_sent", "object_size", "conditions_sent", "endpoint_kind",
-    "unsigned_headers", "unsigned_params", "bucket_name_problem",
+    "unsigned_headers", "unsigned_params", "bucket_name_problem", "sse_headers_sent", "region_used",
+    "version_id_sent",
 ]
 
 

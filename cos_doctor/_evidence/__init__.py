@@ -108,6 +108,7 @@ from cos_doctor._evidence import (  # noqa: E402, F401 - must follow the registr
     buckets,
     clock,
     credentials,
+    encryption,
     endpoints,
     keys,
     objects,

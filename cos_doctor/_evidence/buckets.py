@@ -1,4 +1,4 @@
-"""Bucket names: which naming rule a name breaks (Specifications and Limits, 436/14518)."""
+"""Bucket names and regions: which naming rule a name breaks, whether a region is a COS ID."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 MAX_DOMAIN = 60
 _ALLOWED = re.compile(r"^[a-z0-9-]+$")
 _APPID_SUFFIX = re.compile(r"-\d+$")
+#: COS region IDs: ap-guangzhou, na-siliconvalley, ap-shenzhen-fsi, eu-frankfurt …
+_REGION_ID = re.compile(r"^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)*$")
 
 
 def bucket_name_problems(bucket: str, region: str | None) -> list[str]:
@@ -49,3 +51,12 @@ def bucket_name(facts: Facts) -> Iterator[Evidence]:
             length=len(domain),
             limit=MAX_DOMAIN,
         )
+
+
+@detector("invalid-region")
+def region_form(facts: Facts) -> Iterator[Evidence]:
+    """The region the request used, and whether it has the shape of a COS region ID."""
+    region = facts.context.region
+    if region:
+        shape = "id" if _REGION_ID.match(region) else "not-an-id"
+        yield facts.say("region_used", region, variant=shape)

@@ -44,3 +44,11 @@ def conditions(facts: Facts) -> Iterator[Evidence]:
     sent = tuple(f"{name}: {headers[name].strip()}" for name in _CONDITIONS if name in headers)
     if sent:
         yield facts.say("conditions_sent", sent, listed="; ".join(sent))
+
+
+@detector("no-such-version")
+def version_asked(facts: Facts) -> Iterator[Evidence]:
+    """The versionId the request named."""
+    version = facts.context.query.get("versionId")
+    if version is not None:
+        yield facts.say("version_id_sent", version)

@@ -62,7 +62,7 @@ def content_md5_form(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("content_md5_form", form, variant=form)
 
 
-@detector("missing-content-length", "body-length-mismatch")
+@detector("missing-content-length", "body-length-mismatch", "entity-too-large", "request-timeout")
 def body_framing(facts: Facts) -> Iterator[Evidence]:
     """How the body's length was announced: a Content-Length, or chunked transfer encoding."""
     headers = facts.context.request_headers
