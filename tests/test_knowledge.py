@@ -83,6 +83,7 @@ def test_no_raw_placeholder_reaches_the_user(rule: Rule, locale: str) -> None:
         error_code=example.code if example else None,
         error_message=example.message if example else None,
         post_object=example.post_object if example else False,
+        path=f"/{example.key}" if example and example.key else None,
     )
     diagnosis = diagnose_context(context, locale=locale)
     for text in (diagnosis.title, diagnosis.cause, *diagnosis.steps):
