@@ -108,6 +108,16 @@ class TestUploads:
         assert diagnosis.evidence_value("body_framing") == 4
 
 
+def test_missing_bucket_comes_with_a_region_lookup(replies: ReplyServer) -> None:
+    """NoSuchBucket shows the region used and a call that finds the bucket's real region."""
+    reply = Reply(404, error_xml("NoSuchBucket", "The specified bucket does not exist."))
+    diagnosis = _raised(replies, reply, "get_object", Key="a.txt")
+    assert diagnosis.evidence_value("region_used") == "ap-guangzhou"
+    assert diagnosis.evidence_value("bucket_region_lookup") == (
+        f"[b['Location'] for b in client.list_buckets()['Buckets']['Bucket'] if b['Name'] == {BUCKET!r}]"
+    )
+
+
 class TestEncryption:
     def test_sse_header_names_are_shown_without_the_key(self, replies: ReplyServer) -> None:
         """An SSE-C read lists the headers sent by name; the customer key never appears."""
@@ -261,7 +271,7 @@ NEW_KEYS = [
     "key_sent", "key_suggested", "key_bytes", "upload_id", "list_parts_call", "content_md5_form",
     "body_framing", "range_sent", "object_size", "conditions_sent", "endpoint_kind",
     "unsigned_headers", "unsigned_params", "bucket_name_problem", "sse_headers_sent", "region_used",
-    "version_id_sent",
+    "version_id_sent", "bucket_region_lookup",
 ]
 
 

@@ -53,10 +53,26 @@ def bucket_name(facts: Facts) -> Iterator[Evidence]:
         )
 
 
-@detector("invalid-region")
+@detector("invalid-region", "no-such-bucket")
 def region_form(facts: Facts) -> Iterator[Evidence]:
     """The region the request used, and whether it has the shape of a COS region ID."""
     region = facts.context.region
     if region:
         shape = "id" if _REGION_ID.match(region) else "not-an-id"
         yield facts.say("region_used", region, variant=shape)
+
+
+@detector("no-such-bucket")
+def bucket_region_lookup(facts: Facts) -> Iterator[Evidence]:
+    """A ready call that finds the bucket's real region: a bucket in another region is not found.
+
+    COS answers a request sent to the wrong region exactly like one for a missing bucket, so
+    cos_doctor cannot tell the two apart without asking COS; this call asks, across regions.
+    """
+    bucket = facts.context.bucket
+    if bucket:
+        call = (
+            "[b['Location'] for b in client.list_buckets()['Buckets']['Bucket'] "
+            f"if b['Name'] == {bucket!r}]"
+        )
+        yield facts.say("bucket_region_lookup", call)
