@@ -66,8 +66,11 @@ EVIDENCE_WORDS = frozenset(
         "expected",
         "field",
         "headers",
+        "host",
         "human",
         "length",
+        "limit",
+        "listed",
         "message",
         "method",
         "methods",
@@ -91,7 +94,16 @@ EVIDENCE_WORDS = frozenset(
 )
 
 _CLAUSE_FIELDS = frozenset(
-    {"status", "status_class", "code", "message", "message_regex", "post_object", "method"},
+    {
+        "status",
+        "status_class",
+        "code",
+        "message",
+        "message_regex",
+        "key_regex",
+        "post_object",
+        "method",
+    },
 )
 _TEXT_FIELDS = frozenset({"title", "cause", "steps", "docs"})
 _CAUSE_FIELDS = frozenset({"id", "likely_when", "ruled_out_when", *SUPPORTED_LOCALES})
@@ -114,6 +126,7 @@ class Clause:
     message_regex: re.Pattern[str] | None = None
     post_object: bool | None = None
     method: str | None = None
+    key_regex: re.Pattern[str] | None = None
 
     @property
     def score(self) -> int:
@@ -121,6 +134,7 @@ class Clause:
         return (
             8 * (self.message is not None)
             + 6 * (self.message_regex is not None)
+            + 6 * (self.key_regex is not None)
             + 4 * (self.code is not None)
             + 2 * (self.post_object is not None)
             + 2 * (self.method is not None)
@@ -147,6 +161,7 @@ class Example:
     message: str | None
     post_object: bool
     method: str | None
+    key: str | None = None  # the object key as the request sent it, for key_regex clauses
 
 
 @dataclass(frozen=True)
@@ -426,13 +441,11 @@ def _clause(where: str, raw: dict[str, Any]) -> Clause:
     unknown = set(raw) - _CLAUSE_FIELDS
     if unknown:
         raise KnowledgeError(f"{where}: unknown match fields {sorted(unknown)}")
-    regex = raw.get("message_regex")
-    try:
-        # Case-insensitive, against the message with its case kept: values quoted back to
-        # the user (bucket names, SecretIds) are case-sensitive.
-        compiled = re.compile(regex, re.IGNORECASE) if regex is not None else None
-    except re.error as error:
-        raise KnowledgeError(f"{where}: bad message_regex {regex!r}: {error}") from error
+    # Case-insensitive, against the message with its case kept: values quoted back to the
+    # user (bucket names, SecretIds) are case-sensitive.
+    compiled = _regex(where, "message_regex", raw.get("message_regex"), re.IGNORECASE)
+    # Object keys are case-sensitive in COS, so their patterns are too.
+    key_regex = _regex(where, "key_regex", raw.get("key_regex"), 0)
     status_class = raw.get("status_class")
     if status_class is not None and status_class not in {"3xx", "4xx", "5xx"}:
         raise KnowledgeError(f"{where}: status_class must be 3xx, 4xx or 5xx")
@@ -446,7 +459,17 @@ def _clause(where: str, raw: dict[str, Any]) -> Clause:
         message_regex=compiled,
         post_object=raw.get("post_object"),
         method=method.upper() if method else None,
+        key_regex=key_regex,
     )
+
+
+def _regex(where: str, name: str, pattern: str | None, flags: int) -> re.Pattern[str] | None:
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern, flags)
+    except re.error as error:
+        raise KnowledgeError(f"{where}: bad {name} {pattern!r}: {error}") from error
 
 
 def _text(where: str, raw: dict[str, Any] | None, group_names: set[str]) -> RuleText:
@@ -467,7 +490,7 @@ def _text(where: str, raw: dict[str, Any] | None, group_names: set[str]) -> Rule
 
 
 def _example(where: str, raw: dict[str, Any]) -> Example:
-    unknown = set(raw) - {"status", "code", "message", "post_object", "method"}
+    unknown = set(raw) - {"status", "code", "message", "post_object", "method", "key"}
     if unknown:
         raise KnowledgeError(f"{where}: unknown example fields {sorted(unknown)}")
     return Example(
@@ -476,6 +499,7 @@ def _example(where: str, raw: dict[str, Any]) -> Example:
         message=raw.get("message"),
         post_object=bool(raw.get("post_object", False)),
         method=raw.get("method"),
+        key=raw.get("key"),
     )
 
 

@@ -9,9 +9,11 @@ from cos_doctor._knowledge import Catalogue, Clause, Rule, catalogue
 from cos_doctor._normalize import normalize_message
 
 if TYPE_CHECKING:
+    import re
+
     from cos_doctor._context import RequestContext
 
-__all__ = ["Match", "match_rule"]
+__all__ = ["Match", "match_rule", "sent_key"]
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,27 @@ def _clause_groups(  # noqa: PLR0911 - one early exit per clause field reads bes
         return None
     if clause.message is not None and clause.message != folded:
         return None
+    if clause.key_regex is not None and not _key_matches(clause.key_regex, context):
+        return None
     if clause.message_regex is not None:
         found = clause.message_regex.search(kept_case)
         if found is None:
             return None
         return {name: value for name, value in found.groupdict().items() if value is not None}
     return {}
+
+
+def _key_matches(pattern: re.Pattern[str], context: RequestContext) -> bool:
+    key = sent_key(context)
+    return key is not None and pattern.search(key) is not None
+
+
+def sent_key(context: RequestContext) -> str | None:
+    """The object key as COS received it: the request path minus its first ``/``.
+
+    ``context.key`` strips every leading slash (it names the object for the user's steps);
+    a key_regex must see what COS saw, where ``//a.txt`` is the key ``/a.txt``.
+    """
+    if context.path:
+        return context.path[1:] or None
+    return context.key

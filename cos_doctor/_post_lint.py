@@ -67,7 +67,7 @@ _TOKEN_SHOWN = '{"x-cos-security-token": "<redacted>"}'  # noqa: S105 - the toke
 CHECKS: dict[str, tuple[str | None, str]] = {
     "body-not-multipart": ("post-malformed-body", "error"),
     "field-after-file": (None, "warning"),
-    "key-missing": ("unrecognized-4xx", "error"),
+    "key-missing": ("invalid-argument", "error"),
     "policy-missing": ("access-denied", "error"),
     "policy-not-base64": ("post-policy-missing-condition", "error"),
     "policy-not-json": ("post-policy-missing-condition", "error"),

@@ -254,7 +254,7 @@ CASES = (
     Case(empty_prefix_on_a_field_not_sent, "condition-field-missing", "post-condition-mismatch"),
     Case(q_ak_left_out, "q-ak-missing", "invalid-access-key-id"),
     Case(policy_left_out, "policy-missing", "access-denied"),
-    Case(key_left_out, "key-missing", "unrecognized-4xx"),
+    Case(key_left_out, "key-missing", "invalid-argument"),
     Case(key_time_not_a_window, "key-time-malformed", "signature-empty"),
     Case(key_time_starting_in_an_hour, "key-time-in-future", "request-time-too-skewed"),
 )

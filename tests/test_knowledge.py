@@ -57,6 +57,7 @@ def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) 
         error_message=example.message,  # type: ignore[attr-defined]
         post_object=example.post_object,  # type: ignore[attr-defined]
         http_method=example.method,  # type: ignore[attr-defined]
+        path=f"/{example.key}" if example.key else None,  # type: ignore[attr-defined]
     )
     found = match_rule(context)
     assert found.ambiguous == ()
@@ -82,6 +83,7 @@ def test_no_raw_placeholder_reaches_the_user(rule: Rule, locale: str) -> None:
         error_code=example.code if example else None,
         error_message=example.message if example else None,
         post_object=example.post_object if example else False,
+        path=f"/{example.key}" if example and example.key else None,
     )
     diagnosis = diagnose_context(context, locale=locale)
     for text in (diagnosis.title, diagnosis.cause, *diagnosis.steps):
@@ -237,9 +239,11 @@ def test_korean_text_links_korean_pages(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_chinese_text_links_the_chinese_site(rule: Rule) -> None:
-    """Chinese diagnoses link cloud.tencent.com's Chinese pages."""
+    """Chinese diagnoses link Chinese pages: cloud.tencent.com's, or the international site's zh edition."""
     for link in rule.texts["zh"].docs:
-        assert link.startswith("https://cloud.tencent.com/document/"), link
+        assert link.startswith(
+            ("https://cloud.tencent.com/document/", "https://www.tencentcloud.com/zh/document/")
+        ), link
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)

@@ -113,10 +113,16 @@ def iso_utc(epoch: float) -> str:
 # Importing the topic modules registers their detectors; they need the names above.
 from cos_doctor._evidence import (  # noqa: E402, F401 - must follow the registry it fills
     access,
+    buckets,
     clock,
     credentials,
+    encryption,
+    endpoints,
+    keys,
     objects,
     post,
+    reads,
     replies,
     signature,
+    uploads,
 )

@@ -121,7 +121,8 @@ def dispatch(state: EmulatorState, request: CosRequest) -> Response:
         return post_object(state, request, _existing(bucket))
     identity = authenticate(request, state)
     if request.method == "PUT" and not request.key and not subresource:
-        return bucket_ops.create_bucket(state, request, identity)  # 409 when it exists
+        # PUT Bucket, also on an existing name: COS answers BucketAlreadyOwnedByYou / Exists.
+        return bucket_ops.create_bucket(state, request, identity)
     if bucket is None:
         raise CosError("NoSuchBucket")
     operation = OPERATIONS.get((request.method, _OBJECT if request.key else _BUCKET, subresource))

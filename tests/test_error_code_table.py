@@ -1,0 +1,101 @@
+"""Every row of the official COS error-code table has its own specific rule, in every locale."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, NamedTuple
+
+import pytest
+
+from cos_doctor._context import RequestContext
+from cos_doctor._diagnose import diagnose_context
+from cos_doctor._knowledge import KNOWLEDGE_DIR, placeholder_names
+from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._match import match_rule
+from cos_doctor._rule_table import README, readme_with_tables, rule_tables
+from tests.table_coverage import table_rows
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - depends on the interpreter
+    import tomli as tomllib
+
+
+class Row(NamedTuple):
+    """One (HTTP status, Code) row of the documentation's table."""
+
+    status: int
+    code: str
+    message: str | None
+
+
+ROWS = [Row(*row) for row in table_rows()]
+
+
+def test_the_table_is_the_whole_documented_table() -> None:
+    """The data file holds all 130 documented rows, each (status, code) once."""
+    assert len(ROWS) == 130
+    assert len({(row.status, row.code) for row in ROWS}) == 130
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"{row.status}-{row.code.replace(' ', '_')}")
+def test_each_row_is_won_by_a_specific_rule_naming_its_code(row: Row, locale: str) -> None:
+    """The row's status and Code alone pick one specific rule whose clause names that Code."""
+    context = RequestContext(http_status=row.status, error_code=row.code, error_message=row.message)
+    found = match_rule(context)
+    assert found.ambiguous == ()
+    assert not found.rule.generic, found.rule.id
+    assert found.clause is not None
+    assert found.clause.code == row.code
+    diagnosis = diagnose_context(context, locale=locale)
+    assert diagnosis.rule_id == found.rule.id
+    assert diagnosis.title == found.rule.texts[locale].title
+
+
+def test_readme_rule_tables_are_generated_from_the_knowledge_base() -> None:
+    """README.md's rule tables equal what `python -m cos_doctor._rule_table` writes."""
+    current = README.read_text(encoding="utf-8")
+    assert readme_with_tables(current, rule_tables()) == current
+
+
+NEW_TOPIC_FILES = sorted(
+    path
+    for path in KNOWLEDGE_DIR.glob("*.toml")
+    if path.name not in {"access.toml", "common.toml", "generic.toml", "post_object.toml", "signature.toml", "time.toml"}
+    and path.name not in {"placeholders.toml", "evidence.toml", "ui.toml"}
+)
+
+
+@pytest.mark.parametrize("path", NEW_TOPIC_FILES, ids=lambda path: path.name)
+def test_rules_of_the_table_speak_every_locale_with_the_same_placeholders(path: Path) -> None:
+    """Each rule written for the table has en, ko and zh, with the same placeholders in each."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for rule in data["rule"]:
+        wanted = _placeholders(rule["en"])
+        for locale in ("en", "ko", "zh"):
+            text = rule[locale]
+            assert text["title"], (rule["id"], locale)
+            assert text["cause"], (rule["id"], locale)
+            assert text["steps"], (rule["id"], locale)
+            assert text["docs"], (rule["id"], locale)
+            assert _placeholders(text) == wanted, (rule["id"], locale)
+
+
+def _placeholders(text: dict[str, object]) -> set[str]:
+    lines = [text["title"], text["cause"], *text["steps"]]  # type: ignore[misc]
+    return {name for line in lines for name in placeholder_names(str(line))}
+
+
+@pytest.mark.parametrize("path", NEW_TOPIC_FILES, ids=lambda path: path.name)
+def test_every_rule_ends_with_the_diagnosis_tool(path: Path) -> None:
+    """The last step of every table rule sends the user to COS's Diagnosis Tool with the RequestId."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for rule in data["rule"]:
+        for locale in ("en", "ko", "zh"):
+            last = rule[locale]["steps"][-1]
+            assert "https://console.cloud.tencent.com/cos5/diagnose" in last, (rule["id"], locale)
+            assert "{request_id}" in last, (rule["id"], locale)
