@@ -181,7 +181,8 @@ def infer_code(context: RequestContext, rules: Catalogue | None = None) -> str |
     codes = {code for code, _ in uses}
     if len(codes) != 1 or None in codes:
         return None
-    status = context.http_status
-    if status is not None and not any(used in (None, status) for _, used in uses):
+    # A status the knowledge base never quotes this Message with is another error.
+    quoted = {used for _, used in uses if used is not None}
+    if context.http_status is not None and quoted and context.http_status not in quoted:
         return None
     return codes.pop()

@@ -30,7 +30,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from cos_doctor._match import Vocabulary, vocabulary
-from cos_doctor._pasted_formats import Reading, read_foreign
+from cos_doctor._pasted_formats import Reading, looks_like_code, read_foreign
 
 __all__ = ["ACCEPTED", "Pasted", "read_pasted"]
 
@@ -110,6 +110,18 @@ def _from_reading(reading: Reading, status: int | None, known: Vocabulary) -> Pa
         "RequestId": reading.request_id,
         "TraceId": reading.trace_id,
     }
+    if not reading.code and not message:
+        # Only a status (a HEAD's reply, printed by an AWS SDK): no body, as the live
+        # exception has it; the ids came in the reply's headers.
+        headers = {"x-cos-request-id": reading.request_id, "x-cos-trace-id": reading.trace_id}
+        return Pasted(
+            body="",
+            http_status=reading.status or status,
+            headers={name: value for name, value in headers.items() if value},
+            http_method=reading.method,
+            operation=reading.operation,
+            url=reading.url,
+        )
     return Pasted(
         body=_error_xml(elements),
         http_status=reading.status or status,
@@ -136,6 +148,7 @@ _QUOTED = re.compile(
 _LEADING_STATUS = re.compile(r"^[1-5]\d\d\b[\s:：\-–]*")
 _SPLIT = re.compile(r"[:：]\s*")
 _MAX_CANDIDATES = 64
+_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z0-9]*)\s*$")
 _LONGEST = 512  # longer than any Message COS sends
 
 
@@ -170,6 +183,9 @@ def _known_tail(text: str, known: Vocabulary) -> str | None:
             break
         if len(text) - found.end() > _LONGEST:
             continue  # no Message is this long: only the last few colons can start one
+        before = _LAST_WORD.search(text[max(0, found.start() - 64) : found.start()])
+        if before is not None and looks_like_code(before.group(1), known.codes):
+            return None  # "SomeCode: message": the text has a Code, just not one we read
         tail = text[found.end() :].strip().strip("'\"“”‘’`")
         if known.knows_message(tail):
             return tail

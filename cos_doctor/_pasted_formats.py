@@ -150,7 +150,7 @@ _JAVA = re.compile(
     r"\((?:Service: [^;()\n]{0,64}; )?Status Code: (?P<status>\d{3}); "
     r"Error Code: (?P<code>[^;()\s]{1,64})(?P<more>(?:; [^;()\n]{0,300}){0,8})\)",
 )
-_JAVA_FIELD = re.compile(r"(Request ID|Trace ID): ([^;()\s]{1,256})")
+_JAVA_FIELD = re.compile(r"; (Request ID|Trace ID): ([^;()\s]{1,256})")  # not "S3 Extended …"
 _JAVA_TRACE = re.compile(r"; Trace ID: ([^;()\s]{1,256})")
 
 
