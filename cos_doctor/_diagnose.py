@@ -15,9 +15,10 @@ from cos_doctor._evidence import Facts, collect_evidence
 from cos_doctor._knowledge import Catalogue, Rule, catalogue
 from cos_doctor._locale import resolve_locale
 from cos_doctor._log import log_diagnosis
-from cos_doctor._match import Match, infer_code, match_rule
+from cos_doctor._match import Match, match_rule
 from cos_doctor._pasted import ACCEPTED, from_mapping, read_pasted
 from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._vocabulary import infer_code
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence
 
 if TYPE_CHECKING:

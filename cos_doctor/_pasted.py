@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
-from cos_doctor._match import Vocabulary, vocabulary
 from cos_doctor._pasted_formats import Reading, looks_like_code, read_foreign
+from cos_doctor._vocabulary import Vocabulary, vocabulary
 
 __all__ = ["ACCEPTED", "Pasted", "read_pasted"]
 
