@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from cos_doctor._knowledge import Catalogue, catalogue
@@ -25,6 +26,9 @@ __all__ = ["Vocabulary", "infer_code", "vocabulary"]
 # A Code as COS sends it. The error-code table also lists a few messages in its Code column
 # ("Request has expired"); those are not Codes and never make a message ambiguous.
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
+# "Bad Request", "Service Unavailable": a status line says these, whoever answered, so a
+# text holding one says nothing about COS's Code.
+_REASON_PHRASES = frozenset(status.phrase.casefold() for status in HTTPStatus)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def _build_vocabulary(rules: Catalogue) -> Vocabulary:
                 return
             codes.add(code)
         folded = normalize_message(message)
+        if folded in _REASON_PHRASES:
+            return
         if " " in folded:  # a bare word ("AccessForbidden") is the guide's Code, not prose
             uses.setdefault(folded, set()).add((code, status))
 

@@ -570,6 +570,9 @@ def test_real_message_only_pastes_get_their_code(sample: str) -> None:
         ("Request has expired", 404),
         # Part of a longer sentence, not the Message itself.
         ("The docs say Request has expired means the clock is off", None),
+        # An HTTP status line: its reason phrase is no COS Message, whoever answered.
+        ("400 Bad Request", None),
+        ("503 Service Unavailable", None),
         # A Code-shaped word before the colon: that text had a Code, just not one we know.
         ("SomeOtherCode: Request has expired", None),
     ],
