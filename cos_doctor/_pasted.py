@@ -141,9 +141,10 @@ def _error_xml(elements: dict[str, str | None]) -> str:
 
 
 # Where a quoted Message may sit in a line: "…", '…', `…`, “…”, ‘…’, 「…」.
+# Each excludes its opening quote too, so a run of quotes fails at once instead of scanning.
 _QUOTED = re.compile(
-    r'"([^"\n]{1,512})"|\'([^\'\n]{1,512})\'|`([^`\n]{1,512})`|“([^”\n]{1,512})”'
-    r"|‘([^’\n]{1,512})’|「([^」\n]{1,512})」"
+    r'"([^"\n]{1,512})"|\'([^\'\n]{1,512})\'|`([^`\n]{1,512})`|“([^“”\n]{1,512})”'
+    r"|‘([^‘’\n]{1,512})’|「([^「」\n]{1,512})」",
 )
 _LEADING_STATUS = re.compile(r"^[1-5]\d\d\b[\s:：\-–]*")
 _SPLIT = re.compile(r"[:：]\s*")
