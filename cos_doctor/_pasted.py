@@ -49,6 +49,9 @@ _STATUS_PATTERNS = (
     re.compile(r"\bstatus(?:[ _-]?code)?['\"]?\s*[:=]?\s*['\"]?([1-5]\d\d)\b", re.IGNORECASE),
     re.compile(r"\bHTTP(?:/\d(?:\.\d)?)?\s*[:=]?\s*([1-5]\d\d)\b", re.IGNORECASE),
     re.compile(r"^\s*([1-5]\d\d)\b"),
+    # .NET's CosServerException ("CosServerException: 403 - Forbidden"), request-promise's
+    # StatusCodeError ("StatusCodeError: 403 - \"<?xml …\"").
+    re.compile(r"(?:Exception|Error):\s{0,4}([1-5]\d\d)\s{1,4}-\s"),
 )
 _ERROR_FIELDS = {
     "code": "Code",

@@ -487,6 +487,51 @@ def test_an_aws_operation_name_gives_the_python_method_name(name: str, method: s
     assert diagnosis.http_method == method
 
 
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # https://github.com/tencentyun/qcloud-sdk-dotnet/issues/20
+        (
+            (
+                "COSXML.CosException.CosServerException: CosServerException: 403 - Forbidden at "
+                "COSXML.Network.HttpClient.CosResponse.PaserServerError(Stream inputStream, "
+                "String contentType, Int64 contentLength)"
+            ),
+            403,
+        ),
+        ("StatusCodeError: 404 - Not Found", 404),
+    ],
+)
+def test_a_status_only_exception_keeps_its_status(text: str, status: int) -> None:
+    """.NET's and request-promise's "Error: 403 - …" give the status class's honest rule."""
+    diagnosis = cos_doctor.diagnose(text)
+    assert (diagnosis.http_status, diagnosis.error_code) == (status, None)
+    assert diagnosis.generic
+
+
+def test_cos_doctor_explain_reads_another_sdks_line() -> None:
+    """`cos-doctor explain -` given a Go SDK line on stdin names the rule the Go error has."""
+    import json
+    import subprocess
+    import sys
+
+    line = _go(FAILURES["no-such-key"])
+    done = subprocess.run(
+        [sys.executable, "-m", "cos_doctor", "explain", "-", "--json"],
+        input=line,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    assert (report["rule_id"], report["http_status"], report["request_id"]) == (
+        "no-such-key",
+        404,
+        REQUEST_ID,
+    )
+
+
 # ------------------------------------------------------------------------ not a guess
 
 
