@@ -394,7 +394,7 @@ def _fields(text: str, _known: frozenset[str]) -> Reading | None:
 
 
 _STATUS_CODE = re.compile(
-    r"(?<![\w.])(?P<status>[1-5]\d\d)[ \t]{1,4}(?:-[ \t]{1,4})?"
+    r"(?<![\w.])(?P<status>[3-5]\d\d)[ \t]{1,4}(?:-[ \t]{1,4})?"
     r"(?P<code>[A-Z][A-Za-z0-9]{2,63})(?![\w(])",
 )
 
@@ -523,15 +523,25 @@ def _code_and_message(
     *,
     known_only: bool = False,
 ) -> tuple[str | None, str | None]:
-    """The first Code-shaped ``Word: `` in ``line`` and the text after it."""
+    """The Code of ``line`` (a ``Word: `` before its message) and the text after it.
+
+    A Code the knowledge base knows wins over an earlier Code-shaped word (a tool's own
+    ``UploadFailed: AccessDenied: …``); failing that, the first Code-shaped word does.
+    """
+    fallback = None
     for count, found in enumerate(_CODE_COLON.finditer(line)):
         if count >= _MAX_FIELDS:
             break
         code = found.group("code")
-        if code in known or (not known_only and looks_like_code(code, known)):
-            message = line[found.end() :].replace("\\n\\t", " ").replace("\\n", " ")
-            return code, message.strip().strip("\"'")
-    return None, None
+        if code in known:
+            fallback = found
+            break
+        if fallback is None and not known_only and looks_like_code(code, known):
+            fallback = found
+    if fallback is None:
+        return None, None
+    message = line[fallback.end() :].replace("\\n\\t", " ").replace("\\n", " ")
+    return fallback.group("code"), message.strip().strip("\"'")
 
 
 _QUOTED = {

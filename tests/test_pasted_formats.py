@@ -532,6 +532,37 @@ def test_cos_doctor_explain_reads_another_sdks_line() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "code", "status"),
+    [
+        # aws-sdk-go's s3manager wraps the S3 error: "MultipartUpload: …\ncaused by: <S3 error>".
+        (
+            (
+                "MultipartUpload: upload multipart failed\n\tupload id: 2~xyz\ncaused by: "
+                "EntityTooSmall: Your proposed upload is smaller than the minimum allowed object "
+                f"size.\n\tstatus code: 400, request id: {REQUEST_ID}, host id: "
+            ),
+            "EntityTooSmall",
+            400,
+        ),
+        # A tool's own Code-shaped word before the one COS sent: the known Code wins.
+        (
+            (
+                "Error: UploadFailed: AccessDenied: Access Denied.\n\tstatus code: 403, "
+                f"request id: {REQUEST_ID}, host id: "
+            ),
+            "AccessDenied",
+            403,
+        ),
+    ],
+)
+def test_a_wrapped_aws_go_error_reads_the_code_cos_sent(text: str, code: str, status: int) -> None:
+    """Wrappers around an aws-sdk-go v1 error do not hide COS's Code, status or request id."""
+    diagnosis = cos_doctor.diagnose(text)
+    assert (diagnosis.error_code, diagnosis.http_status) == (code, status)
+    assert diagnosis.request_id == REQUEST_ID
+
+
 # ------------------------------------------------------------------------ not a guess
 
 
@@ -545,6 +576,7 @@ def test_cos_doctor_explain_reads_another_sdks_line() -> None:
         "rpc error: code = Unknown desc = context deadline exceeded",
         "Error: SomethingOdd: happened while uploading",
         "HTTP 500 InternalServerError",
+        "GET /health took 200 ParseMillis",
         "NotFound: Not Found\n\tstatus code: 404, request id: abc, host id: ",
         "status->code: -996\nstatus->error_code: \nstatus->error_msg: Unsupported protocol",
     ],
