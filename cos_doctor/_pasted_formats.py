@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Callable
 
-__all__ = ["Reading", "looks_like_code", "read_foreign", "snake_operation"]
+__all__ = ["REASON_PHRASES", "Reading", "looks_like_code", "read_foreign", "snake_operation"]
 
 # A COS Message is one line of prose; 4 KiB keeps any real one whole.
 _MAX_MESSAGE = 4096
@@ -33,7 +33,19 @@ _CODE_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z][A-Za
 _CODE_VALUE = re.compile(r"[A-Z][A-Za-z0-9.]{1,63}")
 # Values people put where an id was, to hide it or because the SDK had none.
 _PLACEHOLDER = re.compile(r"[xX*.…]+|<[^<>]*>|null|None|undefined|nil|Unknown", re.IGNORECASE)
-_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+#: Each status's reason phrases: this Python's, and the older wording Go's net/http and
+#: older Pythons still print (RFC 9110 renamed 413, 416 and 422).
+REASON_PHRASES: dict[int, frozenset[str]] = {
+    status.value: frozenset({status.phrase}) for status in HTTPStatus
+}
+for _status, _older in (
+    (413, "Request Entity Too Large"),
+    (414, "Request URI Too Long"),
+    (414, "Request-URI Too Long"),
+    (416, "Requested Range Not Satisfiable"),
+    (422, "Unprocessable Entity"),
+):
+    REASON_PHRASES[_status] = REASON_PHRASES.get(_status, frozenset()) | {_older}
 # The HTTP method each AWS-named operation uses (boto3 and aws-sdk-go-v2 name only the
 # operation); the common ones only: an operation not listed leaves the method unknown.
 _OPERATION_METHODS = {
@@ -445,7 +457,7 @@ def _cleaned(reading: Reading, known: frozenset[str]) -> Reading:
         # aws-sdk-go and friends name a reply without a body after its status text
         # (NotFound: Not Found); COS sent no Code at all, so the paste has none either.
         code = message = None
-    if message is not None and message == _PHRASES.get(reading.status or 0):
+    if message is not None and message in REASON_PHRASES.get(reading.status or 0, ()):
         message = None  # botocore's Message for a bodiless reply: the reason phrase
     status = reading.status if reading.status and 100 <= reading.status < 600 else None
     return replace(
@@ -460,7 +472,9 @@ def _cleaned(reading: Reading, known: frozenset[str]) -> Reading:
 
 
 # Each status text squashed into a Code, as the AWS SDKs make one up, and the text itself.
-_SYNTHETIC = {phrase.replace(" ", ""): phrase for phrase in _PHRASES.values()}
+_SYNTHETIC = {
+    phrase.replace(" ", ""): phrase for phrases in REASON_PHRASES.values() for phrase in phrases
+}
 # What SDKs print where the reply had no Message.
 _ABSENT_MESSAGES = ("Unknown", "null", "undefined", "None")
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from cos_doctor._knowledge import Catalogue, catalogue
 from cos_doctor._normalize import normalize_message
+from cos_doctor._pasted_formats import REASON_PHRASES
 
 if TYPE_CHECKING:
     from cos_doctor._context import RequestContext
@@ -28,7 +28,9 @@ __all__ = ["Vocabulary", "infer_code", "vocabulary"]
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
 # "Bad Request", "Service Unavailable": a status line says these, whoever answered, so a
 # text holding one says nothing about COS's Code.
-_REASON_PHRASES = frozenset(status.phrase.casefold() for status in HTTPStatus)
+_REASON_PHRASES = frozenset(
+    phrase.casefold() for phrases in REASON_PHRASES.values() for phrase in phrases
+)
 
 
 @dataclass(frozen=True)

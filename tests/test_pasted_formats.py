@@ -577,6 +577,7 @@ def test_a_wrapped_aws_go_error_reads_the_code_cos_sent(text: str, code: str, st
         "Error: SomethingOdd: happened while uploading",
         "HTTP 500 InternalServerError",
         "GET /health took 200 ParseMillis",
+        "RequestEntityTooLarge: Request Entity Too Large\n\tstatus code: 413, request id: a",
         "NotFound: Not Found\n\tstatus code: 404, request id: abc, host id: ",
         "status->code: -996\nstatus->error_code: \nstatus->error_msg: Unsupported protocol",
     ],
