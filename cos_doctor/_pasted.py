@@ -249,6 +249,6 @@ def _status_field(fields: dict[str, Any]) -> int | None:
         value = fields.get(name)
         if isinstance(value, int) and 100 <= value < 600:
             return value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and re.fullmatch(r"[1-5][0-9]{2}", value.strip()):
             return int(value.strip())
     return None

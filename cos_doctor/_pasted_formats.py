@@ -29,6 +29,8 @@ _METHODS = "GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH"
 # A Code as COS spells it: CamelCase with at least two humps (NoSuchKey, InvalidURI) or an
 # acronym before one (KMSAccessDenied). One-word tokens (Error, Forbidden) are not Codes.
 _CODE_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z][A-Za-z0-9]*")
+# An HTTP status as text: ASCII digits only ("²³⁴".isdigit() is true, int() refuses it).
+_STATUS_TEXT = re.compile(r"[1-5][0-9]{2}")
 # What a field labelled Code must hold to be read as a COS Code (COS's all start upper-case).
 _CODE_VALUE = re.compile(r"[A-Z][A-Za-z0-9.]{1,63}")
 # Values people put where an id was, to hide it or because the SDK had none.
@@ -248,7 +250,7 @@ def _botocore(text: str, _known: frozenset[str]) -> Reading | None:
         return None
     code: str | None = found.group("code")
     status = None
-    if code and code.isdigit():
+    if code and _STATUS_TEXT.fullmatch(code):
         status, code = int(code), None
     return _with_operation(
         Reading(form="botocore", code=code, message=found.group("message"), status=status),
@@ -384,7 +386,7 @@ def _fields(text: str, _known: frozenset[str]) -> Reading | None:
         if name == "code":
             # iOS prints the HTTP status as the NSError's Code=403 before the COS Code.
             token = value.split(maxsplit=1)[0] if value.strip() else ""
-            if token.isdigit():
+            if token.isdecimal():
                 name, value = "status", token
             elif not _CODE_VALUE.fullmatch(token):
                 continue
@@ -398,7 +400,7 @@ def _fields(text: str, _known: frozenset[str]) -> Reading | None:
         form="labelled-fields",
         code=values.get("code"),
         message=values.get("message"),
-        status=int(status) if len(status) == 3 and status.isdigit() else None,
+        status=int(status) if _STATUS_TEXT.fullmatch(status) else None,
         request_id=values.get("request_id"),
         trace_id=values.get("trace_id"),
         resource=values.get("resource"),

@@ -745,6 +745,19 @@ def test_binary_pastes_never_raise_anything_but_type_error(data: bytes) -> None:
     _diagnose_or_type_error(data)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"Code": "AccessDenied", "status": "²³⁴"}',
+        "Code=²³⁴ Message=hi",
+        "An error occurred (²³⁴) when calling the GetObject operation: x",
+    ],
+)
+def test_digits_int_refuses_are_not_a_status(text: str) -> None:
+    """Superscript digits pass str.isdigit() but not int(): they are no status, and no crash."""
+    assert cos_doctor.diagnose(text).http_status is None
+
+
 @pytest.mark.parametrize("fragment", FRAGMENTS)
 def test_a_long_repetition_of_any_landmark_is_read(fragment: str) -> None:
     """Hundreds of KB of one landmark (where a careless pattern backtracks) still diagnose."""
