@@ -144,6 +144,15 @@ SAMPLES = {
         403,
         "Request has expired",
     ),
+    "cos-js-sdk-bracketed-class": Sample(
+        "https://github.com/tencentyun/intlcloud-documents/blob/master/yehe_doc/"
+        "基础存储服务/对象存储/SDK 文档/JavaScript SDK/JavaScript SDK 常见问题_intl_en.md",
+        "[com.qcloud.cos.exception.CosServiceException: ]Request has expired (Status Code: 403; "
+        "Error Code: AccessDenied)",
+        "AccessDenied",
+        403,
+        "Request has expired",
+    ),
     "cos-js-sdk": Sample(
         "https://github.com/tencentyun/intlcloud-documents/blob/master/yehe_doc/"
         "基础存储服务/对象存储/常见问题/文件操作问题/上传与下载_intl_en.md",
