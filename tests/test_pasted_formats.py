@@ -144,11 +144,9 @@ SAMPLES = {
         403,
         "Request has expired",
     ),
-    "cos-js-sdk-bracketed-class": Sample(
-        "https://github.com/tencentyun/intlcloud-documents/blob/master/yehe_doc/"
-        "基础存储服务/对象存储/SDK 文档/JavaScript SDK/JavaScript SDK 常见问题_intl_en.md",
-        "[com.qcloud.cos.exception.CosServiceException: ]Request has expired (Status Code: 403; "
-        "Error Code: AccessDenied)",
+    "cos-mini-program-sdk": Sample(
+        "https://www.tencentcloud.com/document/product/436/38958",
+        "Request has expired (Status Code: 403; Error Code: AccessDenied)",
         "AccessDenied",
         403,
         "Request has expired",
@@ -279,6 +277,25 @@ def test_a_real_paste_diagnoses_like_the_body_cos_sent(name: str) -> None:
     body = error_xml(pasted.error_code or "", pasted.error_message or "")
     sent = cos_doctor.diagnose(body, http_status=sample.status, http_method=sample.method)
     assert (pasted.rule_id, pasted.generic) == (sent.rule_id, sent.generic)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "[com.qcloud.cos.exception.CosServiceException: ]",
+        "com.qcloud.cos.exception.CosServiceException: ",
+        'Exception in thread "main" com.qcloud.cos.exception.CosServiceException: ',
+        "",
+    ],
+)
+def test_a_java_class_prefix_is_not_part_of_the_message(prefix: str) -> None:
+    """However the stack line names the exception class, the Message COS sent is what is read."""
+    text = f"{prefix}Request has expired (Status Code: 403; Error Code: AccessDenied)"
+    diagnosis = cos_doctor.diagnose(text)
+    assert (diagnosis.rule_id, diagnosis.error_message) == (
+        "request-expired",
+        "Request has expired",
+    )
 
 
 def test_the_go_sdk_url_gives_bucket_key_and_region() -> None:
