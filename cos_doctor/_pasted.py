@@ -52,6 +52,8 @@ _STATUS_PATTERNS = (
     # .NET's CosServerException ("CosServerException: 403 - Forbidden"), request-promise's
     # StatusCodeError ("StatusCodeError: 403 - \"<?xml …\"").
     re.compile(r"(?:Exception|Error):\s{0,4}([1-5]\d\d)\s{1,4}-\s"),
+    # A status in (full-width) brackets before a colon: "上传失败（400：Your proposed …）".
+    re.compile(r"[（(]([1-5]\d\d)[：:]"),
 )
 _ERROR_FIELDS = {
     "code": "Code",

@@ -31,6 +31,7 @@ _METHODS = "GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH"
 _CODE_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z][A-Za-z0-9]*")
 # An HTTP status as text: ASCII digits only ("²³⁴".isdigit() is true, int() refuses it).
 _STATUS_TEXT = re.compile(r"[1-5][0-9]{2}")
+_CLIENT_ERROR_NUMBER = re.compile(r"-[0-9]{1,6}")
 # What a field labelled Code must hold to be read as a COS Code (COS's all start upper-case).
 _CODE_VALUE = re.compile(r"[A-Z][A-Za-z0-9.]{1,63}")
 # Values people put where an id was, to hide it or because the SDK had none.
@@ -386,6 +387,10 @@ def _fields(text: str, _known: frozenset[str]) -> Reading | None:
         if name == "code":
             # iOS prints the HTTP status as the NSError's Code=403 before the COS Code.
             token = value.split(maxsplit=1)[0] if value.strip() else ""
+            if _CLIENT_ERROR_NUMBER.fullmatch(token):
+                # The C SDK's status->code: -996: the SDK's own error, no reply from COS,
+                # so its error_code (HttpIoError) is no COS Code either.
+                return None
             if token.isdecimal():
                 name, value = "status", token
             elif not _CODE_VALUE.fullmatch(token):

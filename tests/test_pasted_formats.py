@@ -526,6 +526,11 @@ def test_an_aws_operation_name_gives_the_python_method_name(name: str, method: s
             403,
         ),
         ("StatusCodeError: 404 - Not Found", 404),
+        # https://github.com/cloudreve/cloudreve/issues/806 (the message's typos are COS's)
+        (
+            "上传失败（400：Your proposed upload is smaller than the minimum all owed boject size.）",
+            400,
+        ),
     ],
 )
 def test_a_status_only_exception_keeps_its_status(text: str, status: int) -> None:
@@ -605,7 +610,13 @@ def test_a_wrapped_aws_go_error_reads_the_code_cos_sent(text: str, code: str, st
         "GET /health took 200 ParseMillis",
         "RequestEntityTooLarge: Request Entity Too Large\n\tstatus code: 413, request id: a",
         "NotFound: Not Found\n\tstatus code: 404, request id: abc, host id: ",
-        "status->code: -996\nstatus->error_code: \nstatus->error_msg: Unsupported protocol",
+        # The C SDK's client-side failure: its own error_code, no reply from COS.
+        # https://github.com/tencentyun/intlcloud-documents/blob/master/yehe_doc/
+        # 基础存储服务/对象存储/常见问题/SDK 类问题/C SDK_intl_en.md
+        (
+            "transport failure curl code:1 error:Unsupported protocol\nstatus->code: -996\n"
+            "status->error_code: HttpIoError\nstatus->error_msg: Unsupported protocol"
+        ),
     ],
 )
 def test_no_code_is_read_where_the_text_has_none(text: str) -> None:
