@@ -18,13 +18,18 @@ from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
 from cos_doctor._pasted import ACCEPTED, from_mapping, read_pasted
 from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._vocabulary import infer_code
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence
 
 if TYPE_CHECKING:
     from cos_doctor._pasted import Pasted
     from cos_doctor._post_lint import FieldsInput
 
-__all__ = ["diagnose", "diagnose_context"]
+__all__ = ["INFERRED_CODE", "diagnose", "diagnose_context"]
+
+#: Evidence key: the Code was missing and was inferred from a Message only it is sent with.
+INFERRED_CODE = "code_inferred_from_message"
+_EXCERPT = 200
 
 
 def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
@@ -65,15 +70,17 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     """
     if isinstance(error, (str, bytes, Mapping)):
         pasted = _pasted(error)
-        if not pasted.body and not (http_status or headers or pasted.headers or url):
+        if not pasted.body and not (
+            http_status or pasted.http_status or headers or pasted.headers or url
+        ):
             msg = f"{ACCEPTED}; got blank text and no http_status, headers or url"
             raise TypeError(msg)
         context = context_from_body(
             pasted.body,
             http_status=http_status or pasted.http_status,
-            http_method=http_method,
-            operation=operation,
-            url=url,
+            http_method=http_method or pasted.http_method,
+            operation=operation or pasted.operation,
+            url=url or pasted.url,
             headers=headers or pasted.headers,
             request_headers=request_headers,
             post_object=post_object,
@@ -115,9 +122,16 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
     """Match, gather evidence and word the diagnosis for an already-built context."""
     language = resolve_locale(locale)
     rules = catalogue()
+    inferred = infer_code(context, rules)
+    if inferred is not None:
+        context.error_code = inferred
     found = match_rule(context, rules)
     facts = Facts(context=context, match=found, catalogue=rules, locale=language)
     evidence = collect_evidence(facts)
+    if inferred is not None:
+        # Said first: everything after it rests on a Code the reply did not carry.
+        excerpt = scrub(context.error_message or "")[:_EXCERPT]
+        evidence = (facts.say(INFERRED_CODE, inferred, excerpt=excerpt), *evidence)
     text = found.rule.texts[language]
     fill = _filler(context, found, rules, language)
     causes = rank_causes(found.rule, evidence, language, fill)
