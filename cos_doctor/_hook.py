@@ -65,7 +65,12 @@ def install(locale: str | None = None) -> bool:
         with _lock:
             set_installed_locale(locale)
             if _installed:
-                return False
+                if is_installed():
+                    return False
+                # Someone replaced our layer (a foreign re-patch with an original it captured
+                # before install()): put it back on top of theirs.
+                _patch(sys.modules[_sdk.CLIENT_MODULE])
+                return True
             module = sys.modules.get(_sdk.CLIENT_MODULE)
             if module is not None:
                 _patch(module)
