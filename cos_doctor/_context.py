@@ -406,6 +406,8 @@ def _apply_send_request_locals(context: RequestContext, local: _sdk.SendRequestL
     url = getattr(prepared, "url", None) or local.url
     if isinstance(url, str):
         _apply_url(context, url)
+    if not context.query and isinstance(local.params, dict):  # no reply: the query as passed
+        context.query = {str(name): str(value) for name, value in local.params.items()}
     headers = getattr(prepared, "headers", None)
     if headers is None:
         headers = local.headers or {}

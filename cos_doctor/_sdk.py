@@ -153,6 +153,7 @@ class SendRequestLocals:
     response: Any
     attempt_index: int | None
     retry_log: tuple[str, ...]
+    params: Any = None
 
 
 def send_request_locals(frame: FrameType) -> SendRequestLocals:
@@ -171,6 +172,7 @@ def send_request_locals(frame: FrameType) -> SendRequestLocals:
         response=local.get("res"),
         attempt_index=index if isinstance(index, int) else None,
         retry_log=tuple(str(line) for line in log),
+        params=kwargs.get("params") if isinstance(kwargs, dict) else None,
     )
 
 

@@ -133,7 +133,7 @@ def scripted_cos(script: Script) -> Iterator[int]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle  # noqa: N815 - http.server names
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
