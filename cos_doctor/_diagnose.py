@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._context import (
-    POST_OBJECT_OPERATIONS,
-    RequestContext,
-    context_from_body,
-    context_from_error,
-)
+from cos_doctor._context import RequestContext, context_from_body, context_from_error
 from cos_doctor._evidence import Facts, collect_evidence
 from cos_doctor._knowledge import Catalogue, catalogue
 from cos_doctor._locale import resolve_locale
 from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
 from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._sources import Hints
 from cos_doctor.diagnosis import Diagnosis
 
 if TYPE_CHECKING:
@@ -50,12 +46,12 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     With ``log=True`` the diagnosis is also logged as the ``cos_request_failed`` event, as the
     hook does for SDK calls (for servers that relay browser upload failures, say).
     """
+    hints = Hints(http_method=http_method, operation=operation, post_object=post_object)
     if isinstance(error, (str, bytes)) and http_status is None and _is_client_text(error):
         from cos_doctor._client_context import context_from_client_text
 
         text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
-        context = context_from_client_text(text)
-        _apply_hints(context, http_method, operation, post_object)
+        context = context_from_client_text(text, hints)
     elif isinstance(error, (str, bytes)):
         context = context_from_body(
             error,
@@ -68,8 +64,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
             post_object=post_object,
         )
     else:
-        context = context_from_error(error)
-        _apply_hints(context, http_method, operation, post_object)
+        context = context_from_error(error, hints=hints)
     diagnosis = diagnose_context(context, locale=locale)
     if log:
         log_diagnosis(diagnosis)
@@ -113,22 +108,6 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
         region=context.region,
         labels=tuple(rules.labels[language].items()),
     )
-
-
-def _apply_hints(
-    context: RequestContext,
-    http_method: str | None,
-    operation: str | None,
-    post_object: bool | None,
-) -> None:
-    if http_method:
-        context.http_method = http_method.upper()
-    if operation:
-        context.operation = operation
-    if post_object is not None:
-        context.post_object = post_object
-    elif operation in POST_OBJECT_OPERATIONS:
-        context.post_object = True
 
 
 class _Fallbacks(dict[str, str]):

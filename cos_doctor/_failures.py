@@ -13,8 +13,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor import _sdk
-from cos_doctor._context import RequestContext, context_from_error, traceback_frames
+from cos_doctor._context import RequestContext, context_from_error
 from cos_doctor._diagnose import diagnose_context
+from cos_doctor._sources import Hints, traceback_frames
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -67,10 +68,10 @@ def _helper_failure(
 
     found = _sdk.helper_locals(frames)
     parts = part_failures.pop(found.pool_queue, []) if found.pool_queue is not None else []
-    context = context_from_error(error, caller=None)
+    # Labelled with the method the user called, whichever request inside it failed.
+    context = context_from_error(error, caller=None, hints=Hints(operation=helper))
     if not parts and context.client_failure != "parts-failed":
-        context.operation = helper  # an argument or file error raised by the helper itself
-        return diagnose_context(context)
+        return diagnose_context(context)  # an argument or file error raised by the helper
     return grouped_diagnosis(context, helper, parts, found)
 
 

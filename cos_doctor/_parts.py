@@ -60,11 +60,11 @@ def grouped_diagnosis(
     groups = part_groups(ordered)
     summary = ", ".join(f"{count} × {label}" for label, _, count in groups)
     counted = f"{len(ordered)}/{total}" if total else str(len(ordered))
-    context.operation = helper
-    context.client_failure = "parts-failed"
-    context.fills.update({"parts_summary": summary or "?", "parts_counted": counted})
+    fills = {**context.fills, "parts_summary": summary or "?", "parts_counted": counted}
     if found.upload_id and helper in _LEAVES_UPLOAD:
-        context.fills["upload_id"] = found.upload_id
+        fills["upload_id"] = found.upload_id
+    # The helper's own summary error, worded as the grouped failure of its parts.
+    context = dataclasses.replace(context, client_failure="parts-failed", fills=fills)
     base = diagnose_context(context, locale=locale)
     extra: list[Evidence] = []
     if ordered:
