@@ -73,7 +73,8 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
         "body-interrupted",
         frozenset({"ChunkedEncodingError", "IncompleteRead", "InvalidChunkLength"}),
         re.compile(
-            r"ChunkedEncodingError|IncompleteRead|InvalidChunkLength|Response ended prematurely",
+            r"ChunkedEncodingError|IncompleteRead|InvalidChunkLength|Response ended prematurely|"
+            r"download failed with incomplete file",
             re.IGNORECASE,
         ),
     ),

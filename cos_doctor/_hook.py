@@ -8,7 +8,10 @@ diagnosis per failed call rather than one per retry. A few other methods are pat
 * the helpers that run parts in a thread pool (``upload_file``, ``download_file``, ``copy``…),
   so that the parts' failures become one grouped diagnosis and one log event for the call;
 * ``copy_object`` and ``complete_multipart_upload``, which raise for an ``<Error>`` inside a
-  200 reply after ``send_request`` returned.
+  200 reply after ``send_request`` returned;
+* ``StreamBody.get_stream_to_file`` / ``pget_stream_to_file``, which read a ``get_object``
+  body whole, so a connection that breaks mid-body is diagnosed (once per object or part; the
+  user's own ``read()`` loop is left unwrapped, so it runs at full speed).
 
 Each patch is a ``wrapt.FunctionWrapper``, so it composes with other wrapt-based
 instrumentation (each layer sees the bound instance, unwraps itself only) and keeps the
@@ -39,9 +42,11 @@ _lock = threading.RLock()
 _installed = False
 _watching_imports = False
 _sdk_log_filter = SdkSecretFilter()
-# Every class patched so far (a reloaded SDK module brings a new one); weak, so a discarded
-# class can go.
-_patched: weakref.WeakSet[type] = weakref.WeakSet()
+# Every class patched so far, with its table of wrappers (a reloaded SDK module brings a new
+# class); weak, so a discarded class can go.
+_patched: weakref.WeakKeyDictionary[type, dict[str, Callable[..., Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raised
@@ -95,8 +100,8 @@ def uninstall() -> bool:
             if not _installed:
                 return False
             _installed = False
-            for client_class in list(_patched):
-                _unpatch(client_class)
+            for patched_class, table in list(_patched.items()):
+                _unpatch(patched_class, table)
             _sdk_log_filter.detach()
             set_installed_locale(None)
             return True
@@ -133,20 +138,24 @@ def _patch(module: Any) -> None:
 
     _sdk_errors = (CosServiceError, CosClientError)
     _sdk.register_sdk_code(module)
-    client_class = getattr(module, _sdk.CLIENT_CLASS)
-    for name, wrapper in _wrappers().items():
-        current = client_class.__dict__.get(name)
-        if current is None or _our_layer(current, wrapper) is not None:
-            continue
-        setattr(client_class, name, wrapt.FunctionWrapper(current, wrapper))
-    _patched.add(client_class)
+    tables = [(getattr(module, _sdk.CLIENT_CLASS), _wrappers())]
+    stream_class = getattr(sys.modules.get(_sdk.STREAM_MODULE), _sdk.STREAM_CLASS, None)
+    if stream_class is not None:
+        tables.append((stream_class, dict.fromkeys(_sdk.STREAM_METHODS, _on_stream)))
+    for patched_class, table in tables:
+        for name, wrapper in table.items():
+            current = patched_class.__dict__.get(name)
+            if current is None or _our_layer(current, wrapper) is not None:
+                continue
+            setattr(patched_class, name, wrapt.FunctionWrapper(current, wrapper))
+        _patched[patched_class] = table
 
 
-def _unpatch(client_class: type) -> None:
-    for name, wrapper in _wrappers().items():
-        current = client_class.__dict__.get(name)
+def _unpatch(patched_class: type, table: dict[str, Callable[..., Any]]) -> None:
+    for name, wrapper in table.items():
+        current = patched_class.__dict__.get(name)
         if current is not None and _our_layer(current, wrapper) is current:
-            setattr(client_class, name, current.__wrapped__)
+            setattr(patched_class, name, current.__wrapped__)
 
 
 def _our_layer(attribute: Any, wrapper: Callable[..., Any]) -> Any:
@@ -241,6 +250,20 @@ def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # n
             _helper_calls -= 1
 
 
+def _on_stream(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    """StreamBody.get_stream_to_file / pget_stream_to_file: a body that breaks mid-transfer.
+
+    The exception keeps its type (requests' ChunkedEncodingError, urllib3's ProtocolError, the
+    SDK's IOError): it gains ``.diagnosis`` and a note, and one event is logged.
+    """
+    try:
+        return wrapped(*args, **kwargs)
+    except Exception as error:
+        if _installed:
+            _diagnose_stream_safely(error, instance, sys._getframe())  # noqa: SLF001
+        raise
+
+
 def _wrappers() -> dict[str, Callable[..., Any]]:
     table: dict[str, Callable[..., Any]] = {_sdk.SEND_REQUEST: _on_send_request}
     table.update(dict.fromkeys(_sdk.HELPER_METHODS, _on_helper))
@@ -285,6 +308,37 @@ def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
     return copy
+
+
+def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: FrameType) -> None:
+    """Attach a diagnosis to a broken body's exception in place, and log it unless collected."""
+    try:
+        from cos_doctor._failures import diagnose_stream_failure
+        from cos_doctor.errors import NOTES_ARE_PRINTED
+
+        if getattr(error, "diagnosis", None) is not None:
+            return
+        outcome = diagnose_stream_failure(
+            error,
+            stream,
+            caller=wrapper_frame.f_back,
+            part_failures=_part_failures,
+            collecting=_helper_calls > 0,
+        )
+        if outcome is None:
+            return
+        diagnosis, emit = outcome
+        error.diagnosis = diagnosis  # type: ignore[attr-defined]
+        if NOTES_ARE_PRINTED:
+            error.__notes__ = [*getattr(error, "__notes__", ()), diagnosis.render()]
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    if emit:
+        try:
+            log_diagnosis(diagnosis)
+        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+            log_internal_failure("log", failure)
 
 
 def _below(traceback: Any, frame: FrameType) -> Any:

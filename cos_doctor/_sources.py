@@ -357,6 +357,19 @@ def _request_sent(local: _sdk.SendRequestLocals) -> RequestSent:
     )
 
 
+def sent_by(response: Any) -> RequestSent | None:
+    """The request behind a ``requests`` reply (for a body read after send_request returned)."""
+    prepared = getattr(response, "request", None)
+    if prepared is None:
+        return None
+    url = getattr(prepared, "url", None)
+    return RequestSent(
+        method=text_or_none(getattr(prepared, "method", None)),
+        url=url if isinstance(url, str) else None,
+        headers={name: _text(value) for name, value in lowered(prepared.headers or {})},
+    )
+
+
 def response_headers(response: Any) -> dict[str, str] | None:
     """The headers of the ``requests`` reply send_request held, lowercased; None if none."""
     headers = getattr(response, "headers", None)

@@ -28,6 +28,7 @@ __all__ = ["CosDiagnosedClientError", "CosDiagnosedError", "diagnosed_copy"]
 # Python 3.11+ prints exception notes under the traceback, so the one-line str() can stay
 # short; older interpreters only print str(), which must then carry the whole report.
 _NOTES_ARE_PRINTED = sys.version_info >= (3, 11)
+NOTES_ARE_PRINTED = _NOTES_ARE_PRINTED
 
 
 class CosDiagnosedError(CosServiceError):  # type: ignore[misc]  # the SDK ships no type hints

@@ -19,7 +19,13 @@ from qcloud_cos.cos_exception import CosClientError, CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from integration.loopback import closed_port, scripted_cos, self_signed_tls_server, silent_server
+from integration.loopback import (
+    closed_port,
+    scripted_cos,
+    self_signed_tls_server,
+    silent_server,
+    truncating_cos,
+)
 
 BUCKET = "examplebucket-1250000000"
 SECRET_ID = "AKIDcosdoctorTESTsecretid0000000000A"
@@ -214,3 +220,34 @@ def test_upload_file_parts_failing_by_signature_and_reset_give_one_grouped_diagn
     event = _one_failure(events)
     assert event["operation"] == "upload_file"
     assert event["rule_id"] == "client-parts-failed"
+
+
+def test_a_body_that_breaks_while_get_object_streams_it_to_a_file_keeps_its_type(tmp_path: Path) -> None:
+    """get_stream_to_file on a truncated body: the same exception type, now with .diagnosis, once."""
+    with truncating_cos(4096) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        body = client.get_object(Bucket=BUCKET, Key="a.txt")["Body"]
+        with capture_logs() as events, pytest.raises(Exception) as caught:
+            body.get_stream_to_file(str(tmp_path / "a.txt"))
+    error = caught.value
+    assert not isinstance(error, cos_doctor.CosDiagnosedClientError)  # the type the SDK raises
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-body-interrupted"
+    assert diagnosis.operation == "get_object"
+    assert diagnosis.request_id == "NjU1ZjA0YjNfdHJ1bmNhdGVk"
+    assert _one_failure(events)["rule_id"] == "client-body-interrupted"
+
+
+def test_download_file_parts_whose_bodies_break_are_grouped(tmp_path: Path) -> None:
+    """download_file over its threshold: every part's broken body counted, one event for the call."""
+    with truncating_cos(3 * 1024 * 1024) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.download_file(Bucket=BUCKET, Key="big.bin", DestFilePath=str(tmp_path / "big.bin"), PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "download_file"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.evidence_value("part_failure_groups") == ("3 × client-body-interrupted",)
+    assert diagnosis.evidence_value("incomplete_upload") is None
+    assert _one_failure(events)["operation"] == "download_file"

@@ -177,5 +177,5 @@ def _exception_chain(facts: Facts) -> Iterator[Evidence]:
 @detector()
 def _error_in_ok_reply(facts: Facts) -> Iterator[Evidence]:
     context = facts.context
-    if context.http_status == 200 and (context.error_code or context.error_message):
+    if context.client_failure is None and context.http_status == 200 and context.error_code:
         yield facts.say("error_in_ok_reply", value=True)
