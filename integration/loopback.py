@@ -107,7 +107,11 @@ def reset(connection: socket.socket) -> None:
     connection.close()
 
 
-Script = Callable[[BaseHTTPRequestHandler, bytes], "tuple[int, bytes] | None"]
+# (status, body), or (status, body, headers) to replace COS's usual headers; None: reset.
+Script = Callable[
+    [BaseHTTPRequestHandler, bytes],
+    "tuple[int, bytes] | tuple[int, bytes, dict[str, str]] | None",
+]
 
 
 @contextmanager
@@ -125,11 +129,15 @@ def scripted_cos(script: Script) -> Iterator[int]:
                 reset(self.connection)
                 self.close_connection = True
                 return
-            status, payload = outcome
+            status, payload = outcome[0], outcome[1]
+            headers = outcome[2] if len(outcome) > 2 else {  # type: ignore[misc]
+                "Server": "tencent-cos",
+                "x-cos-request-id": "NjU1ZjA0YjNfbG9vcGJhY2s=",
+                "Content-Type": "application/xml",
+            }
             self.send_response(status)
-            self.send_header("Server", "tencent-cos")
-            self.send_header("x-cos-request-id", "NjU1ZjA0YjNfbG9vcGJhY2s=")
-            self.send_header("Content-Type", "application/xml")
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -251,3 +251,33 @@ def test_download_file_parts_whose_bodies_break_are_grouped(tmp_path: Path) -> N
     assert diagnosis.evidence_value("part_failure_groups") == ("3 × client-body-interrupted",)
     assert diagnosis.evidence_value("incomplete_upload") is None
     assert _one_failure(events)["operation"] == "download_file"
+
+
+SERVICE_UNAVAILABLE = (
+    b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>ServiceUnavailable</Code>\n"
+    b"\t<Message>Please reduce your request rate.</Message>\n\t<RequestId>NjU1ZjA0YjNfYmFja3Vw</RequestId>\n</Error>"
+)
+
+
+def _gateway_then_cos(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | tuple[int, bytes, dict[str, str]]:
+    """As a proxy: myqcloud.com answers like a broken gateway (no request id), tencentcos.cn like COS."""
+    if "myqcloud.com" in handler.path:
+        return 502, b"Bad Gateway", {"Server": "nginx", "Content-Type": "text/plain"}
+    return 503, SERVICE_UNAVAILABLE
+
+
+def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
+    """AutoSwitchDomainOnRetry: the diagnosis is the backup's, and says what myqcloud.com answered."""
+    with scripted_cos(_gateway_then_cos) as port:
+        proxy = f"http://127.0.0.1:{port}"
+        client = _client(retry=1, Scheme="http", Proxies={"http": proxy}, AutoSwitchDomainOnRetry=True)
+        with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+            client.get_object(Bucket=BUCKET, Key="a.txt")
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.error_code == "ServiceUnavailable"
+    assert diagnosis.evidence_value("attempts") == 2
+    answer = [item for item in diagnosis.evidence if item.key == "primary_domain_answer"]
+    assert len(answer) == 1
+    assert f"{BUCKET}.cos.ap-guangzhou.myqcloud.com" in answer[0].text
+    assert "x-cos-request-id" in answer[0].text
+    assert _one_failure(events)["error_code"] == "ServiceUnavailable"

@@ -52,7 +52,7 @@ def known_regions() -> frozenset[str]:
         return frozenset(tomllib.load(handle)["regions"])
 
 
-@detector(*_NETWORK, "client-parts-failed")
+@detector()
 def _attempts(facts: Facts) -> Iterator[Evidence]:
     context = facts.context
     if context.attempts is None:
@@ -152,7 +152,7 @@ def _proxies(facts: Facts) -> Iterator[Evidence]:
             break
 
 
-@detector(*_NETWORK)
+@detector()
 def _primary_domain(facts: Facts) -> Iterator[Evidence]:
     """AutoSwitchDomainOnRetry: what the first (myqcloud.com) host answered before the switch."""
     context = facts.context
