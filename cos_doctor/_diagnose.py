@@ -47,6 +47,20 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     hook does for SDK calls (for servers that relay browser upload failures, say).
     """
     hints = Hints(http_method=http_method, operation=operation, post_object=post_object)
+    if isinstance(error, dict):
+        from cos_doctor._parts import batch_diagnosis
+
+        found = batch_diagnosis(
+            error,
+            method=operation or "delete_objects",
+            bucket=None,
+            locale=locale,
+        )
+        if found is None:
+            raise ValueError("diagnose() got a dict without per-key errors ('Error')")
+        if log:
+            log_diagnosis(found)
+        return found
     if isinstance(error, (str, bytes)) and http_status is None and _is_client_text(error):
         from cos_doctor._client_context import context_from_client_text
 

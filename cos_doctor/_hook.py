@@ -264,8 +264,44 @@ def _on_stream(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         raise
 
 
+def _on_batch(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
+    """delete_objects: a 200 reply listing per-key errors as data; returned as is, logged once."""
+    result = wrapped(*args, **kwargs)
+    if _installed and isinstance(result, dict) and result.get("Error"):
+        name = getattr(wrapped, "__name__", "delete_objects")
+        _report_batch_safely(result, sys._getframe(), name)  # noqa: SLF001
+    return result
+
+
+def _report_batch_safely(result: Any, wrapper_frame: FrameType, method: str) -> None:
+    try:
+        from cos_doctor._parts import batch_diagnosis
+
+        bucket = _bucket_argument(wrapper_frame)
+        diagnosis = batch_diagnosis(result, method=method, bucket=bucket)
+        if diagnosis is None:
+            return
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    try:
+        log_diagnosis(diagnosis)
+    except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+        log_internal_failure("log", failure)
+
+
+def _bucket_argument(wrapper_frame: FrameType) -> str | None:
+    """The Bucket= the batch call got (the wrapper's own args)."""
+    local = wrapper_frame.f_locals
+    bucket = (local.get("kwargs") or {}).get("Bucket")
+    if bucket is None and local.get("args"):
+        bucket = local["args"][0]
+    return bucket if isinstance(bucket, str) else None
+
+
 def _wrappers() -> dict[str, Callable[..., Any]]:
     table: dict[str, Callable[..., Any]] = {_sdk.SEND_REQUEST: _on_send_request}
+    table.update(dict.fromkeys(_sdk.BATCH_METHODS, _on_batch))
     table.update(dict.fromkeys(_sdk.HELPER_METHODS, _on_helper))
     table.update(dict.fromkeys(_sdk.ERROR_REPLY_METHODS, _on_error_reply))
     return table

@@ -52,6 +52,31 @@ SEND_REQUEST = "send_request"
 HELPER_METHODS = ("upload_file", "upload_file_from_buffer", "download_file", "copy")
 #: Methods that raise CosServiceError themselves for an <Error> inside a 200 reply.
 ERROR_REPLY_METHODS = ("copy_object", "complete_multipart_upload")
+#: Methods that return per-key errors as data (a 200 reply listing what failed).
+BATCH_METHODS = ("delete_objects",)
+# delete_objects' result: {"Deleted": [...], "Error": [{"Key", "Code", "Message"}, ...]}
+_BATCH_ERRORS = "Error"
+_BATCH_DONE = "Deleted"
+
+
+def batch_errors(result: Any) -> list[dict[str, str]]:
+    """The per-key errors a batch call returned (empty when none, or not a batch result)."""
+    if not isinstance(result, dict):
+        return []
+    errors = result.get(_BATCH_ERRORS)
+    if isinstance(errors, dict):  # one error: the SDK's format_dict makes it a list, older not
+        errors = [errors]
+    return [item for item in errors or () if isinstance(item, dict)]
+
+
+def batch_total(result: Any) -> int | None:
+    """How many keys the batch reported on (deleted plus failed; quiet mode lists no deletions)."""
+    if not isinstance(result, dict):
+        return None
+    done = result.get(_BATCH_DONE) or []
+    return len(done if isinstance(done, list) else [done]) + len(batch_errors(result))
+
+
 #: get_object's body: the methods that read it whole (to a file), once per object or part.
 #: Not ``read`` or the iterators: a layer there would run once per chunk of the user's stream.
 STREAM_MODULE = "qcloud_cos.streambody"

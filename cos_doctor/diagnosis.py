@@ -101,6 +101,7 @@ class Diagnosis:
                     for number in (member.evidence_value("part_number") for member in members)
                     if number is not None
                 ],
+                "keys": [member.key for member in members if member.key],
                 "diagnosis": members[0].to_dict(),
             }
             for (rule_id, code), members in ordered

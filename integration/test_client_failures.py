@@ -19,6 +19,7 @@ from qcloud_cos.cos_exception import CosClientError, CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
+from cos_doctor.emulator import Emulator
 from integration.loopback import (
     closed_port,
     scripted_cos,
@@ -281,3 +282,29 @@ def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
     assert f"{BUCKET}.cos.ap-guangzhou.myqcloud.com" in answer[0].text
     assert "x-cos-request-id" in answer[0].text
     assert _one_failure(events)["error_code"] == "ServiceUnavailable"
+
+
+def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(emulator: Emulator) -> None:
+    """A sub-account without rights deletes two keys: the result is unchanged, one event names them."""
+    from cos_doctor.emulator import DEFAULT_SUB_SECRET_ID, DEFAULT_SUB_UIN
+
+    owner = emulator.client()
+    for key in ("logs/a.txt", "logs/b.txt"):
+        owner.put_object(Bucket=emulator.bucket, Key=key, Body=b"x")
+    # May send the batch request, may not delete any object.
+    may_batch = {"statement": [{"effect": "allow", "action": ["name/cos:DeleteMultipleObjects"], "resource": ["*"]}]}
+    emulator.state.set_user_policy(DEFAULT_SUB_UIN, may_batch)
+    deleter = emulator.client(DEFAULT_SUB_SECRET_ID)
+    request = {"Object": [{"Key": "logs/a.txt"}, {"Key": "logs/b.txt"}], "Quiet": "false"}
+    with capture_logs() as events:
+        result = deleter.delete_objects(Bucket=emulator.bucket, Delete=request)
+    assert [entry["Key"] for entry in result["Error"]] == ["logs/a.txt", "logs/b.txt"]
+    event = _one_failure(events)
+    assert event["rule_id"] == "delete-objects-errors"
+    assert event["operation"] == "delete_objects"
+    assert event["evidence"]["keys_failed"] == 2
+    diagnosis = cos_doctor.diagnose(result)
+    assert diagnosis.rule_id == "delete-objects-errors"
+    group = diagnosis.to_dict()["parts"][0]
+    assert group["error_code"] == "AccessDenied"
+    assert group["keys"] == ["logs/a.txt", "logs/b.txt"]
