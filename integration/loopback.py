@@ -138,6 +138,9 @@ def scripted_cos(script: Script) -> Iterator[int]:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
+            if "Content-Length" in headers:  # a HEAD: the object's length, no body
+                self.end_headers()
+                return
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -308,3 +308,47 @@ def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(
     group = diagnosis.to_dict()["parts"][0]
     assert group["error_code"] == "AccessDenied"
     assert group["keys"] == ["logs/a.txt", "logs/b.txt"]
+
+
+def _copy_script(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | None:
+    """As a proxy: the source is 3 MiB; initiate gives an UploadId; part copies fail as above."""
+    if handler.command == "HEAD":
+        return 200, b"", {"Server": "tencent-cos", "Content-Length": str(3 * 1024 * 1024), "x-cos-request-id": "NjU1ZjA0YjNfaGVhZA=="}  # type: ignore[return-value]
+    if handler.command == "POST":
+        return _multipart_script(handler, body)
+    return _multipart_script(handler, body)
+
+
+def test_copy_parts_failing_are_grouped_and_the_upload_left_behind_is_named() -> None:
+    """copy across regions over its part threshold: one exception, one event, the parts grouped."""
+    with scripted_cos(_copy_script) as port:
+        proxy = f"http://127.0.0.1:{port}"
+        client = _client(Scheme="http", Proxies={"http": proxy})
+        client._conf.set_copy_part_threshold_size(1024 * 1024)
+        source = {"Bucket": "source-1250000000", "Key": "big.bin", "Region": "ap-beijing"}
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.copy(Bucket=BUCKET, Key="big.bin", CopySource=source, PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "copy"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
+    assert _one_failure(events)["operation"] == "copy"
+
+
+def test_upload_file_from_buffer_parts_failing_are_grouped() -> None:
+    """upload_file_from_buffer over one part: the parts' failures grouped, one event."""
+    import io
+
+    with scripted_cos(_multipart_script) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        stream = io.BytesIO(b"x" * (3 * 1024 * 1024))
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.upload_file_from_buffer(Bucket=BUCKET, Key="big.bin", Body=stream, PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "upload_file_from_buffer"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.parts_total == 3
+    assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
+    assert _one_failure(events)["operation"] == "upload_file_from_buffer"
