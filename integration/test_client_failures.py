@@ -352,3 +352,16 @@ def test_upload_file_from_buffer_parts_failing_are_grouped() -> None:
     assert diagnosis.parts_total == 3
     assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
     assert _one_failure(events)["operation"] == "upload_file_from_buffer"
+
+
+def test_diagnose_reads_a_client_error_caught_without_install() -> None:
+    """A CosClientError caught with cos_doctor uninstalled is diagnosed from its traceback."""
+    cos_doctor.uninstall()
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    with pytest.raises(CosClientError) as caught:
+        client.head_object(Bucket=BUCKET, Key="a.txt")
+    assert type(caught.value) is CosClientError
+    diagnosis = cos_doctor.diagnose(caught.value)
+    assert diagnosis.rule_id == "client-connection-refused"
+    assert diagnosis.operation == "head_object"
+    assert diagnosis.evidence_value("host_source") == "ip"
