@@ -215,17 +215,9 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
         raise diagnosed from None
 
 
-def _on_error_reply(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
-    """copy_object / complete_multipart_upload: an <Error> inside a 200 reply."""
-    try:
-        return wrapped(*args, **kwargs)
-    except _sdk_errors as error:
-        if not _installed:
-            raise
-        diagnosed = _diagnose_safely(error, sys._getframe(), helper=None)  # noqa: SLF001
-        if diagnosed is None:
-            raise
-        raise diagnosed from None
+# copy_object / complete_multipart_upload raise for an <Error> inside a 200 reply themselves,
+# after send_request returned: the same layer, on the method that raises.
+_on_error_reply = _on_send_request
 
 
 _helper_calls = 0  # helpers running now, any thread: their parts' failures are collected
