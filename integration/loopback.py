@@ -57,6 +57,28 @@ def silent_server() -> Iterator[int]:
 
 
 @contextmanager
+def full_backlog_server() -> Iterator[int]:
+    """A listener that never accepts, its backlog already full: new connections get no answer
+    to their SYN (Linux drops it), so the client's connect timeout fires."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port: int = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.settimeout(0)
+        filler.connect_ex(("127.0.0.1", port))  # EINPROGRESS or 0: either way, queued
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+@contextmanager
 def self_signed_tls_server(directory: Path) -> Iterator[int]:
     """Complete TLS handshakes with a certificate generated now and trusted by nobody."""
     cert, key = directory / "cert.pem", directory / "key.pem"

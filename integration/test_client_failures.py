@@ -22,6 +22,7 @@ import cos_doctor
 from cos_doctor.emulator import Emulator
 from integration.loopback import (
     closed_port,
+    full_backlog_server,
     scripted_cos,
     self_signed_tls_server,
     silent_server,
@@ -104,6 +105,16 @@ def test_a_server_that_never_answers_is_a_read_timeout_with_attempts_and_sleep()
     assert diagnosis.evidence_value("timeout_seconds") == 1.0
     assert diagnosis.evidence_value("attempts") == 2
     assert diagnosis.evidence_value("retry_sleep_seconds") == 1
+
+
+def test_a_server_whose_backlog_is_full_is_a_connect_timeout() -> None:
+    """No answer to the SYN: a connect timeout (not a read timeout), with the Timeout in force."""
+    with full_backlog_server() as port:
+        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http", Timeout=1))
+    assert error.diagnosis.rule_id == "client-connect-timeout"
+    assert error.diagnosis.evidence_value("timeout_seconds") == 1.0
+    assert error.diagnosis.evidence_value("host_source") == "ip"
+    assert event["evidence"]["attempts"] == 1
 
 
 def test_a_self_signed_certificate_is_a_tls_failure(tmp_path: Path) -> None:
