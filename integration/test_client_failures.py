@@ -376,3 +376,29 @@ def test_diagnose_reads_a_client_error_caught_without_install() -> None:
     assert diagnosis.rule_id == "client-connection-refused"
     assert diagnosis.operation == "head_object"
     assert diagnosis.evidence_value("host_source") == "ip"
+
+
+def test_a_non_string_header_value_raised_inside_send_request_is_diagnosed_by_the_hook() -> None:
+    """Metadata with an int: requests refuses it inside send_request; the hook names the rule."""
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    error, event = _fail(client, "put_object", Body=b"x", Metadata={"x-cos-meta-count": 1})
+    assert error.diagnosis.rule_id == "client-header-value-type"
+    assert event["operation"] == "put_object"
+
+
+ARGUMENT_ERRORS = {
+    "client-not-utf8": lambda client: client.put_object(Bucket=BUCKET, Body=b"x", Key=b"\xff\xfe"),
+    "client-bucket-name-invalid": lambda client: client.get_object(Bucket=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com", Key="a.txt"),
+    "client-credentials-missing": lambda client: CosConfig(Region="ap-guangzhou", SecretId=None, SecretKey=None),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(ARGUMENT_ERRORS))
+def test_sdk_argument_errors_raised_before_any_request_are_diagnosable(rule_id: str) -> None:
+    """The SDK's own argument checks raise before send_request: diagnose(e) names the rule."""
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    with capture_logs() as events, pytest.raises(CosClientError) as caught:
+        ARGUMENT_ERRORS[rule_id](client)
+    assert type(caught.value) is CosClientError  # raised outside every patched method
+    assert [event for event in events if event["event"] == "cos_request_failed"] == []
+    assert cos_doctor.diagnose(caught.value).rule_id == rule_id
