@@ -38,7 +38,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     Works whether or not :func:`cos_doctor.install` ran. For an exception, everything is
     read from the exception and, while it is still alive, its traceback. A ``CosClientError``'s
     message pasted from a log (urllib3 / requests wording: "Failed to resolve",
-    "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is classified from its text alone. For a body
+    "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is classified from its text alone; a
+    ``delete_objects`` result with per-key errors gets one diagnosis grouping them. For a body
     (errors from presigned URLs, browser POST uploads, pasted logs), the keyword hints say
     what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
     the response ``headers``, the ``request_headers`` sent (Referer, Origin, Authorization;
