@@ -26,7 +26,6 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor import _sdk
 from cos_doctor._locale import set_installed_locale
 from cos_doctor._log import SdkSecretFilter, log_diagnosis, log_internal_failure
 
@@ -67,6 +66,8 @@ def install(locale: str | None = None) -> bool:
     """
     global _installed  # noqa: PLW0603 - process-wide patch state
     try:
+        from cos_doctor import _sdk  # deferred, like all of it: import cos_doctor stays cheap
+
         with _lock:
             set_installed_locale(locale)
             if _installed:
@@ -118,6 +119,8 @@ def is_installed() -> bool:
     """
     if not _installed:
         return False
+    from cos_doctor import _sdk  # deferred, like all of it: import cos_doctor stays cheap
+
     module = sys.modules.get(_sdk.CLIENT_MODULE)
     if module is None:
         return True  # patched on import
@@ -132,6 +135,8 @@ def is_installed() -> bool:
 
 def _patch(module: Any) -> None:
     import wrapt  # deferred: import cos_doctor must stay cheap
+
+    from cos_doctor import _sdk
 
     global _sdk_errors  # noqa: PLW0603 - bound once the SDK is known
     from qcloud_cos.cos_exception import CosClientError, CosServiceError
@@ -182,6 +187,7 @@ def _watch_imports() -> None:
     global _watching_imports  # noqa: PLW0603 - one watcher per process
     if _watching_imports:
         return
+    from cos_doctor import _sdk
     from cos_doctor._import_watch import watch_module
 
     watch_module(_sdk.CLIENT_MODULE, _on_sdk_import)
@@ -292,6 +298,8 @@ def _bucket_argument(wrapper_frame: FrameType) -> str | None:
 
 
 def _wrappers() -> dict[str, Callable[..., Any]]:
+    from cos_doctor import _sdk
+
     table: dict[str, Callable[..., Any]] = {_sdk.SEND_REQUEST: _on_send_request}
     table.update(dict.fromkeys(_sdk.BATCH_METHODS, _on_batch))
     table.update(dict.fromkeys(_sdk.HELPER_METHODS, _on_helper))
