@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 # What the hook calls, by the module attribute it looks up at call time: (owner, name, stage).
 _HOOK_STAGES = (
     ("cos_doctor._hook", "_diagnose_safely", "hook"),
-    ("cos_doctor._context", "context_from_error", "context"),
-    ("cos_doctor._diagnose", "diagnose_context", "diagnose_context"),
+    ("cos_doctor._failures", "context_from_error", "context"),
+    ("cos_doctor._failures", "diagnose_context", "diagnose_context"),
     ("cos_doctor._diagnose", "match_rule", "match"),
     ("cos_doctor._diagnose", "collect_evidence", "evidence"),
     ("cos_doctor.errors", "diagnosed_copy", "render_copy"),

@@ -1,7 +1,8 @@
 """cos_doctor: every Tencent Cloud COS error, diagnosed.
 
 ``cos_doctor.install()`` wraps the official SDK (``qcloud_cos``) so that each
-``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` carrying a
+``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` (each ``CosClientError`` as a
+:class:`CosDiagnosedClientError`) carrying a
 :class:`Diagnosis`: what happened, why, the facts observed for this request, and the
 numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not;
 :func:`investigate` (opt-in, read-only calls) reads the bucket's configuration and names the
@@ -21,10 +22,11 @@ if typing.TYPE_CHECKING:
     from cos_doctor import post_object
     from cos_doctor._diagnose import diagnose
     from cos_doctor._investigate import Finding, investigate
-    from cos_doctor.errors import CosDiagnosedError
+    from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
 
 __all__ = [
     "Cause",
+    "CosDiagnosedClientError",
     "CosDiagnosedError",
     "Diagnosis",
     "Evidence",
@@ -43,6 +45,7 @@ __version__ = "0.1.0"
 # Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), and
 # install() must be callable before the application imports the SDK.
 _LAZY = {
+    "CosDiagnosedClientError": "cos_doctor.errors",
     "CosDiagnosedError": "cos_doctor.errors",
     "diagnose": "cos_doctor._diagnose",
     "Finding": "cos_doctor._investigate",

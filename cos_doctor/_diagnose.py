@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._context import (
-    POST_OBJECT_OPERATIONS,
-    RequestContext,
-    context_from_body,
-    context_from_error,
-)
+from cos_doctor._context import RequestContext, context_from_body, context_from_error
 from cos_doctor._evidence import Facts, collect_evidence
 from cos_doctor._knowledge import Catalogue, Rule, catalogue
 from cos_doctor._locale import resolve_locale
@@ -18,6 +14,7 @@ from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
 from cos_doctor._pasted import ACCEPTED, from_mapping, read_pasted
 from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._sources import Hints
 from cos_doctor._vocabulary import infer_code
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence
 
@@ -46,29 +43,58 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     form: FieldsInput | None = None,
     log: bool = False,
 ) -> Diagnosis:
-    """Diagnose a ``CosServiceError``, a raw COS error body, or a line pasted from a log.
+    """Diagnose a COS error: an SDK exception, a reply body, or what a log kept of either.
 
-    Works whether or not :func:`cos_doctor.install` ran. For an exception, everything is
-    read from the exception and, while it is still alive, its traceback. Text (str or bytes)
-    may be an error body (XML or JSON) or what a log kept of one: the SDK's ``str(e)`` (the
-    repr of its error dict, with or without an HTTP status on the line), the SDK's own
-    ``logger.error`` record, or a JSON error; the SDK's ``get_digest_msg()`` dict works too.
-    Each gives the diagnosis the original exception gives. The keyword hints say what text
-    cannot: ``http_status``, ``http_method``, ``operation``, the request ``url`` (for a
-    presigned URL, its q-* signature parameters are read too), the response ``headers``,
-    the ``request_headers`` sent (Referer, Origin, Authorization; secrets in them are never
-    shown), and ``post_object=True`` for a POST Object form upload. With ``log=True`` the
-    diagnosis is also logged as the ``cos_request_failed`` event, as the hook does for SDK
-    calls (for servers that relay browser upload failures, say).
+    Works whether or not :func:`cos_doctor.install` ran. For an exception (a
+    ``CosServiceError`` or a ``CosClientError``), everything is read from the exception and,
+    while it is still alive, its traceback. Text (str or bytes) may be an error body (XML or
+    JSON) or what a log kept of one: the SDK's ``str(e)`` (the repr of its error dict, with or
+    without an HTTP status on the line), the SDK's own ``logger.error`` record, another COS or
+    AWS SDK's error line, a JSON error, or a Message alone (its Code inferred only when one
+    Code uses it); the SDK's ``get_digest_msg()`` dict works too. Each gives the diagnosis the
+    original exception gives. A ``CosClientError``'s message pasted from a log (urllib3 /
+    requests wording: "Failed to resolve", "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is
+    classified from its text alone; a ``delete_objects`` result with per-key errors gets one
+    diagnosis grouping them.
 
+    The keyword hints say what text cannot: ``http_status``, ``http_method``, ``operation``,
+    the request ``url`` (for a presigned URL, its q-* signature parameters are read too), the
+    response ``headers``, the ``request_headers`` sent (Referer, Origin, Authorization;
+    secrets in them are never shown), and ``post_object=True`` for a POST Object form upload.
     ``form`` is the POST Object form the server issued (a ``post_object.SignedForm``, a dict
     or ``(name, value)`` pairs): the diagnosis then says which policy condition failed and
-    with which value (it implies ``post_object=True``; its signature and token are never shown).
+    with which value (it implies ``post_object=True``; its signature and token are never
+    shown). With ``log=True`` the diagnosis is also logged as the ``cos_request_failed``
+    event, as the hook does for SDK calls (for servers that relay browser upload failures).
 
     Raises TypeError, saying what it accepts, for anything else (None, a number, a dict that
-    is not an error, an exception that is not a COS reply): it never diagnoses nothing.
+    is neither an error nor a batch result, an exception that is not the SDK's): it never
+    diagnoses nothing.
     """
-    if isinstance(error, (str, bytes, Mapping)):
+    hints = Hints(
+        http_method=http_method,
+        operation=operation,
+        post_object=True if form is not None else post_object,
+    )
+    if isinstance(error, Mapping) and _is_batch_result(error):
+        from cos_doctor._parts import batch_diagnosis
+
+        found = batch_diagnosis(
+            error,
+            method=operation or "delete_objects",
+            bucket=None,
+            locale=locale,
+        )
+        if found is not None:
+            if log:
+                log_diagnosis(found)
+            return found
+    if isinstance(error, (str, bytes)) and http_status is None and _is_client_text(error):
+        from cos_doctor._client_context import context_from_client_text
+
+        text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
+        context = context_from_client_text(text, hints)
+    elif isinstance(error, (str, bytes, Mapping)):
         pasted = _pasted(error)
         if not pasted.body and not (
             http_status or pasted.http_status or headers or pasted.headers or url
@@ -85,14 +111,13 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
             request_headers=request_headers,
             post_object=post_object,
         )
-    elif _is_service_error(error):
-        context = context_from_error(error)
-        _apply_hints(context, http_method, operation, post_object)
+    elif _is_sdk_error(error):
+        context = context_from_error(error, hints=hints)
     else:
         msg = f"{ACCEPTED}; got {type(error).__name__}"
         raise TypeError(msg)
     if form is not None:
-        _apply_form(context, form)
+        context = _with_form(context, form)
     diagnosis = diagnose_context(context, locale=locale)
     if log:
         log_diagnosis(diagnosis)
@@ -111,11 +136,30 @@ def _pasted(error: str | bytes | Mapping[Any, Any]) -> Pasted:
     return read_pasted(text)
 
 
-def _is_service_error(error: object) -> bool:
-    """A CosServiceError, or anything shaped like one (it carries a COS reply's status)."""
-    return isinstance(error, BaseException) and (
-        hasattr(error, "_status_code") or hasattr(error, "get_error_code")
-    )
+
+def _is_sdk_error(error: object) -> bool:
+    """Whether ``error`` is the SDK's: a CosServiceError or a CosClientError.
+
+    A CosServiceError carries a COS reply's status; a CosClientError's message says what
+    failed before or without a reply.
+    """
+    if not isinstance(error, BaseException):
+        return False
+    if hasattr(error, "_status_code") or hasattr(error, "get_error_code"):
+        return True
+    return any(kind.__name__ == "CosClientError" for kind in type(error).__mro__)
+
+
+def _is_batch_result(error: Mapping[Any, Any]) -> bool:
+    """A ``delete_objects`` result: per-key errors as data, not one error reply."""
+    return "Error" in error and ("Deleted" in error or not isinstance(error["Error"], str))
+
+
+def _is_client_text(error: str | bytes) -> bool:
+    from cos_doctor._client_context import looks_like_client_error
+
+    text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
+    return looks_like_client_error(text)
 
 
 def diagnose_context(context: RequestContext, *, locale: str | None = None) -> Diagnosis:
@@ -124,7 +168,7 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
     rules = catalogue()
     inferred = infer_code(context, rules)
     if inferred is not None:
-        context.error_code = inferred
+        context = dataclasses.replace(context, error_code=inferred)
     found = match_rule(context, rules)
     facts = Facts(context=context, match=found, catalogue=rules, locale=language)
     evidence = collect_evidence(facts)
@@ -191,31 +235,12 @@ def rank_causes(
     return tuple(sorted(ranked, key=lambda cause: not cause.likely))
 
 
-def _apply_hints(
-    context: RequestContext,
-    http_method: str | None,
-    operation: str | None,
-    post_object: bool | None,
-) -> None:
-    if http_method:
-        context.http_method = http_method.upper()
-    if operation:
-        context.operation = operation
-    if post_object is not None:
-        context.post_object = post_object
-    elif operation in POST_OBJECT_OPERATIONS:
-        context.post_object = True
 
-
-def _apply_form(context: RequestContext, form: FieldsInput) -> None:
+def _with_form(context: RequestContext, form: FieldsInput) -> RequestContext:
+    """The context of a POST Object upload, with the form the server issued."""
     from cos_doctor._post_lint import form_pairs
 
-    context.post_form = tuple(form_pairs(form))
-    context.post_object = True
-    # A form upload is signed in its fields, not in a header: q-ak is the SecretId sent.
-    q_ak = next((value for name, value in context.post_form if name.lower() == "q-ak"), None)
-    if q_ak and context.secret_id_sent is None:
-        context.secret_id_sent = q_ak
+    return dataclasses.replace(context, post_form=tuple(form_pairs(form)), post_object=True)
 
 
 class _Fallbacks(dict[str, str]):
@@ -240,6 +265,7 @@ def _filler(context: RequestContext, found: Match, rules: Catalogue, locale: str
         "operation": context.operation,
         "secret_id_masked": mask_secret_id(context.secret_id_sent),
         "request_id": context.request_id,
+        **context.fills,
         **found.groups,
     }
     # The templates are ours; only the values come from the request, so only they are

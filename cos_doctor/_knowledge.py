@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 KNOWLEDGE_DIR = Path(__file__).with_name("knowledge")
-_DATA_FILES = frozenset({"placeholders.toml", "evidence.toml", "ui.toml"})
+_DATA_FILES = frozenset(
+    {"placeholders.toml", "evidence.toml", "evidence_client.toml", "regions.toml", "ui.toml"},
+)
 
 #: Placeholders every step may use; regex group names of the matching clause add to these.
 REQUEST_PLACEHOLDERS = frozenset(
@@ -49,6 +51,11 @@ REQUEST_PLACEHOLDERS = frozenset(
         "operation",
         "secret_id_masked",
         "request_id",
+        # Client-side failures and helpers (cos_doctor/_client_context.py, _parts.py).
+        "host",
+        "parts_summary",
+        "parts_counted",
+        "upload_id",
     },
 )
 
@@ -57,7 +64,10 @@ REQUEST_PLACEHOLDERS = frozenset(
 EVIDENCE_WORDS = frozenset(
     {
         "action",
+        "bucket",
         "bucket_region",
+        "call",
+        "chain",
         "client_region",
         "decided_by",
         "domains",
@@ -65,6 +75,7 @@ EVIDENCE_WORDS = frozenset(
         "excerpt",
         "expected",
         "field",
+        "groups",
         "headers",
         "host",
         "human",
@@ -79,15 +90,20 @@ EVIDENCE_WORDS = frozenset(
         "origins",
         "principal",
         "principals",
+        "proxies",
         "referer",
+        "region",
         "resource",
         "restore",
+        "retry",
         "rule",
         "rule_id",
         "seen",
+        "setting",
         "signed",
         "statement",
         "storage_class",
+        "total",
         "value",
         "when",
     },
@@ -103,6 +119,7 @@ _CLAUSE_FIELDS = frozenset(
         "key_regex",
         "post_object",
         "method",
+        "client",
     },
 )
 _TEXT_FIELDS = frozenset({"title", "cause", "steps", "docs"})
@@ -127,12 +144,14 @@ class Clause:
     post_object: bool | None = None
     method: str | None = None
     key_regex: re.Pattern[str] | None = None
+    client: str | None = None  # the kind of client-side failure (cos_doctor/_client_context.py)
 
     @property
     def score(self) -> int:
         """How specific the clause is; the best-scoring match wins (README: Specificity)."""
         return (
             8 * (self.message is not None)
+            + 4 * (self.client is not None)
             + 6 * (self.message_regex is not None)
             + 6 * (self.key_regex is not None)
             + 4 * (self.code is not None)
@@ -162,6 +181,7 @@ class Example:
     post_object: bool
     method: str | None
     key: str | None = None  # the object key as the request sent it, for key_regex clauses
+    client: str | None = None  # the kind of client-side failure, for client clauses
 
 
 @dataclass(frozen=True)
@@ -256,7 +276,10 @@ def load_catalogue(directory: Path) -> Catalogue:
             raise KnowledgeError(f"rule id {rule.id!r} is defined twice")
         seen.add(rule.id)
     rules.sort(key=lambda rule: rule.generic)  # specific rules first, fallbacks last; stable
-    evidence_text = _evidence_table(directory / "evidence.toml")
+    evidence_text = {
+        **_evidence_table(directory / "evidence.toml"),
+        **_evidence_table(directory / "evidence_client.toml"),
+    }
     for rule in rules:
         for cause in rule.causes:
             for condition in (*cause.likely_when, *cause.ruled_out_when):
@@ -460,6 +483,7 @@ def _clause(where: str, raw: dict[str, Any]) -> Clause:
         post_object=raw.get("post_object"),
         method=method.upper() if method else None,
         key_regex=key_regex,
+        client=raw.get("client"),
     )
 
 
@@ -490,7 +514,7 @@ def _text(where: str, raw: dict[str, Any] | None, group_names: set[str]) -> Rule
 
 
 def _example(where: str, raw: dict[str, Any]) -> Example:
-    unknown = set(raw) - {"status", "code", "message", "post_object", "method", "key"}
+    unknown = set(raw) - {"status", "code", "message", "post_object", "method", "key", "client"}
     if unknown:
         raise KnowledgeError(f"{where}: unknown example fields {sorted(unknown)}")
     return Example(
@@ -500,6 +524,7 @@ def _example(where: str, raw: dict[str, Any]) -> Example:
         post_object=bool(raw.get("post_object", False)),
         method=raw.get("method"),
         key=raw.get("key"),
+        client=raw.get("client"),
     )
 
 

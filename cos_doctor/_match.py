@@ -73,25 +73,14 @@ def _best(
     return best
 
 
-def _clause_groups(  # noqa: PLR0911 - one early exit per clause field reads best
+def _clause_groups(
     clause: Clause,
     context: RequestContext,
     folded: str,
     kept_case: str,
 ) -> dict[str, str] | None:
     """Return the regex groups (possibly empty) when ``clause`` holds, else None."""
-    status = context.http_status
-    if clause.status is not None and clause.status != status:
-        return None
-    if clause.status_class is not None and (
-        status is None or f"{status // 100}xx" != clause.status_class
-    ):
-        return None
-    if clause.code is not None and clause.code != context.error_code:
-        return None
-    if clause.post_object is not None and clause.post_object != context.post_object:
-        return None
-    if clause.method is not None and clause.method != context.http_method:
+    if not _request_fields_hold(clause, context):
         return None
     if clause.message is not None and clause.message != folded:
         return None
@@ -103,6 +92,23 @@ def _clause_groups(  # noqa: PLR0911 - one early exit per clause field reads bes
             return None
         return {name: value for name, value in found.groupdict().items() if value is not None}
     return {}
+
+
+def _request_fields_hold(clause: Clause, context: RequestContext) -> bool:
+    """Whether the clause's status, Code, method, POST Object and client fields hold."""
+    status = context.http_status
+    return (
+        (clause.status is None or clause.status == status)
+        and (
+            clause.status_class is None
+            or (status is not None and f"{status // 100}xx" == clause.status_class)
+        )
+        and (clause.code is None or clause.code == context.error_code)
+        and (clause.post_object is None or clause.post_object == context.post_object)
+        and (clause.method is None or clause.method == context.http_method)
+        # client rules never match replies, and reply rules never match client failures
+        and clause.client == context.client_failure
+    )
 
 
 def _key_matches(pattern: re.Pattern[str], context: RequestContext) -> bool:

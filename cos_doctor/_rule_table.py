@@ -46,6 +46,10 @@ _HEADINGS = {
     "features.toml": (
         "Bucket features: domains, logging, notifications, replication, multi-AZ, images"
     ),
+    "client.toml": (
+        "Client-side failures (a CosClientError: no usable reply, or the SDK's own checks), "
+        "errors inside a 200 reply, and delete_objects per-key errors"
+    ),
     "generic.toml": "Honest fallbacks (no specific rule matched, or two would tie)",
 }
 
@@ -77,6 +81,8 @@ def _matches(rule: Rule) -> str:
 
 
 def _clause(clause: Clause, examples: Sequence[Example]) -> str:
+    if clause.client is not None:
+        return f"client-side failure: {clause.client}"
     parts = []
     if clause.status is not None:
         parts.append(str(clause.status))

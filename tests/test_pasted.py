@@ -174,13 +174,14 @@ def test_what_cannot_be_read_raises_a_type_error_saying_what_is_accepted(unreada
         cos_doctor.diagnose(unreadable)
 
 
-def test_a_client_error_is_not_a_reply() -> None:
-    """A CosClientError (timeout, refused connection) is not a COS reply: TypeError, not a guess."""
+def test_a_client_error_is_diagnosed_and_other_exceptions_are_refused() -> None:
+    """A CosClientError is the SDK's and gets its client-side rule; any other exception is a TypeError."""
     from qcloud_cos.cos_exception import CosClientError
 
-    with pytest.raises(TypeError, match="CosClientError"):
-        cos_doctor.diagnose(CosClientError("HTTPConnectionPool: Read timed out."))
-
+    diagnosis = cos_doctor.diagnose(CosClientError("HTTPConnectionPool: Read timed out."))
+    assert diagnosis.rule_id == "client-read-timeout"
+    with pytest.raises(TypeError, match="ValueError"):
+        cos_doctor.diagnose(ValueError("not a COS error"))
 
 
 def test_a_bodiless_head_failure_pasted_with_its_status(emulator: Emulator) -> None:

@@ -119,6 +119,7 @@ from cos_doctor._evidence import (  # noqa: E402, F401 - must follow the registr
     encryption,
     endpoints,
     keys,
+    network,
     objects,
     post,
     reads,

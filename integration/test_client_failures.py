@@ -1,0 +1,404 @@
+"""Client-side failures of the real SDK against loopback servers: each diagnosed, once.
+
+No request here reaches the internet: hosts end in ``.invalid`` (never resolvable), servers
+bind 127.0.0.1. Every case asserts the rule, its key evidence and exactly one event.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos.cos_exception import CosClientError, CosServiceError
+from structlog.testing import capture_logs
+
+import cos_doctor
+from cos_doctor.emulator import Emulator
+from integration.loopback import (
+    closed_port,
+    full_backlog_server,
+    scripted_cos,
+    self_signed_tls_server,
+    silent_server,
+    truncating_cos,
+)
+
+BUCKET = "examplebucket-1250000000"
+SECRET_ID = "AKIDcosdoctorTESTsecretid0000000000A"
+SECRET_KEY = "test-secret-key-never-printed-0001"
+PROXY_PASSWORD = "proxy-password-never-printed"
+
+
+@pytest.fixture(autouse=True)
+def _installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    cos_doctor.install()
+    yield
+    cos_doctor.uninstall()
+
+
+def _client(retry: int = 0, **settings: Any) -> CosS3Client:
+    config = CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey=SECRET_KEY, **settings)
+    return CosS3Client(config, retry=retry)
+
+
+def _one_failure(events: list[dict[str, Any]]) -> dict[str, Any]:
+    failures = [event for event in events if event["event"] == "cos_request_failed"]
+    assert len(failures) == 1, failures
+    return failures[0]
+
+
+def _fail(client: CosS3Client, call: str = "get_object", **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+    arguments = {"Bucket": BUCKET, "Key": "a.txt", **kwargs}
+    with capture_logs() as events, pytest.raises(CosClientError) as caught:
+        getattr(client, call)(**arguments)
+    error = caught.value
+    assert isinstance(error, cos_doctor.CosDiagnosedClientError)
+    assert error.diagnosis is not None
+    return error, _one_failure(events)
+
+
+def test_an_unresolvable_custom_domain_is_a_dns_failure_naming_the_setting() -> None:
+    """Domain= pointing at a name that does not resolve: host, its source, region and bucket checks."""
+    error, event = _fail(_client(Domain="examplebucket-1250000000.cos.ap-guangzou.invalid", Scheme="http"))
+    diagnosis = error.diagnosis
+    assert diagnosis.rule_id == "client-dns-failure"
+    assert diagnosis.evidence_value("failed_host") == "examplebucket-1250000000.cos.ap-guangzou.invalid"
+    assert diagnosis.evidence_value("host_source") == "domain"
+    assert diagnosis.evidence_value("region_known") is True
+    assert diagnosis.evidence_value("bucket_well_formed") is True
+    assert diagnosis.evidence_value("attempts") == 1
+    assert event["rule_id"] == "client-dns-failure"
+    assert event["operation"] == "get_object"
+
+
+def test_a_custom_endpoint_with_a_typo_is_named_as_the_source() -> None:
+    """Endpoint= is reported as what produced the unresolvable host."""
+    error, _ = _fail(_client(Endpoint="cos.ap-guangzou.invalid", Scheme="http"))
+    assert error.diagnosis.rule_id == "client-dns-failure"
+    assert error.diagnosis.evidence_value("host_source") == "endpoint"
+    assert error.diagnosis.evidence_value("failed_host") == f"{BUCKET}.cos.ap-guangzou.invalid"
+
+
+def test_a_closed_port_is_connection_refused() -> None:
+    """Nothing listening at IP:Port: refused, with IP= named as the source of the host."""
+    error, event = _fail(_client(IP="127.0.0.1", Port=closed_port(), Scheme="http"))
+    assert error.diagnosis.rule_id == "client-connection-refused"
+    assert error.diagnosis.evidence_value("host_source") == "ip"
+    assert error.diagnosis.evidence_value("failed_host") == "127.0.0.1"
+    assert event["evidence"]["attempts"] == 1
+
+
+def test_a_server_that_never_answers_is_a_read_timeout_with_attempts_and_sleep() -> None:
+    """The configured Timeout, the SDK's two attempts and its 1 s sleep between them are reported."""
+    with silent_server() as port:
+        error, _ = _fail(_client(retry=1, IP="127.0.0.1", Port=port, Scheme="http", Timeout=1))
+    diagnosis = error.diagnosis
+    assert diagnosis.rule_id == "client-read-timeout"
+    assert diagnosis.evidence_value("timeout_seconds") == 1.0
+    assert diagnosis.evidence_value("attempts") == 2
+    assert diagnosis.evidence_value("retry_sleep_seconds") == 1
+
+
+def test_a_server_whose_backlog_is_full_is_a_connect_timeout() -> None:
+    """No answer to the SYN: a connect timeout (not a read timeout), with the Timeout in force."""
+    with full_backlog_server() as port:
+        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http", Timeout=1))
+    assert error.diagnosis.rule_id == "client-connect-timeout"
+    assert error.diagnosis.evidence_value("timeout_seconds") == 1.0
+    assert error.diagnosis.evidence_value("host_source") == "ip"
+    assert event["evidence"]["attempts"] == 1
+
+
+def test_a_self_signed_certificate_is_a_tls_failure(tmp_path: Path) -> None:
+    """https to a server whose certificate nobody trusts: the TLS rule, Scheme and VerifySSL shown."""
+    with self_signed_tls_server(tmp_path) as port:
+        error, _ = _fail(_client(IP="127.0.0.1", Port=port, Scheme="https"))
+    assert error.diagnosis.rule_id == "client-tls-failure"
+    assert error.diagnosis.evidence_value("scheme") == "https"
+    assert "SSL" in " ".join(error.diagnosis.evidence_value("exception_chain") or ())
+
+
+def test_a_refusing_proxy_is_a_proxy_failure_without_its_password() -> None:
+    """CosConfig(Proxies=…) to a dead proxy: the proxy rule, the proxy shown, its password never."""
+    proxy = f"http://user:{PROXY_PASSWORD}@127.0.0.1:{closed_port()}"
+    error, event = _fail(_client(Scheme="http", Proxies={"http": proxy, "https": proxy}))
+    diagnosis = error.diagnosis
+    assert diagnosis.rule_id == "client-proxy-failure"
+    shown = diagnosis.evidence_value("proxy_configured")
+    assert isinstance(shown, tuple)
+    assert any(item.startswith("http=http://127.0.0.1:") for item in shown)
+    everything = repr(diagnosis.to_dict()) + diagnosis.render() + repr(event) + str(error)
+    assert PROXY_PASSWORD not in everything
+
+
+def test_the_proxy_from_the_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY in the environment (no Proxies in CosConfig) is reported as the proxy's source."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:{PROXY_PASSWORD}@127.0.0.1:{closed_port()}")
+    error, _ = _fail(_client(Scheme="http"))
+    assert error.diagnosis.rule_id == "client-proxy-failure"
+    variables = error.diagnosis.evidence_value("proxy_environment")
+    assert isinstance(variables, tuple)
+    assert variables[0].startswith("HTTP_PROXY=http://127.0.0.1:")
+    assert PROXY_PASSWORD not in error.diagnosis.render()
+
+
+def test_the_client_error_keeps_the_sdk_message_and_pickles() -> None:
+    """Same args as the SDK's CosClientError; the copy survives a pickle round trip."""
+    error, _ = _fail(_client(IP="127.0.0.1", Port=closed_port(), Scheme="http"))
+    assert "Connection refused" in error.args[0] or "refused" in error.args[0].lower()
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is cos_doctor.CosDiagnosedClientError
+    assert again.args == error.args
+    assert again.diagnosis == error.diagnosis
+
+
+ERROR_IN_200 = (
+    b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>CopyObjectAborted</Code>\n"
+    b"\t<Message>The copy was aborted.</Message>\n\t<RequestId>NjU1ZjA0YjNfbG9vcGJhY2s=</RequestId>\n</Error>"
+)
+
+
+def test_an_error_inside_a_200_reply_is_diagnosed_at_the_raise_site() -> None:
+    """copy_object's 200 whose body is an <Error>: a CosDiagnosedError with status 200, once."""
+    with scripted_cos(lambda handler, body: (200, ERROR_IN_200)) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        source = {"Bucket": BUCKET, "Key": "src.txt", "Region": "ap-guangzhou"}
+        with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+            client.copy_object(Bucket=BUCKET, Key="dst.txt", CopySource=source)
+    error = caught.value
+    assert isinstance(error, cos_doctor.CosDiagnosedError)
+    assert error.diagnosis is not None
+    assert error.diagnosis.rule_id == "error-in-ok-reply"
+    assert error.diagnosis.http_status == 200
+    assert error.diagnosis.error_code == "CopyObjectAborted"
+    assert error.diagnosis.evidence_value("error_in_ok_reply") is True
+    assert _one_failure(events)["operation"] == "copy_object"
+
+
+UPLOAD_ID = "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361"
+SIGNATURE_ERROR = (
+    b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>SignatureDoesNotMatch</Code>\n"
+    b"\t<Message>The request signature we calculated does not match the signature you provided. "
+    b"Check your key and signing method.</Message>\n\t<RequestId>NjU1ZjA0YjNfcGFydA==</RequestId>\n</Error>"
+)
+
+
+def _multipart_script(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | None:
+    """List: nothing to resume; initiate: an UploadId; odd parts: bad signature; even: reset."""
+    if handler.command == "GET":
+        return 200, b"<ListMultipartUploadsResult></ListMultipartUploadsResult>"
+    if handler.command == "POST":
+        return 200, (
+            b"<InitiateMultipartUploadResult><Bucket>" + BUCKET.encode() + b"</Bucket><Key>big.bin</Key>"
+            b"<UploadId>" + UPLOAD_ID.encode() + b"</UploadId></InitiateMultipartUploadResult>"
+        )
+    number = int(re.search(r"partNumber=(\d+)", handler.path).group(1))  # type: ignore[union-attr]
+    return (403, SIGNATURE_ERROR) if number % 2 else None
+
+
+def test_upload_file_parts_failing_by_signature_and_reset_give_one_grouped_diagnosis(tmp_path: Path) -> None:
+    """upload_file over its threshold: one exception, one event, parts grouped, cleanup call given."""
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"x" * (4 * 1024 * 1024))
+    with scripted_cos(_multipart_script) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.upload_file(Bucket=BUCKET, Key="big.bin", LocalFilePath=str(source), PartSize=1, MAXThread=2)
+    error = caught.value
+    assert isinstance(error, cos_doctor.CosDiagnosedClientError)
+    diagnosis = error.diagnosis
+    assert diagnosis is not None
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "upload_file"
+    assert diagnosis.evidence_value("parts_failed") == 4
+    assert diagnosis.parts_total == 4
+    assert sorted(diagnosis.evidence_value("part_failure_groups") or ()) == [
+        "2 × SignatureDoesNotMatch",
+        "2 × client-connection-reset",
+    ]
+    assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
+    assert "abort_multipart_upload" in diagnosis.render()
+    groups = {group["rule_id"]: group for group in diagnosis.to_dict()["parts"]}
+    assert groups["signature-mismatch"]["part_numbers"] == [1, 3]
+    assert groups["client-connection-reset"]["part_numbers"] == [2, 4]
+    event = _one_failure(events)
+    assert event["operation"] == "upload_file"
+    assert event["rule_id"] == "client-parts-failed"
+
+
+def test_a_body_that_breaks_while_get_object_streams_it_to_a_file_keeps_its_type(tmp_path: Path) -> None:
+    """get_stream_to_file on a truncated body: the same exception type, now with .diagnosis, once."""
+    with truncating_cos(4096) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        body = client.get_object(Bucket=BUCKET, Key="a.txt")["Body"]
+        with capture_logs() as events, pytest.raises(Exception) as caught:
+            body.get_stream_to_file(str(tmp_path / "a.txt"))
+    error = caught.value
+    assert not isinstance(error, cos_doctor.CosDiagnosedClientError)  # the type the SDK raises
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-body-interrupted"
+    assert diagnosis.operation == "get_object"
+    assert diagnosis.request_id == "NjU1ZjA0YjNfdHJ1bmNhdGVk"
+    assert _one_failure(events)["rule_id"] == "client-body-interrupted"
+
+
+def test_download_file_parts_whose_bodies_break_are_grouped(tmp_path: Path) -> None:
+    """download_file over its threshold: every part's broken body counted, one event for the call."""
+    with truncating_cos(3 * 1024 * 1024) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.download_file(Bucket=BUCKET, Key="big.bin", DestFilePath=str(tmp_path / "big.bin"), PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "download_file"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.evidence_value("part_failure_groups") == ("3 × client-body-interrupted",)
+    assert diagnosis.evidence_value("incomplete_upload") is None
+    assert _one_failure(events)["operation"] == "download_file"
+
+
+SERVICE_UNAVAILABLE = (
+    b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>ServiceUnavailable</Code>\n"
+    b"\t<Message>Please reduce your request rate.</Message>\n\t<RequestId>NjU1ZjA0YjNfYmFja3Vw</RequestId>\n</Error>"
+)
+
+
+def _gateway_then_cos(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | tuple[int, bytes, dict[str, str]]:
+    """As a proxy: myqcloud.com answers like a broken gateway (no request id), tencentcos.cn like COS."""
+    if "myqcloud.com" in handler.path:
+        return 502, b"Bad Gateway", {"Server": "nginx", "Content-Type": "text/plain"}
+    return 503, SERVICE_UNAVAILABLE
+
+
+def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
+    """AutoSwitchDomainOnRetry: the diagnosis is the backup's, and says what myqcloud.com answered."""
+    with scripted_cos(_gateway_then_cos) as port:
+        proxy = f"http://127.0.0.1:{port}"
+        client = _client(retry=1, Scheme="http", Proxies={"http": proxy}, AutoSwitchDomainOnRetry=True)
+        with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+            client.get_object(Bucket=BUCKET, Key="a.txt")
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.error_code == "ServiceUnavailable"
+    assert diagnosis.evidence_value("attempts") == 2
+    answer = [item for item in diagnosis.evidence if item.key == "primary_domain_answer"]
+    assert len(answer) == 1
+    assert f"{BUCKET}.cos.ap-guangzhou.myqcloud.com" in answer[0].text
+    assert "x-cos-request-id" in answer[0].text
+    assert _one_failure(events)["error_code"] == "ServiceUnavailable"
+
+
+def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(emulator: Emulator) -> None:
+    """A sub-account without rights deletes two keys: the result is unchanged, one event names them."""
+    from cos_doctor.emulator import DEFAULT_SUB_SECRET_ID, DEFAULT_SUB_UIN
+
+    owner = emulator.client()
+    for key in ("logs/a.txt", "logs/b.txt"):
+        owner.put_object(Bucket=emulator.bucket, Key=key, Body=b"x")
+    # May send the batch request, may not delete any object.
+    may_batch = {"statement": [{"effect": "allow", "action": ["name/cos:DeleteMultipleObjects"], "resource": ["*"]}]}
+    emulator.state.set_user_policy(DEFAULT_SUB_UIN, may_batch)
+    deleter = emulator.client(DEFAULT_SUB_SECRET_ID)
+    request = {"Object": [{"Key": "logs/a.txt"}, {"Key": "logs/b.txt"}], "Quiet": "false"}
+    with capture_logs() as events:
+        result = deleter.delete_objects(Bucket=emulator.bucket, Delete=request)
+    assert [entry["Key"] for entry in result["Error"]] == ["logs/a.txt", "logs/b.txt"]
+    event = _one_failure(events)
+    assert event["rule_id"] == "delete-objects-errors"
+    assert event["operation"] == "delete_objects"
+    assert event["evidence"]["keys_failed"] == 2
+    diagnosis = cos_doctor.diagnose(result)
+    assert diagnosis.rule_id == "delete-objects-errors"
+    group = diagnosis.to_dict()["parts"][0]
+    assert group["error_code"] == "AccessDenied"
+    assert group["keys"] == ["logs/a.txt", "logs/b.txt"]
+
+
+def _copy_script(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | None:
+    """As a proxy: the source is 3 MiB; initiate gives an UploadId; part copies fail as above."""
+    if handler.command == "HEAD":
+        return 200, b"", {"Server": "tencent-cos", "Content-Length": str(3 * 1024 * 1024), "x-cos-request-id": "NjU1ZjA0YjNfaGVhZA=="}  # type: ignore[return-value]
+    if handler.command == "POST":
+        return _multipart_script(handler, body)
+    return _multipart_script(handler, body)
+
+
+def test_copy_parts_failing_are_grouped_and_the_upload_left_behind_is_named() -> None:
+    """copy across regions over its part threshold: one exception, one event, the parts grouped."""
+    with scripted_cos(_copy_script) as port:
+        proxy = f"http://127.0.0.1:{port}"
+        client = _client(Scheme="http", Proxies={"http": proxy})
+        client._conf.set_copy_part_threshold_size(1024 * 1024)
+        source = {"Bucket": "source-1250000000", "Key": "big.bin", "Region": "ap-beijing"}
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.copy(Bucket=BUCKET, Key="big.bin", CopySource=source, PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "copy"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
+    assert _one_failure(events)["operation"] == "copy"
+
+
+def test_upload_file_from_buffer_parts_failing_are_grouped() -> None:
+    """upload_file_from_buffer over one part: the parts' failures grouped, one event."""
+    import io
+
+    with scripted_cos(_multipart_script) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        stream = io.BytesIO(b"x" * (3 * 1024 * 1024))
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.upload_file_from_buffer(Bucket=BUCKET, Key="big.bin", Body=stream, PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "upload_file_from_buffer"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.parts_total == 3
+    assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
+    assert _one_failure(events)["operation"] == "upload_file_from_buffer"
+
+
+def test_diagnose_reads_a_client_error_caught_without_install() -> None:
+    """A CosClientError caught with cos_doctor uninstalled is diagnosed from its traceback."""
+    cos_doctor.uninstall()
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    with pytest.raises(CosClientError) as caught:
+        client.head_object(Bucket=BUCKET, Key="a.txt")
+    assert type(caught.value) is CosClientError
+    diagnosis = cos_doctor.diagnose(caught.value)
+    assert diagnosis.rule_id == "client-connection-refused"
+    assert diagnosis.operation == "head_object"
+    assert diagnosis.evidence_value("host_source") == "ip"
+
+
+def test_a_non_string_header_value_raised_inside_send_request_is_diagnosed_by_the_hook() -> None:
+    """Metadata with an int: requests refuses it inside send_request; the hook names the rule."""
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    error, event = _fail(client, "put_object", Body=b"x", Metadata={"x-cos-meta-count": 1})
+    assert error.diagnosis.rule_id == "client-header-value-type"
+    assert event["operation"] == "put_object"
+
+
+ARGUMENT_ERRORS = {
+    "client-not-utf8": lambda client: client.put_object(Bucket=BUCKET, Body=b"x", Key=b"\xff\xfe"),
+    "client-bucket-name-invalid": lambda client: client.get_object(Bucket=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com", Key="a.txt"),
+    "client-credentials-missing": lambda client: CosConfig(Region="ap-guangzhou", SecretId=None, SecretKey=None),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(ARGUMENT_ERRORS))
+def test_sdk_argument_errors_raised_before_any_request_are_diagnosable(rule_id: str) -> None:
+    """The SDK's own argument checks raise before send_request: diagnose(e) names the rule."""
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    with capture_logs() as events, pytest.raises(CosClientError) as caught:
+        ARGUMENT_ERRORS[rule_id](client)
+    assert type(caught.value) is CosClientError  # raised outside every patched method
+    assert [event for event in events if event["event"] == "cos_request_failed"] == []
+    assert cos_doctor.diagnose(caught.value).rule_id == rule_id
