@@ -10,9 +10,11 @@ this table does not have.
 
 from __future__ import annotations
 
+from cos_doctor._locale import SUPPORTED_LOCALES
+
 __all__ = ["CLI_LOCALES", "say"]
 
-CLI_LOCALES = ("en", "ko", "zh")
+CLI_LOCALES = SUPPORTED_LOCALES  # --locale choices
 
 _TEXT: dict[str, dict[str, str]] = {
     # Errors and hygiene ----------------------------------------------------------------------

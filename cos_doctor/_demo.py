@@ -45,11 +45,11 @@ def run_demo(out: TextIO, *, locale: str | None = None, mode: str = "screen") ->
     import requests
     from structlog.testing import capture_logs
 
-    from cos_doctor._investigate import output_locale
+    from cos_doctor._locale import resolve_locale
     from cos_doctor._scenarios import SCENARIOS, policy_denies_sub_account
     from cos_doctor.emulator import Emulator
 
-    language = output_locale(locale)
+    language = resolve_locale(locale)
     rows: list[_Row] = []
     installed_here = install(locale=language)
     try:

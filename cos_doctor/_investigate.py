@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from cos_doctor import _access
 from cos_doctor import _sdk_config as sdk
+from cos_doctor._locale import resolve_locale
 from cos_doctor._redact import scrub
 from cos_doctor.diagnosis import Diagnosis, Evidence, EvidenceValue
 
@@ -29,7 +30,6 @@ __all__ = ["Finding", "Read", "investigate"]
 
 INVESTIGATION_EVENT = "cos_request_investigated"
 #: The languages every finding text is written in (evidence.toml).
-TEXT_LOCALES = ("en", "ko", "zh")
 # The SDK methods investigate() may call; a test pins that nothing else is ever called.
 READ_CALLS = frozenset(
     {
@@ -185,7 +185,7 @@ def investigate(  # noqa: PLR0913 - keyword-only hints for what a pasted error c
     is a diagnosed exception, and logged as the ``cos_request_investigated`` event unless
     ``log=False``. Only read calls are made.
     """
-    language = output_locale(locale)
+    language = resolve_locale(locale)
     diagnosis = _diagnosis_of(error, language)
     request = _request_facts(
         diagnosis, principal, bucket=bucket, key=key, referer=referer, origin=origin, method=method
@@ -211,14 +211,6 @@ def investigate(  # noqa: PLR0913 - keyword-only hints for what a pasted error c
     if log:
         _log(finding)
     return finding
-
-
-def output_locale(locale: str | None) -> str:
-    """``locale`` when it is one the finding texts are written in, else the usual resolution."""
-    from cos_doctor._locale import resolve_locale
-
-    language = (locale or "").strip().replace("-", "_").split("_")[0].split(".")[0].lower()
-    return language if language in TEXT_LOCALES else resolve_locale(locale)
 
 
 # The request's facts -------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def lint(  # noqa: PLR0913 - keyword-only facts about the upload, each optional
     Malformed input (not Base64, not JSON, not a policy) is reported as a finding; this
     function does not raise on it.
     """
-    run = _Run(_language(locale), bucket=bucket, now=epoch_seconds(now))
+    run = _Run(resolve_locale(locale), bucket=bucket, now=epoch_seconds(now))
     pairs = list(form_pairs(fields))
     before, after = _split_at_file(pairs)
     form = {name.lower(): value for name, value in before}
@@ -457,13 +457,6 @@ def _split_at_file(
     return pairs, []
 
 
-def _language(locale: str | None) -> str:
-    """The locale to word findings in; ``zh`` texts ship here before the loader requires them."""
-    if locale and locale.strip().lower().replace("-", "_").split("_")[0] == "zh":
-        return "zh"
-    return resolve_locale(locale)
-
-
 @functools.cache
 def _texts() -> dict[str, dict[str, dict[str, str]]]:
     with TEXTS_FILE.open("rb") as handle:
@@ -476,7 +469,7 @@ def check_texts() -> list[str]:
     problems = []
     table = _texts()
     for check in CHECKS:
-        for locale in (*SUPPORTED_LOCALES, "zh"):
+        for locale in SUPPORTED_LOCALES:
             entry = table.get(check, {}).get(locale, {})
             if set(entry) != {"message", "fix"}:
                 problems.append(f"{check} [{locale}]: needs exactly message and fix")

@@ -80,9 +80,9 @@ def _run(arguments: list[str]) -> int:
 
 
 def _locale(options: argparse.Namespace) -> str:
-    from cos_doctor._investigate import output_locale
+    from cos_doctor._locale import resolve_locale
 
-    return output_locale(getattr(options, "locale", None))
+    return resolve_locale(getattr(options, "locale", None))
 
 
 def _fail(message: str, code: int) -> int:
