@@ -204,8 +204,10 @@ def _message(error: Any) -> str:
     args = getattr(error, "args", ())
     if args and isinstance(args[0], str):
         return args[0]
-    message = getattr(error, "_message", None)
-    return message if isinstance(message, str) else str(error)
+    from cos_doctor import _sdk
+
+    message = _sdk.client_error_message(error)
+    return message if message is not None else str(error)
 
 
 def _cause_chain(error: BaseException) -> list[BaseException]:

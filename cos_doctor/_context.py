@@ -164,7 +164,7 @@ def context_from_error(
     traceback alone is used, enough for errors diagnosed later).
     """
     stack = read_frames(traceback_frames(error.__traceback__, caller))
-    if not hasattr(error, "_status_code"):  # a CosClientError: no reply, or none usable
+    if not _sdk.is_service_error(error):  # a CosClientError: no reply, or none usable
         from cos_doctor._client_context import exception_seen
 
         return merge(
@@ -175,13 +175,11 @@ def context_from_error(
             hints=hints,
             live=True,
         )
-    origin = getattr(error, "_origin_msg", "")
-    if isinstance(origin, bytes):  # an <Error> inside a 200 reply: the SDK passes the bytes
-        origin = origin.decode("utf-8", "replace")
+    state = _sdk.service_error_state(error)
     reply = read_reply(
-        status=_int_or_none(getattr(error, "_status_code", None)),
-        digest=getattr(error, "_digest_msg", None),
-        body=origin if isinstance(origin, str) else "",
+        status=_int_or_none(state.status),
+        digest=state.digest,
+        body=state.body,
         headers=response_headers(stack.response),
         live=True,
     )

@@ -143,9 +143,11 @@ def _is_sdk_error(error: object) -> bool:
     A CosServiceError carries a COS reply's status; a CosClientError's message says what
     failed before or without a reply.
     """
+    from cos_doctor import _sdk
+
     if not isinstance(error, BaseException):
         return False
-    if hasattr(error, "_status_code") or hasattr(error, "get_error_code"):
+    if _sdk.is_service_error(error) or hasattr(error, "get_error_code"):
         return True
     return any(kind.__name__ == "CosClientError" for kind in type(error).__mro__)
 

@@ -31,14 +31,17 @@ __all__ = [
     "POOL_MODULE",
     "SEND_REQUEST",
     "ClientSettings",
+    "client_error_message",
     "client_settings",
     "configured_secret",
     "ensure_registered",
     "is_client_method",
     "is_pool_worker",
     "is_send_request",
+    "is_service_error",
     "register_sdk_code",
     "reply_in_frame",
+    "service_error_state",
     "stream_reply",
 ]
 
@@ -234,6 +237,42 @@ def client_retry(client: Any) -> int | None:
 def is_client(value: Any) -> bool:
     """Whether ``value`` looks like a ``CosS3Client`` (it has a config)."""
     return hasattr(value, "_conf")
+
+
+# ---------------------------------------------------------------------------------------------
+# The SDK's exceptions: CosServiceError keeps the reply in private attributes
+
+
+@dataclass(frozen=True)
+class ServiceErrorState:
+    """What a ``CosServiceError`` kept of the reply: status, parsed digest and raw body."""
+
+    status: Any = None
+    digest: Any = None  # the parsed error dict, or the reply's headers when it had no body
+    body: str = ""
+
+
+def is_service_error(error: object) -> bool:
+    """Whether ``error`` carries a COS reply (a CosServiceError), not a client-side failure."""
+    return isinstance(error, BaseException) and hasattr(error, "_status_code")
+
+
+def service_error_state(error: Any) -> ServiceErrorState:
+    """Read a ``CosServiceError``'s ``_status_code``, ``_digest_msg`` and ``_origin_msg``."""
+    body = getattr(error, "_origin_msg", "")
+    if isinstance(body, bytes):  # an <Error> inside a 200 reply: the SDK passes the bytes
+        body = body.decode("utf-8", "replace")
+    return ServiceErrorState(
+        status=getattr(error, "_status_code", None),
+        digest=getattr(error, "_digest_msg", None),
+        body=body if isinstance(body, str) else "",
+    )
+
+
+def client_error_message(error: Any) -> str | None:
+    """A ``CosClientError``'s message as the SDK stored it (``_message``), if it is text."""
+    message = getattr(error, "_message", None)
+    return message if isinstance(message, str) else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,10 +28,10 @@ _UIN = re.compile(r"uin/(\d+)")
 
 
 def client_region(client: Any) -> str | None:
-    """The region a ``CosS3Client`` is configured for (read from its private config)."""
-    conf = getattr(client, "_conf", None)
-    region = getattr(conf, "_region", None)
-    return str(region) if region else None
+    """The region a ``CosS3Client`` is configured for (its private config, read by ``_sdk``)."""
+    from cos_doctor import _sdk
+
+    return _sdk.client_settings(_sdk.client_config(client), client).region
 
 
 def as_list(value: Any) -> list[Any]:

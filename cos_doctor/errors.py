@@ -75,7 +75,9 @@ class CosDiagnosedError(CosServiceError):  # type: ignore[misc]  # the SDK ships
         return self._digest_field("requestid")
 
     def _digest_field(self, name: str) -> str:
-        digest: Any = getattr(self, "_digest_msg", None)
+        from cos_doctor import _sdk
+
+        digest: Any = _sdk.service_error_state(self).digest
         if isinstance(digest, dict) and name in digest:
             return str(digest[name])
         if name == "requestid" and digest is not None and hasattr(digest, "get"):

@@ -140,7 +140,13 @@ def test_json_error_reply_pasted_gives_the_same_diagnosis(replies: ReplyServer) 
     # The trace ID travelled in a header, not in the body: everything else must agree.
     in_body = tuple(name for name in KEY_FIELDS if name != "trace_id")
     _same(cos_doctor.diagnose(body), live, in_body)
-    _same(cos_doctor.diagnose(str(caught.value)), live, in_body)
+    shown = str(caught.value)
+    if "NoSuchKey" not in shown:
+        # SDKs before JSON error parsing (1.9.39 reads XML only) print "Response Error Msg Is
+        # INVALID" as str(e): the paste holds nothing to diagnose, and must say only that.
+        assert cos_doctor.diagnose(shown).generic
+        return
+    _same(cos_doctor.diagnose(shown), live, in_body)
     nested = json.dumps({"Error": json.loads(body), "status": 404})
     assert cos_doctor.diagnose(nested).rule_id == "no-such-key"
     assert cos_doctor.diagnose(nested).http_status == 404

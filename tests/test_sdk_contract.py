@@ -80,3 +80,16 @@ def test_stream_body_has_the_methods_and_reply_the_adapter_reads() -> None:
 def test_batch_methods_exist(name: str) -> None:
     """The batch calls whose per-key errors are data are defined on CosS3Client."""
     assert name in vars(CosS3Client)
+
+
+def test_the_sdk_exceptions_keep_the_state_the_adapter_reads() -> None:
+    """CosServiceError keeps status, digest and body where service_error_state() reads them; CosClientError its message."""
+    from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+    body = "<Error><Code>NoSuchKey</Code><Message>m</Message><Resource>b/k</Resource><RequestId>r</RequestId></Error>"
+    state = _sdk.service_error_state(CosServiceError("GET", body, 404))
+    assert _sdk.is_service_error(CosServiceError("GET", body, 404))
+    assert (state.status, state.digest["code"], state.body) == (404, "NoSuchKey", body)
+    client_error = CosClientError("Read timed out.")
+    assert not _sdk.is_service_error(client_error)
+    assert _sdk.client_error_message(client_error) == "Read timed out."
