@@ -15,8 +15,8 @@ from cos_doctor._knowledge import Catalogue, catalogue
 from cos_doctor._locale import resolve_locale
 from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
-from cos_doctor._redact import mask_secret_id, scrub
-from cos_doctor.diagnosis import Diagnosis
+from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
+from cos_doctor.diagnosis import Diagnosis, Wording
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,27 +76,34 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
     facts = Facts(context=context, match=found, catalogue=rules, locale=language)
     evidence = collect_evidence(facts)
     text = found.rule.texts[language]
-    fill = _filler(context, found, rules, language)
+    redactor = redactor_for(context)
     return Diagnosis(
         rule_id=found.rule.id,
-        title=fill(text.title),
-        cause=fill(text.cause),
-        steps=tuple(fill(step) for step in text.steps),
+        title="",
+        cause="",
+        steps=(),
         evidence=evidence,
         docs=text.docs,
         generic=found.rule.generic,
         locale=language,
         http_status=context.http_status,
-        error_code=_scrubbed(context.error_code),
-        error_message=_scrubbed(context.error_message),
+        error_code=context.error_code,
+        error_message=context.error_message,
         request_id=context.request_id,
         trace_id=context.trace_id,
         operation=context.operation,
         http_method=context.http_method,
         bucket=context.bucket,
-        key=_scrubbed(context.key),
+        key=context.key,
         region=context.region,
         labels=tuple(rules.labels[language].items()),
+        redactor=redactor,
+        wording=Wording(
+            text.title,
+            text.cause,
+            text.steps,
+            _placeholder_values(context, found, rules, language, redactor),
+        ),
     )
 
 
@@ -127,7 +134,9 @@ class _Fallbacks(dict[str, str]):
         return self._generic.get(name, f"<{name}>")
 
 
-def _filler(context: RequestContext, found: Match, rules: Catalogue, locale: str) -> Any:
+def _placeholder_values(
+    context: RequestContext, found: Match, rules: Catalogue, locale: str, redactor: Redactor
+) -> _Fallbacks:
     known = {
         "bucket": context.bucket,
         "key": context.key,
@@ -141,17 +150,8 @@ def _filler(context: RequestContext, found: Match, rules: Catalogue, locale: str
         **found.groups,
     }
     # The templates are ours; only the values come from the request, so only they are
-    # scrubbed (a key or a quoted policy value could carry a SecretId or a token).
-    values = _Fallbacks(
-        {name: scrub(value) for name, value in known.items() if value},
+    # sealed (a key, a Referer or a quoted policy value could carry a secret).
+    return _Fallbacks(
+        {name: redactor(value) for name, value in known.items() if value},
         rules.placeholders[locale],
     )
-
-    def fill(template: str) -> str:
-        return template.format_map(values)  # __missing__ supplies the generic wording
-
-    return fill
-
-
-def _scrubbed(value: str | None) -> str | None:
-    return scrub(value) if value else value

@@ -23,13 +23,21 @@ import threading
 import types
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._locale import set_installed_locale
-from cos_doctor._log import SdkSecretFilter, log_diagnosis, log_internal_failure
+from cos_doctor import _config
+from cos_doctor._config import UNSET
+from cos_doctor._log import (
+    SdkSecretFilter,
+    emitting,
+    flush_storms,
+    log_diagnosis,
+    log_internal_failure,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from types import FrameType
 
+    from cos_doctor._config import Level, _Unset
     from cos_doctor._context import RequestContext
     from cos_doctor.errors import CosDiagnosedError
 
@@ -53,18 +61,43 @@ class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raise
 _service_error: type[BaseException] = _NotYetPatched
 
 
-def install(locale: str | None = None) -> bool:
+def install(
+    locale: str | _Unset | None = UNSET,
+    *,
+    level: Level | _Unset = UNSET,
+    expected: Iterable[str] | _Unset = UNSET,
+    expected_level: Level | _Unset | None = UNSET,
+    storm_window: float | _Unset | None = UNSET,
+) -> bool:
     """Diagnose every ``CosServiceError`` the SDK raises from now on.
 
     Idempotent and thread-safe; works before or after ``import qcloud_cos`` and covers
-    clients created earlier. ``locale`` ("en", "ko") sets the language of diagnoses; None
-    defers to ``$COS_DOCTOR_LOCALE``. Returns True when it changed anything, False when
-    cos_doctor was already installed or patching failed (the failure is logged, never raised).
+    clients created earlier. Settings not given keep their current value, so a second
+    ``install()`` never undoes a first one's:
+
+    - ``locale`` ("en", "ko") sets the language of diagnoses; None defers to
+      ``$COS_DOCTOR_LOCALE``.
+    - ``level`` is the level of the ``cos_request_failed`` event (default WARNING).
+    - ``expected`` names COS error codes (``"NoSuchKey"``) or rule ids (``"no-such-key"``)
+      the application handles: their events go out at ``expected_level`` (default DEBUG;
+      None: not at all). The exception is diagnosed all the same.
+    - ``storm_window``: seconds within which identical failures collapse into one event and
+      one summary (default 5; 0 or None: every failure logs).
+
+    Returns True when it patched the SDK, False when cos_doctor was already installed (the
+    settings given still apply) or patching failed (logged, never raised). An invalid
+    setting raises ValueError or TypeError before anything changes.
     """
     global _installed, _import_hook_registered  # noqa: PLW0603 - process-wide patch state
+    _config.configure(
+        locale=locale,
+        level=level,
+        expected=expected,
+        expected_level=expected_level,
+        storm_window=storm_window,
+    )
     try:
         with _lock:
-            set_installed_locale(locale)
             if _installed:
                 return False
             module = sys.modules.get(_SDK_MODULE)
@@ -87,7 +120,8 @@ def uninstall() -> bool:
     """Undo :func:`install`: restore the SDK's own ``send_request``; True if it changed anything.
 
     When another library has wrapped ``send_request`` on top of cos_doctor, its wrapper is
-    left in place and cos_doctor's own layer becomes a pass-through instead.
+    left in place and cos_doctor's own layer becomes a pass-through instead. Open storms are
+    summarised now, and the settings go back to their defaults.
     """
     global _installed  # noqa: PLW0603 - process-wide patch state
     try:
@@ -99,11 +133,12 @@ def uninstall() -> bool:
             if module is not None:
                 _unpatch(module.CosS3Client)
             _sdk_log_filter.detach()
-            set_installed_locale(None)
-            return True
+        flush_storms()
+        _config.reset()
     except Exception as error:  # noqa: BLE001 - uninstall() must never break the host app
         log_internal_failure("uninstall", error)
         return False
+    return True
 
 
 def is_installed() -> bool:
@@ -143,7 +178,8 @@ def _layer(original: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return original(self, *args, **kwargs)
         except _service_error as error:
-            if not _installed:
+            if not _installed or emitting():
+                # A log handler of cos_doctor's own event calling COS: never diagnose again.
                 raise
             diagnosed = _diagnose_safely(error)
             if diagnosed is None:

@@ -1,23 +1,39 @@
 """Keep secrets out of everything cos_doctor writes: exception text, logs, dicts, CLI output.
 
-What counts as secret: the SecretKey and sign key (never read into any output in the first
-place), ``q-signature`` values, session tokens, and full SecretIds (shown masked).
+What counts as secret: the SecretKey and sign key, ``q-signature`` values, session tokens,
+and full SecretIds (shown masked). Two layers: :func:`scrub` removes whatever is *shaped*
+like a secret (a ``q-signature=`` value, a token after its header name, an ``AKID…`` id);
+a :class:`Redactor` built for one request also removes the *exact* secrets that request
+used, wherever they appear (a SecretKey pasted into an object key, a token in a Referer).
+The value objects apply a redactor when they are built (``cos_doctor.diagnosis``): that is
+the one boundary every output passes.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-__all__ = ["mask_secret_id", "scrub"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["Redactor", "mask_secret_id", "redactor_for", "scrub"]
+
+REDACTED = "<redacted>"
+# Shorter values are not treated as secrets to hunt for: replacing every "abc" in a
+# diagnosis would garble it, and no real SecretKey, token or signature is this short.
+_MIN_SECRET_LENGTH = 8
 
 # A Tencent Cloud SecretId: "AKID" plus 32 characters for permanent keys; temporary ones
 # are longer. Matching from 16 characters on also catches truncated or mangled ids.
 _SECRET_ID = re.compile(r"AKID[A-Za-z0-9_\-]{12,}")
 _SIGNATURE = re.compile(r"(q-signature[=:]\s*)[^&\s\"'<>]+", re.IGNORECASE)
-# The SDK logs "sign_key<hex>", "sign_key: <hex>" and "sign: <hex>" at DEBUG.
-_SIGN_KEY = re.compile(r"(\bsign(?:[_ ]?key)?[=:\s]*)[0-9a-f]{40}", re.IGNORECASE)
+# The SDK logs "sign_key<hex>", "sign_key: <hex>", "sign: <hex>" and, for RTMP URLs,
+# "signature: <hex>" at DEBUG.
+_SIGN_KEY = re.compile(r"(\bsign(?:[_ ]?key|ature)?[=:\s]*)[0-9a-f]{40}", re.IGNORECASE)
 _TOKEN = re.compile(
-    r"((?:x-cos-security-token|x-ci-security-token|security_?token|session_?token)"
+    r"((?:x-cos-security-token|x-ci-security-token|security_?token|session_?token|q-token)"
     r"[\"']?\s*[=:]\s*b?[\"']?)"
     r"[^&\s\"'<>,}]+",
     re.IGNORECASE,
@@ -61,3 +77,78 @@ def scrub(text: str) -> str:
     if "AKID" in text:
         text = _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
     return text
+
+
+class Redactor:
+    """Removes one request's own secrets (exact values), then anything shaped like a secret.
+
+    Holds secrets, so it is never stored in a value object, logged or pickled: it lives for
+    the duration of one diagnosis.
+    """
+
+    __slots__ = ("_known",)
+
+    def __init__(
+        self, secrets: Iterable[str | None] = (), secret_ids: Iterable[str | None] = ()
+    ) -> None:
+        """``secrets`` are removed outright; ``secret_ids`` are shown masked."""
+        known: dict[str, str] = {}
+        for value in secret_ids:
+            for variant in _variants(value):
+                known[variant] = mask_secret_id(variant) or REDACTED
+        for value in secrets:
+            for variant in _variants(value):
+                known[variant] = REDACTED
+        # Longest first: a token that contains a shorter secret is removed whole.
+        self._known = tuple(sorted(known.items(), key=lambda item: -len(item[0])))
+
+    def __call__(self, text: str) -> str:
+        """Return ``text`` without this request's secrets or anything shaped like one."""
+        for secret, replacement in self._known:
+            if secret in text:
+                text = text.replace(secret, replacement)
+        return scrub(text)
+
+    def __repr__(self) -> str:
+        return f"<Redactor of {len(self._known)} secrets>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Redactor holds secrets and is never pickled")
+
+
+def _variants(value: str | None) -> tuple[str, ...]:
+    """The value as sent and as it appears percent-encoded in a URL or a form."""
+    if not value:
+        return ()
+    stripped = value.strip()
+    if len(stripped) < _MIN_SECRET_LENGTH:
+        return ()
+    return tuple({stripped, quote(stripped, safe=""), quote(stripped, safe="/")})
+
+
+#: The redactor for text that belongs to no request: patterns only.
+PATTERNS_ONLY = Redactor()
+
+
+def redactor_for(context: Any) -> Redactor:
+    """The redactor of one request, from what its context observed.
+
+    It knows the configured and sent SecretKey, session token, signature, sign key and SecretId.
+    """
+    from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
+
+    secret_key = context.configured("secret_key")
+    signed = context.signed
+    secrets = [
+        secret_key,
+        context.configured("token"),
+        context.request_headers.get("x-cos-security-token"),
+        context.query.get("x-cos-security-token"),
+        context.query.get("q-token"),
+    ]
+    if signed is not None:
+        secrets.append(signed.signature)
+        if secret_key:
+            secrets.append(sign_key(secret_key, signed.key_time))
+    secret_ids = [context.configured("secret_id"), context.secret_id_sent]
+    return Redactor(secrets, secret_ids)

@@ -1,17 +1,38 @@
 """The value objects cos_doctor hands to users: :class:`Diagnosis` and :class:`Evidence`.
 
 Both are frozen and hold only JSON-ready values, so they pickle under every protocol, copy,
-cross process boundaries, and never carry a secret (redaction happens before they are built).
+and cross process boundaries. They are the redaction boundary: every string they hold is
+sealed when they are built (the request's own secrets removed, anything shaped like a secret
+scrubbed), so no output derived from them can carry one.
+
+The prose of a diagnosis (title, cause, steps) is worded on first access: the log event and
+most callers need only the rule id, the codes and the evidence, and wording every failure
+would cost more than everything else cos_doctor does. Equality, ``repr``, ``to_dict()`` and
+pickles are the same either way.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, Union
+from dataclasses import InitVar, dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+
+from cos_doctor._redact import PATTERNS_ONLY, Redactor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 #: What an evidence value may be: plain JSON scalars, or a tuple of them.
 EvidenceValue = Union[str, int, float, bool, None, tuple[Union[str, int, float, bool], ...]]
+
+
+def _sealed_value(value: EvidenceValue, redact: Callable[[str], str]) -> EvidenceValue:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, tuple):
+        return tuple(redact(item) if isinstance(item, str) else item for item in value)
+    return value
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -25,6 +46,17 @@ class Evidence:
     key: str
     value: EvidenceValue
     text: str
+    redactor: InitVar[Redactor | None] = None
+
+    def __post_init__(self, redactor: Redactor | None) -> None:
+        """Seal the value and the sentence: nothing secret survives construction."""
+        redact = redactor or PATTERNS_ONLY
+        object.__setattr__(self, "value", _sealed_value(self.value, redact))
+        object.__setattr__(self, "text", redact(self.text))
+
+    def sealed(self, redactor: Redactor) -> Evidence:
+        """This fact sealed again with one request's own secrets."""
+        return Evidence(self.key, self.value, self.text, redactor)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fact as JSON-ready data."""
@@ -60,6 +92,33 @@ class Diagnosis:
     key: str | None = None
     region: str | None = None
     labels: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    redactor: InitVar[Redactor | None] = None
+    wording: InitVar[Wording | None] = None
+
+    def __post_init__(self, redactor: Redactor | None, wording: Wording | None) -> None:
+        """Seal every string; with ``wording``, leave title, cause and steps to first access."""
+        redact = redactor or PATTERNS_ONLY
+        state = self.__dict__
+        for name in _SEALED_TEXT:
+            value = state[name]
+            if value:
+                state[name] = redact(value)
+        if redactor is not None:
+            state["evidence"] = tuple(item.sealed(redactor) for item in self.evidence)
+        if wording is not None:
+            for name in _WORDED:
+                del state[name]
+            state["_wording"] = wording
+        else:
+            state["title"] = redact(self.title)
+            state["cause"] = redact(self.cause)
+            state["steps"] = tuple(redact(step) for step in self.steps)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The instance dictionary with the prose worded (a pickle never holds templates)."""
+        for name in _WORDED:
+            getattr(self, name)
+        return {name: value for name, value in self.__dict__.items() if name != "_wording"}
 
     def evidence_value(self, key: str) -> EvidenceValue:
         """Return the value of the evidence item ``key``, or None when it was not observed."""
@@ -116,3 +175,74 @@ class Diagnosis:
         if self.region:
             parts.append(f"region={self.region}")
         return "--> " + "  ".join(parts)
+
+
+# Strings that come from the request or the reply (the prose is sealed in Wording).
+_SEALED_TEXT = (
+    "error_code",
+    "error_message",
+    "request_id",
+    "trace_id",
+    "operation",
+    "http_method",
+    "bucket",
+    "key",
+    "region",
+)
+_WORDED = ("title", "cause", "steps")
+
+
+class Wording:
+    """A rule's templates and the request's sealed values: title, cause and steps, unworded.
+
+    The values are sealed before they get here, and the templates are cos_doctor's own, so
+    the worded text needs no further redaction.
+    """
+
+    __slots__ = ("_cause", "_steps", "_title", "_values")
+
+    def __init__(
+        self, title: str, cause: str, steps: tuple[str, ...], values: Mapping[str, str]
+    ) -> None:
+        """Keep the templates and values; nothing is formatted yet."""
+        self._title = title
+        self._cause = cause
+        self._steps = steps
+        self._values = values
+
+    def word(self) -> tuple[str, str, tuple[str, ...]]:
+        """Title, cause and steps, filled in."""
+        values = self._values
+        return (
+            self._title.format_map(values),
+            self._cause.format_map(values),
+            tuple(step.format_map(values) for step in self._steps),
+        )
+
+
+class _Worded:
+    """A Diagnosis field worded on first access, then stored like any other field.
+
+    A non-data descriptor: once the value sits in the instance dictionary (always, for a
+    Diagnosis built with words rather than a Wording), attribute lookup never reaches it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: Diagnosis | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        state = instance.__dict__
+        wording = state.get("_wording")
+        if wording is not None:
+            # Two threads may both word it: same text; the templates go only once all is set.
+            title, cause, steps = wording.word()
+            state.update(title=title, cause=cause, steps=steps)
+            state.pop("_wording", None)
+        return state[self._name]
+
+
+for _name in _WORDED:
+    setattr(Diagnosis, _name, _Worded(_name))
+del _name

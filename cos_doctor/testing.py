@@ -86,7 +86,8 @@ def emulated_cos(*, diagnose: bool = True, locale: str | None = None) -> Iterato
 def capture_events() -> Iterator[list[MutableMapping[str, Any]]]:
     """Collect the structlog events emitted inside the block, cos_doctor's among them.
 
-    Each event is a dict: ``event`` (``cos_request_failed``), ``log_level``, ``rule_id`` …
+    Each event is a dict: ``event`` (``cos_request_failed``), ``log_level``,
+    ``cos_doctor.rule_id`` … (the schema is in the README).
     """
     from structlog.testing import capture_logs
 
