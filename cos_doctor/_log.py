@@ -6,9 +6,9 @@ goes through the application's structlog pipeline; otherwise it goes to the stdl
 so ``basicConfig``, ``dictConfig``, handlers, levels and filters govern it.
 
 Field names are namespaced (``cos.*``, ``cos_doctor.*``) or OpenTelemetry semantic-convention
-names (``cloud.*``, ``http.*``, ``error.type``, ``exception.*``), so they never overwrite the application's own
-context (a ``request_id`` bound through structlog's contextvars survives). The schema is
-versioned (:data:`SCHEMA_VERSION`) and documented in the README.
+names (``cloud.*``, ``http.*``, ``error.type``, ``exception.*``), so they never overwrite the
+application's own context (a ``request_id`` bound through structlog's contextvars survives).
+The schema is versioned (:data:`SCHEMA_VERSION`) and documented in the README.
 """
 
 from __future__ import annotations
