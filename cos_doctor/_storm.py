@@ -75,7 +75,8 @@ class StormGate:
                 window.suppressed += 1
                 window.last_seen = time.time()
                 window.last_fields = fields
-                self._ensure_timer()
+                if window.suppressed == 1:  # a new deadline for the timer to keep
+                    self._ensure_timer()
                 return False
             closed = self._windows.pop(key, None)
             moment = time.time()
@@ -100,8 +101,9 @@ class StormGate:
                 self._summarise(window)
 
     def _ensure_timer(self) -> None:
-        """Start the thread that closes windows on time, unless it runs already (lock held)."""
+        """Start the thread that closes windows on time, or wake it to re-plan (lock held)."""
         if self._timer is not None and self._timer.is_alive():
+            self._wake.notify()
             return
         self._timer = threading.Thread(
             target=self._close_windows_on_time, name="cos_doctor-storm", daemon=True
