@@ -137,5 +137,5 @@ for _ in range(5):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     lines = done.stderr.splitlines()
     assert len([line for line in lines if line.startswith(EVENT + ":")]) == 1
-    assert [line for line in lines if line.startswith(STORM_EVENT)][0].startswith(f"{STORM_EVENT}: 4 more identical failures")
+    assert next(line for line in lines if line.startswith(STORM_EVENT)).startswith(f"{STORM_EVENT}: 4 more identical failures")
     assert done.stdout == ""
