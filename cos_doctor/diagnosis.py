@@ -49,14 +49,14 @@ class Evidence:
     redactor: InitVar[Redactor | None] = None
 
     def __post_init__(self, redactor: Redactor | None) -> None:
-        """Seal the value and the sentence: nothing secret survives construction."""
-        redact = redactor or PATTERNS_ONLY
-        object.__setattr__(self, "value", _sealed_value(self.value, redact))
-        object.__setattr__(self, "text", redact(self.text))
+        """Seal the value and the sentence with ``redactor``.
 
-    def sealed(self, redactor: Redactor) -> Evidence:
-        """This fact sealed again with one request's own secrets."""
-        return Evidence(self.key, self.value, self.text, redactor)
+        Without one, the fact is sealed when it joins a :class:`Diagnosis`: that is where
+        cos_doctor's output is built, and one pass over a whole diagnosis is cheaper.
+        """
+        if redactor is not None:
+            object.__setattr__(self, "value", _sealed_value(self.value, redactor))
+            object.__setattr__(self, "text", redactor(self.text))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fact as JSON-ready data."""
@@ -99,20 +99,37 @@ class Diagnosis:
         """Seal every string; with ``wording``, leave title, cause and steps to first access."""
         redact = redactor or PATTERNS_ONLY
         state = self.__dict__
-        for name in _SEALED_TEXT:
-            value = state[name]
-            if value:
-                state[name] = redact(value)
-        if redactor is not None:
-            state["evidence"] = tuple(item.sealed(redactor) for item in self.evidence)
         if wording is not None:
             for name in _WORDED:
                 del state[name]
-            state["_wording"] = wording
-        else:
-            state["title"] = redact(self.title)
-            state["cause"] = redact(self.cause)
-            state["steps"] = tuple(redact(step) for step in self.steps)
+            state["_wording"] = wording  # its values are sealed; its templates are ours
+        if redact.finds("\0".join(self._texts())):
+            for name in _SEALED_TEXT:
+                value = state[name]
+                if value:
+                    state[name] = redact(value)
+            state["evidence"] = tuple(
+                Evidence(item.key, item.value, item.text, redact) for item in self.evidence
+            )
+            if wording is None:
+                state["title"] = redact(self.title)
+                state["cause"] = redact(self.cause)
+                state["steps"] = tuple(redact(step) for step in self.steps)
+
+    def _texts(self) -> list[str]:
+        """Every string this diagnosis holds, except the ones a Wording will produce."""
+        state = self.__dict__
+        texts = [state[name] or "" for name in _SEALED_TEXT]
+        for item in self.evidence:
+            texts.append(item.text)
+            value = item.value
+            if isinstance(value, str):
+                texts.append(value)
+            elif isinstance(value, tuple):
+                texts.extend(part for part in value if isinstance(part, str))
+        if "_wording" not in state:
+            texts.extend((self.title, self.cause, *self.steps))
+        return texts
 
     def __getstate__(self) -> dict[str, Any]:
         """The instance dictionary with the prose worded (a pickle never holds templates)."""
