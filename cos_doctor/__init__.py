@@ -1,7 +1,8 @@
 """cos_doctor: every Tencent Cloud COS error, diagnosed.
 
 ``cos_doctor.install()`` wraps the official SDK (``qcloud_cos``) so that each
-``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` carrying a
+``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` (each ``CosClientError`` as a
+:class:`CosDiagnosedClientError`) carrying a
 :class:`Diagnosis`: what happened, why, the facts observed for this request, and the
 numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not.
 
@@ -16,9 +17,10 @@ from cos_doctor.diagnosis import Diagnosis, Evidence
 
 if typing.TYPE_CHECKING:
     from cos_doctor._diagnose import diagnose
-    from cos_doctor.errors import CosDiagnosedError
+    from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
 
 __all__ = [
+    "CosDiagnosedClientError",
     "CosDiagnosedError",
     "Diagnosis",
     "Evidence",
@@ -33,7 +35,11 @@ __version__ = "0.1.0"
 
 # Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), and
 # install() must be callable before the application imports the SDK.
-_LAZY = {"CosDiagnosedError": "cos_doctor.errors", "diagnose": "cos_doctor._diagnose"}
+_LAZY = {
+    "CosDiagnosedClientError": "cos_doctor.errors",
+    "CosDiagnosedError": "cos_doctor.errors",
+    "diagnose": "cos_doctor._diagnose",
+}
 
 
 def __getattr__(name: str) -> typing.Any:

@@ -20,6 +20,7 @@ from html import unescape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from cos_doctor import _sdk
 from cos_doctor._signing import Authorization, parse_authorization
 
 if TYPE_CHECKING:
@@ -30,9 +31,6 @@ __all__ = ["RequestContext", "context_from_body", "context_from_error"]
 
 #: Operation names that mean a browser POST Object form upload (the SDK has no such call).
 POST_OBJECT_OPERATIONS = frozenset({"post_object", "PostObject"})
-_SDK_CLIENT_MODULE = "qcloud_cos.cos_client"
-_SDK_PACKAGE = "qcloud_cos"
-_PASS_THROUGH_MODULES = ("cos_doctor", "wrapt")
 _HOST_REGION = re.compile(r"\.cos\.([a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$")
 _XML_ELEMENTS = (
     "Code",
@@ -97,6 +95,16 @@ class RequestContext:
     # True when the reply was received just now (an SDK exception), so the local clock at
     # observed_at can be compared with the server's; False for bodies pasted from elsewhere.
     live: bool = False
+    # What only a failure without a (usable) reply tells: see cos_doctor/_client_context.py.
+    client_failure: str | None = None  # the kind of client-side failure (dns, tls, proxy…)
+    exception_text: str | None = None  # the SDK's CosClientError message, as raised
+    exception_types: tuple[str, ...] = ()  # class names along the exception's cause chain
+    settings: _sdk.ClientSettings | None = None  # the client's configuration (no secrets)
+    attempts: int | None = None  # requests the SDK sent for this call, retries included
+    retry_log: tuple[str, ...] = ()  # the SDK's own line per failed attempt
+    timeout: float | None = None  # the timeout the SDK passed to requests, in seconds
+    primary_host: str | None = None  # the host first asked, when the SDK switched domains
+    fills: dict[str, str] = field(default_factory=dict)  # extra placeholder values
 
     @property
     def endpoint(self) -> str | None:
@@ -139,13 +147,7 @@ class RequestContext:
 
     def configured(self, name: str) -> str | None:
         """The client's configured ``secret_id`` or ``secret_key`` (never to be shown)."""
-        config = self.client_config
-        if config is None:
-            return None
-        value = getattr(config, f"_{name}", None)
-        if not value:  # a CredentialInstance refreshes keys instead of fixing them
-            value = getattr(getattr(config, "_credential_inst", None), name, None)
-        return str(value) if value else None
+        return _sdk.configured_secret(self.client_config, name)
 
     @property
     def token_sent(self) -> bool:
@@ -160,16 +162,22 @@ def context_from_error(error: Any, *, caller: FrameType | None = None) -> Reques
     ``caller`` is the frame that called ``send_request`` when cos_doctor's hook is on the
     stack; without it the traceback alone is used (enough for errors diagnosed later).
     """
+    frames = traceback_frames(error.__traceback__, caller)
+    if not hasattr(error, "_status_code"):  # a CosClientError: no reply, or none usable
+        from cos_doctor._client_context import context_from_client_error
+
+        return context_from_client_error(error, frames)
     context = RequestContext(
         http_status=_int_or_none(getattr(error, "_status_code", None)),
         live=True,
     )
     _apply_digest(context, getattr(error, "_digest_msg", None))
     origin = getattr(error, "_origin_msg", "")
+    if isinstance(origin, bytes):  # an <Error> inside a 200 reply: the SDK passes the bytes
+        origin = origin.decode("utf-8", "replace")
     if isinstance(origin, str) and origin:
         _apply_body(context, origin)
-    frames = _traceback_frames(error.__traceback__, caller)
-    _apply_sdk_frames(context, frames)
+    apply_sdk_frames(context, frames)
     _apply_resource(context)
     return context
 
@@ -286,7 +294,7 @@ def _apply_response_headers(context: RequestContext) -> None:
     context.error_code = context.error_code or _text_or_none(headers.get("x-cos-error-code"))
 
 
-def _traceback_frames(
+def traceback_frames(
     traceback: TracebackType | None,
     caller: FrameType | None,
 ) -> list[FrameType]:
@@ -305,30 +313,39 @@ def _traceback_frames(
     return [frame for frame in outer if id(frame) not in known] + inner
 
 
-def _apply_sdk_frames(context: RequestContext, frames: list[FrameType]) -> None:
-    """Read the SDK's own locals: send_request's config/URL/response, the caller's Key=."""
+def apply_sdk_frames(context: RequestContext, frames: list[FrameType]) -> None:
+    """Read the SDK's own locals: send_request's config/URL/response, the caller's Key=.
+
+    SDK frames are recognised by their code objects (``cos_doctor._sdk``), so wrappers and
+    tracers in between (a user's ``send_request`` override, another instrumentation) are
+    stepped over instead of hiding the SDK method that called them.
+    """
+    _sdk.ensure_registered()
     chain: list[str] = []
     key_argument: str | None = None
+    first_url: str | None = None
+    sent = False
     for frame in frames:
-        module = frame.f_globals.get("__name__", "")
-        package = module.partition(".")[0]
-        if package in _PASS_THROUGH_MODULES:
-            continue
-        if package != _SDK_PACKAGE:
-            chain.clear()  # user code in between: only the SDK calls below it count
-            continue
-        name = frame.f_code.co_name
-        local = frame.f_locals
-        if module == _SDK_CLIENT_MODULE and name == "send_request":
-            _apply_send_request_locals(context, local)
+        if _sdk.is_send_request(frame):
+            _apply_send_request_locals(context, _sdk.send_request_locals(frame))
+            sent = True
             break
-        if not hasattr(local.get("self"), "_conf"):
-            continue  # SDK plumbing (thread pools, helpers), not a client method
-        chain.append(name)
+        if not _sdk.is_client_method(frame) or not _sdk.is_client(frame.f_locals.get("self")):
+            continue  # wrappers, user code, SDK plumbing (thread pools): not a client method
+        local = frame.f_locals
+        chain.append(frame.f_code.co_name)
         candidate = local.get("Key")
         if isinstance(candidate, str):
             key_argument = candidate
+        if context.bucket is None and isinstance(local.get("Bucket"), str):
+            context.bucket = local["Bucket"]
+        url = local.get("url")
+        if isinstance(url, str):
+            first_url = url  # the innermost caller's URL: before any domain switch
+    if not sent and frames:
+        _apply_reply_in_frame(context, frames)
     context.sdk_call_chain = tuple(chain)
+    _apply_domain_switch(context, first_url)
     public = [name for name in chain if not name.startswith("_")]
     if public:
         context.operation = context.operation or public[0]
@@ -337,21 +354,63 @@ def _apply_sdk_frames(context: RequestContext, frames: list[FrameType]) -> None:
         context.key = key_argument.lstrip("/") or context.key
 
 
-def _apply_send_request_locals(context: RequestContext, local: dict[str, Any]) -> None:
-    client = local.get("self")
-    config = getattr(client, "_conf", None)
+def _apply_domain_switch(context: RequestContext, first_url: str | None) -> None:
+    """AutoSwitchDomainOnRetry: the caller's URL names the primary host send_request left."""
+    if not (first_url and context.url and context.settings):
+        return
+    if not context.settings.auto_switch_domain:
+        return
+    first_host = urlsplit(first_url).hostname
+    if first_host and first_host != urlsplit(context.url).hostname:
+        context.primary_host = first_host
+
+
+def _apply_reply_in_frame(context: RequestContext, frames: list[FrameType]) -> None:
+    """An SDK method raised after send_request returned (an <Error> in a 200 reply)."""
+    for frame in reversed(frames):
+        if _sdk.is_client_method(frame):
+            response = _sdk.reply_in_frame(frame)
+            if response is not None:
+                client = frame.f_locals.get("self")
+                _apply_send_request_locals(
+                    context,
+                    _sdk.SendRequestLocals(
+                        client=client,
+                        method=_text_or_none(getattr(response.request, "method", None)),
+                        url=None,
+                        bucket=_text_or_none(frame.f_locals.get("Bucket")),
+                        timeout=None,
+                        headers=None,
+                        response=response,
+                        attempt_index=None,
+                        retry_log=(),
+                    ),
+                )
+            return
+
+
+def _apply_send_request_locals(context: RequestContext, local: _sdk.SendRequestLocals) -> None:
+    config = _sdk.client_config(local.client)
     context.client_config = config
-    context.http_method = _text_or_none(local.get("method"))
-    context.bucket = _text_or_none(local.get("bucket"))
-    context.region = _text_or_none(getattr(config, "_region", None))
-    response = local.get("res")
+    context.settings = _sdk.client_settings(config, local.client)
+    context.http_method = local.method
+    context.bucket = local.bucket
+    context.region = context.settings.region
+    if local.attempt_index is not None:
+        context.attempts = local.attempt_index + 1
+    context.retry_log = local.retry_log
+    if isinstance(local.timeout, (int, float)):
+        context.timeout = float(local.timeout)
+    response = local.response
     prepared = getattr(response, "request", None)
-    url = getattr(prepared, "url", None) or local.get("url")
+    url = getattr(prepared, "url", None) or local.url
     if isinstance(url, str):
         _apply_url(context, url)
+    if not context.query and isinstance(local.params, dict):  # no reply: the query as passed
+        context.query = {str(name): str(value) for name, value in local.params.items()}
     headers = getattr(prepared, "headers", None)
     if headers is None:
-        headers = (local.get("kwargs") or {}).get("headers") or {}
+        headers = local.headers or {}
     context.request_headers = {name: _text(value) for name, value in _lowered(headers)}
     host = context.request_headers.get("host")
     if host:

@@ -37,10 +37,12 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     post_object: bool | None = None,
     log: bool = False,
 ) -> Diagnosis:
-    """Diagnose a ``CosServiceError``, or a raw COS error body (XML or JSON, str or bytes).
+    """Diagnose a ``CosServiceError`` or ``CosClientError``, a raw COS error body, or client text.
 
     Works whether or not :func:`cos_doctor.install` ran. For an exception, everything is
-    read from the exception and, while it is still alive, its traceback. For a raw body
+    read from the exception and, while it is still alive, its traceback. A ``CosClientError``'s
+    message pasted from a log (urllib3 / requests wording: "Failed to resolve",
+    "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is classified from its text alone. For a body
     (errors from presigned URLs, browser POST uploads, pasted logs), the keyword hints say
     what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
     the response ``headers``, the ``request_headers`` sent (Referer, Origin, Authorization;
@@ -48,7 +50,13 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     With ``log=True`` the diagnosis is also logged as the ``cos_request_failed`` event, as the
     hook does for SDK calls (for servers that relay browser upload failures, say).
     """
-    if isinstance(error, (str, bytes)):
+    if isinstance(error, (str, bytes)) and http_status is None and _is_client_text(error):
+        from cos_doctor._client_context import context_from_client_text
+
+        text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
+        context = context_from_client_text(text)
+        _apply_hints(context, http_method, operation, post_object)
+    elif isinstance(error, (str, bytes)):
         context = context_from_body(
             error,
             http_status=http_status,
@@ -66,6 +74,13 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     if log:
         log_diagnosis(diagnosis)
     return diagnosis
+
+
+def _is_client_text(error: str | bytes) -> bool:
+    from cos_doctor._client_context import looks_like_client_error
+
+    text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
+    return looks_like_client_error(text)
 
 
 def diagnose_context(context: RequestContext, *, locale: str | None = None) -> Diagnosis:
@@ -147,6 +162,7 @@ def _placeholder_values(
         "operation": context.operation,
         "secret_id_masked": mask_secret_id(context.secret_id_sent),
         "request_id": context.request_id,
+        **context.fills,
         **found.groups,
     }
     # The templates are ours; only the values come from the request, so only they are

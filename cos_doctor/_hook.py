@@ -1,29 +1,29 @@
-"""install() / uninstall(): wrap ``CosS3Client.send_request`` once, and only once.
+"""install() / uninstall(): wrapt patches on the SDK's entry points, once, and only ours.
 
-Every SDK call funnels through ``send_request``, which raises ``CosServiceError`` for any
-3xx-5xx reply after its own retries; wrapping it on the class covers clients created before
-install() ran, and yields one diagnosis per failed call rather than one per retry.
+Every SDK call funnels through ``CosS3Client.send_request``, which raises ``CosServiceError``
+for a 3xx-5xx reply and ``CosClientError`` for a network, TLS or proxy failure after its own
+retries; wrapping it on the class covers clients created before install() ran and yields one
+diagnosis per failed call rather than one per retry. A few other methods are patched too:
 
-On success the wrapper does nothing but call through. On failure everything cos_doctor
-does runs inside a guard: if it fails, the SDK's original exception propagates unchanged.
+* the helpers that run parts in a thread pool (``upload_file``, ``download_file``, ``copy``…),
+  so that the parts' failures become one grouped diagnosis and one log event for the call;
+* ``copy_object`` and ``complete_multipart_upload``, which raise for an ``<Error>`` inside a
+  200 reply after ``send_request`` returned.
 
-wrapt provides the post-import hook (install() before ``import qcloud_cos``); the layer
-itself is a plain function rather than a ``wrapt.FunctionWrapper``, which measured 5-8 µs
-per real SDK call against the 1.5 µs budget (benchmarks/README.md). It follows wrapt's
-guidelines all the same: ``__wrapped__`` and the metadata of the original, identity-based
-idempotence, and only its own layer removed by uninstall().
+Each patch is a ``wrapt.FunctionWrapper``, so it composes with other wrapt-based
+instrumentation (each layer sees the bound instance, unwraps itself only) and keeps the
+original's signature. On success the wrapper only calls through. On failure everything
+cos_doctor does runs inside a guard: if it fails, the SDK's original exception propagates.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 import sys
 import threading
-import types
+import weakref
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor import _config
+from cos_doctor import _config, _sdk
 from cos_doctor._config import UNSET
 from cos_doctor._log import (
     SdkSecretFilter,
@@ -38,27 +38,24 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from cos_doctor._config import Level, _Unset
-    from cos_doctor._context import RequestContext
-    from cos_doctor.errors import CosDiagnosedError
+    from cos_doctor.diagnosis import Diagnosis
 
 __all__ = ["install", "is_installed", "uninstall"]
 
-_SDK_MODULE = "qcloud_cos.cos_client"
 _lock = threading.RLock()
 _installed = False
-_import_hook_registered = False
+_watching_imports = False
 _sdk_log_filter = SdkSecretFilter()
-
-# SDK helpers that catch CosServiceError themselves: their misses are answers, not failures.
-_EXPECTED_MISSES = {"object_exists": {404}, "bucket_exists": {404}}
-_SWALLOWING_HELPERS = re.compile(r"^_(?:get|list)_bucket_\w+_wrapper$")  # get_bucket_meta
+# Every class patched so far (a reloaded SDK module brings a new one); weak, so a discarded
+# class can go.
+_patched: weakref.WeakSet[type] = weakref.WeakSet()
 
 
 class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raised
-    """Stands in for CosServiceError until the SDK module is patched."""
+    """Stands in for the SDK's exceptions until the SDK module is patched."""
 
 
-_service_error: type[BaseException] = _NotYetPatched
+_sdk_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
 
 
 def install(
@@ -69,13 +66,13 @@ def install(
     expected_level: Level | _Unset | None = UNSET,
     storm_window: float | _Unset | None = UNSET,
 ) -> bool:
-    """Diagnose every ``CosServiceError`` the SDK raises from now on.
+    """Diagnose every ``CosServiceError`` and ``CosClientError`` the SDK raises from now on.
 
-    Idempotent and thread-safe; works before or after ``import qcloud_cos`` and covers
-    clients created earlier. Settings not given keep their current value, so a second
-    ``install()`` never undoes a first one's:
+    Idempotent and thread-safe; works before or after ``import qcloud_cos`` (and after an
+    ``importlib.reload`` of it) and covers clients created earlier. Settings not given keep
+    their current value, so a second ``install()`` never undoes a first one's:
 
-    - ``locale`` ("en", "ko") sets the language of diagnoses; None defers to
+    - ``locale`` ("en", "ko", "zh") sets the language of diagnoses; None defers to
       ``$COS_DOCTOR_LOCALE``.
     - ``level`` is the level of the ``cos_request_failed`` event (default WARNING).
     - ``expected`` names COS error codes (``"NoSuchKey"``) or rule ids (``"no-such-key"``)
@@ -84,11 +81,11 @@ def install(
     - ``storm_window``: seconds within which identical failures collapse into one event and
       one summary (default 5; 0 or None: every failure logs).
 
-    Returns True when it patched the SDK, False when cos_doctor was already installed (the
-    settings given still apply) or patching failed (logged, never raised). An invalid
+    Returns True when it changed the patches, False when cos_doctor was already installed
+    (the settings given still apply) or patching failed (logged, never raised). An invalid
     setting raises ValueError or TypeError before anything changes.
     """
-    global _installed, _import_hook_registered  # noqa: PLW0603 - process-wide patch state
+    global _installed  # noqa: PLW0603 - process-wide patch state
     _config.configure(
         locale=locale,
         level=level,
@@ -99,15 +96,16 @@ def install(
     try:
         with _lock:
             if _installed:
-                return False
-            module = sys.modules.get(_SDK_MODULE)
+                if is_installed():
+                    return False
+                # Someone replaced our layer (a foreign re-patch with an original it captured
+                # before install()): put it back on top of theirs.
+                _patch(sys.modules[_sdk.CLIENT_MODULE])
+                return True
+            module = sys.modules.get(_sdk.CLIENT_MODULE)
             if module is not None:
                 _patch(module)
-            elif not _import_hook_registered:
-                import wrapt  # deferred: only install() pays for it
-
-                wrapt.register_post_import_hook(_on_sdk_import, _SDK_MODULE)
-                _import_hook_registered = True
+            _watch_imports()
             _sdk_log_filter.attach()
             _installed = True
             return True
@@ -117,11 +115,11 @@ def install(
 
 
 def uninstall() -> bool:
-    """Undo :func:`install`: restore the SDK's own ``send_request``; True if it changed anything.
+    """Undo :func:`install`: restore the SDK's own methods; True if it changed anything.
 
-    When another library has wrapped ``send_request`` on top of cos_doctor, its wrapper is
-    left in place and cos_doctor's own layer becomes a pass-through instead. Open storms are
-    summarised now, and the settings go back to their defaults.
+    Where another library has wrapped a method on top of cos_doctor, its wrapper is left in
+    place and cos_doctor's own layer underneath becomes a pass-through instead. Open storms
+    are summarised now, and the settings go back to their defaults.
     """
     global _installed  # noqa: PLW0603 - process-wide patch state
     try:
@@ -129,9 +127,8 @@ def uninstall() -> bool:
             if not _installed:
                 return False
             _installed = False
-            module = sys.modules.get(_SDK_MODULE)
-            if module is not None:
-                _unpatch(module.CosS3Client)
+            for client_class in list(_patched):
+                _unpatch(client_class)
             _sdk_log_filter.detach()
         flush_storms()
         _config.reset()
@@ -142,8 +139,77 @@ def uninstall() -> bool:
 
 
 def is_installed() -> bool:
-    """Return whether cos_doctor currently diagnoses SDK errors."""
-    return _installed
+    """Return whether cos_doctor currently diagnoses SDK errors.
+
+    True only while the SDK's current client class (if the SDK is imported) carries
+    cos_doctor's layer: a class nobody patched (a reload nobody saw) makes it False.
+    """
+    if not _installed:
+        return False
+    module = sys.modules.get(_sdk.CLIENT_MODULE)
+    if module is None:
+        return True  # patched on import
+    client_class = getattr(module, _sdk.CLIENT_CLASS, None)
+    attribute = getattr(client_class, "__dict__", {}).get(_sdk.SEND_REQUEST)
+    return _our_layer(attribute, _on_send_request) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Patching
+
+
+def _patch(module: Any) -> None:
+    import wrapt  # deferred: import cos_doctor must stay cheap
+
+    global _sdk_errors  # noqa: PLW0603 - bound once the SDK is known
+    from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+    _sdk_errors = (CosServiceError, CosClientError)
+    _sdk.register_sdk_code(module)
+    client_class = getattr(module, _sdk.CLIENT_CLASS)
+    for name, wrapper in _wrappers().items():
+        current = client_class.__dict__.get(name)
+        if current is None or _our_layer(current, wrapper) is not None:
+            continue
+        setattr(client_class, name, wrapt.FunctionWrapper(current, wrapper))
+    _patched.add(client_class)
+
+
+def _unpatch(client_class: type) -> None:
+    for name, wrapper in _wrappers().items():
+        current = client_class.__dict__.get(name)
+        if current is not None and _our_layer(current, wrapper) is current:
+            setattr(client_class, name, current.__wrapped__)
+
+
+def _our_layer(attribute: Any, wrapper: Callable[..., Any]) -> Any:
+    """Return cos_doctor's FunctionWrapper (running ``wrapper``) in ``attribute``'s chain."""
+    for _ in range(16):
+        if attribute is None:
+            return None
+        # Read from the proxy's own slots: a wrapt proxy forwards other attribute reads to
+        # what it wraps, so a marker attribute would be seen through every foreign layer.
+        if getattr(attribute, "_self_wrapper", None) is wrapper and _is_wrapt_wrapper(attribute):
+            return attribute
+        attribute = getattr(attribute, "__wrapped__", None)
+    return None
+
+
+def _is_wrapt_wrapper(attribute: Any) -> bool:
+    import wrapt
+
+    return isinstance(attribute, wrapt.FunctionWrapper)
+
+
+def _watch_imports() -> None:
+    """Patch the SDK module whenever it is executed: its first import and every reload."""
+    global _watching_imports  # noqa: PLW0603 - one watcher per process
+    if _watching_imports:
+        return
+    from cos_doctor._import_watch import watch_module
+
+    watch_module(_sdk.CLIENT_MODULE, _on_sdk_import)
+    _watching_imports = True
 
 
 def _on_sdk_import(module: Any) -> None:
@@ -155,98 +221,107 @@ def _on_sdk_import(module: Any) -> None:
         log_internal_failure("install", error)
 
 
-def _patch(module: Any) -> None:
-    global _service_error  # noqa: PLW0603 - bound once, when the SDK is first patched
-    _service_error = module.CosServiceError
-    client_class = module.CosS3Client
-    current = client_class.__dict__["send_request"]
-    if _our_layer(current) is None:
-        client_class.send_request = _layer(current)
+# ---------------------------------------------------------------------------------------------
+# The wrappers: pass-through on success, diagnosis on failure
 
 
-def _layer(original: Callable[..., Any]) -> Callable[..., Any]:
-    """cos_doctor's layer around ``original``: a plain function, one Python call on success.
-
-    Not a wrapt FunctionWrapper: inside a real SDK call, where its C path has left the CPU
-    caches, that adds 5-8 µs per call (1.2 µs in a tight loop). This layer costs what the
-    simplest Python wrapper costs (0.6 µs alone, +1.7-1.9 µs per real call; see
-    benchmarks/README.md). install() needs wrapt (which imports asyncio) only when the SDK is
-    not imported yet, for the post-import hook.
-    """
-
-    def _send_request_wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return original(self, *args, **kwargs)
-        except _service_error as error:
-            if not _installed or emitting():
-                # A log handler of cos_doctor's own event calling COS: never diagnose again.
-                raise
-            diagnosed = _diagnose_safely(error)
-            if diagnosed is None:
-                raise
-            # One traceback, still ending in the SDK's raise: the diagnosed copy takes over
-            # the original's frames, and `from None` hides the now redundant original.
-            raise diagnosed from None
-
-    return functools.update_wrapper(_send_request_wrapper, original)
-
-
-# Every layer install() creates runs this code object: how to recognise one. (Not a marker
-# attribute: wrapt proxies of other libraries forward attribute reads to what they wrap.)
-_LAYER_CODE = _layer(lambda: None).__code__
-
-
-def _unpatch(client_class: Any) -> None:
-    current = client_class.__dict__["send_request"]
-    if _our_layer(current) is current:
-        client_class.send_request = current.__wrapped__
-
-
-def _our_layer(attribute: Any) -> Any:
-    """Return cos_doctor's wrapper in the chain of wrappers around ``attribute``, or None."""
-    seen = 0
-    while attribute is not None and seen < 16:
-        if type(attribute) is types.FunctionType and attribute.__code__ is _LAYER_CODE:
-            return attribute
-        attribute = getattr(attribute, "__wrapped__", None)
-        seen += 1
-    return None
-
-
-def _diagnose_safely(error: BaseException) -> CosDiagnosedError | None:
-    """Return the diagnosed copy of ``error``, or None to let the original propagate."""
-    wrapper_frame = sys._getframe(1)  # noqa: SLF001 - the only way to reach the live stack
-    caller = wrapper_frame.f_back  # the SDK method that called send_request
+def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
     try:
-        from cos_doctor._context import context_from_error
-        from cos_doctor._diagnose import diagnose_context
-        from cos_doctor.errors import CosDiagnosedError, diagnosed_copy
+        return wrapped(*args, **kwargs)
+    except _sdk_errors as error:
+        if not _installed:
+            raise
+        diagnosed = _diagnose_safely(error, sys._getframe(), helper=None)  # noqa: SLF001
+        if diagnosed is None:
+            raise
+        # One traceback, still ending in the SDK's raise: the diagnosed copy takes over the
+        # original's frames, and `from None` hides the now redundant original.
+        raise diagnosed from None
 
-        if isinstance(error, CosDiagnosedError):
+
+def _on_error_reply(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
+    """copy_object / complete_multipart_upload: an <Error> inside a 200 reply."""
+    try:
+        return wrapped(*args, **kwargs)
+    except _sdk_errors as error:
+        if not _installed:
+            raise
+        diagnosed = _diagnose_safely(error, sys._getframe(), helper=None)  # noqa: SLF001
+        if diagnosed is None:
+            raise
+        raise diagnosed from None
+
+
+_helper_calls = 0  # helpers running now, any thread: their parts' failures are collected
+
+
+def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
+    global _helper_calls  # noqa: PLW0603 - a count shared with the pool threads
+    with _lock:
+        _helper_calls += 1
+    try:
+        return wrapped(*args, **kwargs)
+    except _sdk_errors as error:
+        if not _installed:
+            raise
+        name = getattr(wrapped, "__name__", None)
+        diagnosed = _diagnose_safely(error, sys._getframe(), helper=name)  # noqa: SLF001
+        if diagnosed is None:
+            raise
+        raise diagnosed from None
+    finally:
+        with _lock:
+            _helper_calls -= 1
+
+
+def _wrappers() -> dict[str, Callable[..., Any]]:
+    table: dict[str, Callable[..., Any]] = {_sdk.SEND_REQUEST: _on_send_request}
+    table.update(dict.fromkeys(_sdk.HELPER_METHODS, _on_helper))
+    table.update(dict.fromkeys(_sdk.ERROR_REPLY_METHODS, _on_error_reply))
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Failure path (nothing below runs on success)
+
+# Part failures collected per SDK thread pool (keyed by its task queue) until the helper that
+# owns the pool raises; weak keys, so a pool that succeeded leaves nothing behind.
+_part_failures: weakref.WeakKeyDictionary[Any, list[Diagnosis]] = weakref.WeakKeyDictionary()
+
+
+def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str | None) -> Any:
+    """Return the diagnosed copy of ``error``, or None to let the original propagate."""
+    if emitting():
+        # A log handler of cos_doctor's own event calling COS (shipping logs to a bucket):
+        # diagnosing its failure would log again, and fail again, without end.
+        return None
+    try:
+        from cos_doctor._failures import diagnose_failure
+        from cos_doctor.errors import diagnosed_copy, is_diagnosed
+
+        if is_diagnosed(error):
+            return None  # diagnosed (and logged) by a layer further down
+        outcome = diagnose_failure(
+            error,
+            caller=wrapper_frame.f_back,
+            helper=helper,
+            part_failures=_part_failures,
+            collecting=_helper_calls > 0,
+        )
+        if outcome is None:
             return None
-        context = context_from_error(error, caller=caller)
-        if _is_expected_miss(context):
-            return None
-        diagnosis = diagnose_context(context)
+        diagnosis, emit = outcome
         copy = diagnosed_copy(error, diagnosis)
         copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
         return None
-    try:
-        log_diagnosis(diagnosis)
-    except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide the diagnosis
-        log_internal_failure("log", failure)
+    if emit:
+        try:
+            log_diagnosis(diagnosis)
+        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+            log_internal_failure("log", failure)
     return copy
-
-
-def _is_expected_miss(context: RequestContext) -> bool:
-    for name in context.sdk_call_chain:
-        if context.http_status in _EXPECTED_MISSES.get(name, ()):
-            return True
-        if _SWALLOWING_HELPERS.match(name):
-            return True
-    return False
 
 
 def _below(traceback: Any, frame: FrameType) -> Any:

@@ -26,7 +26,9 @@ else:  # pragma: no cover - depends on the interpreter
 __all__ = ["Catalogue", "Clause", "KnowledgeError", "Rule", "RuleText", "catalogue"]
 
 KNOWLEDGE_DIR = Path(__file__).with_name("knowledge")
-_DATA_FILES = frozenset({"placeholders.toml", "evidence.toml", "ui.toml"})
+_DATA_FILES = frozenset(
+    {"placeholders.toml", "evidence.toml", "evidence_client.toml", "regions.toml", "ui.toml"},
+)
 
 #: Placeholders every step may use; regex group names of the matching clause add to these.
 REQUEST_PLACEHOLDERS = frozenset(
@@ -40,11 +42,25 @@ REQUEST_PLACEHOLDERS = frozenset(
         "operation",
         "secret_id_masked",
         "request_id",
+        # Client-side failures and helpers (cos_doctor/_client_context.py, _parts.py).
+        "host",
+        "parts_summary",
+        "parts_counted",
+        "upload_id",
     },
 )
 
 _CLAUSE_FIELDS = frozenset(
-    {"status", "status_class", "code", "message", "message_regex", "post_object", "method"},
+    {
+        "status",
+        "status_class",
+        "code",
+        "message",
+        "message_regex",
+        "post_object",
+        "method",
+        "client",
+    },
 )
 _TEXT_FIELDS = frozenset({"title", "cause", "steps", "docs"})
 _RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -65,12 +81,14 @@ class Clause:
     message_regex: re.Pattern[str] | None = None
     post_object: bool | None = None
     method: str | None = None
+    client: str | None = None  # the kind of client-side failure (cos_doctor/_client_context.py)
 
     @property
     def score(self) -> int:
         """How specific the clause is; the best-scoring match wins (README: Specificity)."""
         return (
             8 * (self.message is not None)
+            + 4 * (self.client is not None)
             + 6 * (self.message_regex is not None)
             + 4 * (self.code is not None)
             + 2 * (self.post_object is not None)
@@ -98,6 +116,7 @@ class Example:
     message: str | None
     post_object: bool
     method: str | None
+    client: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +178,10 @@ def load_catalogue(directory: Path) -> Catalogue:
     return Catalogue(
         rules=tuple(rules),
         placeholders=_locale_table(directory / "placeholders.toml"),
-        evidence_text=_read(directory / "evidence.toml"),
+        evidence_text={
+            **_read(directory / "evidence.toml"),
+            **_read(directory / "evidence_client.toml"),
+        },
         labels=_locale_table(directory / "ui.toml"),
     )
 
@@ -238,6 +260,7 @@ def _clause(where: str, raw: dict[str, Any]) -> Clause:
         message_regex=compiled,
         post_object=raw.get("post_object"),
         method=method.upper() if method else None,
+        client=raw.get("client"),
     )
 
 
@@ -259,7 +282,7 @@ def _text(where: str, raw: dict[str, Any] | None, group_names: set[str]) -> Rule
 
 
 def _example(where: str, raw: dict[str, Any]) -> Example:
-    unknown = set(raw) - {"status", "code", "message", "post_object", "method"}
+    unknown = set(raw) - {"status", "code", "message", "post_object", "method", "client"}
     if unknown:
         raise KnowledgeError(f"{where}: unknown example fields {sorted(unknown)}")
     return Example(
@@ -268,6 +291,7 @@ def _example(where: str, raw: dict[str, Any]) -> Example:
         message=raw.get("message"),
         post_object=bool(raw.get("post_object", False)),
         method=raw.get("method"),
+        client=raw.get("client"),
     )
 
 

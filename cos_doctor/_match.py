@@ -91,6 +91,8 @@ def _clause_groups(  # noqa: PLR0911 - one early exit per clause field reads bes
         return None
     if clause.method is not None and clause.method != context.http_method:
         return None
+    if clause.client != context.client_failure:  # client rules never match replies, and back
+        return None
     if clause.message is not None and clause.message != folded:
         return None
     if clause.message_regex is not None:

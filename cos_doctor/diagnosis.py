@@ -92,6 +92,10 @@ class Diagnosis:
     key: str | None = None
     region: str | None = None
     labels: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    #: For a helper that ran many requests (upload_file…): each failed part's own diagnosis.
+    parts: tuple[Diagnosis, ...] = field(default=(), repr=False)
+    #: …and how many parts the helper had in all (None when unknown).
+    parts_total: int | None = None
     redactor: InitVar[Redactor | None] = None
     wording: InitVar[Wording | None] = None
 
@@ -147,12 +151,36 @@ class Diagnosis:
     def to_dict(self) -> dict[str, Any]:
         """Return the diagnosis as JSON-ready data (what the log event and ``--json`` show)."""
         data = {
-            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "labels"
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in {"labels", "parts"}
         }
+        data["parts"] = self._grouped_parts()
         data["steps"] = list(self.steps)
         data["docs"] = list(self.docs)
         data["evidence"] = [item.to_dict() for item in self.evidence]
         return data
+
+    def _grouped_parts(self) -> list[dict[str, Any]]:
+        """The failed parts grouped by rule and code: count, part numbers, one diagnosis."""
+        groups: dict[tuple[str, str | None], list[Diagnosis]] = {}
+        for part in self.parts:
+            groups.setdefault((part.rule_id, part.error_code), []).append(part)
+        ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+        return [
+            {
+                "rule_id": rule_id,
+                "error_code": code,
+                "count": len(members),
+                "part_numbers": [
+                    number
+                    for number in (member.evidence_value("part_number") for member in members)
+                    if number is not None
+                ],
+                "diagnosis": members[0].to_dict(),
+            }
+            for (rule_id, code), members in ordered
+        ]
 
     def headline(self) -> str:
         """Return one line that says what happened: status, code, message and rule."""

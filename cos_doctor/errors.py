@@ -4,11 +4,13 @@ Hierarchy (everything users already catch keeps catching)::
 
     Exception
      └── qcloud_cos.cos_exception.CosException
-          └── qcloud_cos.cos_exception.CosServiceError      raised by the SDK for 3xx-5xx replies
-               └── cos_doctor.CosDiagnosedError             same args, same getters, + .diagnosis
+          ├── qcloud_cos.cos_exception.CosServiceError      raised by the SDK for 3xx-5xx replies
+          │    └── cos_doctor.CosDiagnosedError             same args, same getters, + .diagnosis
+          └── qcloud_cos.cos_exception.CosClientError       network, TLS, proxy, argument errors
+               └── cos_doctor.CosDiagnosedClientError       same args, same message, + .diagnosis
 
-``CosDiagnosedError`` never originates a failure: it is always a copy of a ``CosServiceError``
-the SDK raised, carrying the SDK's state unchanged plus a :class:`~cos_doctor.Diagnosis`.
+Neither ever originates a failure: each is a copy of an exception the SDK raised, carrying the
+SDK's state unchanged plus a :class:`~cos_doctor.Diagnosis`.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from qcloud_cos.cos_exception import CosServiceError
+from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
 if TYPE_CHECKING:
     from cos_doctor.diagnosis import Diagnosis
 
-__all__ = ["CosDiagnosedError", "diagnosed_copy"]
+__all__ = ["CosDiagnosedClientError", "CosDiagnosedError", "diagnosed_copy"]
 
 # Python 3.11+ prints exception notes under the traceback, so the one-line str() can stay
 # short; older interpreters only print str(), which must then carry the whole report.
@@ -48,19 +50,81 @@ class CosDiagnosedError(CosServiceError):  # type: ignore[misc]  # the SDK ships
             return self.diagnosis.headline()
         return f"{self.diagnosis.headline()}\n{self.diagnosis.render()}"
 
+    # The SDK's getters index its parsed body and raise KeyError when a reply had none (a HEAD
+    # error, a 5xx from a proxy): these answer "Unknown" instead, as the SDK does for bodies
+    # it could not parse.
+    def get_error_code(self) -> str:
+        """Return COS's error Code, or "Unknown" when the reply carried none."""
+        return self._digest_field("code")
 
-# Shown in tracebacks and reprs as users import it; pickle finds it there too.
-CosDiagnosedError.__module__ = "cos_doctor"
+    def get_error_msg(self) -> str:
+        """Return COS's error Message, or "Unknown" when the reply carried none."""
+        return self._digest_field("message")
+
+    def get_resource_location(self) -> str:
+        """Return the Resource COS named, or "Unknown" when the reply carried none."""
+        return self._digest_field("resource")
+
+    def get_trace_id(self) -> str:
+        """Return COS's TraceId, or "Unknown" when the reply carried none."""
+        return self._digest_field("traceid")
+
+    def get_request_id(self) -> str:
+        """Return COS's RequestId, or "Unknown" when the reply carried none."""
+        return self._digest_field("requestid")
+
+    def _digest_field(self, name: str) -> str:
+        digest: Any = getattr(self, "_digest_msg", None)
+        if isinstance(digest, dict) and name in digest:
+            return str(digest[name])
+        if name == "requestid" and digest is not None and hasattr(digest, "get"):
+            return str(digest.get("x-cos-request-id", "Unknown"))  # a bodiless reply's headers
+        return "Unknown"
 
 
-def diagnosed_copy(error: Any, diagnosis: Diagnosis) -> CosDiagnosedError:
-    """Return a ``CosDiagnosedError`` with ``error``'s args and state, plus ``diagnosis``.
+class CosDiagnosedClientError(CosClientError):  # type: ignore[misc]  # the SDK ships no type hints
+    """A ``CosClientError`` (network, TLS, proxy, timeout, SDK argument) that knows what went wrong.
 
-    The SDK's ``__init__`` is not re-run (it would parse the XML body again); the new object
-    gets the same ``args`` and a copy of the instance dictionary instead, so pickling (which
-    replays ``cls(*args)`` and then restores the dictionary) round-trips exactly.
+    Catch it as ``CosClientError`` as before: ``args`` and ``_message`` are the SDK's, so the
+    SDK's message text stays available as ``e.args[0]``. ``diagnosis`` holds the
+    :class:`~cos_doctor.Diagnosis`; ``str(e)`` is its headline (plus the report before 3.11).
     """
-    copy: CosDiagnosedError = CosDiagnosedError.__new__(CosDiagnosedError, *error.args)
+
+    diagnosis: Diagnosis | None = None
+
+    def __str__(self) -> str:
+        """Return the headline, plus the full report where notes are not printed."""
+        if self.diagnosis is None:
+            return str(super().__str__())
+        if _NOTES_ARE_PRINTED:
+            return self.diagnosis.headline()
+        return f"{self.diagnosis.headline()}\n{self.diagnosis.render()}"
+
+
+# Shown in tracebacks and reprs as users import them; pickle finds them there too.
+CosDiagnosedError.__module__ = "cos_doctor"
+CosDiagnosedClientError.__module__ = "cos_doctor"
+_DIAGNOSED = (CosDiagnosedError, CosDiagnosedClientError)
+
+
+def is_diagnosed(error: BaseException) -> bool:
+    """Whether ``error`` already carries a diagnosis (it went through cos_doctor once)."""
+    return isinstance(error, _DIAGNOSED)
+
+
+def diagnosed_copy(error: Any, diagnosis: Diagnosis) -> CosDiagnosedError | CosDiagnosedClientError:
+    """Return a diagnosed copy of ``error`` with its args and state, plus ``diagnosis``.
+
+    A ``CosServiceError`` becomes a ``CosDiagnosedError``, a ``CosClientError`` a
+    ``CosDiagnosedClientError``. The SDK's ``__init__`` is not re-run (it would parse the XML
+    body again); the new object gets the same ``args`` and a copy of the instance dictionary
+    instead, so pickling (which replays ``cls(*args)`` and then restores the dictionary)
+    round-trips exactly.
+    """
+    kind: type[CosDiagnosedError | CosDiagnosedClientError] = (
+        CosDiagnosedClientError if isinstance(error, CosClientError) else CosDiagnosedError
+    )
+    copy = kind.__new__(kind, *error.args)
     copy.__dict__.update(error.__dict__)
     copy.diagnosis = diagnosis
     if _NOTES_ARE_PRINTED:

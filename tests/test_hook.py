@@ -56,6 +56,7 @@ def test_concurrent_installs_patch_exactly_once() -> None:
         thread.join()
     assert results.count(True) == 1
     layer = cos_client.CosS3Client.__dict__["send_request"]
+    assert isinstance(layer, wrapt.FunctionWrapper)
     assert layer.__wrapped__ is ORIGINAL_SEND_REQUEST
 
 
@@ -102,8 +103,8 @@ def test_uninstall_under_a_foreign_wrapper_leaves_it_and_passes_through(replies:
         assert type(caught.value) is CosServiceError
         assert calls == ["foreign"]
         assert cos_doctor.install() is True  # finds its dormant layer instead of adding one
-        assert _hook._our_layer(cos_client.CosS3Client.__dict__["send_request"]) is not None
-        assert _hook._our_layer(foreign_layer.__wrapped__) is foreign_layer.__wrapped__
+        assert _hook._our_layer(cos_client.CosS3Client.__dict__["send_request"], _hook._on_send_request) is not None
+        assert _hook._our_layer(foreign_layer.__wrapped__, _hook._on_send_request) is foreign_layer.__wrapped__
     finally:
         cos_doctor.uninstall()
         cos_client.CosS3Client.send_request = ORIGINAL_SEND_REQUEST
@@ -141,8 +142,8 @@ def test_install_before_the_sdk_is_imported_patches_it_on_import() -> None:
         assert "qcloud_cos" not in sys.modules, "importing cos_doctor must not import the SDK"
         assert cos_doctor.install() is True
         from qcloud_cos import CosS3Client
-        from cos_doctor._hook import _our_layer
-        print(_our_layer(CosS3Client.__dict__["send_request"]) is not None)
+        from cos_doctor._hook import _on_send_request, _our_layer
+        print(_our_layer(CosS3Client.__dict__["send_request"], _on_send_request) is not None)
         """,
     )
     assert output == "True"

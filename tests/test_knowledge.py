@@ -57,6 +57,7 @@ def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) 
         error_message=example.message,  # type: ignore[attr-defined]
         post_object=example.post_object,  # type: ignore[attr-defined]
         http_method=example.method,  # type: ignore[attr-defined]
+        client_failure=example.client,  # type: ignore[attr-defined]
     )
     found = match_rule(context)
     assert found.ambiguous == ()
@@ -82,6 +83,7 @@ def test_no_raw_placeholder_reaches_the_user(rule: Rule, locale: str) -> None:
         error_code=example.code if example else None,
         error_message=example.message if example else None,
         post_object=example.post_object if example else False,
+        client_failure=example.client if example else None,
     )
     diagnosis = diagnose_context(context, locale=locale)
     for text in (diagnosis.title, diagnosis.cause, *diagnosis.steps):

@@ -100,6 +100,7 @@ from cos_doctor._evidence import (  # noqa: E402, F401 - must follow the registr
     access,
     clock,
     credentials,
+    network,
     objects,
     post,
     replies,

@@ -1,0 +1,215 @@
+"""The context of a ``CosClientError``: a request that got no usable reply, or never left.
+
+The SDK turns every ``requests`` exception into ``CosClientError(str(e))`` inside its retry loop
+(the original stays reachable as ``__context__``), and raises ``CosClientError`` for its own
+argument checks. What failed is read from the exception classes along the cause chain first,
+then from the text (urllib3 / requests / OS wording, English and Chinese), so a message pasted
+from a log is classified the same way as a live exception.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from cos_doctor._context import RequestContext, apply_sdk_frames
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+__all__ = ["CLIENT_KINDS", "classify", "context_from_client_error", "context_from_client_text"]
+
+_MAX_TEXT = 4096
+
+# (kind, exception class names, text pattern), most specific first: a TLS error through a
+# proxy is a proxy problem first; a refused connection to a proxy is a proxy problem too.
+_KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
+    (
+        "proxy",
+        frozenset({"ProxyError", "ProxySchemeUnknown", "ProxySchemeUnsupported"}),
+        re.compile(
+            r"ProxyError|Unable to connect to proxy|Cannot connect to proxy|Tunnel connection "
+            r"failed|Proxy Authentication Required|ProxySchemeUnknown|代理",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "tls",
+        frozenset({"SSLError", "SSLCertVerificationError", "SSLZeroReturnError", "SSLEOFError"}),
+        re.compile(
+            r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL[:\]]|"
+            r"WRONG_VERSION_NUMBER|wrong version number|doesn't match|TLSV1_ALERT|证书",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "dns",
+        frozenset({"NameResolutionError", "gaierror"}),
+        re.compile(
+            r"NameResolutionError|Failed to resolve|Name or service not known|nodename nor "
+            r"servname|getaddrinfo failed|Temporary failure in name resolution|No address "
+            r"associated with hostname|Errno -[235]\b|Errno 11001|Errno 11004|域名解析|无法解析",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "connect-timeout",
+        frozenset({"ConnectTimeout", "ConnectTimeoutError"}),
+        re.compile(r"ConnectTimeout|connect timeout=|Connection to \S+ timed out", re.IGNORECASE),
+    ),
+    (
+        "read-timeout",
+        frozenset({"ReadTimeout", "ReadTimeoutError"}),
+        re.compile(r"ReadTimeout|Read timed out|read timeout=", re.IGNORECASE),
+    ),
+    (
+        "body-interrupted",
+        frozenset({"ChunkedEncodingError", "IncompleteRead", "InvalidChunkLength"}),
+        re.compile(
+            r"ChunkedEncodingError|IncompleteRead|InvalidChunkLength|Response ended prematurely",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "connection-refused",
+        frozenset({"ConnectionRefusedError"}),
+        re.compile(
+            r"Connection refused|Errno 111\b|Errno 61\b|WinError 10061|actively refused|"
+            r"ECONNREFUSED|拒绝连接|积极拒绝",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "connection-reset",
+        frozenset({"ConnectionResetError", "RemoteDisconnected", "BrokenPipeError"}),
+        re.compile(
+            r"Connection reset|Errno 104\b|Errno 54\b|WinError 10054|forcibly closed|"
+            r"RemoteDisconnected|Connection aborted|ECONNRESET|Broken pipe|Errno 32\b|"
+            r"closed connection without response|连接被重置|强迫关闭",
+            re.IGNORECASE,
+        ),
+    ),
+    # The SDK's own checks, where the message alone does not say how to fix it.
+    (
+        "parts-failed",
+        frozenset(),
+        re.compile(r"some (?:upload_part|upload_part_copy|download_part) fail", re.IGNORECASE),
+    ),
+    (
+        "credentials-missing",
+        frozenset(),
+        re.compile(r"SecretId and SecretKey is Required", re.IGNORECASE),
+    ),
+    (
+        "bucket-name-invalid",
+        frozenset(),
+        re.compile(r"bucket format is illegal|bucket is not string", re.IGNORECASE),
+    ),
+    (
+        "region-invalid",
+        frozenset(),
+        re.compile(r"region format is illegal|region is not string", re.IGNORECASE),
+    ),
+    (
+        "not-utf8",
+        frozenset(),
+        re.compile(r"can not be decoded in utf8|can not encoded in utf8", re.IGNORECASE),
+    ),
+    (
+        "header-value-type",
+        frozenset({"InvalidHeader"}),
+        re.compile(r"Header part \(.*\) from .* must be of type str or bytes", re.IGNORECASE),
+    ),
+)
+#: Every kind a client failure can be classified as; "unclassified" when none fits.
+CLIENT_KINDS = (*(kind for kind, _, _ in _KINDS), "unclassified")
+_HOST_IN_TEXT = re.compile(
+    r"host='(?P<pool>[^']+)'|Failed to resolve '(?P<resolve>[^']+)'|"
+    r"Connection to (?P<timeout>[^\s]+) timed out",
+)
+_PORT_IN_TEXT = re.compile(r"port=(\d+)")
+
+
+def classify(types: tuple[str, ...], text: str) -> str:
+    """Return the kind of client failure from exception class names, then from text."""
+    present = set(types)
+    for kind, names, _ in _KINDS:
+        if names & present:
+            return kind
+    for kind, _, pattern in _KINDS:
+        if pattern.search(text):
+            return kind
+    return "unclassified"
+
+
+def context_from_client_error(error: Any, frames: list[FrameType]) -> RequestContext:
+    """Build the context of a ``CosClientError`` from its cause chain and the SDK's frames."""
+    text = _message(error)
+    causes = _cause_chain(error)
+    types = tuple(type(cause).__name__ for cause in causes)
+    context = RequestContext(live=True)
+    context.exception_text = text[:_MAX_TEXT]
+    context.error_message = text[:_MAX_TEXT].splitlines()[0] if text else None
+    context.exception_types = types
+    context.client_failure = classify(types, "\n".join([text, *map(str, causes[1:])]))
+    apply_sdk_frames(context, frames)
+    if context.url is not None:
+        # The URL names what the client connected to (the IP when IP= is configured); the
+        # Host header, read into context.host, names the COS endpoint the request was for.
+        context.fills["host"] = urlsplit(context.url).hostname or ""
+    _fill_from_text(context, text)
+    return context
+
+
+def context_from_client_text(text: str) -> RequestContext:
+    """Build a context from a client error's message pasted from a log; nothing guessed."""
+    context = RequestContext()
+    context.exception_text = text[:_MAX_TEXT]
+    context.error_message = text.strip()[:_MAX_TEXT].splitlines()[0] if text.strip() else None
+    context.client_failure = classify((), text)
+    _fill_from_text(context, text)
+    return context
+
+
+def looks_like_client_error(text: str) -> bool:
+    """Whether pasted ``text`` is a client-side failure message (not a COS error body)."""
+    stripped = text.strip()
+    if not stripped or stripped.startswith(("<", "{")):
+        return False
+    return classify((), stripped) != "unclassified"
+
+
+def _fill_from_text(context: RequestContext, text: str) -> None:
+    found = _HOST_IN_TEXT.search(text)
+    if found is not None and "host" not in context.fills:
+        host = next(value for value in found.groups() if value)
+        context.fills["host"] = host.split(":")[0]
+    if context.host is None and "host" in context.fills:
+        context.host = context.fills["host"]
+    if context.timeout is None:
+        timeout = re.search(r"(?:connect|read) timeout=([0-9.]+)", text)
+        if timeout is not None:
+            context.timeout = float(timeout.group(1))
+
+
+def _message(error: Any) -> str:
+    args = getattr(error, "args", ())
+    if args and isinstance(args[0], str):
+        return args[0]
+    message = getattr(error, "_message", None)
+    return message if isinstance(message, str) else str(error)
+
+
+def _cause_chain(error: BaseException) -> list[BaseException]:
+    """The exception, what caused it, and the exceptions urllib3 nests in args and .reason."""
+    found: list[BaseException] = []
+    pending: list[Any] = [error]
+    while pending and len(found) < 16:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return found

@@ -1,0 +1,109 @@
+"""One diagnosis for a helper call whose parts failed: grouped, counted, with the cleanup call.
+
+``upload_file`` and its siblings run parts in the SDK's thread pool, which swallows each part's
+exception and raises one ``some upload_part fail…`` at the end. The hook keeps each part's
+diagnosis (``_failures.py``) and hands them here when the helper gives up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from cos_doctor._diagnose import diagnose_context
+from cos_doctor._evidence import Facts
+from cos_doctor._knowledge import catalogue
+from cos_doctor._locale import resolve_locale
+from cos_doctor._match import match_rule
+
+if TYPE_CHECKING:
+    from cos_doctor._context import RequestContext
+    from cos_doctor._sdk import HelperLocals
+    from cos_doctor.diagnosis import Diagnosis, Evidence
+
+__all__ = ["grouped_diagnosis", "part_diagnosis", "part_groups"]
+
+# Helpers that leave their multipart upload behind when parts fail (the SDK aborts only when
+# the final complete call fails, in copy and upload_file_from_buffer).
+_LEAVES_UPLOAD = frozenset({"upload_file", "upload_file_from_buffer", "copy"})
+# upload_file looks for an unfinished upload of the same key and resumes it.
+_RESUMES = frozenset({"upload_file"})
+
+
+def part_diagnosis(context: RequestContext) -> Diagnosis:
+    """Diagnose one failed part; its part number is kept as evidence."""
+    diagnosis = diagnose_context(context)
+    number = context.query.get("partNumber")
+    if number is None or not number.isdigit():
+        return diagnosis
+    item = _say(context, "part_number", int(number), diagnosis.locale)
+    return dataclasses.replace(diagnosis, evidence=(item, *diagnosis.evidence))
+
+
+def part_groups(parts: tuple[Diagnosis, ...]) -> list[tuple[str, str, int]]:
+    """(error code or rule, rule id, count) per kind of failure, most frequent first."""
+    counts = Counter((part.error_code or part.rule_id, part.rule_id) for part in parts)
+    return [(label, rule, count) for (label, rule), count in counts.most_common()]
+
+
+def grouped_diagnosis(
+    context: RequestContext,
+    helper: str,
+    parts: list[Diagnosis],
+    found: HelperLocals,
+) -> Diagnosis:
+    """The diagnosis of the helper call: its own rule, plus the parts' grouped."""
+    locale = resolve_locale(None)
+    ordered = tuple(sorted(parts, key=_part_number))
+    total = found.part_count
+    groups = part_groups(ordered)
+    summary = ", ".join(f"{count} × {label}" for label, _, count in groups)
+    counted = f"{len(ordered)}/{total}" if total else str(len(ordered))
+    context.operation = helper
+    context.client_failure = "parts-failed"
+    context.fills.update({"parts_summary": summary or "?", "parts_counted": counted})
+    if found.upload_id and helper in _LEAVES_UPLOAD:
+        context.fills["upload_id"] = found.upload_id
+    base = diagnose_context(context, locale=locale)
+    extra: list[Evidence] = []
+    if ordered:
+        extra.append(_say(context, "parts_failed", len(ordered), locale, total=total or "?"))
+        extra.append(
+            _say(context, "part_failure_groups", tuple(f"{c} × {lbl}" for lbl, _, c in groups),
+                 locale, groups=summary),
+        )
+    if found.upload_id and helper in _LEAVES_UPLOAD:
+        call = (
+            f"client.abort_multipart_upload(Bucket={context.bucket!r}, "
+            f"Key={context.key!r}, UploadId={found.upload_id!r})"
+        )
+        variant = "resumable" if helper in _RESUMES else "left"
+        extra.append(
+            _say(context, "incomplete_upload", found.upload_id, locale, variant, call=call),
+        )
+    return dataclasses.replace(
+        base,
+        evidence=(*extra, *base.evidence),
+        parts=ordered,
+        parts_total=total,
+        operation=helper,
+    )
+
+
+def _part_number(diagnosis: Diagnosis) -> int:
+    value = diagnosis.evidence_value("part_number")
+    return value if isinstance(value, int) else 0
+
+
+def _say(
+    context: RequestContext,
+    key: str,
+    value: object,
+    locale: str,
+    variant: str | None = None,
+    **words: object,
+) -> Evidence:
+    rules = catalogue()
+    facts = Facts(context=context, match=match_rule(context, rules), catalogue=rules, locale=locale)
+    return facts.say(key, value, variant, **words)  # type: ignore[arg-type]

@@ -1,0 +1,62 @@
+"""The SDK adapter's contract: every private name cos_doctor/_sdk.py reads exists in this SDK.
+
+Run by .ci/run against the newest SDK and the oldest one pyproject.toml declares.
+"""
+
+from __future__ import annotations
+
+import pytest
+from qcloud_cos import CosConfig, CosS3Client, cos_client, cos_threadpool
+
+from cos_doctor import _sdk
+
+SEND_REQUEST_LOCALS = ("self", "method", "url", "bucket", "timeout", "kwargs", "res", "j", "exception_logbuf")
+CONFIG_ATTRIBUTES = (
+    "_region", "_endpoint", "_domain", "_ip", "_port", "_scheme", "_verify_ssl", "_ssl_cert",
+    "_proxies", "_timeout", "_secret_id", "_secret_key", "_token",
+)
+
+
+def _locals(function: object) -> tuple[str, ...]:
+    code = _sdk._unwrapped(function).__code__  # type: ignore[union-attr]
+    return code.co_varnames + code.co_cellvars
+
+
+def test_send_request_has_the_locals_the_adapter_reads() -> None:
+    """send_request still names its URL, reply, loop index and retry log as the adapter expects."""
+    assert set(SEND_REQUEST_LOCALS) <= set(_locals(CosS3Client.__dict__[_sdk.SEND_REQUEST]))
+
+
+def test_cos_config_has_the_attributes_the_adapter_reads() -> None:
+    """CosConfig keeps the private attributes client_settings() reads."""
+    config = CosConfig(Region="ap-guangzhou", SecretId="AKIDexample", SecretKey="example")
+    missing = [name for name in CONFIG_ATTRIBUTES if not hasattr(config, name)]
+    assert missing == []
+    client = CosS3Client(config)
+    assert _sdk.client_config(client) is config
+    assert _sdk.client_retry(client) is not None
+
+
+@pytest.mark.parametrize("name", [*_sdk.HELPER_METHODS, *_sdk.ERROR_REPLY_METHODS])
+def test_every_patched_method_exists(name: str) -> None:
+    """The methods install() patches are defined on CosS3Client itself."""
+    assert name in vars(CosS3Client)
+
+
+@pytest.mark.parametrize(("method", "names"), [
+    ("upload_file", ("pool", "uploadid", "parts_num")),
+    ("upload_file_from_buffer", ("pool", "uploadid", "part_num")),
+    ("copy", ("pool", "uploadid", "parts_num")),
+    ("copy_object", ("rt",)),
+    ("complete_multipart_upload", ("rt",)),
+])
+def test_helpers_have_the_locals_the_adapter_reads(method: str, names: tuple[str, ...]) -> None:
+    """The helpers keep their pool, upload id and part count (and the raisers their reply) in locals."""
+    assert set(names) <= set(_locals(vars(CosS3Client)[method]))
+
+
+def test_the_thread_pool_worker_keeps_its_queue() -> None:
+    """WorkerThread runs tasks from _task_queue, which keys the collected part failures."""
+    worker = cos_threadpool.WorkerThread(cos_threadpool.Queue())
+    assert hasattr(worker, "_task_queue")
+    assert cos_client.SimpleThreadPool is cos_threadpool.SimpleThreadPool
