@@ -136,10 +136,8 @@ class Diagnosis:
         return texts
 
     def __getstate__(self) -> dict[str, Any]:
-        """The instance dictionary with the prose worded (a pickle never holds templates)."""
-        for name in _WORDED:
-            getattr(self, name)
-        return {name: value for name, value in self.__dict__.items() if name != "_wording"}
+        """The fields in declaration order, prose worded: the same pickle, worded or not."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def evidence_value(self, key: str) -> EvidenceValue:
         """Return the value of the evidence item ``key``, or None when it was not observed."""
