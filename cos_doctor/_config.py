@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Union
@@ -79,7 +80,14 @@ class _Configuration:
             self.current = Settings()
 
 
+    def after_fork(self) -> None:
+        # The parent's lock may have been held by a thread the child does not have.
+        self._lock = threading.Lock()
+
+
 _CONFIGURATION = _Configuration()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_CONFIGURATION.after_fork)
 
 
 def settings() -> Settings:

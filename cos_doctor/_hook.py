@@ -18,6 +18,7 @@ cos_doctor does runs inside a guard: if it fails, the SDK's original exception p
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import weakref
@@ -58,6 +59,42 @@ class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raise
 _sdk_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
 
 
+def _after_fork_in_child() -> None:
+    """Fresh locks in a forked child: a thread of the parent may have held them at the fork.
+
+    That thread does not exist in the child, so its lock would never be released, and the
+    child's first install(), uninstall() or ``import qcloud_cos`` would wait forever. No
+    helper runs in the child either.
+    """
+    global _lock, _helper_calls  # noqa: PLW0603 - rebuilt once per fork, in the child only
+    _lock = threading.RLock()
+    _sdk._lock = threading.Lock()  # noqa: SLF001 - the adapter's registry lock, same hazard
+    _helper_calls = 0
+    _part_failures.clear()
+
+
+def _import_in_progress(module: Any) -> bool:
+    """Whether another thread is executing the SDK module right now (it is half-defined)."""
+    spec = getattr(module, "__spec__", None)
+    return bool(getattr(spec, "_initializing", False)) or not hasattr(module, _sdk.CLIENT_CLASS)
+
+
+def _finished_sdk_module() -> Any:
+    """The SDK client module if imported, waiting for an import another thread has under way.
+
+    Called without cos_doctor's lock held: the importing thread may need that lock (the
+    import watcher patches on import), and waiting for it while holding the lock would
+    deadlock. Without the wait, install() found a half-executed module, failed to patch it
+    and stayed off for the whole process.
+    """
+    module = sys.modules.get(_sdk.CLIENT_MODULE)
+    if module is not None and _import_in_progress(module):
+        import importlib
+
+        module = importlib.import_module(_sdk.CLIENT_MODULE)  # blocks until it is done
+    return module
+
+
 def install(
     locale: str | _Unset | None = UNSET,
     *,
@@ -94,6 +131,7 @@ def install(
         storm_window=storm_window,
     )
     try:
+        module = _finished_sdk_module()
         with _lock:
             if _installed:
                 if is_installed():
@@ -102,7 +140,7 @@ def install(
                 # before install()): put it back on top of theirs.
                 _patch(sys.modules[_sdk.CLIENT_MODULE])
                 return True
-            module = sys.modules.get(_sdk.CLIENT_MODULE)
+            module = sys.modules.get(_sdk.CLIENT_MODULE, module)
             if module is not None:
                 _patch(module)
             _watch_imports()
@@ -329,3 +367,7 @@ def _below(traceback: Any, frame: FrameType) -> Any:
     if traceback is not None and traceback.tb_frame is frame:
         return traceback.tb_next
     return traceback
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
