@@ -217,8 +217,12 @@ def context_from_body(  # noqa: PLR0913 - keyword-only hints, each optional
 
 
 def _apply_digest(context: RequestContext, digest: Any) -> None:
-    """Read the SDK's parsed error: a dict for XML/JSON bodies, the headers for HEAD errors."""
-    if digest is None or isinstance(digest, str):
+    """Read the SDK's parsed error: a dict for XML/JSON bodies, the headers for HEAD errors.
+
+    Anything else (a JSON array, number or string the SDK parsed from the body) is no
+    digest: the body itself is read instead, and an honest generic rule answers.
+    """
+    if not hasattr(digest, "items"):
         return
     items = {str(name).lower(): value for name, value in dict(digest).items()}
     if "code" in items or "message" in items:

@@ -274,7 +274,12 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
             raise
         # One traceback, still ending in the SDK's raise: the diagnosed copy takes over the
         # original's frames, and `from None` hides the now redundant original.
-        raise diagnosed from None
+        try:
+            raise diagnosed from None
+        finally:
+            # The frame stays in the traceback: it must not hold the exception too (a
+            # cycle only the garbage collector frees).
+            diagnosed = None
 
 
 def _on_error_reply(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
@@ -287,7 +292,12 @@ def _on_error_reply(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=None)  # noqa: SLF001
         if diagnosed is None:
             raise
-        raise diagnosed from None
+        try:
+            raise diagnosed from None
+        finally:
+            # The frame stays in the traceback: it must not hold the exception too (a
+            # cycle only the garbage collector frees).
+            diagnosed = None
 
 
 _helper_calls = 0  # helpers running now, any thread: their parts' failures are collected
@@ -306,7 +316,12 @@ def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # n
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=name)  # noqa: SLF001
         if diagnosed is None:
             raise
-        raise diagnosed from None
+        try:
+            raise diagnosed from None
+        finally:
+            # The frame stays in the traceback: it must not hold the exception too (a
+            # cycle only the garbage collector frees).
+            diagnosed = None
     finally:
         with _lock:
             _helper_calls -= 1

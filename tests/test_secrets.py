@@ -62,6 +62,7 @@ class EchoingCos:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # see tests/replies.py
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
