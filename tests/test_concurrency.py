@@ -84,7 +84,7 @@ def _run_threads(target: object, count: int) -> list[BaseException]:
         start.wait()
         try:
             target(index)  # type: ignore[operator]
-        except BaseException as problem:  # noqa: BLE001 - reported to the test thread
+        except BaseException as problem:
             problems.append(problem)
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
