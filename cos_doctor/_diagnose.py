@@ -166,8 +166,9 @@ def _placeholder_values(
         **found.groups,
     }
     # The templates are ours; only the values come from the request, so only they are
-    # sealed (a key, a Referer or a quoted policy value could carry a secret).
-    return _Fallbacks(
-        {name: redactor(value) for name, value in known.items() if value},
-        rules.placeholders[locale],
-    )
+    # sealed (a key, a Referer or a quoted policy value could carry a secret). One search
+    # over them all first: they almost never hold one.
+    values = {name: value for name, value in known.items() if value}
+    if redactor.finds("\0".join(values.values())):
+        values = {name: redactor(value) for name, value in values.items()}
+    return _Fallbacks(values, rules.placeholders[locale])

@@ -128,8 +128,7 @@ class Redactor:
         for value in secrets:
             for variant in _variants(value):
                 known[variant] = REDACTED
-        # Longest first: a token that contains a shorter secret is removed whole.
-        self._known = tuple(sorted(known.items(), key=lambda item: -len(item[0])))
+        self._known = _longest_first(known)
 
     def __call__(self, text: str) -> str:
         """Return ``text`` without this request's secrets or anything shaped like one."""
@@ -155,6 +154,11 @@ class Redactor:
         raise TypeError("a Redactor holds secrets and is never pickled")
 
 
+def _longest_first(known: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    # A token that contains a shorter secret is removed whole.
+    return tuple(sorted(known.items(), key=lambda item: -len(item[0])))
+
+
 def _variants(value: str | None) -> tuple[str, ...]:
     """The value as sent and as it appears percent-encoded in a URL or a form."""
     if not value:
@@ -162,7 +166,7 @@ def _variants(value: str | None) -> tuple[str, ...]:
     stripped = value.strip()
     if len(stripped) < _MIN_SECRET_LENGTH:
         return ()
-    if _URL_SAFE.fullmatch(stripped):  # the usual case: nothing to percent-encode
+    if stripped.isalnum() or _URL_SAFE.fullmatch(stripped):  # nothing to percent-encode
         return (stripped,)
     return tuple({stripped, quote(stripped, safe=""), quote(stripped, safe="/")})
 
@@ -176,8 +180,6 @@ def redactor_for(context: Any) -> Redactor:
 
     It knows the configured and sent SecretKey, session token, signature, sign key and SecretId.
     """
-    from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
-
     secret_key = context.configured("secret_key")
     signed = context.signed
     secrets = [
@@ -190,6 +192,8 @@ def redactor_for(context: Any) -> Redactor:
     if signed is not None:
         secrets.append(signed.signature)
         if secret_key:
+            from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
+
             secrets.append(sign_key(secret_key, signed.key_time))
     secret_ids = [context.configured("secret_id"), context.secret_id_sent]
     return Redactor(secrets, secret_ids)
