@@ -7,8 +7,15 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from benchmarks._arms import Arm, alternate, interleave
-from benchmarks._config import BUCKET, KEY, REGION, TARGET_SUCCESS_ADDED_US, Plan
-from benchmarks._format import added_line
+from benchmarks._config import (
+    BUCKET,
+    KEY,
+    REGION,
+    TARGET_LAYER_OVER_WRAPT_US,
+    TARGET_SUCCESS_RATIO,
+    Plan,
+)
+from benchmarks._format import added_line, mark
 from benchmarks._sdk import code_copy, quiet_sdk_logs, round_robin, sdk_twin
 from benchmarks._stats import compare
 from benchmarks._transport import FakeCos, Reply, make_client
@@ -48,7 +55,11 @@ def bench_success(plan: Plan) -> dict[str, Any]:
             plan.success_calls
         )
         out[name]["layouts_per_side"] = plan.success_layouts
-        print(f"  {name}: {added_line(out[name], TARGET_SUCCESS_ADDED_US)}")
+        ratio_mark = mark(out[name]["ratio"], TARGET_SUCCESS_RATIO)
+        print(
+            f"  {name}: {added_line(out[name], None)} "
+            f"(target ratio ≤ {TARGET_SUCCESS_RATIO}) {ratio_mark}",
+        )
         floor = added_line(out[name]["noise_floor"], None)
         print(f"    a second side without cos_doctor (noise floor): {floor}")
     unhooked, hooked = sides["without"][0], make_client(adapter)
@@ -127,10 +138,18 @@ def bench_layer(plan: Plan) -> dict[str, Any]:
         name: compare(results, "plain", name) for name in layers if name != "plain"
     }
     out["calls_per_round"] = plan.layer_calls
+    # The budget: cos_doctor's layer against a bare wrapt pass-through, paired.
+    out["over_bare_wrapt"] = compare(results, "bare_wrapt", "cos_doctor")
     shown = ", ".join(
         f"{name} {out[name]['added_us']:+.2f} µs" for name in layers if name != "plain"
     )
     print(f"  the layer alone, hot loop, added per call: {shown}")
+    over = out["over_bare_wrapt"]["added_us"]
+    verdict = mark(over, TARGET_LAYER_OVER_WRAPT_US)
+    print(
+        f"  cos_doctor's layer minus a bare wrapt FunctionWrapper: {over:+.2f} µs "
+        f"(target ≤ {TARGET_LAYER_OVER_WRAPT_US} µs) {verdict}",
+    )
     return out
 
 

@@ -13,14 +13,20 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cos_doctor._context import RequestContext, apply_sdk_frames
+from cos_doctor._context import RequestContext, merge
+from cos_doctor._sources import ExceptionSeen
 
 if TYPE_CHECKING:
-    from types import FrameType
+    from cos_doctor._sources import Hints, RequestSent
 
-__all__ = ["CLIENT_KINDS", "classify", "context_from_client_error", "context_from_client_text"]
+__all__ = [
+    "CLIENT_KINDS",
+    "classify",
+    "context_from_client_text",
+    "exception_seen",
+    "looks_like_client_error",
+]
 
-_MAX_TEXT = 4096
 
 # (kind, exception class names, text pattern), most specific first: a TLS error through a
 # proxy is a proxy problem first; a refused connection to a proxy is a proxy problem too.
@@ -67,7 +73,8 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
         "body-interrupted",
         frozenset({"ChunkedEncodingError", "IncompleteRead", "InvalidChunkLength"}),
         re.compile(
-            r"ChunkedEncodingError|IncompleteRead|InvalidChunkLength|Response ended prematurely",
+            r"ChunkedEncodingError|IncompleteRead|InvalidChunkLength|Response ended prematurely|"
+            r"download failed with incomplete file",
             re.IGNORECASE,
         ),
     ),
@@ -118,7 +125,8 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
     ),
     (
         "header-value-type",
-        frozenset({"InvalidHeader"}),
+        # Not by type: requests raises InvalidHeader for a malformed reply header too.
+        frozenset(),
         re.compile(r"Header part \(.*\) from .* must be of type str or bytes", re.IGNORECASE),
     ),
 )
@@ -143,33 +151,33 @@ def classify(types: tuple[str, ...], text: str) -> str:
     return "unclassified"
 
 
-def context_from_client_error(error: Any, frames: list[FrameType]) -> RequestContext:
-    """Build the context of a ``CosClientError`` from its cause chain and the SDK's frames."""
+def exception_seen(error: Any, sent: RequestSent | None) -> ExceptionSeen:
+    """Read a ``CosClientError``: its text, the classes along its cause chain, its kind."""
     text = _message(error)
     causes = _cause_chain(error)
     types = tuple(type(cause).__name__ for cause in causes)
-    context = RequestContext(live=True)
-    context.exception_text = text[:_MAX_TEXT]
-    context.error_message = text[:_MAX_TEXT].splitlines()[0] if text else None
-    context.exception_types = types
-    context.client_failure = classify(types, "\n".join([text, *map(str, causes[1:])]))
-    apply_sdk_frames(context, frames)
-    if context.url is not None:
-        # The URL names what the client connected to (the IP when IP= is configured); the
-        # Host header, read into context.host, names the COS endpoint the request was for.
-        context.fills["host"] = urlsplit(context.url).hostname or ""
-    _fill_from_text(context, text)
-    return context
+    failure = classify(types, "\n".join([text, *map(str, causes[1:])]))
+    # The URL names what the client connected to (the IP when IP= is configured); the Host
+    # header, read as the context's host, names the COS endpoint the request was for.
+    host = urlsplit(sent.url).hostname if sent is not None and sent.url else None
+    return ExceptionSeen(
+        failure=failure,
+        text=text,
+        types=types,
+        host=host or _host_in_text(text),
+        timeout=_timeout_in_text(text),
+    )
 
 
-def context_from_client_text(text: str) -> RequestContext:
+def context_from_client_text(text: str, hints: Hints | None = None) -> RequestContext:
     """Build a context from a client error's message pasted from a log; nothing guessed."""
-    context = RequestContext()
-    context.exception_text = text[:_MAX_TEXT]
-    context.error_message = text.strip()[:_MAX_TEXT].splitlines()[0] if text.strip() else None
-    context.client_failure = classify((), text)
-    _fill_from_text(context, text)
-    return context
+    seen = ExceptionSeen(
+        failure=classify((), text),
+        text=text,
+        host=_host_in_text(text),
+        timeout=_timeout_in_text(text),
+    )
+    return merge(exception=seen, hints=hints)
 
 
 def looks_like_client_error(text: str) -> bool:
@@ -180,17 +188,16 @@ def looks_like_client_error(text: str) -> bool:
     return classify((), stripped) != "unclassified"
 
 
-def _fill_from_text(context: RequestContext, text: str) -> None:
+def _host_in_text(text: str) -> str | None:
     found = _HOST_IN_TEXT.search(text)
-    if found is not None and "host" not in context.fills:
-        host = next(value for value in found.groups() if value)
-        context.fills["host"] = host.split(":")[0]
-    if context.host is None and "host" in context.fills:
-        context.host = context.fills["host"]
-    if context.timeout is None:
-        timeout = re.search(r"(?:connect|read) timeout=([0-9.]+)", text)
-        if timeout is not None:
-            context.timeout = float(timeout.group(1))
+    if found is None:
+        return None
+    return next(value for value in found.groups() if value).split(":")[0]
+
+
+def _timeout_in_text(text: str) -> float | None:
+    found = re.search(r"(?:connect|read) timeout=([0-9.]+)", text)
+    return float(found.group(1)) if found is not None else None
 
 
 def _message(error: Any) -> str:

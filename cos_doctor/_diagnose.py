@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._context import (
-    POST_OBJECT_OPERATIONS,
-    RequestContext,
-    context_from_body,
-    context_from_error,
-)
+from cos_doctor._context import RequestContext, context_from_body, context_from_error
 from cos_doctor._evidence import Facts, collect_evidence
 from cos_doctor._knowledge import Catalogue, catalogue
 from cos_doctor._locale import resolve_locale
 from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
 from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
+from cos_doctor._sources import Hints
 from cos_doctor.diagnosis import Diagnosis, Wording
 
 if TYPE_CHECKING:
@@ -42,7 +38,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     Works whether or not :func:`cos_doctor.install` ran. For an exception, everything is
     read from the exception and, while it is still alive, its traceback. A ``CosClientError``'s
     message pasted from a log (urllib3 / requests wording: "Failed to resolve",
-    "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is classified from its text alone. For a body
+    "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is classified from its text alone; a
+    ``delete_objects`` result with per-key errors gets one diagnosis grouping them. For a body
     (errors from presigned URLs, browser POST uploads, pasted logs), the keyword hints say
     what the body cannot: ``http_status``, ``http_method``, ``operation``, the request ``url``,
     the response ``headers``, the ``request_headers`` sent (Referer, Origin, Authorization;
@@ -50,12 +47,26 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     With ``log=True`` the diagnosis is also logged as the ``cos_request_failed`` event, as the
     hook does for SDK calls (for servers that relay browser upload failures, say).
     """
+    hints = Hints(http_method=http_method, operation=operation, post_object=post_object)
+    if isinstance(error, dict):
+        from cos_doctor._parts import batch_diagnosis
+
+        found = batch_diagnosis(
+            error,
+            method=operation or "delete_objects",
+            bucket=None,
+            locale=locale,
+        )
+        if found is None:
+            raise ValueError("diagnose() got a dict without per-key errors ('Error')")
+        if log:
+            log_diagnosis(found)
+        return found
     if isinstance(error, (str, bytes)) and http_status is None and _is_client_text(error):
         from cos_doctor._client_context import context_from_client_text
 
         text = error.decode("utf-8", "replace") if isinstance(error, bytes) else error
-        context = context_from_client_text(text)
-        _apply_hints(context, http_method, operation, post_object)
+        context = context_from_client_text(text, hints)
     elif isinstance(error, (str, bytes)):
         context = context_from_body(
             error,
@@ -68,8 +79,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
             post_object=post_object,
         )
     else:
-        context = context_from_error(error)
-        _apply_hints(context, http_method, operation, post_object)
+        context = context_from_error(error, hints=hints)
     diagnosis = diagnose_context(context, locale=locale)
     if log:
         log_diagnosis(diagnosis)
@@ -120,22 +130,6 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
             _placeholder_values(context, found, rules, language, redactor),
         ),
     )
-
-
-def _apply_hints(
-    context: RequestContext,
-    http_method: str | None,
-    operation: str | None,
-    post_object: bool | None,
-) -> None:
-    if http_method:
-        context.http_method = http_method.upper()
-    if operation:
-        context.operation = operation
-    if post_object is not None:
-        context.post_object = post_object
-    elif operation in POST_OBJECT_OPERATIONS:
-        context.post_object = True
 
 
 class _Fallbacks(dict[str, str]):

@@ -13,8 +13,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor import _sdk
-from cos_doctor._context import RequestContext, context_from_error, traceback_frames
+from cos_doctor._context import RequestContext, context_from_error
 from cos_doctor._diagnose import diagnose_context
+from cos_doctor._sources import Hints, traceback_frames
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -57,6 +58,47 @@ def diagnose_failure(
     return diagnose_context(context), True
 
 
+def diagnose_stream_failure(
+    error: BaseException,
+    stream: Any,
+    *,
+    caller: FrameType | None,
+    part_failures: MutableMapping[Any, list[Diagnosis]],
+    collecting: bool,
+) -> tuple[Diagnosis, bool] | None:
+    """A get_object body that broke while the SDK read it whole; None if not a broken body."""
+    from cos_doctor._client_context import exception_seen
+    from cos_doctor._context import merge
+    from cos_doctor._sources import read_frames, read_reply, response_headers, sent_by
+
+    seen = exception_seen(error, None)
+    if seen.failure not in {"body-interrupted", "connection-reset", "read-timeout"}:
+        return None  # a local file error, say: not a network failure, not ours to explain
+    frames = traceback_frames(error.__traceback__, caller)
+    stack = read_frames(frames)
+    reply = _sdk.stream_reply(stream)
+    sent = sent_by(reply)
+    context = merge(
+        reply=read_reply(status=None, headers=response_headers(reply)),
+        call=stack.call,
+        sent=sent,
+        exception=exception_seen(error, sent),
+        hints=Hints(operation=None if stack.call.chain else "get_object"),
+        live=True,
+    )
+    worker = next((frame for frame in frames if _sdk.is_pool_worker(frame)), None)
+    if worker is not None and collecting:
+        from cos_doctor._parts import part_diagnosis
+
+        diagnosis = part_diagnosis(context)
+        queue = _sdk.worker_queue(worker)
+        if queue is not None:
+            part_failures.setdefault(queue, []).append(diagnosis)
+            return diagnosis, False
+        return diagnosis, True
+    return diagnose_context(context), True
+
+
 def _helper_failure(
     error: BaseException,
     frames: list[FrameType],
@@ -67,10 +109,10 @@ def _helper_failure(
 
     found = _sdk.helper_locals(frames)
     parts = part_failures.pop(found.pool_queue, []) if found.pool_queue is not None else []
-    context = context_from_error(error, caller=None)
+    # Labelled with the method the user called, whichever request inside it failed.
+    context = context_from_error(error, caller=None, hints=Hints(operation=helper))
     if not parts and context.client_failure != "parts-failed":
-        context.operation = helper  # an argument or file error raised by the helper itself
-        return diagnose_context(context)
+        return diagnose_context(context)  # an argument or file error raised by the helper
     return grouped_diagnosis(context, helper, parts, found)
 
 

@@ -8,7 +8,10 @@ diagnosis per failed call rather than one per retry. A few other methods are pat
 * the helpers that run parts in a thread pool (``upload_file``, ``download_file``, ``copy``…),
   so that the parts' failures become one grouped diagnosis and one log event for the call;
 * ``copy_object`` and ``complete_multipart_upload``, which raise for an ``<Error>`` inside a
-  200 reply after ``send_request`` returned.
+  200 reply after ``send_request`` returned;
+* ``StreamBody.get_stream_to_file`` / ``pget_stream_to_file``, which read a ``get_object``
+  body whole, so a connection that breaks mid-body is diagnosed (once per object or part; the
+  user's own ``read()`` loop is left unwrapped, so it runs at full speed).
 
 Each patch is a ``wrapt.FunctionWrapper``, so it composes with other wrapt-based
 instrumentation (each layer sees the bound instance, unwraps itself only) and keeps the
@@ -24,7 +27,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor import _config, _sdk
+from cos_doctor import _config
 from cos_doctor._config import UNSET
 from cos_doctor._log import (
     SdkSecretFilter,
@@ -47,9 +50,11 @@ _lock = threading.RLock()
 _installed = False
 _watching_imports = False
 _sdk_log_filter = SdkSecretFilter()
-# Every class patched so far (a reloaded SDK module brings a new one); weak, so a discarded
-# class can go.
-_patched: weakref.WeakSet[type] = weakref.WeakSet()
+# Every class patched so far, with its table of wrappers (a reloaded SDK module brings a new
+# class); weak, so a discarded class can go.
+_patched: weakref.WeakKeyDictionary[type, dict[str, Callable[..., Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raised
@@ -68,13 +73,17 @@ def _after_fork_in_child() -> None:
     """
     global _lock, _helper_calls  # noqa: PLW0603 - rebuilt once per fork, in the child only
     _lock = threading.RLock()
-    _sdk._lock = threading.Lock()  # noqa: SLF001 - the adapter's registry lock, same hazard
+    adapter = sys.modules.get("cos_doctor._sdk")
+    if adapter is not None:  # the adapter's registry lock, same hazard
+        vars(adapter)["_lock"] = threading.Lock()
     _helper_calls = 0
     _part_failures.clear()
 
 
 def _import_in_progress(module: Any) -> bool:
     """Whether another thread is executing the SDK module right now (it is half-defined)."""
+    from cos_doctor import _sdk
+
     spec = getattr(module, "__spec__", None)
     return bool(getattr(spec, "_initializing", False)) or not hasattr(module, _sdk.CLIENT_CLASS)
 
@@ -87,6 +96,8 @@ def _finished_sdk_module() -> Any:
     deadlock. Without the wait, install() found a half-executed module, failed to patch it
     and stayed off for the whole process.
     """
+    from cos_doctor import _sdk
+
     module = sys.modules.get(_sdk.CLIENT_MODULE)
     if module is not None and _import_in_progress(module):
         import importlib
@@ -131,6 +142,8 @@ def install(
         storm_window=storm_window,
     )
     try:
+        from cos_doctor import _sdk  # deferred, like all of it: import cos_doctor stays cheap
+
         module = _finished_sdk_module()
         with _lock:
             if _installed:
@@ -165,8 +178,8 @@ def uninstall() -> bool:
             if not _installed:
                 return False
             _installed = False
-            for client_class in list(_patched):
-                _unpatch(client_class)
+            for patched_class, table in list(_patched.items()):
+                _unpatch(patched_class, table)
             _sdk_log_filter.detach()
         flush_storms()
         _config.reset()
@@ -184,6 +197,8 @@ def is_installed() -> bool:
     """
     if not _installed:
         return False
+    from cos_doctor import _sdk  # deferred, like all of it: import cos_doctor stays cheap
+
     module = sys.modules.get(_sdk.CLIENT_MODULE)
     if module is None:
         return True  # patched on import
@@ -199,25 +214,31 @@ def is_installed() -> bool:
 def _patch(module: Any) -> None:
     import wrapt  # deferred: import cos_doctor must stay cheap
 
+    from cos_doctor import _sdk
+
     global _sdk_errors  # noqa: PLW0603 - bound once the SDK is known
     from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
     _sdk_errors = (CosServiceError, CosClientError)
     _sdk.register_sdk_code(module)
-    client_class = getattr(module, _sdk.CLIENT_CLASS)
-    for name, wrapper in _wrappers().items():
-        current = client_class.__dict__.get(name)
-        if current is None or _our_layer(current, wrapper) is not None:
-            continue
-        setattr(client_class, name, wrapt.FunctionWrapper(current, wrapper))
-    _patched.add(client_class)
+    tables = [(getattr(module, _sdk.CLIENT_CLASS), _wrappers())]
+    stream_class = getattr(sys.modules.get(_sdk.STREAM_MODULE), _sdk.STREAM_CLASS, None)
+    if stream_class is not None:
+        tables.append((stream_class, dict.fromkeys(_sdk.STREAM_METHODS, _on_stream)))
+    for patched_class, table in tables:
+        for name, wrapper in table.items():
+            current = patched_class.__dict__.get(name)
+            if current is None or _our_layer(current, wrapper) is not None:
+                continue
+            setattr(patched_class, name, wrapt.FunctionWrapper(current, wrapper))
+        _patched[patched_class] = table
 
 
-def _unpatch(client_class: type) -> None:
-    for name, wrapper in _wrappers().items():
-        current = client_class.__dict__.get(name)
+def _unpatch(patched_class: type, table: dict[str, Callable[..., Any]]) -> None:
+    for name, wrapper in table.items():
+        current = patched_class.__dict__.get(name)
         if current is not None and _our_layer(current, wrapper) is current:
-            setattr(client_class, name, current.__wrapped__)
+            setattr(patched_class, name, current.__wrapped__)
 
 
 def _our_layer(attribute: Any, wrapper: Callable[..., Any]) -> Any:
@@ -244,6 +265,7 @@ def _watch_imports() -> None:
     global _watching_imports  # noqa: PLW0603 - one watcher per process
     if _watching_imports:
         return
+    from cos_doctor import _sdk
     from cos_doctor._import_watch import watch_module
 
     watch_module(_sdk.CLIENT_MODULE, _on_sdk_import)
@@ -282,22 +304,9 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
             diagnosed = None
 
 
-def _on_error_reply(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
-    """copy_object / complete_multipart_upload: an <Error> inside a 200 reply."""
-    try:
-        return wrapped(*args, **kwargs)
-    except _sdk_errors as error:
-        if not _installed:
-            raise
-        diagnosed = _diagnose_safely(error, sys._getframe(), helper=None)  # noqa: SLF001
-        if diagnosed is None:
-            raise
-        try:
-            raise diagnosed from None
-        finally:
-            # The frame stays in the traceback: it must not hold the exception too (a
-            # cycle only the garbage collector frees).
-            diagnosed = None
+# copy_object / complete_multipart_upload raise for an <Error> inside a 200 reply themselves,
+# after send_request returned: the same layer, on the method that raises.
+_on_error_reply = _on_send_request
 
 
 _helper_calls = 0  # helpers running now, any thread: their parts' failures are collected
@@ -327,8 +336,60 @@ def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # n
             _helper_calls -= 1
 
 
+def _on_stream(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    """StreamBody.get_stream_to_file / pget_stream_to_file: a body that breaks mid-transfer.
+
+    The exception keeps its type (requests' ChunkedEncodingError, urllib3's ProtocolError, the
+    SDK's IOError): it gains ``.diagnosis`` and a note, and one event is logged.
+    """
+    try:
+        return wrapped(*args, **kwargs)
+    except Exception as error:
+        if _installed:
+            _diagnose_stream_safely(error, instance, sys._getframe())  # noqa: SLF001
+        raise
+
+
+def _on_batch(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
+    """delete_objects: a 200 reply listing per-key errors as data; returned as is, logged once."""
+    result = wrapped(*args, **kwargs)
+    if _installed and isinstance(result, dict) and result.get("Error"):
+        name = getattr(wrapped, "__name__", "delete_objects")
+        _report_batch_safely(result, sys._getframe(), name)  # noqa: SLF001
+    return result
+
+
+def _report_batch_safely(result: Any, wrapper_frame: FrameType, method: str) -> None:
+    try:
+        from cos_doctor._parts import batch_diagnosis
+
+        bucket = _bucket_argument(wrapper_frame)
+        diagnosis = batch_diagnosis(result, method=method, bucket=bucket)
+        if diagnosis is None:
+            return
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    try:
+        log_diagnosis(diagnosis)
+    except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+        log_internal_failure("log", failure)
+
+
+def _bucket_argument(wrapper_frame: FrameType) -> str | None:
+    """The Bucket= the batch call got (the wrapper's own args)."""
+    local = wrapper_frame.f_locals
+    bucket = (local.get("kwargs") or {}).get("Bucket")
+    if bucket is None and local.get("args"):
+        bucket = local["args"][0]
+    return bucket if isinstance(bucket, str) else None
+
+
 def _wrappers() -> dict[str, Callable[..., Any]]:
+    from cos_doctor import _sdk
+
     table: dict[str, Callable[..., Any]] = {_sdk.SEND_REQUEST: _on_send_request}
+    table.update(dict.fromkeys(_sdk.BATCH_METHODS, _on_batch))
     table.update(dict.fromkeys(_sdk.HELPER_METHODS, _on_helper))
     table.update(dict.fromkeys(_sdk.ERROR_REPLY_METHODS, _on_error_reply))
     return table
@@ -375,6 +436,39 @@ def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
     return copy
+
+
+def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: FrameType) -> None:
+    """Attach a diagnosis to a broken body's exception in place, and log it unless collected."""
+    if emitting():
+        return  # inside cos_doctor's own event emission: never diagnose again (see below)
+    try:
+        from cos_doctor._failures import diagnose_stream_failure
+        from cos_doctor.errors import NOTES_ARE_PRINTED
+
+        if getattr(error, "diagnosis", None) is not None:
+            return
+        outcome = diagnose_stream_failure(
+            error,
+            stream,
+            caller=wrapper_frame.f_back,
+            part_failures=_part_failures,
+            collecting=_helper_calls > 0,
+        )
+        if outcome is None:
+            return
+        diagnosis, emit = outcome
+        error.diagnosis = diagnosis  # type: ignore[attr-defined]
+        if NOTES_ARE_PRINTED:
+            error.__notes__ = [*getattr(error, "__notes__", ()), diagnosis.render()]
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    if emit:
+        try:
+            log_diagnosis(diagnosis)
+        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+            log_internal_failure("log", failure)
 
 
 def _below(traceback: Any, frame: FrameType) -> Any:

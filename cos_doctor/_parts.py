@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cos_doctor._sdk import HelperLocals
     from cos_doctor.diagnosis import Diagnosis, Evidence
 
-__all__ = ["grouped_diagnosis", "part_diagnosis", "part_groups"]
+__all__ = ["batch_diagnosis", "grouped_diagnosis", "part_diagnosis", "part_groups"]
 
 # Helpers that leave their multipart upload behind when parts fail (the SDK aborts only when
 # the final complete call fails, in copy and upload_file_from_buffer).
@@ -60,11 +60,11 @@ def grouped_diagnosis(
     groups = part_groups(ordered)
     summary = ", ".join(f"{count} × {label}" for label, _, count in groups)
     counted = f"{len(ordered)}/{total}" if total else str(len(ordered))
-    context.operation = helper
-    context.client_failure = "parts-failed"
-    context.fills.update({"parts_summary": summary or "?", "parts_counted": counted})
+    fills = {**context.fills, "parts_summary": summary or "?", "parts_counted": counted}
     if found.upload_id and helper in _LEAVES_UPLOAD:
-        context.fills["upload_id"] = found.upload_id
+        fills["upload_id"] = found.upload_id
+    # The helper's own summary error, worded as the grouped failure of its parts.
+    context = dataclasses.replace(context, client_failure="parts-failed", fills=fills)
     base = diagnose_context(context, locale=locale)
     extra: list[Evidence] = []
     if ordered:
@@ -88,6 +88,65 @@ def grouped_diagnosis(
         parts=ordered,
         parts_total=total,
         operation=helper,
+    )
+
+
+def batch_diagnosis(
+    result: object,
+    *,
+    method: str,
+    bucket: str | None,
+    locale: str | None = None,
+) -> Diagnosis | None:
+    """One diagnosis for the per-key errors a batch call returned as data; None if none."""
+    from cos_doctor._context import merge
+    from cos_doctor._sdk import batch_errors, batch_total
+    from cos_doctor._sources import CallArguments, Hints, ReplyReceived, text_or_none
+
+    errors = batch_errors(result)
+    if not errors:
+        return None
+    locale = resolve_locale(locale)
+    parts = tuple(
+        diagnose_context(
+            merge(
+                reply=ReplyReceived(
+                    code=text_or_none(entry.get("Code")),
+                    message=text_or_none(entry.get("Message")),
+                ),
+                call=CallArguments(
+                    chain=(method,),
+                    key=text_or_none(entry.get("Key")),
+                    bucket=bucket,
+                ),
+            ),
+            locale=locale,
+        )
+        for entry in errors
+    )
+    total = batch_total(result)
+    groups = part_groups(parts)
+    summary = ", ".join(f"{count} × {label}" for label, _, count in groups)
+    context = merge(
+        call=CallArguments(chain=(method,), bucket=bucket),
+        hints=Hints(operation=method),
+    )
+    context = dataclasses.replace(
+        context,
+        client_failure="batch-errors",
+        fills={"parts_summary": summary, "parts_counted": f"{len(parts)}/{total}"},
+    )
+    base = diagnose_context(context, locale=locale)
+    extra = (
+        _say(context, "keys_failed", len(parts), locale, total=total or "?"),
+        _say(context, "part_failure_groups", tuple(f"{c} × {lbl}" for lbl, _, c in groups),
+             locale, groups=summary),
+    )
+    return dataclasses.replace(
+        base,
+        evidence=(*extra, *base.evidence),
+        parts=parts,
+        parts_total=total,
     )
 
 

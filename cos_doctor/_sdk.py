@@ -39,6 +39,7 @@ __all__ = [
     "is_send_request",
     "register_sdk_code",
     "reply_in_frame",
+    "stream_reply",
 ]
 
 #: The SDK module and class cos_doctor patches.
@@ -51,6 +52,37 @@ SEND_REQUEST = "send_request"
 HELPER_METHODS = ("upload_file", "upload_file_from_buffer", "download_file", "copy")
 #: Methods that raise CosServiceError themselves for an <Error> inside a 200 reply.
 ERROR_REPLY_METHODS = ("copy_object", "complete_multipart_upload")
+#: Methods that return per-key errors as data (a 200 reply listing what failed).
+BATCH_METHODS = ("delete_objects",)
+# delete_objects' result: {"Deleted": [...], "Error": [{"Key", "Code", "Message"}, ...]}
+_BATCH_ERRORS = "Error"
+_BATCH_DONE = "Deleted"
+
+
+def batch_errors(result: Any) -> list[dict[str, str]]:
+    """The per-key errors a batch call returned (empty when none, or not a batch result)."""
+    if not isinstance(result, dict):
+        return []
+    errors = result.get(_BATCH_ERRORS)
+    if isinstance(errors, dict):  # one error: the SDK's format_dict makes it a list, older not
+        errors = [errors]
+    return [item for item in errors or () if isinstance(item, dict)]
+
+
+def batch_total(result: Any) -> int | None:
+    """How many keys the batch reported on (deleted plus failed; quiet mode lists no deletions)."""
+    if not isinstance(result, dict):
+        return None
+    done = result.get(_BATCH_DONE) or []
+    return len(done if isinstance(done, list) else [done]) + len(batch_errors(result))
+
+
+#: get_object's body: the methods that read it whole (to a file), once per object or part.
+#: Not ``read`` or the iterators: a layer there would run once per chunk of the user's stream.
+STREAM_MODULE = "qcloud_cos.streambody"
+STREAM_CLASS = "StreamBody"
+STREAM_METHODS = ("get_stream_to_file", "pget_stream_to_file")
+_STREAM_REPLY = "_rt"  # the requests reply a StreamBody reads from
 
 # Locals of send_request (SDK 1.9.x): what was asked, what came back, where the loop stopped.
 _SEND_LOCALS = ("self", "method", "url", "bucket", "timeout", "kwargs", "res", "j")
@@ -180,6 +212,12 @@ def reply_in_frame(frame: FrameType) -> Any:
     """The reply a client method got back from send_request (its ``rt`` local), if any."""
     reply = frame.f_locals.get(_REPLY_LOCAL)
     return reply if hasattr(reply, "status_code") and hasattr(reply, "request") else None
+
+
+def stream_reply(stream: Any) -> Any:
+    """The ``requests`` reply a ``StreamBody`` reads from (None for anything else)."""
+    reply = getattr(stream, _STREAM_REPLY, None)
+    return reply if hasattr(reply, "request") else None
 
 
 def client_config(client: Any) -> Any:

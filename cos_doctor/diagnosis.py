@@ -175,6 +175,7 @@ class Diagnosis:
                     for number in (member.evidence_value("part_number") for member in members)
                     if number is not None
                 ],
+                "keys": [member.key for member in members if member.key],
                 "diagnosis": members[0].to_dict(),
             }
             for (rule_id, code), members in ordered
@@ -182,9 +183,13 @@ class Diagnosis:
 
     def headline(self) -> str:
         """Return one line that says what happened: status, code, message and rule."""
+        message = f": {self.error_message}" if self.error_message else ""
+        if self.http_status is None and self.error_code is None and self.rule_id.startswith(
+            "client-",
+        ):  # raised on the client's side: there is no status or Code of its own to show
+            return f"client-side failure{message} [{self.rule_id}] {self.title}"
         code = self.error_code or "Unknown"
         status = f"HTTP {self.http_status}" if self.http_status is not None else "HTTP ?"
-        message = f": {self.error_message}" if self.error_message else ""
         return f"{code} ({status}){message} [{self.rule_id}] {self.title}"
 
     def render(self) -> str:

@@ -31,6 +31,7 @@ _NOTES_ARE_PRINTED = sys.version_info >= (3, 11)
 # Instance-dictionary keys of the lazily rendered note.
 _NOTES = "_cos_doctor_notes"  # the list, once rendered (or set, or added to)
 _EARLIER_NOTES = "_cos_doctor_earlier_notes"  # the SDK exception's own notes, to come first
+NOTES_ARE_PRINTED = _NOTES_ARE_PRINTED
 
 
 class _RenderedNotes:

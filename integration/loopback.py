@@ -6,6 +6,7 @@ Every server binds 127.0.0.1 on a free port, serves from a daemon thread, and st
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import struct
@@ -52,6 +53,28 @@ def silent_server() -> Iterator[int]:
         thread.join(timeout=2)
         for connection in held:
             connection.close()
+        listener.close()
+
+
+@contextmanager
+def full_backlog_server() -> Iterator[int]:
+    """A listener that never accepts, its backlog already full: new connections get no answer
+    to their SYN (Linux drops it), so the client's connect timeout fires."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port: int = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.settimeout(0)
+        filler.connect_ex(("127.0.0.1", port))  # EINPROGRESS or 0: either way, queued
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
         listener.close()
 
 
@@ -106,7 +129,11 @@ def reset(connection: socket.socket) -> None:
     connection.close()
 
 
-Script = Callable[[BaseHTTPRequestHandler, bytes], "tuple[int, bytes] | None"]
+# (status, body), or (status, body, headers) to replace COS's usual headers; None: reset.
+Script = Callable[
+    [BaseHTTPRequestHandler, bytes],
+    "tuple[int, bytes] | tuple[int, bytes, dict[str, str]] | None",
+]
 
 
 @contextmanager
@@ -124,16 +151,66 @@ def scripted_cos(script: Script) -> Iterator[int]:
                 reset(self.connection)
                 self.close_connection = True
                 return
-            status, payload = outcome
+            status, payload = outcome[0], outcome[1]
+            headers = outcome[2] if len(outcome) > 2 else {  # type: ignore[misc]
+                "Server": "tencent-cos",
+                "x-cos-request-id": "NjU1ZjA0YjNfbG9vcGJhY2s=",
+                "Content-Type": "application/xml",
+            }
             self.send_response(status)
-            self.send_header("Server", "tencent-cos")
-            self.send_header("x-cos-request-id", "NjU1ZjA0YjNfbG9vcGJhY2s=")
-            self.send_header("Content-Type", "application/xml")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if "Content-Length" in headers:  # a HEAD: the object's length, no body
+                self.end_headers()
+                return
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle  # noqa: N815 - http.server names
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=2)
+
+
+@contextmanager
+def truncating_cos(size: int) -> Iterator[int]:
+    """An object of ``size`` bytes whose every GET promises the full length, sends half, and
+    closes: HEAD is answered whole, so download_file plans its parts normally."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _headers(self, status: int, length: int) -> None:
+            self.send_response(status)
+            self.send_header("Server", "tencent-cos")
+            self.send_header("x-cos-request-id", "NjU1ZjA0YjNfdHJ1bmNhdGVk")
+            self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
+            self.send_header("Last-Modified", "Wed, 25 Nov 2026 08:00:00 GMT")
+            self.send_header("Content-Length", str(length))
+            self.end_headers()
+
+        def do_HEAD(self) -> None:
+            self._headers(200, size)
+
+        def do_GET(self) -> None:
+            wanted = re.search(r"bytes=(\d+)-(\d+)", self.headers.get("Range") or "")
+            length = int(wanted.group(2)) - int(wanted.group(1)) + 1 if wanted else size
+            self._headers(206 if wanted else 200, length)
+            self.wfile.write(b"x" * (length // 2))
+            self.wfile.flush()
+            self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return

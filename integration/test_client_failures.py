@@ -19,7 +19,15 @@ from qcloud_cos.cos_exception import CosClientError, CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from integration.loopback import closed_port, scripted_cos, self_signed_tls_server, silent_server
+from cos_doctor.emulator import Emulator
+from integration.loopback import (
+    closed_port,
+    full_backlog_server,
+    scripted_cos,
+    self_signed_tls_server,
+    silent_server,
+    truncating_cos,
+)
 
 BUCKET = "examplebucket-1250000000"
 SECRET_ID = "AKIDcosdoctorTESTsecretid0000000000A"
@@ -97,6 +105,16 @@ def test_a_server_that_never_answers_is_a_read_timeout_with_attempts_and_sleep()
     assert diagnosis.evidence_value("timeout_seconds") == 1.0
     assert diagnosis.evidence_value("attempts") == 2
     assert diagnosis.evidence_value("retry_sleep_seconds") == 1
+
+
+def test_a_server_whose_backlog_is_full_is_a_connect_timeout() -> None:
+    """No answer to the SYN: a connect timeout (not a read timeout), with the Timeout in force."""
+    with full_backlog_server() as port:
+        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http", Timeout=1))
+    assert error.diagnosis.rule_id == "client-connect-timeout"
+    assert error.diagnosis.evidence_value("timeout_seconds") == 1.0
+    assert error.diagnosis.evidence_value("host_source") == "ip"
+    assert event["cos_doctor.evidence"]["attempts"] == 1
 
 
 def test_a_self_signed_certificate_is_a_tls_failure(tmp_path: Path) -> None:
@@ -214,3 +232,173 @@ def test_upload_file_parts_failing_by_signature_and_reset_give_one_grouped_diagn
     event = _one_failure(events)
     assert event["cos.operation"] == "upload_file"
     assert event["cos_doctor.rule_id"] == "client-parts-failed"
+
+
+def test_a_body_that_breaks_while_get_object_streams_it_to_a_file_keeps_its_type(tmp_path: Path) -> None:
+    """get_stream_to_file on a truncated body: the same exception type, now with .diagnosis, once."""
+    with truncating_cos(4096) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        body = client.get_object(Bucket=BUCKET, Key="a.txt")["Body"]
+        with capture_logs() as events, pytest.raises(Exception) as caught:
+            body.get_stream_to_file(str(tmp_path / "a.txt"))
+    error = caught.value
+    assert not isinstance(error, cos_doctor.CosDiagnosedClientError)  # the type the SDK raises
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-body-interrupted"
+    assert diagnosis.operation == "get_object"
+    assert diagnosis.request_id == "NjU1ZjA0YjNfdHJ1bmNhdGVk"
+    assert _one_failure(events)["cos_doctor.rule_id"] == "client-body-interrupted"
+
+
+def test_download_file_parts_whose_bodies_break_are_grouped(tmp_path: Path) -> None:
+    """download_file over its threshold: every part's broken body counted, one event for the call."""
+    with truncating_cos(3 * 1024 * 1024) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.download_file(Bucket=BUCKET, Key="big.bin", DestFilePath=str(tmp_path / "big.bin"), PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "download_file"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.evidence_value("part_failure_groups") == ("3 × client-body-interrupted",)
+    assert diagnosis.evidence_value("incomplete_upload") is None
+    assert _one_failure(events)["cos.operation"] == "download_file"
+
+
+SERVICE_UNAVAILABLE = (
+    b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>ServiceUnavailable</Code>\n"
+    b"\t<Message>Please reduce your request rate.</Message>\n\t<RequestId>NjU1ZjA0YjNfYmFja3Vw</RequestId>\n</Error>"
+)
+
+
+def _gateway_then_cos(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | tuple[int, bytes, dict[str, str]]:
+    """As a proxy: myqcloud.com answers like a broken gateway (no request id), tencentcos.cn like COS."""
+    if "myqcloud.com" in handler.path:
+        return 502, b"Bad Gateway", {"Server": "nginx", "Content-Type": "text/plain"}
+    return 503, SERVICE_UNAVAILABLE
+
+
+def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
+    """AutoSwitchDomainOnRetry: the diagnosis is the backup's, and says what myqcloud.com answered."""
+    with scripted_cos(_gateway_then_cos) as port:
+        proxy = f"http://127.0.0.1:{port}"
+        client = _client(retry=1, Scheme="http", Proxies={"http": proxy}, AutoSwitchDomainOnRetry=True)
+        with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+            client.get_object(Bucket=BUCKET, Key="a.txt")
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.error_code == "ServiceUnavailable"
+    assert diagnosis.evidence_value("attempts") == 2
+    answer = [item for item in diagnosis.evidence if item.key == "primary_domain_answer"]
+    assert len(answer) == 1
+    assert f"{BUCKET}.cos.ap-guangzhou.myqcloud.com" in answer[0].text
+    assert "x-cos-request-id" in answer[0].text
+    assert _one_failure(events)["error.type"] == "ServiceUnavailable"
+
+
+def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(emulator: Emulator) -> None:
+    """A sub-account without rights deletes two keys: the result is unchanged, one event names them."""
+    from cos_doctor.emulator import DEFAULT_SUB_SECRET_ID, DEFAULT_SUB_UIN
+
+    owner = emulator.client()
+    for key in ("logs/a.txt", "logs/b.txt"):
+        owner.put_object(Bucket=emulator.bucket, Key=key, Body=b"x")
+    # May send the batch request, may not delete any object.
+    may_batch = {"statement": [{"effect": "allow", "action": ["name/cos:DeleteMultipleObjects"], "resource": ["*"]}]}
+    emulator.state.set_user_policy(DEFAULT_SUB_UIN, may_batch)
+    deleter = emulator.client(DEFAULT_SUB_SECRET_ID)
+    request = {"Object": [{"Key": "logs/a.txt"}, {"Key": "logs/b.txt"}], "Quiet": "false"}
+    with capture_logs() as events:
+        result = deleter.delete_objects(Bucket=emulator.bucket, Delete=request)
+    assert [entry["Key"] for entry in result["Error"]] == ["logs/a.txt", "logs/b.txt"]
+    event = _one_failure(events)
+    assert event["cos_doctor.rule_id"] == "delete-objects-errors"
+    assert event["cos.operation"] == "delete_objects"
+    assert event["cos_doctor.evidence"]["keys_failed"] == 2
+    diagnosis = cos_doctor.diagnose(result)
+    assert diagnosis.rule_id == "delete-objects-errors"
+    group = diagnosis.to_dict()["parts"][0]
+    assert group["error_code"] == "AccessDenied"
+    assert group["keys"] == ["logs/a.txt", "logs/b.txt"]
+
+
+def _copy_script(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | None:
+    """As a proxy: the source is 3 MiB; initiate gives an UploadId; part copies fail as above."""
+    if handler.command == "HEAD":
+        return 200, b"", {"Server": "tencent-cos", "Content-Length": str(3 * 1024 * 1024), "x-cos-request-id": "NjU1ZjA0YjNfaGVhZA=="}  # type: ignore[return-value]
+    if handler.command == "POST":
+        return _multipart_script(handler, body)
+    return _multipart_script(handler, body)
+
+
+def test_copy_parts_failing_are_grouped_and_the_upload_left_behind_is_named() -> None:
+    """copy across regions over its part threshold: one exception, one event, the parts grouped."""
+    with scripted_cos(_copy_script) as port:
+        proxy = f"http://127.0.0.1:{port}"
+        client = _client(Scheme="http", Proxies={"http": proxy})
+        client._conf.set_copy_part_threshold_size(1024 * 1024)
+        source = {"Bucket": "source-1250000000", "Key": "big.bin", "Region": "ap-beijing"}
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.copy(Bucket=BUCKET, Key="big.bin", CopySource=source, PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "copy"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
+    assert _one_failure(events)["cos.operation"] == "copy"
+
+
+def test_upload_file_from_buffer_parts_failing_are_grouped() -> None:
+    """upload_file_from_buffer over one part: the parts' failures grouped, one event."""
+    import io
+
+    with scripted_cos(_multipart_script) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        stream = io.BytesIO(b"x" * (3 * 1024 * 1024))
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            client.upload_file_from_buffer(Bucket=BUCKET, Key="big.bin", Body=stream, PartSize=1, MAXThread=2)
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-parts-failed"
+    assert diagnosis.operation == "upload_file_from_buffer"
+    assert diagnosis.evidence_value("parts_failed") == 3
+    assert diagnosis.parts_total == 3
+    assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
+    assert _one_failure(events)["cos.operation"] == "upload_file_from_buffer"
+
+
+def test_diagnose_reads_a_client_error_caught_without_install() -> None:
+    """A CosClientError caught with cos_doctor uninstalled is diagnosed from its traceback."""
+    cos_doctor.uninstall()
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    with pytest.raises(CosClientError) as caught:
+        client.head_object(Bucket=BUCKET, Key="a.txt")
+    assert type(caught.value) is CosClientError
+    diagnosis = cos_doctor.diagnose(caught.value)
+    assert diagnosis.rule_id == "client-connection-refused"
+    assert diagnosis.operation == "head_object"
+    assert diagnosis.evidence_value("host_source") == "ip"
+
+
+def test_a_non_string_header_value_raised_inside_send_request_is_diagnosed_by_the_hook() -> None:
+    """Metadata with an int: requests refuses it inside send_request; the hook names the rule."""
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    error, event = _fail(client, "put_object", Body=b"x", Metadata={"x-cos-meta-count": 1})
+    assert error.diagnosis.rule_id == "client-header-value-type"
+    assert event["cos.operation"] == "put_object"
+
+
+ARGUMENT_ERRORS = {
+    "client-not-utf8": lambda client: client.put_object(Bucket=BUCKET, Body=b"x", Key=b"\xff\xfe"),
+    "client-bucket-name-invalid": lambda client: client.get_object(Bucket=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com", Key="a.txt"),
+    "client-credentials-missing": lambda client: CosConfig(Region="ap-guangzhou", SecretId=None, SecretKey=None),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(ARGUMENT_ERRORS))
+def test_sdk_argument_errors_raised_before_any_request_are_diagnosable(rule_id: str) -> None:
+    """The SDK's own argument checks raise before send_request: diagnose(e) names the rule."""
+    client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
+    with capture_logs() as events, pytest.raises(CosClientError) as caught:
+        ARGUMENT_ERRORS[rule_id](client)
+    assert type(caught.value) is CosClientError  # raised outside every patched method
+    assert [event for event in events if event["event"] == "cos_request_failed"] == []
+    assert cos_doctor.diagnose(caught.value).rule_id == rule_id

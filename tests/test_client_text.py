@@ -6,7 +6,7 @@ import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
-from cos_doctor._client_context import classify
+from cos_doctor._client_context import CLIENT_KINDS, classify
 from cos_doctor._knowledge import catalogue
 from cos_doctor.errors import diagnosed_copy
 
@@ -14,7 +14,7 @@ CLIENT_EXAMPLES = [
     (rule.id, example.client, example.message)
     for rule in catalogue().rules
     for example in rule.examples
-    if example.client is not None
+    if example.client in CLIENT_KINDS  # kinds read from text; batch errors are data, not text
 ]
 
 
@@ -57,3 +57,10 @@ def test_the_diagnosed_copy_getters_do_not_raise_on_a_bodiless_reply() -> None:
     assert copy.get_error_msg() == "Unknown"
     assert copy.get_trace_id() == "Unknown"
     assert copy.get_request_id() == "NjU1ZjA0YjM="
+
+
+def test_a_client_failure_headline_shows_no_made_up_status() -> None:
+    """Without a reply there is no status or Code: the headline says so instead of 'HTTP ?'."""
+    diagnosis = cos_doctor.diagnose("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))")
+    assert diagnosis.headline().startswith("client-side failure: ('Connection aborted.'")
+    assert "HTTP ?" not in diagnosis.headline()

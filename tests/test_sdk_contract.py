@@ -60,3 +60,23 @@ def test_the_thread_pool_worker_keeps_its_queue() -> None:
     worker = cos_threadpool.WorkerThread(cos_threadpool.Queue())
     assert hasattr(worker, "_task_queue")
     assert cos_client.SimpleThreadPool is cos_threadpool.SimpleThreadPool
+
+
+def test_stream_body_has_the_methods_and_reply_the_adapter_reads() -> None:
+    """StreamBody keeps its whole-body readers and its requests reply in _rt."""
+    from qcloud_cos import streambody
+
+    for name in _sdk.STREAM_METHODS:
+        assert name in vars(streambody.StreamBody), name
+    import requests
+
+    reply = requests.Response()
+    reply.headers["Content-Length"] = "0"
+    reply.request = requests.Request("GET", "http://127.0.0.1/a.txt").prepare()
+    assert _sdk.stream_reply(streambody.StreamBody(reply)) is reply
+
+
+@pytest.mark.parametrize("name", _sdk.BATCH_METHODS)
+def test_batch_methods_exist(name: str) -> None:
+    """The batch calls whose per-key errors are data are defined on CosS3Client."""
+    assert name in vars(CosS3Client)

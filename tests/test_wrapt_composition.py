@@ -59,6 +59,7 @@ def test_another_wrapt_layer_and_cos_doctor_both_work_in_either_order(replies: R
     assert caught.value.diagnosis is not None
     assert caught.value.diagnosis.rule_id == "access-denied"
     assert caught.value.diagnosis.operation == "get_object"
+    assert caught.value.diagnosis.evidence_value("required_action") == "name/cos:GetObject"
     assert len(_failures(events)) == 1
     assert cos_doctor.is_installed()
 
@@ -159,7 +160,7 @@ def test_a_foreign_repatch_with_a_captured_original_is_seen_and_repaired(replies
 def test_reloading_the_sdk_module_after_install_is_patched_again() -> None:
     """importlib.reload(qcloud_cos.cos_client) yields a new class, and it is diagnosed too."""
     code = """
-        import importlib
+        import importlib, socket
         import cos_doctor
         from qcloud_cos import cos_client
         cos_doctor.install()
@@ -167,8 +168,15 @@ def test_reloading_the_sdk_module_after_install_is_patched_again() -> None:
         importlib.reload(cos_client)
         assert cos_client.CosS3Client is not old
         from cos_doctor._hook import _on_send_request, _our_layer
+        probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
+        config = cos_client.CosConfig(Region="ap-guangzhou", SecretId="AKIDx", SecretKey="k",
+                                      IP="127.0.0.1", Port=port, Scheme="http")
+        try:
+            cos_client.CosS3Client(config, retry=0).head_object(Bucket="examplebucket-1250000000", Key="a")
+        except cos_doctor.CosDiagnosedClientError as error:
+            diagnosed = error.diagnosis.rule_id
         print(_our_layer(cos_client.CosS3Client.__dict__["send_request"], _on_send_request) is not None,
-              cos_doctor.is_installed())
+              cos_doctor.is_installed(), diagnosed)
     """
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
@@ -177,7 +185,8 @@ def test_reloading_the_sdk_module_after_install_is_patched_again() -> None:
         check=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["True", "True"]
+    last_line = result.stdout.strip().splitlines()[-1]  # structlog prints the event above it
+    assert last_line.split() == ["True", "True", "client-connection-refused"]
 
 
 def test_helpers_and_error_reply_methods_are_wrapped_once() -> None:

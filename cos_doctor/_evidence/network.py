@@ -52,7 +52,7 @@ def known_regions() -> frozenset[str]:
         return frozenset(tomllib.load(handle)["regions"])
 
 
-@detector(*_NETWORK, "client-parts-failed")
+@detector()
 def _attempts(facts: Facts) -> Iterator[Evidence]:
     context = facts.context
     if context.attempts is None:
@@ -152,7 +152,7 @@ def _proxies(facts: Facts) -> Iterator[Evidence]:
             break
 
 
-@detector(*_NETWORK)
+@detector()
 def _primary_domain(facts: Facts) -> Iterator[Evidence]:
     """AutoSwitchDomainOnRetry: what the first (myqcloud.com) host answered before the switch."""
     context = facts.context
@@ -177,5 +177,5 @@ def _exception_chain(facts: Facts) -> Iterator[Evidence]:
 @detector()
 def _error_in_ok_reply(facts: Facts) -> Iterator[Evidence]:
     context = facts.context
-    if context.http_status == 200 and (context.error_code or context.error_message):
+    if context.client_failure is None and context.http_status == 200 and context.error_code:
         yield facts.say("error_in_ok_reply", value=True)

@@ -21,8 +21,8 @@ _SHOWN_BODY = 120
 def error_body(facts: Facts) -> Iterator[Evidence]:
     """Say when the reply carried no COS error body, and how to see the real error."""
     context = facts.context
-    if context.body_format == "xml":
-        return
+    if context.body_format == "xml" or context.client_failure is not None:
+        return  # a client-side failure had no reply to describe
     if (not context.body or context.body.isspace()) and context.error_code is None:
         if context.http_method == "HEAD":
             yield facts.say("error_body", "absent-head", variant="head")
