@@ -121,20 +121,23 @@ class Redactor:
         ``patterns=False`` applies only the exact values, not :func:`scrub`.
         """
         self._patterns = patterns
-        known: dict[str, str] = {}
+        # secret -> whether it is a SecretId (shown masked) rather than removed outright.
+        known: dict[str, bool] = {}
         for value in secret_ids:
             for variant in _variants(value):
-                known[variant] = mask_secret_id(variant) or REDACTED
+                known[variant] = True
         for value in secrets:
             for variant in _variants(value):
-                known[variant] = REDACTED
-        self._known = _longest_first(known)
+                known[variant] = False
+        # Longest first: a token that contains a shorter secret is removed whole.
+        self._known = tuple(sorted(known.items(), key=_length_of_first, reverse=True))
 
     def __call__(self, text: str) -> str:
         """Return ``text`` without this request's secrets or anything shaped like one."""
-        for secret, replacement in self._known:
+        for secret, is_secret_id in self._known:
             if secret in text:
-                text = text.replace(secret, replacement)
+                shown = (mask_secret_id(secret) or REDACTED) if is_secret_id else REDACTED
+                text = text.replace(secret, shown)
         return scrub(text) if self._patterns else text
 
     def finds(self, text: str) -> bool:
@@ -154,9 +157,8 @@ class Redactor:
         raise TypeError("a Redactor holds secrets and is never pickled")
 
 
-def _longest_first(known: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    # A token that contains a shorter secret is removed whole.
-    return tuple(sorted(known.items(), key=lambda item: -len(item[0])))
+def _length_of_first(item: tuple[str, bool]) -> int:
+    return len(item[0])
 
 
 def _variants(value: str | None) -> tuple[str, ...]:
