@@ -71,6 +71,11 @@ class Diagnosis:
     ``rule_id`` names the knowledge-base rule that matched (stable; see ``cos-doctor rules``).
     ``generic`` is true when no specific rule matched and the diagnosis only says what is
     known. ``steps`` are already filled in with the request's own bucket, key and region.
+
+    Building one seals it: every string is redacted (with ``redactor``, cos_doctor's own
+    pipeline also removes the request's exact secrets). With ``wording``, the pipeline leaves
+    title, cause and steps to be worded on first access; both are construction arguments
+    only, never stored.
     """
 
     rule_id: str
