@@ -23,7 +23,8 @@ _HOOK_STAGES = (
     ("cos_doctor._failures", "diagnose_context", "diagnose_context"),
     ("cos_doctor._diagnose", "match_rule", "match"),
     ("cos_doctor._diagnose", "collect_evidence", "evidence"),
-    ("cos_doctor.errors", "diagnosed_copy", "render_copy"),
+    ("cos_doctor._diagnose", "redactor_for", "redactor"),
+    ("cos_doctor.errors", "diagnosed_copy", "copy"),
     ("cos_doctor._hook", "log_diagnosis", "log"),
 )
 
@@ -84,9 +85,13 @@ def in_situ_stages(run: Callable[[], None], calls: int, added_us: float) -> dict
         stage: statistics.median(values) / 1000 if values else 0.0
         for stage, values in samples.items()
     }
-    medians["wording"] = medians["diagnose_context"] - medians["match"] - medians["evidence"]
+    # What diagnose_context does besides matching, evidence and the redactor: building the
+    # Diagnosis, which seals it (the prose is no longer worded here: see "worded" below).
+    medians["build_and_seal"] = (
+        medians["diagnose_context"] - medians["match"] - medians["evidence"] - medians["redactor"]
+    )
     medians["hook_other"] = medians["hook"] - sum(
-        medians[stage] for stage in ("context", "diagnose_context", "render_copy", "log")
+        medians[stage] for stage in ("context", "diagnose_context", "copy", "log")
     )
     # Everything the failing call pays beyond the hook's own work: the re-raise, the SDK's
     # ERROR record through the redaction filter, and the SDK's own code running slower
@@ -107,6 +112,7 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
     from cos_doctor._locale import resolve_locale
     from cos_doctor._log import log_diagnosis
     from cos_doctor._match import match_rule
+    from cos_doctor._redact import redactor_for
     from cos_doctor.errors import diagnosed_copy
 
     rules = catalogue()
@@ -115,23 +121,40 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
     facts = Facts(context=context, match=found, catalogue=rules, locale=resolve_locale(None))
     diagnosis = diagnose_context(context)
     text = reply.body.decode()
+
+    def worded_note() -> object:
+        # What a reader pays on first access: title, cause and steps worded, the note rendered.
+        return getattr(diagnosed_copy(error, diagnose_context(context)), "__notes__", None)
+
     arms = [
         Arm("context", lambda: context_from_error(error)),
         Arm("match", lambda: match_rule(context, rules)),
         Arm("evidence", lambda: collect_evidence(facts)),
+        Arm("redactor", lambda: redactor_for(context)),
         Arm("diagnose_context", lambda: diagnose_context(context)),
+        Arm("copy", lambda: diagnosed_copy(error, diagnosis)),
+        Arm("copy_and_note", worded_note),
         Arm("render", diagnosis.render),
-        Arm("render_copy", lambda: diagnosed_copy(error, diagnosis)),
         Arm("log", lambda: log_diagnosis(diagnosis)),
         Arm("sdk_error_parse", lambda: CosServiceError("GET", text, reply.status)),
     ]
-    return split(alternate(arms, plan.stage_rounds, plan.stage_calls), ("render_copy", "log"))
+    medians = split(alternate(arms, plan.stage_rounds, plan.stage_calls), ("copy", "log"))
+    # Paid only when someone reads the prose or the note (a traceback, str(e) on 3.9/3.10):
+    medians["worded_on_first_access"] = (
+        medians["copy_and_note"] - medians["copy"] - medians["diagnose_context"]
+    )
+    return medians
 
 
 def split(results: dict[str, list[float]], tail: Sequence[str]) -> dict[str, Any]:
-    """Per-step medians; wording = diagnose_context − match − evidence; pipeline = the sum."""
+    """Per-step medians; build_and_seal = diagnose_context − match − evidence (− redactor)."""
     medians: dict[str, Any] = {name: statistics.median(values) for name, values in results.items()}
-    medians["wording"] = medians["diagnose_context"] - medians["match"] - medians["evidence"]
+    medians["build_and_seal"] = (
+        medians["diagnose_context"]
+        - medians["match"]
+        - medians["evidence"]
+        - medians.get("redactor", 0.0)
+    )
     medians["pipeline"] = (
         medians["context"] + medians["diagnose_context"] + sum(medians[name] for name in tail)
     )

@@ -11,13 +11,22 @@ _IN_SITU_COLUMNS = (
     "context",
     "match",
     "evidence",
-    "wording",
-    "render_copy",
+    "redactor",
+    "build_and_seal",
+    "copy",
     "log",
     "hook_other",
     "outside_hook",
 )
-_ISOLATED_COLUMNS = ("context", "match", "evidence", "wording", "render_copy", "log")
+_ISOLATED_COLUMNS = (
+    "context",
+    "match",
+    "evidence",
+    "redactor",
+    "build_and_seal",
+    "copy",
+    "log",
+)
 
 
 def failure_split_table(failure: dict[str, Any] | None) -> list[str]:
@@ -28,17 +37,18 @@ def failure_split_table(failure: dict[str, Any] | None) -> list[str]:
         "",
         (
             "Failure path: where the added time goes, measured inside the real failing call (µs, medians; "
-            "wording = diagnose_context − match − evidence; render + copy = diagnosed_copy, which "
-            "renders the exception note; outside hook = added − in hook: the re-raise, the SDK's "
+            "build + seal = diagnose_context − match − evidence − redactor: the Diagnosis built "
+            "and sealed, its prose left unworded; copy = diagnosed_copy, the note left unrendered; "
+            "log = the event to a null sink; outside hook = added − in hook: the re-raise, the SDK's "
             "ERROR record through the redaction filter, and the SDK's own code running with colder "
             "CPU caches):"
         ),
         "",
         (
-            "| rule | added | in hook | context | match | evidence | wording | render + copy | log "
-            "| rest of hook | outside hook | SDK's failing call | SDK's error parse |"
+            "| rule | added | in hook | context | match | evidence | redactor | build + seal | copy "
+            "| log | rest of hook | outside hook | SDK's failing call | SDK's error parse |"
         ),
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rule_id, entry in failure.items():
         situ = entry.get("in_situ")
@@ -48,16 +58,23 @@ def failure_split_table(failure: dict[str, Any] | None) -> list[str]:
             lines.append(f"| {rule_id} | " + " | ".join(f"{value:.1f}" for value in values) + " |")
     lines += [
         "",
-        "The same steps alone, repeated on a captured exception (warm caches; µs, medians):",
+        (
+            "The same steps alone, repeated on a captured exception (warm caches; µs, medians). "
+            "worded on first access: what reading the prose or the note costs, once, later:"
+        ),
         "",
-        "| rule | context | match | evidence | wording | render + copy | log | sum |",
-        "|---|---|---|---|---|---|---|---|",
+        (
+            "| rule | context | match | evidence | redactor | build + seal | copy | log | sum "
+            "| worded on first access |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rule_id, entry in failure.items():
         alone = entry["isolated"]
         cells = [alone.get(name) for name in _ISOLATED_COLUMNS]
+        cells += [alone["pipeline"], alone.get("worded_on_first_access")]
         shown = ["—" if value is None else f"{value:.1f}" for value in cells]
-        lines.append(f"| {rule_id} | " + " | ".join(shown) + f" | {alone['pipeline']:.1f} |")
+        lines.append(f"| {rule_id} | " + " | ".join(shown) + " |")
     return lines
 
 

@@ -51,7 +51,8 @@ def run_demo(out: TextIO, *, locale: str | None = None, mode: str = "screen") ->
 
     language = resolve_locale(locale)
     rows: list[_Row] = []
-    installed_here = install(locale=language)
+    # Every scenario shows its own event: no storm collapses two of them into a summary.
+    installed_here = install(locale=language, storm_window=0)
     try:
         with Emulator() as emulator, requests.Session() as http:
             http.trust_env = False  # a proxy from the environment must not see loopback traffic

@@ -13,10 +13,10 @@ from cos_doctor._locale import resolve_locale
 from cos_doctor._log import log_diagnosis
 from cos_doctor._match import Match, match_rule
 from cos_doctor._pasted import ACCEPTED, from_mapping, read_pasted
-from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
 from cos_doctor._sources import Hints
 from cos_doctor._vocabulary import infer_code
-from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence
+from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence, Wording
 
 if TYPE_CHECKING:
     from cos_doctor._pasted import Pasted
@@ -176,32 +176,35 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
     evidence = collect_evidence(facts)
     if inferred is not None:
         # Said first: everything after it rests on a Code the reply did not carry.
-        excerpt = scrub(context.error_message or "")[:_EXCERPT]
+        excerpt = (context.error_message or "")[:_EXCERPT]  # sealed with the Diagnosis
         evidence = (facts.say(INFERRED_CODE, inferred, excerpt=excerpt), *evidence)
     text = found.rule.texts[language]
-    fill = _filler(context, found, rules, language)
-    causes = rank_causes(found.rule, evidence, language, fill)
+    redactor = redactor_for(context)
+    values = _placeholder_values(context, found, rules, language, redactor)
+    causes = rank_causes(found.rule, evidence, language, values)
     return Diagnosis(
         rule_id=found.rule.id,
-        title=fill(text.title),
-        cause=fill(text.cause),
-        steps=tuple(fill(step) for step in text.steps),
+        title="",
+        cause="",
+        steps=(),
         evidence=evidence,
         docs=text.docs,
         generic=found.rule.generic,
         locale=language,
         http_status=context.http_status,
-        error_code=_scrubbed(context.error_code),
-        error_message=_scrubbed(context.error_message),
+        error_code=context.error_code,
+        error_message=context.error_message,
         request_id=context.request_id,
         trace_id=context.trace_id,
         operation=context.operation,
         http_method=context.http_method,
         bucket=context.bucket,
-        key=_scrubbed(context.key),
+        key=context.key,
         region=context.region,
         labels=tuple(rules.labels[language].items()),
         causes=causes,
+        redactor=redactor,
+        wording=Wording(text.title, text.cause, text.steps, values),
     )
 
 
@@ -209,7 +212,7 @@ def rank_causes(
     rule: Rule,
     evidence: tuple[Evidence, ...],
     locale: str,
-    fill: Any,
+    values: Mapping[str, str],
 ) -> tuple[Cause, ...]:
     """The rule's documented causes, likely ones first, each saying which evidence decided.
 
@@ -229,13 +232,12 @@ def rank_causes(
         ranked.append(
             Cause(
                 id=cause.id,
-                text=fill(cause.texts[locale]),
+                text=cause.texts[locale].format_map(values),  # unknown names: generic words
                 confidence=LIKELY if because else POSSIBLE,
                 because=because,
             ),
         )
     return tuple(sorted(ranked, key=lambda cause: not cause.likely))
-
 
 
 def _with_form(context: RequestContext, form: FieldsInput) -> RequestContext:
@@ -256,7 +258,9 @@ class _Fallbacks(dict[str, str]):
         return self._generic.get(name, f"<{name}>")
 
 
-def _filler(context: RequestContext, found: Match, rules: Catalogue, locale: str) -> Any:
+def _placeholder_values(
+    context: RequestContext, found: Match, rules: Catalogue, locale: str, redactor: Redactor
+) -> _Fallbacks:
     known = {
         "bucket": context.bucket,
         "key": context.key,
@@ -271,17 +275,9 @@ def _filler(context: RequestContext, found: Match, rules: Catalogue, locale: str
         **found.groups,
     }
     # The templates are ours; only the values come from the request, so only they are
-    # scrubbed (a key or a quoted policy value could carry a SecretId or a token).
-    values = _Fallbacks(
-        {name: scrub(value) for name, value in known.items() if value},
-        rules.placeholders[locale],
-    )
-
-    def fill(template: str) -> str:
-        return template.format_map(values)  # __missing__ supplies the generic wording
-
-    return fill
-
-
-def _scrubbed(value: str | None) -> str | None:
-    return scrub(value) if value else value
+    # sealed (a key, a Referer or a quoted policy value could carry a secret). One search
+    # over them all first: they almost never hold one.
+    values = {name: value for name, value in known.items() if value}
+    if redactor.finds("\0".join(values.values())):
+        values = {name: redactor(value) for name, value in values.items()}
+    return _Fallbacks(values, rules.placeholders[locale])

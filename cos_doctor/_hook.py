@@ -21,18 +21,27 @@ cos_doctor does runs inside a guard: if it fails, the SDK's original exception p
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._locale import set_installed_locale
-from cos_doctor._log import SdkSecretFilter, log_diagnosis, log_internal_failure
+from cos_doctor import _config
+from cos_doctor._config import UNSET
+from cos_doctor._log import (
+    SdkSecretFilter,
+    emitting,
+    flush_storms,
+    log_diagnosis,
+    log_internal_failure,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from types import FrameType
 
+    from cos_doctor._config import Level, _Unset
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = ["install", "is_installed", "uninstall"]
@@ -55,21 +64,88 @@ class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raise
 _sdk_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
 
 
-def install(locale: str | None = None) -> bool:
+def _after_fork_in_child() -> None:
+    """Fresh locks in a forked child: a thread of the parent may have held them at the fork.
+
+    That thread does not exist in the child, so its lock would never be released, and the
+    child's first install(), uninstall() or ``import qcloud_cos`` would wait forever. No
+    helper runs in the child either.
+    """
+    global _lock, _helper_calls  # noqa: PLW0603 - rebuilt once per fork, in the child only
+    _lock = threading.RLock()
+    adapter = sys.modules.get("cos_doctor._sdk")
+    if adapter is not None:  # the adapter's registry lock, same hazard
+        vars(adapter)["_lock"] = threading.Lock()
+    _helper_calls = 0
+    _part_failures.clear()
+
+
+def _import_in_progress(module: Any) -> bool:
+    """Whether another thread is executing the SDK module right now (it is half-defined)."""
+    from cos_doctor import _sdk
+
+    spec = getattr(module, "__spec__", None)
+    return bool(getattr(spec, "_initializing", False)) or not hasattr(module, _sdk.CLIENT_CLASS)
+
+
+def _finished_sdk_module() -> Any:
+    """The SDK client module if imported, waiting for an import another thread has under way.
+
+    Called without cos_doctor's lock held: the importing thread may need that lock (the
+    import watcher patches on import), and waiting for it while holding the lock would
+    deadlock. Without the wait, install() found a half-executed module, failed to patch it
+    and stayed off for the whole process.
+    """
+    from cos_doctor import _sdk
+
+    module = sys.modules.get(_sdk.CLIENT_MODULE)
+    if module is not None and _import_in_progress(module):
+        import importlib
+
+        module = importlib.import_module(_sdk.CLIENT_MODULE)  # blocks until it is done
+    return module
+
+
+def install(
+    locale: str | _Unset | None = UNSET,
+    *,
+    level: Level | _Unset = UNSET,
+    expected: Iterable[str] | _Unset = UNSET,
+    expected_level: Level | _Unset | None = UNSET,
+    storm_window: float | _Unset | None = UNSET,
+) -> bool:
     """Diagnose every ``CosServiceError`` and ``CosClientError`` the SDK raises from now on.
 
     Idempotent and thread-safe; works before or after ``import qcloud_cos`` (and after an
-    ``importlib.reload`` of it) and covers clients created earlier. ``locale`` ("en", "ko",
-    "zh") sets the language of diagnoses; None defers to ``$COS_DOCTOR_LOCALE``. Returns True
-    when it changed anything, False when cos_doctor was already installed or patching failed
-    (the failure is logged, never raised).
+    ``importlib.reload`` of it) and covers clients created earlier. Settings not given keep
+    their current value, so a second ``install()`` never undoes a first one's:
+
+    - ``locale`` ("en", "ko", "zh") sets the language of diagnoses; None defers to
+      ``$COS_DOCTOR_LOCALE``.
+    - ``level`` is the level of the ``cos_request_failed`` event (default WARNING).
+    - ``expected`` names COS error codes (``"NoSuchKey"``) or rule ids (``"no-such-key"``)
+      the application handles: their events go out at ``expected_level`` (default DEBUG;
+      None: not at all). The exception is diagnosed all the same.
+    - ``storm_window``: seconds within which identical failures collapse into one event and
+      one summary (default 5; 0 or None: every failure logs).
+
+    Returns True when it changed the patches, False when cos_doctor was already installed
+    (the settings given still apply) or patching failed (logged, never raised). An invalid
+    setting raises ValueError or TypeError before anything changes.
     """
     global _installed  # noqa: PLW0603 - process-wide patch state
+    _config.configure(
+        locale=locale,
+        level=level,
+        expected=expected,
+        expected_level=expected_level,
+        storm_window=storm_window,
+    )
     try:
         from cos_doctor import _sdk  # deferred, like all of it: import cos_doctor stays cheap
 
+        module = _finished_sdk_module()
         with _lock:
-            set_installed_locale(locale)
             if _installed:
                 if is_installed():
                     return False
@@ -77,7 +153,7 @@ def install(locale: str | None = None) -> bool:
                 # before install()): put it back on top of theirs.
                 _patch(sys.modules[_sdk.CLIENT_MODULE])
                 return True
-            module = sys.modules.get(_sdk.CLIENT_MODULE)
+            module = sys.modules.get(_sdk.CLIENT_MODULE, module)
             if module is not None:
                 _patch(module)
             _watch_imports()
@@ -93,7 +169,8 @@ def uninstall() -> bool:
     """Undo :func:`install`: restore the SDK's own methods; True if it changed anything.
 
     Where another library has wrapped a method on top of cos_doctor, its wrapper is left in
-    place and cos_doctor's own layer underneath becomes a pass-through instead.
+    place and cos_doctor's own layer underneath becomes a pass-through instead. Open storms
+    are summarised now, and the settings go back to their defaults.
     """
     global _installed  # noqa: PLW0603 - process-wide patch state
     try:
@@ -104,11 +181,12 @@ def uninstall() -> bool:
             for patched_class, table in list(_patched.items()):
                 _unpatch(patched_class, table)
             _sdk_log_filter.detach()
-            set_installed_locale(None)
-            return True
+        flush_storms()
+        _config.reset()
     except Exception as error:  # noqa: BLE001 - uninstall() must never break the host app
         log_internal_failure("uninstall", error)
         return False
+    return True
 
 
 def is_installed() -> bool:
@@ -218,7 +296,12 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
             raise
         # One traceback, still ending in the SDK's raise: the diagnosed copy takes over the
         # original's frames, and `from None` hides the now redundant original.
-        raise diagnosed from None
+        try:
+            raise diagnosed from None
+        finally:
+            # The frame stays in the traceback: it must not hold the exception too (a
+            # cycle only the garbage collector frees).
+            diagnosed = None
 
 
 # copy_object / complete_multipart_upload raise for an <Error> inside a 200 reply themselves,
@@ -242,7 +325,12 @@ def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # n
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=name)  # noqa: SLF001
         if diagnosed is None:
             raise
-        raise diagnosed from None
+        try:
+            raise diagnosed from None
+        finally:
+            # The frame stays in the traceback: it must not hold the exception too (a
+            # cycle only the garbage collector frees).
+            diagnosed = None
     finally:
         with _lock:
             _helper_calls -= 1
@@ -317,6 +405,10 @@ _part_failures: weakref.WeakKeyDictionary[Any, list[Diagnosis]] = weakref.WeakKe
 
 def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str | None) -> Any:
     """Return the diagnosed copy of ``error``, or None to let the original propagate."""
+    if emitting():
+        # A log handler of cos_doctor's own event calling COS (shipping logs to a bucket):
+        # diagnosing its failure would log again, and fail again, without end.
+        return None
     try:
         from cos_doctor._failures import diagnose_failure
         from cos_doctor.errors import diagnosed_copy, is_diagnosed
@@ -348,6 +440,8 @@ def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str
 
 def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: FrameType) -> None:
     """Attach a diagnosis to a broken body's exception in place, and log it unless collected."""
+    if emitting():
+        return  # inside cos_doctor's own event emission: never diagnose again (see below)
     try:
         from cos_doctor._failures import diagnose_stream_failure
         from cos_doctor.errors import NOTES_ARE_PRINTED
@@ -382,3 +476,7 @@ def _below(traceback: Any, frame: FrameType) -> Any:
     if traceback is not None and traceback.tb_frame is frame:
         return traceback.tb_next
     return traceback
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["DEFAULT_LOCALE", "SUPPORTED_LOCALES", "resolve_locale", "set_installed_locale"]
+from cos_doctor._config import settings
+
+__all__ = ["DEFAULT_LOCALE", "SUPPORTED_LOCALES", "resolve_locale"]
 
 DEFAULT_LOCALE = "en"
 SUPPORTED_LOCALES = ("en", "ko", "zh")
 ENVIRONMENT_VARIABLE = "COS_DOCTOR_LOCALE"
-
-_installed_locale: str | None = None
-
-
-def set_installed_locale(locale: str | None) -> None:
-    """Remember the locale given to ``install()`` (None: defer to the environment)."""
-    global _installed_locale  # noqa: PLW0603 - one process-wide setting, like install() itself
-    _installed_locale = _normalise(locale)
 
 
 def resolve_locale(explicit: str | None = None) -> str:
@@ -25,7 +19,7 @@ def resolve_locale(explicit: str | None = None) -> str:
     Unknown values are skipped rather than rejected: a typo in an environment variable must
     not turn a diagnosis into a crash.
     """
-    for candidate in (explicit, _installed_locale, os.environ.get(ENVIRONMENT_VARIABLE)):
+    for candidate in (explicit, settings().locale, os.environ.get(ENVIRONMENT_VARIABLE)):
         locale = _normalise(candidate)
         if locale is not None:
             return locale

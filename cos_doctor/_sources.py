@@ -152,11 +152,13 @@ def read_reply(
 
     The SDK's parsed digest wins over our parse of the same body; the x-cos-* headers only
     fill what neither said. A digest that is the reply's headers (a bodiless HEAD error)
-    counts as headers when ``headers`` is not given.
+    counts as headers when ``headers`` is not given. Anything else (a JSON array, number or
+    string the SDK parsed from the body) is no digest: the body is read instead, and an
+    honest generic rule answers rather than no diagnosis at all.
     """
     fields: dict[str, str | None] = {}
     digest_headers: dict[str, str] = {}
-    if digest is not None and not isinstance(digest, str):
+    if hasattr(digest, "items"):
         items = {str(name).lower(): value for name, value in dict(digest).items()}
         if "code" in items or "message" in items:
             fields = {

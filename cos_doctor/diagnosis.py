@@ -1,17 +1,37 @@
 """The value objects cos_doctor hands users: :class:`Diagnosis`, :class:`Evidence`, :class:`Cause`.
 
 All are frozen and hold only JSON-ready values, so they pickle under every protocol, copy,
-cross process boundaries, and never carry a secret (redaction happens before they are built).
+and cross process boundaries. They are the redaction boundary: every string they hold is
+sealed when they are built (the request's own secrets removed, anything shaped like a secret
+scrubbed), so no output derived from them can carry one.
+
+The prose of a diagnosis (title, cause, steps) is worded on first access: the log event and
+most callers need only the rule id, the codes and the evidence, and wording every failure
+would cost more than everything else cos_doctor does. Equality, ``repr``, ``to_dict()`` and
+pickles are the same either way.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, Union
+from dataclasses import InitVar, dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+
+from cos_doctor._redact import PATTERNS_ONLY, Redactor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 #: What an evidence value may be: plain JSON scalars, or a tuple of them.
 EvidenceValue = Union[str, int, float, bool, None, tuple[Union[str, int, float, bool], ...]]
+
+
+def _sealed_value(value: EvidenceValue, redact: Callable[[str], str]) -> EvidenceValue:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, tuple):
+        return tuple(redact(item) if isinstance(item, str) else item for item in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -26,6 +46,17 @@ class Evidence:
     key: str
     value: EvidenceValue
     text: str
+    redactor: InitVar[Redactor | None] = None
+
+    def __post_init__(self, redactor: Redactor | None) -> None:
+        """Seal the value and the sentence with ``redactor``.
+
+        Without one, the fact is sealed when it joins a :class:`Diagnosis`: that is where
+        cos_doctor's output is built, and one pass over a whole diagnosis is cheaper.
+        """
+        if redactor is not None:
+            object.__setattr__(self, "value", _sealed_value(self.value, redactor))
+            object.__setattr__(self, "text", redactor(self.text))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fact as JSON-ready data."""
@@ -77,6 +108,11 @@ class Diagnosis:
     known. ``steps`` are already filled in with the request's own bucket, key and region.
     ``causes`` lists, for errors with several documented causes, each cause ranked: the
     likely ones (pointed at by this request's evidence) first, then the possible ones.
+
+    Building one seals it: every string is redacted (with ``redactor``, cos_doctor's own
+    pipeline also removes the request's exact secrets). With ``wording``, the pipeline leaves
+    title, cause and steps to be worded on first access; both are construction arguments
+    only, never stored.
     """
 
     rule_id: str
@@ -103,6 +139,52 @@ class Diagnosis:
     parts: tuple[Diagnosis, ...] = field(default=(), repr=False)
     #: …and how many parts the helper had in all (None when unknown).
     parts_total: int | None = None
+    redactor: InitVar[Redactor | None] = None
+    wording: InitVar[Wording | None] = None
+
+    def __post_init__(self, redactor: Redactor | None, wording: Wording | None) -> None:
+        """Seal every string; with ``wording``, leave title, cause and steps to first access."""
+        redact = redactor or PATTERNS_ONLY
+        state = self.__dict__
+        if wording is not None:
+            for name in _WORDED:
+                del state[name]
+            state["_wording"] = wording  # its values are sealed; its templates are ours
+        if redact.finds("\0".join(self._texts())):
+            for name in _SEALED_TEXT:
+                value = state[name]
+                if value:
+                    state[name] = redact(value)
+            state["evidence"] = tuple(
+                Evidence(item.key, item.value, item.text, redact) for item in self.evidence
+            )
+            state["causes"] = tuple(
+                dataclasses.replace(cause, text=redact(cause.text)) for cause in self.causes
+            )
+            if wording is None:
+                state["title"] = redact(self.title)
+                state["cause"] = redact(self.cause)
+                state["steps"] = tuple(redact(step) for step in self.steps)
+
+    def _texts(self) -> list[str]:
+        """Every string this diagnosis holds, except the ones a Wording will produce."""
+        state = self.__dict__
+        texts = [state[name] or "" for name in _SEALED_TEXT]
+        for item in self.evidence:
+            texts.append(item.text)
+            value = item.value
+            if isinstance(value, str):
+                texts.append(value)
+            elif isinstance(value, tuple):
+                texts.extend(part for part in value if isinstance(part, str))
+        texts.extend(cause.text for cause in self.causes)
+        if "_wording" not in state:
+            texts.extend((self.title, self.cause, *self.steps))
+        return texts
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields in declaration order, prose worded: the same pickle, worded or not."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def evidence_value(self, key: str) -> EvidenceValue:
         """Return the value of the evidence item ``key``, or None when it was not observed."""
@@ -118,15 +200,18 @@ class Diagnosis:
             for f in dataclasses.fields(self)
             if f.name not in {"labels", "parts"}
         }
-        data["parts"] = self._grouped_parts()
+        data["parts"] = self.part_groups()
         data["steps"] = list(self.steps)
         data["docs"] = list(self.docs)
         data["evidence"] = [item.to_dict() for item in self.evidence]
         data["causes"] = [cause.to_dict() for cause in self.causes]
         return data
 
-    def _grouped_parts(self) -> list[dict[str, Any]]:
-        """The failed parts grouped by rule and code: count, part numbers, one diagnosis."""
+    def part_groups(self) -> list[dict[str, Any]]:
+        """The failed parts grouped by rule and code: count, part numbers, one diagnosis.
+
+        Largest group first; empty unless this diagnoses a helper that ran many requests.
+        """
         groups: dict[tuple[str, str | None], list[Diagnosis]] = {}
         for part in self.parts:
             groups.setdefault((part.rule_id, part.error_code), []).append(part)
@@ -199,3 +284,74 @@ class Diagnosis:
         if self.region:
             parts.append(f"region={self.region}")
         return "--> " + "  ".join(parts)
+
+
+# Strings that come from the request or the reply (the prose is sealed in Wording).
+_SEALED_TEXT = (
+    "error_code",
+    "error_message",
+    "request_id",
+    "trace_id",
+    "operation",
+    "http_method",
+    "bucket",
+    "key",
+    "region",
+)
+_WORDED = ("title", "cause", "steps")
+
+
+class Wording:
+    """A rule's templates and the request's sealed values: title, cause and steps, unworded.
+
+    The values are sealed before they get here, and the templates are cos_doctor's own, so
+    the worded text needs no further redaction.
+    """
+
+    __slots__ = ("_cause", "_steps", "_title", "_values")
+
+    def __init__(
+        self, title: str, cause: str, steps: tuple[str, ...], values: Mapping[str, str]
+    ) -> None:
+        """Keep the templates and values; nothing is formatted yet."""
+        self._title = title
+        self._cause = cause
+        self._steps = steps
+        self._values = values
+
+    def word(self) -> tuple[str, str, tuple[str, ...]]:
+        """Title, cause and steps, filled in."""
+        values = self._values
+        return (
+            self._title.format_map(values),
+            self._cause.format_map(values),
+            tuple(step.format_map(values) for step in self._steps),
+        )
+
+
+class _Worded:
+    """A Diagnosis field worded on first access, then stored like any other field.
+
+    A non-data descriptor: once the value sits in the instance dictionary (always, for a
+    Diagnosis built with words rather than a Wording), attribute lookup never reaches it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: Diagnosis | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        state = instance.__dict__
+        wording = state.get("_wording")
+        if wording is not None:
+            # Two threads may both word it: same text; the templates go only once all is set.
+            title, cause, steps = wording.word()
+            state.update(title=title, cause=cause, steps=steps)
+            state.pop("_wording", None)
+        return state[self._name]
+
+
+for _name in _WORDED:
+    setattr(Diagnosis, _name, _Worded(_name))
+del _name

@@ -28,10 +28,56 @@ __all__ = ["CosDiagnosedClientError", "CosDiagnosedError", "diagnosed_copy"]
 # Python 3.11+ prints exception notes under the traceback, so the one-line str() can stay
 # short; older interpreters only print str(), which must then carry the whole report.
 _NOTES_ARE_PRINTED = sys.version_info >= (3, 11)
+# Instance-dictionary keys of the lazily rendered note.
+_NOTES = "_cos_doctor_notes"  # the list, once rendered (or set, or added to)
+_EARLIER_NOTES = "_cos_doctor_earlier_notes"  # the SDK exception's own notes, to come first
 NOTES_ARE_PRINTED = _NOTES_ARE_PRINTED
 
 
-class CosDiagnosedError(CosServiceError):  # type: ignore[misc]  # the SDK ships no type hints
+class _RenderedNotes:
+    """``__notes__`` rendered on first access: the report costs more to word than to build.
+
+    Tracebacks, ``traceback.format_exception``, Sentry-style consumers and ``add_note()`` all
+    read ``__notes__`` through attribute access, so each sees the same real list of strings
+    it would have seen had the note been rendered when the exception was made.
+    """
+
+    diagnosis: Diagnosis | None
+
+    @property
+    def __notes__(self) -> list[str]:
+        state = self.__dict__
+        notes = state.get(_NOTES)
+        if notes is None:
+            if _EARLIER_NOTES not in state or self.diagnosis is None:
+                raise AttributeError("__notes__")
+            rendered = [*state[_EARLIER_NOTES], self.diagnosis.render()]
+            notes = state.setdefault(_NOTES, rendered)  # a concurrent reader's list wins
+        return notes  # type: ignore[no-any-return]
+
+    @__notes__.setter
+    def __notes__(self, notes: list[str]) -> None:
+        self.__dict__[_NOTES] = notes
+
+    @__notes__.deleter
+    def __notes__(self) -> None:
+        self.__dict__.pop(_NOTES, None)
+        self.__dict__.pop(_EARLIER_NOTES, None)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as before lazy notes: args, then the dictionary with ``__notes__`` rendered."""
+        state = {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in (_NOTES, _EARLIER_NOTES)
+        }
+        notes = getattr(self, "__notes__", None)
+        if notes is not None:
+            state["__notes__"] = notes
+        return (type(self), self.args, state)  # type: ignore[attr-defined]
+
+
+class CosDiagnosedError(_RenderedNotes, CosServiceError):  # type: ignore[misc]  # no SDK hints
     """A ``CosServiceError`` that knows what went wrong.
 
     Catch it as ``CosServiceError`` as before: ``args``, ``get_error_code()`` and every other
@@ -85,7 +131,7 @@ class CosDiagnosedError(CosServiceError):  # type: ignore[misc]  # the SDK ships
         return "Unknown"
 
 
-class CosDiagnosedClientError(CosClientError):  # type: ignore[misc]  # the SDK ships no type hints
+class CosDiagnosedClientError(_RenderedNotes, CosClientError):  # type: ignore[misc]  # no hints
     """A ``CosClientError`` (network, TLS, proxy, timeout, SDK argument) that knows what went wrong.
 
     Catch it as ``CosClientError`` as before: ``args`` and ``_message`` are the SDK's, so the
@@ -128,8 +174,12 @@ def diagnosed_copy(error: Any, diagnosis: Diagnosis) -> CosDiagnosedError | CosD
         CosDiagnosedClientError if isinstance(error, CosClientError) else CosDiagnosedError
     )
     copy = kind.__new__(kind, *error.args)
-    copy.__dict__.update(error.__dict__)
+    state = dict(error.__dict__)
+    earlier = list(state.pop("__notes__", ()))
+    copy.__dict__.update(state)
     copy.diagnosis = diagnosis
     if _NOTES_ARE_PRINTED:
-        copy.__notes__ = [*getattr(error, "__notes__", ()), diagnosis.render()]
+        copy.__dict__[_EARLIER_NOTES] = earlier  # the report joins them on first access
+    elif earlier:
+        copy.__dict__[_NOTES] = earlier
     return copy

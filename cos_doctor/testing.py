@@ -67,14 +67,16 @@ def emulated_cos(*, diagnose: bool = True, locale: str | None = None) -> Iterato
     """Start an emulator for the duration of the block; yield it with a configured client.
 
     With ``diagnose`` (the default) cos_doctor is installed inside the block, in ``locale``,
-    and uninstalled on exit if this call installed it.
+    and uninstalled on exit if this call installed it. It logs every failure (storm collapsing
+    off), so a test sees one event per failed call.
     """
     try:
         from cos_doctor.emulator import Emulator
     except ImportError as error:  # pragma: no cover - depends on the installed extras
         raise ImportError(_INSTALL_HINT) from error
     with Emulator() as emulator:
-        installed_here = install(locale=locale) if diagnose else False
+        # Storms off: a test sees one event per failed call (install() keeps the setting).
+        installed_here = install(locale=locale, storm_window=0) if diagnose else False
         try:
             yield EmulatedCos(emulator=emulator, client=emulator.client())
         finally:
@@ -86,7 +88,8 @@ def emulated_cos(*, diagnose: bool = True, locale: str | None = None) -> Iterato
 def capture_events() -> Iterator[list[MutableMapping[str, Any]]]:
     """Collect the structlog events emitted inside the block, cos_doctor's among them.
 
-    Each event is a dict: ``event`` (``cos_request_failed``), ``log_level``, ``rule_id`` …
+    Each event is a dict: ``event`` (``cos_request_failed``), ``log_level``,
+    ``cos_doctor.rule_id`` … (the schema is in the README).
     """
     from structlog.testing import capture_logs
 

@@ -9,6 +9,7 @@ import requests
 
 import cos_doctor
 from cos_doctor.emulator import Emulator
+from tests.conftest import leave_logging_as_found
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,7 @@ def _fresh_state(emulator: Emulator) -> Iterator[None]:
     yield
     emulator.state.reset()
     cos_doctor.uninstall()
+    leave_logging_as_found()
 
 
 @pytest.fixture(scope="session")

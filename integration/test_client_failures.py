@@ -75,8 +75,8 @@ def test_an_unresolvable_custom_domain_is_a_dns_failure_naming_the_setting() -> 
     assert diagnosis.evidence_value("region_known") is True
     assert diagnosis.evidence_value("bucket_well_formed") is True
     assert diagnosis.evidence_value("attempts") == 1
-    assert event["rule_id"] == "client-dns-failure"
-    assert event["operation"] == "get_object"
+    assert event["cos_doctor.rule_id"] == "client-dns-failure"
+    assert event["cos.operation"] == "get_object"
 
 
 def test_a_custom_endpoint_with_a_typo_is_named_as_the_source() -> None:
@@ -93,7 +93,7 @@ def test_a_closed_port_is_connection_refused() -> None:
     assert error.diagnosis.rule_id == "client-connection-refused"
     assert error.diagnosis.evidence_value("host_source") == "ip"
     assert error.diagnosis.evidence_value("failed_host") == "127.0.0.1"
-    assert event["evidence"]["attempts"] == 1
+    assert event["cos_doctor.evidence"]["attempts"] == 1
 
 
 def test_a_server_that_never_answers_is_a_read_timeout_with_attempts_and_sleep() -> None:
@@ -114,7 +114,7 @@ def test_a_server_whose_backlog_is_full_is_a_connect_timeout() -> None:
     assert error.diagnosis.rule_id == "client-connect-timeout"
     assert error.diagnosis.evidence_value("timeout_seconds") == 1.0
     assert error.diagnosis.evidence_value("host_source") == "ip"
-    assert event["evidence"]["attempts"] == 1
+    assert event["cos_doctor.evidence"]["attempts"] == 1
 
 
 def test_a_self_signed_certificate_is_a_tls_failure(tmp_path: Path) -> None:
@@ -180,7 +180,7 @@ def test_an_error_inside_a_200_reply_is_diagnosed_at_the_raise_site() -> None:
     assert error.diagnosis.http_status == 200
     assert error.diagnosis.error_code == "CopyObjectAborted"
     assert error.diagnosis.evidence_value("error_in_ok_reply") is True
-    assert _one_failure(events)["operation"] == "copy_object"
+    assert _one_failure(events)["cos.operation"] == "copy_object"
 
 
 UPLOAD_ID = "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361"
@@ -230,8 +230,8 @@ def test_upload_file_parts_failing_by_signature_and_reset_give_one_grouped_diagn
     assert groups["signature-mismatch"]["part_numbers"] == [1, 3]
     assert groups["client-connection-reset"]["part_numbers"] == [2, 4]
     event = _one_failure(events)
-    assert event["operation"] == "upload_file"
-    assert event["rule_id"] == "client-parts-failed"
+    assert event["cos.operation"] == "upload_file"
+    assert event["cos_doctor.rule_id"] == "client-parts-failed"
 
 
 def test_a_body_that_breaks_while_get_object_streams_it_to_a_file_keeps_its_type(tmp_path: Path) -> None:
@@ -247,7 +247,7 @@ def test_a_body_that_breaks_while_get_object_streams_it_to_a_file_keeps_its_type
     assert diagnosis.rule_id == "client-body-interrupted"
     assert diagnosis.operation == "get_object"
     assert diagnosis.request_id == "NjU1ZjA0YjNfdHJ1bmNhdGVk"
-    assert _one_failure(events)["rule_id"] == "client-body-interrupted"
+    assert _one_failure(events)["cos_doctor.rule_id"] == "client-body-interrupted"
 
 
 def test_download_file_parts_whose_bodies_break_are_grouped(tmp_path: Path) -> None:
@@ -262,7 +262,7 @@ def test_download_file_parts_whose_bodies_break_are_grouped(tmp_path: Path) -> N
     assert diagnosis.evidence_value("parts_failed") == 3
     assert diagnosis.evidence_value("part_failure_groups") == ("3 × client-body-interrupted",)
     assert diagnosis.evidence_value("incomplete_upload") is None
-    assert _one_failure(events)["operation"] == "download_file"
+    assert _one_failure(events)["cos.operation"] == "download_file"
 
 
 SERVICE_UNAVAILABLE = (
@@ -292,7 +292,7 @@ def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
     assert len(answer) == 1
     assert f"{BUCKET}.cos.ap-guangzhou.myqcloud.com" in answer[0].text
     assert "x-cos-request-id" in answer[0].text
-    assert _one_failure(events)["error_code"] == "ServiceUnavailable"
+    assert _one_failure(events)["error.type"] == "ServiceUnavailable"
 
 
 def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(emulator: Emulator) -> None:
@@ -311,9 +311,9 @@ def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(
         result = deleter.delete_objects(Bucket=emulator.bucket, Delete=request)
     assert [entry["Key"] for entry in result["Error"]] == ["logs/a.txt", "logs/b.txt"]
     event = _one_failure(events)
-    assert event["rule_id"] == "delete-objects-errors"
-    assert event["operation"] == "delete_objects"
-    assert event["evidence"]["keys_failed"] == 2
+    assert event["cos_doctor.rule_id"] == "delete-objects-errors"
+    assert event["cos.operation"] == "delete_objects"
+    assert event["cos_doctor.evidence"]["keys_failed"] == 2
     diagnosis = cos_doctor.diagnose(result)
     assert diagnosis.rule_id == "delete-objects-errors"
     group = diagnosis.to_dict()["parts"][0]
@@ -344,7 +344,7 @@ def test_copy_parts_failing_are_grouped_and_the_upload_left_behind_is_named() ->
     assert diagnosis.operation == "copy"
     assert diagnosis.evidence_value("parts_failed") == 3
     assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
-    assert _one_failure(events)["operation"] == "copy"
+    assert _one_failure(events)["cos.operation"] == "copy"
 
 
 def test_upload_file_from_buffer_parts_failing_are_grouped() -> None:
@@ -362,7 +362,7 @@ def test_upload_file_from_buffer_parts_failing_are_grouped() -> None:
     assert diagnosis.evidence_value("parts_failed") == 3
     assert diagnosis.parts_total == 3
     assert diagnosis.evidence_value("incomplete_upload") == UPLOAD_ID
-    assert _one_failure(events)["operation"] == "upload_file_from_buffer"
+    assert _one_failure(events)["cos.operation"] == "upload_file_from_buffer"
 
 
 def test_diagnose_reads_a_client_error_caught_without_install() -> None:
@@ -383,7 +383,7 @@ def test_a_non_string_header_value_raised_inside_send_request_is_diagnosed_by_th
     client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
     error, event = _fail(client, "put_object", Body=b"x", Metadata={"x-cos-meta-count": 1})
     assert error.diagnosis.rule_id == "client-header-value-type"
-    assert event["operation"] == "put_object"
+    assert event["cos.operation"] == "put_object"
 
 
 ARGUMENT_ERRORS = {

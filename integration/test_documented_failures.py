@@ -100,8 +100,8 @@ def test_misconfiguration_is_diagnosed(
     assert diagnosis.request_id
     assert [event["event"] for event in events] == ["cos_request_failed"]
     event = events[0]
-    assert event["rule_id"] == scenario.rule_id
-    assert event["request_id"] == diagnosis.request_id
+    assert event["cos_doctor.rule_id"] == scenario.rule_id
+    assert event["cos.request_id"] == diagnosis.request_id
     assert event["log_level"] == "warning"
     if scenario.via == "sdk":
         assert isinstance(outcome.error, cos_doctor.CosDiagnosedError)

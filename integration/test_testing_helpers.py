@@ -19,7 +19,7 @@ def test_emulated_cos_gives_a_working_client_and_installs_cos_doctor() -> None:
         with capture_events() as events, pytest.raises(CosServiceError) as caught:
             cos.client.get_object(Bucket=cos.bucket, Key="old.log")
         assert caught.value.diagnosis.rule_id == "invalid-object-state"
-        assert [event["rule_id"] for event in events] == ["invalid-object-state"]
+        assert [event["cos_doctor.rule_id"] for event in events] == ["invalid-object-state"]
         assert cos.region == "ap-guangzhou"
     assert not cos_doctor.is_installed()
 
@@ -39,4 +39,4 @@ def test_pytest_fixtures_are_registered(cos_emulator: EmulatedCos, cos_doctor_ev
     with pytest.raises(cos_doctor.CosDiagnosedError) as caught:
         cos_emulator.client.list_objects(Bucket=cos_emulator.bucket)
     assert caught.value.diagnosis.rule_id == "request-time-too-skewed"
-    assert [event["rule_id"] for event in cos_doctor_events] == ["request-time-too-skewed"]
+    assert [event["cos_doctor.rule_id"] for event in cos_doctor_events] == ["request-time-too-skewed"]

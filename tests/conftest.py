@@ -56,3 +56,15 @@ def installed() -> Iterator[None]:
 def _never_leave_installed() -> Iterator[None]:
     yield
     cos_doctor.uninstall()
+    leave_logging_as_found()
+
+
+def leave_logging_as_found() -> None:
+    """No storm window, setting or structlog configuration outlives the test that made it."""
+    import structlog
+
+    from cos_doctor import _config, _log
+
+    _log._storms.flush()
+    _config.reset()
+    structlog.reset_defaults()  # capture_logs() leaves structlog.is_configured() true

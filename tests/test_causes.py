@@ -180,8 +180,8 @@ def test_causes_render_serialise_log_and_pickle(emulator: Emulator) -> None:
         "confidence": "likely",
         "because": list(diagnosis.causes[0].because),
     }
-    assert events[0]["causes"][0]["id"] == "wrong-secret-key"
-    assert "text" not in events[0]["causes"][0]
+    assert events[0]["cos_doctor.causes"][0]["id"] == "wrong-secret-key"
+    assert "text" not in events[0]["cos_doctor.causes"][0]
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         assert pickle.loads(pickle.dumps(diagnosis, protocol)) == diagnosis
         assert pickle.loads(pickle.dumps(diagnosis.causes[0], protocol)) == diagnosis.causes[0]

@@ -32,8 +32,8 @@ def test_a_failing_detector_leaves_the_original_exception_untouched(
     assert not hasattr(caught.value, "diagnosis")
     assert traceback.extract_tb(caught.value.__traceback__)[-1].name == "send_request"
     assert [event["event"] for event in events] == ["cos_doctor_internal_error"]
-    assert events[0]["stage"] == "diagnose"
-    assert "detector exploded" in events[0]["error"]
+    assert events[0]["cos_doctor.stage"] == "diagnose"
+    assert "detector exploded" in events[0]["exception.message"]
 
 
 def test_a_broken_log_setup_still_gives_the_diagnosis(

@@ -1,53 +1,197 @@
-"""The structured event: one per failed SDK call, complete, and free of secrets."""
+"""The structured event: one per failed SDK call, complete, free of secrets, in the app's logs."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
+import structlog
 from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
+from cos_doctor._log import EVENT, SCHEMA_VERSION, event_fields
 from tests.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY, TOKEN, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
-REQUIRED_KEYS = {
-    "rule_id",
-    "http_status",
-    "error_code",
-    "error_message",
-    "request_id",
-    "trace_id",
-    "operation",
-    "bucket",
-    "key",
-    "region",
-}
+README = Path(__file__).resolve().parents[1] / "README.md"
+COS_REQUEST_ID = "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"
+INVALID_KEY = Reply(
+    403,
+    error_xml("InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."),
+)
 
 
-def test_one_warning_event_per_failed_call_with_the_required_keys(replies: ReplyServer) -> None:
-    """A failed get_object logs exactly one WARNING carrying what on-call needs."""
+def _fail_once(replies: ReplyServer, reply: Reply = INVALID_KEY, key: str = "docs/report.pdf") -> CosServiceError:
     client = make_client(replies.port)
+    replies.reply = reply
+    with pytest.raises(CosServiceError) as caught:
+        client.get_object(Bucket=BUCKET, Key=key)
+    return caught.value
+
+
+class JsonFormatter(logging.Formatter):
+    """What python-json-logger and its kind do: the message plus every extra field, as JSON."""
+
+    _standard = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        extras = {name: value for name, value in record.__dict__.items() if name not in self._standard}
+        return json.dumps({"level": record.levelname, "logger": record.name, "message": record.getMessage(), **extras})
+
+
+@pytest.fixture
+def app_logging() -> logging.Handler:
+    """A plain-logging application: a JSON handler on the root logger, structlog untouched."""
+    structlog.reset_defaults()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.INFO)
+    handler.stream = stream
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+def _json_lines(handler: logging.StreamHandler) -> list[dict]:
+    lines = [json.loads(line) for line in handler.stream.getvalue().splitlines()]
+    return [line for line in lines if line["logger"] == "cos_doctor"]
+
+
+def test_one_warning_event_per_failed_call_with_the_schema_fields(replies: ReplyServer) -> None:
+    """Through structlog, a failed get_object logs exactly one WARNING with namespaced fields."""
     cos_doctor.install()
-    replies.reply = Reply(403, error_xml("InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."))
-    with capture_logs() as events, pytest.raises(CosServiceError):
-        client.get_object(Bucket=BUCKET, Key="docs/report.pdf")
+    with capture_logs() as events:
+        _fail_once(replies)
     assert len(events) == 1
     event = events[0]
     assert event["log_level"] == "warning"
-    assert event["event"] == "cos_request_failed"
-    assert set(event) >= REQUIRED_KEYS
-    assert event["rule_id"] == "invalid-access-key-id"
-    assert event["http_status"] == 403
-    assert event["error_code"] == "InvalidAccessKeyId"
-    assert event["operation"] == "get_object"
-    assert event["bucket"] == BUCKET
-    assert event["key"] == "docs/report.pdf"
-    assert event["region"] == REGION
-    assert event["request_id"] == "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"
-    assert event["trace_id"] == "OGVmYzZiMmQzYjA2OWNh"
-    assert event["evidence"]["credential_kind"] == "permanent"
+    assert event["event"] == EVENT
+    assert event["cos_doctor.schema_version"] == SCHEMA_VERSION
+    assert event["cos_doctor.rule_id"] == "invalid-access-key-id"
+    assert event["cloud.provider"] == "tencent_cloud"
+    assert event["cloud.region"] == REGION
+    assert event["http.request.method"] == "GET"
+    assert event["http.response.status_code"] == 403
+    assert event["error.type"] == "InvalidAccessKeyId"
+    assert event["cos.operation"] == "get_object"
+    assert event["cos.bucket"] == BUCKET
+    assert event["cos.key"] == "docs/report.pdf"
+    assert event["cos.request_id"] == COS_REQUEST_ID
+    assert event["cos.trace_id"] == "OGVmYzZiMmQzYjA2OWNh"
+    assert event["cos_doctor.evidence"]["credential_kind"] == "permanent"
+
+
+def test_the_readme_schema_table_matches_the_event(replies: ReplyServer) -> None:
+    """The README documents exactly the fields the event carries, under the current version."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Event schema", 1)[1].split("\n## ", 1)[0]
+    assert f"version {SCHEMA_VERSION}" in section.splitlines()[0]
+    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", section, flags=re.MULTILINE))
+    cos_doctor.install()
+    diagnosis = _fail_once(replies).diagnosis
+    assert documented == {"event", *event_fields(diagnosis)}
+
+
+def test_the_apps_bound_request_and_trace_ids_survive(replies: ReplyServer) -> None:
+    """A request_id / trace_id bound through structlog's contextvars is not overwritten by COS's."""
+    cos_doctor.install()
+    structlog.contextvars.bind_contextvars(request_id="web-7f3a", trace_id="4bf92f3577b34da6")
+    try:
+        with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as events:
+            _fail_once(replies)
+    finally:
+        structlog.contextvars.clear_contextvars()
+    assert events[0]["request_id"] == "web-7f3a"
+    assert events[0]["trace_id"] == "4bf92f3577b34da6"
+    assert events[0]["cos.request_id"] == COS_REQUEST_ID
+
+
+def test_without_structlog_configured_the_event_goes_to_stdlib_logging(
+    replies: ReplyServer, app_logging: logging.StreamHandler, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An app that only uses logging gets the event through its own handler, as one JSON line."""
+    cos_doctor.install()
+    _fail_once(replies)
+    [line] = _json_lines(app_logging)
+    assert line["level"] == "WARNING"
+    assert line["event"] == EVENT
+    assert line["cos_doctor.rule_id"] == "invalid-access-key-id"
+    assert line["cos.request_id"] == COS_REQUEST_ID
+    assert line["http.response.status_code"] == 403
+    assert line["cos_doctor.evidence"]["credential_kind"] == "permanent"
+    assert line["message"].startswith("cos_request_failed: InvalidAccessKeyId (HTTP 403)")
+    assert "[invalid-access-key-id]" in line["message"]
+    assert f"bucket={BUCKET}" in line["message"]
+    assert capsys.readouterr().out == ""  # nothing printed by cos_doctor itself
+
+
+def test_stdlib_levels_and_filters_govern_the_event(replies: ReplyServer, app_logging: logging.StreamHandler) -> None:
+    """Raising the cos_doctor logger's level silences the event, as for any library's logger."""
+    cos_doctor.install()
+    logging.getLogger("cos_doctor").setLevel(logging.ERROR)
+    try:
+        _fail_once(replies)
+    finally:
+        logging.getLogger("cos_doctor").setLevel(logging.NOTSET)
+    assert _json_lines(app_logging) == []
+
+
+def test_the_event_level_is_the_users_to_set(replies: ReplyServer) -> None:
+    """install(level=…) sets the level of the event; names and numbers both work."""
+    cos_doctor.install(level="error")
+    with capture_logs() as events:
+        _fail_once(replies)
+    assert [event["log_level"] for event in events] == ["error"]
+
+
+@pytest.mark.parametrize("name", ["NoSuchKey", "no-such-key"])
+def test_expected_failures_log_at_debug(replies: ReplyServer, name: str) -> None:
+    """A code or rule marked expected logs at DEBUG, and the exception is still diagnosed."""
+    cos_doctor.install(expected=[name])
+    with capture_logs() as events:
+        error = _fail_once(replies, Reply(404, error_xml("NoSuchKey", "The specified key does not exist.")))
+    assert error.diagnosis.rule_id == "no-such-key"
+    assert [event["log_level"] for event in events] == ["debug"]
+
+
+def test_expected_failures_can_be_silenced(replies: ReplyServer) -> None:
+    """With expected_level=None an expected failure logs nothing; others still do."""
+    cos_doctor.install(expected="NoSuchKey", expected_level=None)
+    with capture_logs() as events:
+        _fail_once(replies, Reply(404, error_xml("NoSuchKey", "The specified key does not exist.")))
+        _fail_once(replies)
+    assert [event["cos_doctor.rule_id"] for event in events] == ["invalid-access-key-id"]
+
+
+def test_install_again_without_arguments_keeps_the_settings(replies: ReplyServer) -> None:
+    """A second install() (a library calling it for the app) never resets what was configured."""
+    cos_doctor.install(level="error", expected=["NoSuchKey"], expected_level=None, locale="ko")
+    assert cos_doctor.install() is False
+    with capture_logs() as events:
+        error = _fail_once(replies)
+        _fail_once(replies, Reply(404, error_xml("NoSuchKey", "The specified key does not exist.")))
+    assert [event["log_level"] for event in events] == ["error"]
+    assert error.diagnosis.locale == "ko"
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [({"level": "LOUD"}, ValueError), ({"level": 1.5}, TypeError), ({"storm_window": -1}, ValueError), ({"expected": [404]}, TypeError)],
+)
+def test_invalid_settings_are_refused_before_anything_changes(settings: dict, error: type[Exception]) -> None:
+    """A nonsensical setting raises at install() and leaves cos_doctor as it was."""
+    with pytest.raises(error):
+        cos_doctor.install(**settings)
+    assert not cos_doctor.is_installed()
 
 
 def test_server_errors_retried_by_the_sdk_log_once(replies: ReplyServer) -> None:
@@ -82,7 +226,28 @@ def test_helpers_still_diagnose_errors_they_do_not_swallow(replies: ReplyServer)
     replies.reply = Reply(403)
     with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedError):
         client.object_exists(Bucket=BUCKET, Key="secret.txt")
-    assert [event["rule_id"] for event in events] == ["unrecognized-403"]
+    assert [event["cos_doctor.rule_id"] for event in events] == ["unrecognized-403"]
+
+
+def test_a_log_processor_that_writes_to_cos_never_triggers_a_second_diagnosis(replies: ReplyServer) -> None:
+    """A processor shipping events to a bucket that rejects writes: one event, two requests, no loop."""
+    client = make_client(replies.port)
+    cos_doctor.install()
+    raised: list[BaseException] = []
+
+    def ship_to_cos(logger: object, method: str, event_dict: dict) -> dict:
+        try:
+            client.put_object(Bucket=BUCKET, Key="logs/event.json", Body=json.dumps(event_dict, default=str).encode())
+        except CosServiceError as error:
+            raised.append(error)
+        return event_dict
+
+    replies.reply = INVALID_KEY
+    with capture_logs(processors=[ship_to_cos]) as events, pytest.raises(CosServiceError):
+        client.get_object(Bucket=BUCKET, Key="a.txt")
+    assert len(replies.seen) == 2  # the failing call and the processor's one write
+    assert [event["event"] for event in events] == [EVENT]
+    assert [type(error) for error in raised] == [CosServiceError]  # raised plainly, not diagnosed
 
 
 def test_no_secret_reaches_the_event_the_exception_or_the_sdk_debug_log(

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from cos_doctor._redact import scrub
 from cos_doctor.diagnosis import Evidence, EvidenceValue
 
 if TYPE_CHECKING:
@@ -46,14 +45,8 @@ class Facts:
         if variant is not None:
             entry = entry[variant]  # type: ignore[assignment]  # nested table per variant
         template = entry.get(self.locale) or entry["en"]
-        # The template is ours; only the values can carry a secret, so only they are scrubbed.
-        shown = {name: _scrubbed(word) for name, word in words.items()}
-        text = template.format(value=_scrubbed(value), **shown)
-        return Evidence(key=key, value=value, text=text)
-
-
-def _scrubbed(word: object) -> object:
-    return scrub(word) if isinstance(word, str) else word
+        # Evidence seals its value and text when it is built: the one redaction boundary.
+        return Evidence(key=key, value=value, text=template.format(value=value, **words))
 
 
 Detector = Callable[[Facts], Iterable[Evidence]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from cos_doctor._evidence import Facts, detector
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from cos_doctor.diagnosis import Evidence
 
 _COS_SERVER = "tencent-cos"
+_NON_BLANK = re.compile(r"\S")
 _SHOWN_BODY = 120
 
 
@@ -21,7 +23,7 @@ def error_body(facts: Facts) -> Iterator[Evidence]:
     context = facts.context
     if context.body_format == "xml" or context.client_failure is not None:
         return  # a client-side failure had no reply to describe
-    if not context.body.strip() and context.error_code is None:
+    if (not context.body or context.body.isspace()) and context.error_code is None:
         if context.http_method == "HEAD":
             yield facts.say("error_body", "absent-head", variant="head")
         else:
@@ -29,8 +31,7 @@ def error_body(facts: Facts) -> Iterator[Evidence]:
     elif context.body_format == "json":
         yield facts.say("error_body", "json", variant="json")
     elif context.body_format == "text":
-        first_line = context.body.strip().splitlines()[0][:_SHOWN_BODY]
-        yield facts.say("error_body", "text", variant="text", excerpt=first_line)
+        yield facts.say("error_body", "text", variant="text", excerpt=_first_line(context.body))
 
 
 @detector()
@@ -39,3 +40,15 @@ def foreign_server(facts: Facts) -> Iterator[Evidence]:
     server = facts.context.response_headers.get("server")
     if server and server.strip().lower() != _COS_SERVER:
         yield facts.say("response_server", server.strip())
+
+
+def _first_line(body: str) -> str:
+    """The body's first non-blank line, cut to what is shown; linear and small in the body.
+
+    Never split the whole body: a 10 MB text reply split into lines took 200 MB.
+    """
+    found = _NON_BLANK.search(body)
+    if found is None:
+        return ""
+    head = body[found.start() : found.start() + _SHOWN_BODY + 1]
+    return head.splitlines()[0][:_SHOWN_BODY].rstrip()

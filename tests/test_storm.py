@@ -1,0 +1,141 @@
+"""Storms: identical failures within a window are one event, then one summary with the count."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from qcloud_cos.cos_exception import CosServiceError
+from structlog.testing import capture_logs
+
+import cos_doctor
+from cos_doctor import _log
+from cos_doctor._log import EVENT, STORM_EVENT
+from tests.conftest import BUCKET, make_client
+from tests.replies import Reply, ReplyServer, error_xml
+
+DENIED = error_xml("AccessDenied", "Access Denied.")
+
+
+def _diagnosis(bucket: str = BUCKET) -> cos_doctor.Diagnosis:
+    return cos_doctor.diagnose(
+        DENIED, http_status=403, http_method="GET", operation="get_object",
+        url=f"https://{bucket}.cos.ap-guangzhou.myqcloud.com/a.txt",
+    )
+
+
+def _summaries(events: list) -> list:
+    return [event for event in events if event["event"] == STORM_EVENT]
+
+
+def test_thousands_of_identical_failures_from_threads_are_one_event_and_one_summary() -> None:
+    """8 threads × 500 failures of 4 kinds: 4 events, 4 summaries, and every failure counted once."""
+    cos_doctor.install(storm_window=60)
+    diagnoses = [_diagnosis(f"bucket{number}-1250000000") for number in range(4)]
+    start = threading.Barrier(8)
+
+    def hammer(worker: int) -> None:
+        start.wait()
+        for call in range(500):
+            _log.log_diagnosis(diagnoses[(worker + call) % 4])
+
+    with capture_logs() as events:
+        threads = [threading.Thread(target=hammer, args=(worker,)) for worker in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        immediate = [event for event in events if event["event"] == EVENT]
+        assert len(immediate) == 4
+        assert _summaries(events) == []  # the window is still open
+        cos_doctor.uninstall()  # closes every window
+    summaries = _summaries(events)
+    assert sorted(event["cos.bucket"] for event in summaries) == sorted(d.bucket for d in diagnoses)
+    assert sum(event["cos_doctor.storm.repeated"] for event in summaries) == 8 * 500 - 4
+    assert all(event["cos_doctor.rule_id"] == "access-denied" for event in summaries)
+
+
+def test_the_summary_goes_out_when_the_window_closes_without_another_failure() -> None:
+    """A storm that stops still reports its count, on time, from the timer thread."""
+    cos_doctor.install(storm_window=0.2)
+    with capture_logs() as events:
+        for _ in range(10):
+            _log.log_diagnosis(_diagnosis())
+        deadline = time.monotonic() + 10
+        while not _summaries(events) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert [event["event"] for event in events] == [EVENT, STORM_EVENT]
+    assert events[1]["cos_doctor.storm.repeated"] == 9
+    assert events[1]["cos_doctor.storm.window_seconds"] == 0.2
+
+
+def test_a_failure_after_the_window_is_logged_again_after_the_summary() -> None:
+    """Once the window has closed, the next identical failure opens a new one and is logged."""
+    clock = [0.0]
+    gate = _log.StormGate(lambda window: summaries.append(window.suppressed), clock=lambda: clock[0])
+    summaries: list[int] = []
+    key = ("access-denied", BUCKET, "get_object", 403)
+    admitted = [gate.admit(key, 5.0, 30, {}) for _ in range(3)]
+    clock[0] = 5.0
+    admitted.append(gate.admit(key, 5.0, 30, {}))
+    assert admitted == [True, False, False, True]
+    assert summaries == [2]
+
+
+def test_different_failures_are_never_collapsed(replies: ReplyServer) -> None:
+    """Another status, operation or rule is another storm: each is logged."""
+    client = make_client(replies.port)
+    cos_doctor.install()
+    with capture_logs() as events:
+        for reply in (Reply(403, DENIED), Reply(404, error_xml("NoSuchKey", "The specified key does not exist."))):
+            replies.reply = reply
+            for _ in range(3):
+                with pytest.raises(CosServiceError):
+                    client.get_object(Bucket=BUCKET, Key="a.txt")
+    assert [event["cos_doctor.rule_id"] for event in events] == ["access-denied", "no-such-key"]
+
+
+def test_storms_through_the_sdk_still_diagnose_every_exception(replies: ReplyServer) -> None:
+    """Thirty identical SDK failures: thirty diagnosed exceptions, one event, one summary."""
+    client = make_client(replies.port)
+    cos_doctor.install()
+    replies.reply = Reply(403, DENIED)
+    rules = []
+    with capture_logs() as events:
+        for _ in range(30):
+            with pytest.raises(CosServiceError) as caught:
+                client.get_object(Bucket=BUCKET, Key="a.txt")
+            rules.append(caught.value.diagnosis.rule_id)
+        cos_doctor.uninstall()
+    assert rules == ["access-denied"] * 30
+    assert [event["event"] for event in events] == [EVENT, STORM_EVENT]
+    assert events[1]["cos_doctor.storm.repeated"] == 29
+
+
+def test_a_zero_window_logs_every_failure() -> None:
+    """storm_window=0 turns collapsing off."""
+    cos_doctor.install(storm_window=0)
+    with capture_logs() as events:
+        for _ in range(5):
+            _log.log_diagnosis(_diagnosis())
+    assert [event["event"] for event in events] == [EVENT] * 5
+
+
+def test_the_summary_is_logged_when_the_process_exits() -> None:
+    """A storm still open at exit is summarised through the app's stdlib logging before it stops."""
+    script = f"""
+import logging, sys
+logging.basicConfig(stream=sys.stderr, format="%(message)s")
+import cos_doctor
+cos_doctor.install(storm_window=600)
+for _ in range(5):
+    cos_doctor.diagnose({DENIED!r}, http_status=403, operation="get_object", log=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    lines = done.stderr.splitlines()
+    assert len([line for line in lines if line.startswith(EVENT + ":")]) == 1
+    assert next(line for line in lines if line.startswith(STORM_EVENT)).startswith(f"{STORM_EVENT}: 4 more identical failures")
+    assert done.stdout == ""
