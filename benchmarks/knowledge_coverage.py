@@ -207,10 +207,14 @@ def table(outcomes: Sequence[Outcome]) -> str:
     lines += [
         "-" * len(header),
         f"entries: {len(outcomes)} ({len(counted)} with a known Code)",
-        f"right specific rule, known Code: {right}/{len(counted)} = {right_share(outcomes):.1%}"
-        f" (target {TARGET:.0%})",
-        f"wrong: {sum(o.verdict == 'wrong' for o in outcomes)}"
-        f"  crash: {sum(o.verdict == 'crash' for o in outcomes)}",
+        (
+            f"right specific rule, known Code: {right}/{len(counted)}"
+            f" = {right_share(outcomes):.1%} (target {TARGET:.0%})"
+        ),
+        (
+            f"wrong: {sum(o.verdict == 'wrong' for o in outcomes)}"
+            f"  crash: {sum(o.verdict == 'crash' for o in outcomes)}"
+        ),
     ]
     return "\n".join(lines)
 
@@ -244,10 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list every entry not right")
     args = parser.parse_args(argv)
     outcomes = measure()
-    print(table(outcomes))  # noqa: T201 - a report script prints its report
+    print(table(outcomes))
     if args.misses:
-        print()  # noqa: T201
-        print(misses(outcomes))  # noqa: T201
+        print()
+        print(misses(outcomes))
     return 0
 
 
