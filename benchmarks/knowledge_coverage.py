@@ -232,8 +232,10 @@ def misses(outcomes: Sequence[Outcome]) -> str:
             failure = outcome.failure
             got = outcome.error or outcome.rule_id
             cause = failure.expected_cause or "-"
-            read = "" if outcome.code_read == failure.expected_code else (
-                f" code read={outcome.code_read!r}"
+            read = (
+                ""
+                if outcome.code_read == failure.expected_code
+                else (f" code read={outcome.code_read!r}")
             )
             lines.append(
                 f"  {outcome.verdict:<7} {failure.id} cause={cause} got={got}{read}"

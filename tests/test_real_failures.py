@@ -72,11 +72,15 @@ def test_every_entry_says_what_it_is() -> None:
             assert failure.pasted, f"{failure.id}: client-side entries keep the error text"
 
 
-def test_every_cause_and_code_has_an_allow_list() -> None:
-    """A cause or Code without an allow-list could never be judged right, so each has one."""
+def test_every_known_code_has_an_allow_list() -> None:
+    """A failure with a known Code names the rules that would be right for it.
+
+    Without an allow-list it could never count as right. Failures without a Code may have
+    none: for them only an honest generic diagnosis is acceptable until a rule is listed.
+    """
     yardstick = _yardstick()
     for failure in yardstick.failures:
-        if failure.expected_cause or failure.expected_code:
+        if failure.expected_code:
             assert yardstick.allowed(failure), (
                 f"{failure.id}: add {failure.expected_cause or failure.expected_code!r} to [allow]"
             )
