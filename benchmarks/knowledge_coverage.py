@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 if sys.version_info >= (3, 11):
@@ -239,7 +240,7 @@ def misses(outcomes: Sequence[Outcome]) -> str:
             )
             lines.append(
                 f"  {outcome.verdict:<7} {failure.id} cause={cause} got={got}{read}"
-                f" allowed={list(outcome.allowed)} <{failure.source}>",
+                f" allowed={list(outcome.allowed)} <{unquote(failure.source)}>",
             )
     return "\n".join(lines)
 
