@@ -2,7 +2,8 @@
 
 Feeds every failure in ``tests/data/real_failures.toml`` (real reports, each cited) through
 ``cos_doctor.diagnose()`` as a user would (the text they pasted, or the error body the SDK had,
-with the status / method hints they had), and sorts each outcome:
+with the status / method hints they had), and again as the Python SDK would have held it (an
+error body with the Code and Message), and sorts each outcome:
 
 - ``right``: a specific rule won, and it is one the data file allows for that failure's cause
   (or, without a cause, its Code);
@@ -78,15 +79,30 @@ class Failure:
         """What the user had to give diagnose(): their paste, else the error body the SDK had."""
         if self.pasted is not None:
             return self.pasted
-        if self.code is None and self.message is None:
-            return ""
-        lines = ["<?xml version='1.0' encoding='utf-8' ?>", "<Error>"]
-        if self.code is not None:
-            lines.append(f"\t<Code>{escape(self.code)}</Code>")
-        if self.message is not None:
-            lines.append(f"\t<Message>{escape(self.message)}</Message>")
-        lines.append("</Error>")
-        return "\n".join(lines)
+        return _error_xml(self.code, self.message)
+
+    def sdk_body(self) -> str | None:
+        """The error body the Python SDK would have held: the Code COS sent, and the Message.
+
+        None for client-side failures, which have no COS reply. Judging this as well as the
+        paste separates what the knowledge base lacks from what diagnose() cannot read.
+        """
+        code = self.code or self.expected_code
+        if code is None and self.message is None:
+            return None
+        return _error_xml(code, self.message)
+
+
+def _error_xml(code: str | None, message: str | None) -> str:
+    if code is None and message is None:
+        return ""
+    lines = ["<?xml version='1.0' encoding='utf-8' ?>", "<Error>"]
+    if code is not None:
+        lines.append(f"\t<Code>{escape(code)}</Code>")
+    if message is not None:
+        lines.append(f"\t<Message>{escape(message)}</Message>")
+    lines.append("</Error>")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,9 @@ class Outcome:
     code_read: str | None
     allowed: tuple[str, ...]
     error: str | None = None
+    #: The same failure judged from the body the SDK would have held (None: client-side).
+    sdk_verdict: str | None = None
+    sdk_rule_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,26 +167,50 @@ def _failure(entry: dict[str, Any]) -> Failure:
 
 
 def judge(yardstick: Yardstick, failure: Failure) -> Outcome:
-    """Diagnose one failure as its user would have, and sort the result."""
+    """Diagnose one failure as its user would have (and as the SDK had it), and sort both."""
+    allowed = yardstick.allowed(failure)
+    verdict, rule_id, code_read, error = _verdict(failure, failure.user_text(), allowed)
+    sdk_verdict = sdk_rule_id = None
+    sdk_body = failure.sdk_body()
+    if sdk_body is not None:
+        sdk_verdict, sdk_rule_id, _, sdk_error = _verdict(failure, sdk_body, allowed)
+        error = error or sdk_error
+    return Outcome(
+        failure,
+        verdict,
+        rule_id,
+        code_read,
+        allowed,
+        error,
+        sdk_verdict=sdk_verdict,
+        sdk_rule_id=sdk_rule_id,
+    )
+
+
+def _verdict(
+    failure: Failure,
+    text: str,
+    allowed: tuple[str, ...],
+) -> tuple[str, str | None, str | None, str | None]:
+    """Verdict, rule id, Code read and crash text for one text of one failure."""
     import cos_doctor
 
-    allowed = yardstick.allowed(failure)
     try:
         diagnosis = cos_doctor.diagnose(
-            failure.user_text(),
+            text,
             http_status=failure.status,
             http_method=failure.method,
             operation=failure.operation,
         )
     except Exception as exc:  # noqa: BLE001 - a crash is an outcome to count, not to stop on
-        return Outcome(failure, "crash", None, None, allowed, f"{type(exc).__name__}: {exc}")
+        return "crash", None, None, f"{type(exc).__name__}: {exc}"
     if diagnosis.generic:
         verdict = "generic"
     elif diagnosis.rule_id in allowed:
         verdict = "right"
     else:
         verdict = "wrong"
-    return Outcome(failure, verdict, diagnosis.rule_id, diagnosis.error_code, allowed)
+    return verdict, diagnosis.rule_id, diagnosis.error_code, None
 
 
 def measure(yardstick: Yardstick | None = None) -> list[Outcome]:
@@ -189,33 +232,53 @@ def right_share(outcomes: Sequence[Outcome]) -> float:
     return sum(outcome.verdict == "right" for outcome in counted) / len(counted)
 
 
+def sdk_right_share(outcomes: Sequence[Outcome]) -> float:
+    """The same share, judged from the Code and Message the SDK would have held."""
+    counted = coded(outcomes)
+    if not counted:
+        return 0.0
+    return sum(outcome.sdk_verdict == "right" for outcome in counted) / len(counted)
+
+
 def table(outcomes: Sequence[Outcome]) -> str:
-    """Per group (Code): entries, right, generic, wrong, crash; then the overall rate."""
-    rows: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VERDICTS, 0))
+    """Per group (Code): entries, right, generic, wrong, crash; then the overall rates.
+
+    The verdict columns judge the text as the user pasted it; ``sdk-right`` judges the Code
+    and Message the Python SDK would have held, so the gap between the two is what
+    diagnose() cannot read yet rather than what the knowledge base lacks.
+    """
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*VERDICTS, "sdk"), 0))
     for outcome in outcomes:
-        rows[outcome.failure.group][outcome.verdict] += 1
+        counts = rows[outcome.failure.group]
+        counts[outcome.verdict] += 1
+        counts["sdk"] += outcome.sdk_verdict == "right"
     width = max([len("code"), *map(len, rows)])
-    header = f"{'code':<{width}}  entries  right  generic  wrong  crash"
+    header = f"{'code':<{width}}  entries  right  generic  wrong  crash  sdk-right"
     lines = [header, "-" * len(header)]
     for group in sorted(rows, key=lambda name: (name.startswith("("), name)):
         counts = rows[group]
+        total = sum(counts[verdict] for verdict in VERDICTS)
         lines.append(
-            f"{group:<{width}}  {sum(counts.values()):>7}  {counts['right']:>5}"
-            f"  {counts['generic']:>7}  {counts['wrong']:>5}  {counts['crash']:>5}",
+            f"{group:<{width}}  {total:>7}  {counts['right']:>5}  {counts['generic']:>7}"
+            f"  {counts['wrong']:>5}  {counts['crash']:>5}  {counts['sdk']:>9}",
         )
     counted = coded(outcomes)
     right = sum(outcome.verdict == "right" for outcome in counted)
+    sdk_right = sum(outcome.sdk_verdict == "right" for outcome in counted)
+    wrong = sum(o.verdict == "wrong" or o.sdk_verdict == "wrong" for o in outcomes)
+    crash = sum(o.verdict == "crash" or o.sdk_verdict == "crash" for o in outcomes)
     lines += [
         "-" * len(header),
         f"entries: {len(outcomes)} ({len(counted)} with a known Code)",
         (
-            f"right specific rule, known Code: {right}/{len(counted)}"
+            f"right specific rule, known Code, as pasted: {right}/{len(counted)}"
             f" = {right_share(outcomes):.1%} (target {TARGET:.0%})"
         ),
         (
-            f"wrong: {sum(o.verdict == 'wrong' for o in outcomes)}"
-            f"  crash: {sum(o.verdict == 'crash' for o in outcomes)}"
+            f"right specific rule, known Code, as the SDK had it: {sdk_right}/{len(counted)}"
+            f" = {sdk_right_share(outcomes):.1%}"
         ),
+        f"wrong (either view): {wrong}  crash (either view): {crash}",
     ]
     return "\n".join(lines)
 
@@ -224,7 +287,7 @@ def misses(outcomes: Sequence[Outcome]) -> str:
     """Every failure that did not get a right rule, grouped by Code, for the rule writers."""
     grouped: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
-        if outcome.verdict != "right":
+        if outcome.verdict != "right" or outcome.sdk_verdict not in (None, "right"):
             grouped[outcome.failure.group].append(outcome)
     lines = []
     for group in sorted(grouped):
@@ -238,8 +301,9 @@ def misses(outcomes: Sequence[Outcome]) -> str:
                 if outcome.code_read == failure.expected_code
                 else (f" code read={outcome.code_read!r}")
             )
+            sdk = f" sdk={outcome.sdk_verdict}:{outcome.sdk_rule_id}" if outcome.sdk_verdict else ""
             lines.append(
-                f"  {outcome.verdict:<7} {failure.id} cause={cause} got={got}{read}"
+                f"  {outcome.verdict:<7} {failure.id} cause={cause} got={got}{read}{sdk}"
                 f" allowed={list(outcome.allowed)} <{unquote(failure.source)}>",
             )
     return "\n".join(lines)

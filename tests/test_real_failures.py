@@ -90,16 +90,20 @@ def test_every_known_code_has_an_allow_list() -> None:
 def test_diagnose_never_crashes(failure_id: str) -> None:
     """diagnose() returns a diagnosis for every real failure text, whatever its shape."""
     outcome = _by_id()[failure_id]
-    assert outcome.verdict != "crash", outcome.error
+    assert "crash" not in (outcome.verdict, outcome.sdk_verdict), outcome.error
 
 
 @pytest.mark.parametrize("failure_id", FAILURE_IDS)
 def test_no_wrong_specific_rule(failure_id: str) -> None:
-    """No real failure gets a specific rule whose documented cause contradicts its source."""
+    """No real failure gets a specific rule whose documented cause contradicts its source.
+
+    Checked both on the text as pasted and on the Code and Message the SDK would have held.
+    """
     outcome = _by_id()[failure_id]
     failure: Failure = outcome.failure
-    assert outcome.verdict != "wrong", (
-        f"{failure.id} ({failure.source}) got {outcome.rule_id}, which the data file does not"
+    got = outcome.rule_id if outcome.verdict == "wrong" else outcome.sdk_rule_id
+    assert "wrong" not in (outcome.verdict, outcome.sdk_verdict), (
+        f"{failure.id} ({failure.source}) got {got}, which the data file does not"
         f" allow for cause={failure.expected_cause} code={failure.expected_code};"
         f" allowed: {list(outcome.allowed)}. If the rule's documented cause fits, add its id to"
         " [allow] in tests/data/real_failures.toml; otherwise the rule must not match this."
@@ -116,7 +120,10 @@ def test_verdicts_are_counted() -> None:
 
 
 def test_known_codes_get_their_right_rule() -> None:
-    """At least 85% of real failures with a known Code get their right specific rule (issue 9)."""
+    """At least 85% of real failures with a known Code get their right specific rule (issue 9).
+
+    Judged on the text as the user pasted it: that is what a new user has.
+    """
     outcomes = _outcomes()
     share = right_share(outcomes)
     assert coded(outcomes)
