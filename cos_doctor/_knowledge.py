@@ -168,8 +168,9 @@ class Example:
 class Condition:
     """Evidence that makes a cause likely: the key was observed, with the value given.
 
-    When set, the value must be one of ``values``, start with one of ``prefixes``, or be a
-    number below ``below``; with none set, observing the key is enough.
+    When set, the value must be one of ``values``, start with one of ``prefixes`` (for a list
+    of names: one of them does), or be a number below ``below``; with none set, observing the
+    key is enough.
     """
 
     evidence: str
@@ -185,7 +186,9 @@ class Condition:
         if self.below is not None:
             return isinstance(value, (int, float)) and value < self.below
         if self.prefixes:
-            return isinstance(value, str) and value.startswith(self.prefixes)
+            # A list of names (e.g. the SSE headers sent) holds when any name has the prefix.
+            names = value if isinstance(value, (tuple, list)) else (value,)
+            return any(isinstance(name, str) and name.startswith(self.prefixes) for name in names)
         return not self.values or value in self.values
 
 

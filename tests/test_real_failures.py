@@ -110,6 +110,31 @@ def test_no_wrong_specific_rule(failure_id: str) -> None:
     )
 
 
+def test_allow_lists_name_real_rules() -> None:
+    """Every rule id an allow-list names is a rule of the knowledge base (no guessed ids)."""
+    from cos_doctor._knowledge import catalogue
+
+    known = {rule.id for rule in catalogue().rules}
+    yardstick = _yardstick()
+    for name, ids in (*yardstick.allow_code.items(), *yardstick.allow_cause.items()):
+        assert set(ids) <= known, f"[allow] {name}: unknown rule ids {sorted(set(ids) - known)}"
+
+
+def test_client_side_entries_are_counted_apart() -> None:
+    """Client-side failures without an allow-list are 'unjudged', never right or wrong.
+
+    Their rules (DNS, TLS, timeouts) belong to another issue; until then they only must not
+    crash, and they never enter the known-Code share.
+    """
+    for outcome in _outcomes():
+        failure = outcome.failure
+        if failure.client_side and not outcome.allowed:
+            assert outcome.verdict in ("unjudged", "crash"), (failure.id, outcome.verdict)
+        else:
+            assert outcome.verdict != "unjudged", (failure.id, outcome.verdict)
+    assert not any(outcome.failure.client_side for outcome in coded(_outcomes()))
+
+
 def test_verdicts_are_counted() -> None:
     """Every entry, client-side ones included, is counted in exactly one verdict."""
     outcomes = _outcomes()

@@ -39,3 +39,11 @@ def foreign_server(facts: Facts) -> Iterator[Evidence]:
     server = facts.context.response_headers.get("server")
     if server and server.strip().lower() != _COS_SERVER:
         yield facts.say("response_server", server.strip())
+
+
+@detector("invalid-argument")
+def argument_named(facts: Facts) -> Iterator[Evidence]:
+    """The header or parameter the error's Message names as refused, when it names one."""
+    argument = facts.match.groups.get("argument")
+    if argument:
+        yield facts.say("argument_named", argument.lower())
