@@ -170,3 +170,33 @@ def test_head_404_names_what_may_be_missing(
     assert diagnosis.rule_id == "head-not-found"
     assert [cause.id for cause in diagnosis.causes] == causes
     assert not any(cause.likely for cause in diagnosis.causes)
+
+
+def test_short_middle_part_in_the_emulator_is_the_part_case() -> None:
+    """A real multipart upload with a 1 KB middle part, completed: the short part is likely."""
+    from cos_doctor.emulator import Emulator
+
+    with Emulator() as emulator:
+        client = emulator.client()
+        bucket = emulator.bucket
+        upload_id = client.create_multipart_upload(Bucket=bucket, Key="big.bin")["UploadId"]
+        parts = [
+            {
+                "PartNumber": number,
+                "ETag": client.upload_part(
+                    Bucket=bucket,
+                    Key="big.bin",
+                    Body=b"x" * 1024,
+                    PartNumber=number,
+                    UploadId=upload_id,
+                )["ETag"],
+            }
+            for number in (1, 2)
+        ]
+        with pytest.raises(CosServiceError) as caught:
+            client.complete_multipart_upload(
+                Bucket=bucket, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": parts}
+            )
+    diagnosis = cos_doctor.diagnose(caught.value)
+    assert diagnosis.rule_id == "part-too-small"
+    assert _ranked(diagnosis) == [("part-under-minimum", "likely")]
