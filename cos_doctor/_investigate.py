@@ -460,6 +460,7 @@ _INVESTIGATORS: dict[str, Callable[[_Request, _Reader, Any], _Outcome]] = {
     "invalid-object-state": _storage_decision,
     "object-state-conflict": _storage_decision,
     "no-such-bucket": _region_decision,
+    "head-not-found": _region_decision,  # the SDK's NoSuchResource for a bodiless HEAD 404
     "unrecognized-404": _region_decision,
 }
 

@@ -10,18 +10,13 @@ from __future__ import annotations
 import functools
 import re
 import string
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cos_doctor._knowledge_sources import read_sources
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._normalize import normalize_message
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - depends on the interpreter
-    import tomli as tomllib
 
 __all__ = [
     "Catalogue",
@@ -188,8 +183,9 @@ class Example:
 class Condition:
     """Evidence that makes a cause likely: the key was observed, with the value given.
 
-    When set, the value must be one of ``values``, start with one of ``prefixes``, or be a
-    number below ``below``; with none set, observing the key is enough.
+    When set, the value must be one of ``values``, start with one of ``prefixes`` (for a list
+    of names: one of them does), or be a number below ``below``; with none set, observing the
+    key is enough.
     """
 
     evidence: str
@@ -205,7 +201,9 @@ class Condition:
         if self.below is not None:
             return isinstance(value, (int, float)) and value < self.below
         if self.prefixes:
-            return isinstance(value, str) and value.startswith(self.prefixes)
+            # A list of names (e.g. the SSE headers sent) holds when any name has the prefix.
+            names = value if isinstance(value, (tuple, list)) else (value,)
+            return any(isinstance(name, str) and name.startswith(self.prefixes) for name in names)
         return not self.values or value in self.values
 
 
@@ -259,17 +257,21 @@ def catalogue() -> Catalogue:
     return load_catalogue(KNOWLEDGE_DIR)
 
 
-def load_catalogue(directory: Path) -> Catalogue:
-    """Load every ``*.toml`` in ``directory``; raise KnowledgeError on any schema problem."""
+def load_catalogue(directory: Path, *, compiled: bool = True) -> Catalogue:
+    """Load every ``*.toml`` in ``directory``; raise KnowledgeError on any schema problem.
+
+    The data comes from the compiled copy while it matches the TOML files exactly (unless
+    ``compiled`` is false), else from the TOML itself; either way it is validated here.
+    """
+    sources = read_sources(directory, compiled=compiled)
     rules: list[Rule] = []
-    for path in sorted(directory.glob("*.toml")):
-        if path.name in _DATA_FILES:
+    for name, data in sources.items():
+        if name in _DATA_FILES:
             continue
-        data = _read(path)
         unknown = set(data) - {"rule"}
         if unknown:
-            raise KnowledgeError(f"{path.name}: unknown top-level keys {sorted(unknown)}")
-        rules.extend(_rule(path.name, raw) for raw in data.get("rule", []))
+            raise KnowledgeError(f"{name}: unknown top-level keys {sorted(unknown)}")
+        rules.extend(_rule(name, raw) for raw in data.get("rule", []))
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
@@ -277,8 +279,8 @@ def load_catalogue(directory: Path) -> Catalogue:
         seen.add(rule.id)
     rules.sort(key=lambda rule: rule.generic)  # specific rules first, fallbacks last; stable
     evidence_text = {
-        **_evidence_table(directory / "evidence.toml"),
-        **_evidence_table(directory / "evidence_client.toml"),
+        **_evidence_table("evidence.toml", _table(sources, "evidence.toml")),
+        **_evidence_table("evidence_client.toml", _table(sources, "evidence_client.toml")),
     }
     for rule in rules:
         for cause in rule.causes:
@@ -290,42 +292,41 @@ def load_catalogue(directory: Path) -> Catalogue:
                     )
     return Catalogue(
         rules=tuple(rules),
-        placeholders=_locale_table(directory / "placeholders.toml"),
+        placeholders=_locale_table("placeholders.toml", _table(sources, "placeholders.toml")),
         evidence_text=evidence_text,
-        labels=_locale_table(directory / "ui.toml"),
+        labels=_locale_table("ui.toml", _table(sources, "ui.toml")),
     )
 
 
-def _read(path: Path) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+def _table(sources: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    if name not in sources:
+        raise KnowledgeError(f"{name} is missing from the knowledge base")
+    return sources[name]
 
 
-def _locale_table(path: Path) -> dict[str, dict[str, str]]:
+def _locale_table(name: str, table: dict[str, Any]) -> dict[str, dict[str, str]]:
     """A table per locale (``ui.toml``, ``placeholders.toml``); every locale has every name."""
-    table = _read(path)
     missing = [locale for locale in SUPPORTED_LOCALES if locale not in table]
     if missing:
-        raise KnowledgeError(f"{path.name}: no table for locale(s) {missing}")
+        raise KnowledgeError(f"{name}: no table for locale(s) {missing}")
     names = set(table[SUPPORTED_LOCALES[0]])
     for locale in SUPPORTED_LOCALES:
         if set(table[locale]) != names:
             difference = sorted(set(table[locale]) ^ names)
-            raise KnowledgeError(f"{path.name} [{locale}]: names differ from en: {difference}")
+            raise KnowledgeError(f"{name} [{locale}]: names differ from en: {difference}")
     return table
 
 
-def _evidence_table(path: Path) -> dict[str, Any]:
+def _evidence_table(name: str, table: dict[str, Any]) -> dict[str, Any]:
     """``evidence.toml``: per key (and variant), one sentence per locale, same placeholders."""
-    table = _read(path)
     for key, entry in table.items():
         if not isinstance(entry, dict):
-            raise KnowledgeError(f"{path.name}: {key!r} must be a table")
+            raise KnowledgeError(f"{name}: {key!r} must be a table")
         if any(isinstance(value, dict) for value in entry.values()):
             for variant, texts in entry.items():
-                _evidence_texts(f"{path.name}: {key}.{variant}", texts)
+                _evidence_texts(f"{name}: {key}.{variant}", texts)
         else:
-            _evidence_texts(f"{path.name}: {key}", entry)
+            _evidence_texts(f"{name}: {key}", entry)
     return table
 
 

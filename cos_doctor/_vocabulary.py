@@ -38,8 +38,8 @@ class Vocabulary:
     """The Codes and the literal Messages the knowledge base knows, for reading pastes.
 
     ``codes_by_message`` maps each normalised Message (prose: it has a space) to the
-    (Code, status) pairs rule clauses and examples use it with; a Code of None means a
-    clause matches the message whatever the Code, so the message alone says no Code.
+    (Code, status) pairs rule clauses and examples use it with; a Code of None is a clause
+    that quotes the Message alone, whatever the Code.
     """
 
     codes: frozenset[str]
@@ -106,8 +106,10 @@ def infer_code(context: RequestContext, rules: Catalogue | None = None) -> str |
     uses = vocabulary(rules).codes_by_message.get(normalize_message(context.error_message))
     if not uses:
         return None
-    codes = {code for code, _ in uses}
-    if len(codes) != 1 or None in codes:
+    # A clause without a Code (a Message quoted alone) names none: the Codes the other clauses
+    # and the examples quote the Message with decide.
+    codes = {code for code, _ in uses if code is not None}
+    if len(codes) != 1:
         return None
     # A status the knowledge base never quotes this Message with is another error.
     quoted = {used for _, used in uses if used is not None}

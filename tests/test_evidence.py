@@ -292,7 +292,8 @@ class TestObjectsAndReplies:
         with pytest.raises(CosServiceError) as caught:
             client.head_object(Bucket=BUCKET, Key="gone.txt")
         diagnosis = caught.value.diagnosis
-        assert diagnosis.rule_id in {"unrecognized-404", "no-such-key"}
+        assert diagnosis.rule_id == "head-not-found"
+        assert diagnosis.evidence_value("head_target") == "object"
 
 
 def test_every_evidence_text_exists_in_every_locale() -> None:

@@ -130,7 +130,7 @@ def curl_check(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("curl_check", command)
 
 
-@detector("no-such-bucket")
+@detector("no-such-bucket", "invalid-argument")
 def bucket_name(facts: Facts) -> Iterator[Evidence]:
     """Whether the bucket name carries the -APPID suffix every COS bucket name ends in."""
     bucket = facts.context.bucket

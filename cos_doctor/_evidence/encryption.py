@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 _SSE_PREFIXES = ("x-cos-server-side-encryption", "x-cos-copy-source-server-side-encryption")
 
 
-@detector("ssec-key-required", "sse-header-rejected", "kms-key-unusable")
+@detector("ssec-key-required", "sse-header-rejected", "kms-key-unusable", "invalid-argument")
 def sse_headers(facts: Facts) -> Iterator[Evidence]:
     """The names of the SSE headers sent, or that none were; a customer key's value is a secret."""
     names = tuple(

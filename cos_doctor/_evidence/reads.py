@@ -52,3 +52,13 @@ def version_asked(facts: Facts) -> Iterator[Evidence]:
     version = facts.context.query.get("versionId")
     if version is not None:
         yield facts.say("version_id_sent", version)
+
+
+@detector("head-not-found")
+def head_target(facts: Facts) -> Iterator[Evidence]:
+    """Whether the HEAD asked for a bucket or an object (a bucket HEAD cannot miss an object)."""
+    context = facts.context
+    if context.operation == "head_bucket" or context.path == "/":
+        yield facts.say("head_target", "bucket", variant="bucket")
+    elif context.operation == "head_object" or (context.path or "/") != "/":
+        yield facts.say("head_target", "object", variant="object")

@@ -52,3 +52,11 @@ def _first_line(body: str) -> str:
         return ""
     head = body[found.start() : found.start() + _SHOWN_BODY + 1]
     return head.splitlines()[0][:_SHOWN_BODY].rstrip()
+
+
+@detector("invalid-argument")
+def argument_named(facts: Facts) -> Iterator[Evidence]:
+    """The header or parameter the error's Message names as refused, when it names one."""
+    argument = facts.match.groups.get("argument")
+    if argument:
+        yield facts.say("argument_named", argument.lower())

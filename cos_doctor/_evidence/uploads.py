@@ -22,6 +22,10 @@ _MULTIPART_RULES = (
     "part-too-small",
     "xml-body-invalid",
 )
+#: SDK methods that send one part of a multipart upload, or complete one.
+_MULTIPART_OPERATIONS = frozenset(
+    {"upload_part", "upload_part_copy", "complete_multipart_upload"},
+)
 _HEX_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 _MD5_BYTES = 16
 
@@ -62,7 +66,30 @@ def content_md5_form(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("content_md5_form", form, variant=form)
 
 
-@detector("missing-content-length", "body-length-mismatch", "entity-too-large", "request-timeout")
+@detector("part-too-small")
+def upload_kind(facts: Facts) -> Iterator[Evidence]:
+    """Whether the failed request belonged to a multipart upload or was one simple PUT.
+
+    COS answers EntityTooSmall both for a short multipart part and for a simple PUT over
+    5 GB; which one this was is read from the UploadId in the query, else the SDK method,
+    else a PUT with no UploadId (a known method only: a pasted error without one says nothing).
+    """
+    context = facts.context
+    if "uploadId" in context.query or context.operation in _MULTIPART_OPERATIONS:
+        yield facts.say("upload_kind", "multipart", variant="multipart")
+    elif context.operation == "put_object" or (
+        context.http_method == "PUT" and context.path is not None and not context.query
+    ):
+        yield facts.say("upload_kind", "simple", variant="simple")
+
+
+@detector(
+    "missing-content-length",
+    "body-length-mismatch",
+    "entity-too-large",
+    "request-timeout",
+    "part-too-small",
+)
 def body_framing(facts: Facts) -> Iterator[Evidence]:
     """How the body's length was announced: a Content-Length, or chunked transfer encoding."""
     headers = facts.context.request_headers
