@@ -137,8 +137,11 @@ class _Reader:
             raise ValueError(f"{call} is not a read call")
         from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
+        from cos_doctor._log import quiet
+
         try:
-            result = getattr(self.client, call)(**arguments)
+            with quiet():  # investigate's own reads: a refusal is a finding, not an event
+                result = getattr(self.client, call)(**arguments)
         except CosServiceError as error:
             code = str(error.get_error_code() or "") or None
             if code in _NOT_CONFIGURED:

@@ -39,6 +39,7 @@ __all__ = [
     "event_fields",
     "log_diagnosis",
     "log_internal_failure",
+    "quiet",
 ]
 
 LOGGER_NAME = "cos_doctor"
@@ -61,22 +62,27 @@ _state = threading.local()
 
 
 def emitting() -> bool:
-    """Whether this thread is inside cos_doctor's own event emission.
+    """Whether this thread is inside cos_doctor's own work: emitting an event, or investigating.
 
     A log processor or handler that itself calls COS (shipping logs to a bucket, say) must
     not have its failures diagnosed and logged again: that recursion turned one failure into
-    over a hundred events and requests.
+    over a hundred events and requests. investigate()'s own read calls are not the user's
+    failures either.
     """
     return getattr(_state, "emitting", False)
 
 
 @contextlib.contextmanager
-def _emission() -> Iterator[None]:
+def quiet() -> Iterator[None]:
+    """Within the block, this thread's SDK failures are not logged as events (re-entrant)."""
+    before = emitting()
     _state.emitting = True
     try:
         yield
     finally:
-        _state.emitting = False
+        _state.emitting = before
+
+
 
 
 def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
@@ -126,7 +132,7 @@ def log_diagnosis(diagnosis: Diagnosis) -> None:
         key = (diagnosis.rule_id, diagnosis.bucket, diagnosis.operation, diagnosis.http_status)
         if not _storms.admit(key, current.storm_window, level, fields):
             return
-    with _emission():
+    with quiet():
         _emit(level, EVENT, fields, _Headline(fields))
 
 
@@ -135,7 +141,7 @@ def log_internal_failure(stage: str, error: BaseException) -> None:
     if emitting():
         return
     # A broken logging setup must not break the host either.
-    with contextlib.suppress(Exception), _emission():
+    with contextlib.suppress(Exception), quiet():
         fields = {
             "cos_doctor.schema_version": SCHEMA_VERSION,
             "cos_doctor.stage": stage,
@@ -163,7 +169,7 @@ def _summarise(window: Window) -> None:
         f"{STORM_EVENT}: {window.suppressed} more identical failures not logged one by one "
         f"within {window.seconds:g} s ({_where(fields)})"
     )
-    with _emission():
+    with quiet():
         _emit(window.level, STORM_EVENT, fields, message)
 
 

@@ -349,3 +349,14 @@ def test_a_signature_error_reads_nothing(emulator: Emulator) -> None:
     recorder = ReadOnly(emulator.client())
     finding = cos_doctor.investigate(error, recorder)
     assert (finding.kind, finding.reads, recorder.calls) == ("not-configuration", (), [])
+
+
+@pytest.mark.usefixtures("installed")
+def test_denied_reads_of_its_own_log_no_failure_event(emulator: Emulator) -> None:
+    """investigate()'s own refused reads are findings, not failures: no cos_request_failed event for them."""
+    sub = emulator.client(DEFAULT_SUB_SECRET_ID)
+    error = refused(sub.get_object, Bucket=emulator.bucket, Key=KEY)
+    with capture_logs() as events:
+        finding = cos_doctor.investigate(error, sub, principal=SUB)
+    assert finding.kind == "unreadable"
+    assert [e["event"] for e in events] == ["cos_request_investigated"]
