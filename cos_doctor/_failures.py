@@ -42,17 +42,10 @@ def diagnose_failure(
     frames = traceback_frames(error.__traceback__, caller)
     if helper is not None:
         return _helper_failure(error, frames, helper, part_failures), True
-    worker = next((frame for frame in frames if _sdk.is_pool_worker(frame)), None)
     context = context_from_error(error, caller=caller)
-    if worker is not None and collecting:
-        from cos_doctor._parts import part_diagnosis
-
-        diagnosis = part_diagnosis(context)
-        queue = _sdk.worker_queue(worker)
-        if queue is not None:
-            part_failures.setdefault(queue, []).append(diagnosis)
-            return diagnosis, False
-        return diagnosis, True
+    collected = _collected_part(context, frames, part_failures, collecting=collecting)
+    if collected is not None:
+        return collected
     if _is_expected_miss(context):
         return None
     return diagnose_context(context), True
@@ -86,17 +79,32 @@ def diagnose_stream_failure(
         hints=Hints(operation=None if stack.call.chain else "get_object"),
         live=True,
     )
-    worker = next((frame for frame in frames if _sdk.is_pool_worker(frame)), None)
-    if worker is not None and collecting:
-        from cos_doctor._parts import part_diagnosis
+    collected = _collected_part(context, frames, part_failures, collecting=collecting)
+    return collected or (diagnose_context(context), True)
 
-        diagnosis = part_diagnosis(context)
-        queue = _sdk.worker_queue(worker)
-        if queue is not None:
-            part_failures.setdefault(queue, []).append(diagnosis)
-            return diagnosis, False
+
+def _collected_part(
+    context: RequestContext,
+    frames: list[FrameType],
+    part_failures: MutableMapping[Any, list[Diagnosis]],
+    *,
+    collecting: bool,
+) -> tuple[Diagnosis, bool] | None:
+    """A part's failure inside a running helper's pool: kept for the helper, not logged.
+
+    None when the failure is not a part's (no pool worker on the stack, or no helper running).
+    """
+    worker = next((frame for frame in frames if _sdk.is_pool_worker(frame)), None)
+    if worker is None or not collecting:
+        return None
+    from cos_doctor._parts import part_diagnosis
+
+    diagnosis = part_diagnosis(context)
+    queue = _sdk.worker_queue(worker)
+    if queue is None:
         return diagnosis, True
-    return diagnose_context(context), True
+    part_failures.setdefault(queue, []).append(diagnosis)
+    return diagnosis, False
 
 
 def _helper_failure(

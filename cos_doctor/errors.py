@@ -34,15 +34,25 @@ _EARLIER_NOTES = "_cos_doctor_earlier_notes"  # the SDK exception's own notes, t
 NOTES_ARE_PRINTED = _NOTES_ARE_PRINTED
 
 
-class _RenderedNotes:
-    """``__notes__`` rendered on first access: the report costs more to word than to build.
+class _Diagnosed:
+    """What both diagnosed exceptions add: ``diagnosis``, its headline, its note.
 
-    Tracebacks, ``traceback.format_exception``, Sentry-style consumers and ``add_note()`` all
-    read ``__notes__`` through attribute access, so each sees the same real list of strings
-    it would have seen had the note been rendered when the exception was made.
+    ``str(e)`` is the headline (plus the report where notes are not printed). ``__notes__``
+    is rendered on first access: the report costs more to word than to build. Tracebacks,
+    ``traceback.format_exception``, Sentry-style consumers and ``add_note()`` all read
+    ``__notes__`` through attribute access, so each sees the same real list of strings it
+    would have seen had the note been rendered when the exception was made.
     """
 
-    diagnosis: Diagnosis | None
+    diagnosis: Diagnosis | None = None
+
+    def __str__(self) -> str:
+        """Return the headline, plus the full report where notes are not printed."""
+        if self.diagnosis is None:
+            return str(super().__str__())
+        if _NOTES_ARE_PRINTED:
+            return self.diagnosis.headline()
+        return f"{self.diagnosis.headline()}\n{self.diagnosis.render()}"
 
     @property
     def __notes__(self) -> list[str]:
@@ -77,7 +87,7 @@ class _RenderedNotes:
         return (type(self), self.args, state)  # type: ignore[attr-defined]
 
 
-class CosDiagnosedError(_RenderedNotes, CosServiceError):  # type: ignore[misc]  # no SDK hints
+class CosDiagnosedError(_Diagnosed, CosServiceError):  # type: ignore[misc]  # no SDK hints
     """A ``CosServiceError`` that knows what went wrong.
 
     Catch it as ``CosServiceError`` as before: ``args``, ``get_error_code()`` and every other
@@ -86,16 +96,6 @@ class CosDiagnosedError(_RenderedNotes, CosServiceError):  # type: ignore[misc] 
     server message, rule id); the cause, evidence and numbered fix steps follow in the
     traceback (as exception notes on Python 3.11+, inside ``str(e)`` before that).
     """
-
-    diagnosis: Diagnosis | None = None
-
-    def __str__(self) -> str:
-        """Return the headline, plus the full report where notes are not printed."""
-        if self.diagnosis is None:
-            return str(super().__str__())
-        if _NOTES_ARE_PRINTED:
-            return self.diagnosis.headline()
-        return f"{self.diagnosis.headline()}\n{self.diagnosis.render()}"
 
     # The SDK's getters index its parsed body and raise KeyError when a reply had none (a HEAD
     # error, a 5xx from a proxy): these answer "Unknown" instead, as the SDK does for bodies
@@ -131,23 +131,13 @@ class CosDiagnosedError(_RenderedNotes, CosServiceError):  # type: ignore[misc] 
         return "Unknown"
 
 
-class CosDiagnosedClientError(_RenderedNotes, CosClientError):  # type: ignore[misc]  # no hints
+class CosDiagnosedClientError(_Diagnosed, CosClientError):  # type: ignore[misc]  # no hints
     """A ``CosClientError`` (network, TLS, proxy, timeout, SDK argument) that knows what went wrong.
 
     Catch it as ``CosClientError`` as before: ``args`` and ``_message`` are the SDK's, so the
     SDK's message text stays available as ``e.args[0]``. ``diagnosis`` holds the
     :class:`~cos_doctor.Diagnosis`; ``str(e)`` is its headline (plus the report before 3.11).
     """
-
-    diagnosis: Diagnosis | None = None
-
-    def __str__(self) -> str:
-        """Return the headline, plus the full report where notes are not printed."""
-        if self.diagnosis is None:
-            return str(super().__str__())
-        if _NOTES_ARE_PRINTED:
-            return self.diagnosis.headline()
-        return f"{self.diagnosis.headline()}\n{self.diagnosis.render()}"
 
 
 # Shown in tracebacks and reprs as users import them; pickle finds them there too.
