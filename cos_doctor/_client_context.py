@@ -68,7 +68,7 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
             r"域名解析|无法解析|未知的名称或服务|"
             # Java (its message is the bare host), Node.js, Go, cURL, and tools that only say DNS.
             r"UnknownHostException|(?m:Exception: [\w.-]+\.myqcloud\.com\s*$)|ENOTFOUND|"
-            r"EAI_AGAIN|no such host|Could(?: not|n't) resolve host|cURL error 6\b|"
+            r"EAI_AGAIN|no such host|Could(?: not|n't) resolve(?: host)?:|cURL error 6\b|"
             r"\bDNS (?:error|failure|lookup failed|resolution failed)",
             re.IGNORECASE,
         ),
@@ -155,7 +155,7 @@ CLIENT_KINDS = (*(kind for kind, _, _ in _KINDS), "unclassified")
 _HOST_IN_TEXT = re.compile(
     r"host='(?P<pool>[^']+)'|Failed to resolve '(?P<resolve>[^']+)'|"
     r"Connection to (?P<timeout>[^\s]+) timed out|lookup (?P<go>[\w.-]+)(?: on |: no such host)|"
-    r"ENOTFOUND (?P<node>[\w.-]+)|resolve host:? '?(?P<curl>[\w.-]+)|"
+    r"ENOTFOUND (?P<node>[\w.-]+)|resolve(?: host)?: '?(?P<curl>[\w.-]+)|"
     r"UnknownHostException: (?P<java>[\w.-]+)|Exception: (?P<bare>[\w.-]+\.myqcloud\.com)\s*$",
     re.MULTILINE,
 )

@@ -76,6 +76,7 @@ WILD_WORDINGS = [
     ("dns", "com.qcloud.cos.exception.CosClientException: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com\n\tat com.qcloud.cos.utils.ExceptionUtils.createClientException(ExceptionUtils.java:44)"),
     ("dns", "Error: getaddrinfo ENOTFOUND examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
     ("dns", "cURL error 6: Could not resolve host: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+    ("dns", "GuzzleHttp\\Exception\\ConnectException: Could not resolve: b-1250000000.cos.ap-guangzhou.myqcloud.com (Domain name not found)"),
     ("dns", "DNS error"),
     ("tls", "RequestError: Error: certificate has expired"),
     ("tls", "Error: unable to get local issuer certificate"),
@@ -84,6 +85,7 @@ WILD_WORDINGS = [
     ("tls", "Get https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/: x509: certificate signed by unknown authority"),
     ("tls", "cURL error 60: See http://curl.haxx.se/libcurl/c/libcurl-errors.html"),
     ("tls", "SSLEOFError(8, 'EOF occurred in violation of protocol (_ssl.c:1129)')"),
+    ("connection-refused", "dial tcp 203.0.113.7:80: connectex: No connection could be made because the target machine actively refused it."),
     ("connection-refused", "NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to establish a new connection: [WinError 10061] 由于目标计算机积极拒绝，无法连接。')"),
     ("connect-timeout", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [WinError 10060] 由于连接方在一段时间后没有正确答复或连接的主机没有反应，连接尝试失败。')"),
     ("connect-timeout", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno 110] Connection timed out')"),
@@ -130,6 +132,8 @@ def test_other_runtimes_wordings_yield_the_host_they_name() -> None:
         "dial tcp: lookup b-1250000000.cos.ap-shenzhen.myqcloud.com on 10.0.0.2:53: no such host": "b-1250000000.cos.ap-shenzhen.myqcloud.com",
         "Error: getaddrinfo ENOTFOUND b-1250000000.cos.ap-guangzhou.myqcloud.com": "b-1250000000.cos.ap-guangzhou.myqcloud.com",
         "java.net.UnknownHostException: b-1250000000.cos.ap-beijing.myqcloud.com": "b-1250000000.cos.ap-beijing.myqcloud.com",
+        "cURL error 6: Could not resolve host: b-1250000000.cos.ap-nanjing.myqcloud.com": "b-1250000000.cos.ap-nanjing.myqcloud.com",
+        "Could not resolve: b-1250000000.cos.ap-chengdu.myqcloud.com (Domain name not found)": "b-1250000000.cos.ap-chengdu.myqcloud.com",
     }
     for text, host in hosts.items():
         assert cos_doctor.diagnose(text).evidence_value("failed_host") == host, text
