@@ -9,12 +9,13 @@ error body with the Code and Message), and sorts each outcome:
   (or, without a cause, its Code);
 - ``generic``: an honest ``unrecognized-*`` fallback;
 - ``wrong``: a specific rule won whose documented cause does not fit the failure;
-- ``crash``: ``diagnose()`` raised;
-- ``unjudged``: a client-side failure (DNS, TLS, timeouts: no COS Code) whose cause has no
-  allow-list yet; its rules are another issue's work, so whatever rule it gets is recorded but
-  neither right nor wrong (it must still not crash).
+- ``crash``: ``diagnose()`` raised.
 
-Run ``python benchmarks/knowledge_coverage.py`` for the table per Code and the overall rate
+Client-side failures (DNS, TLS, connect / reset, timeouts, SDK argument checks: no COS Code) are
+judged the same way, by their cause's allow-list (an empty list: only a generic diagnosis fits),
+and their rate is reported apart from the known-Code rate.
+
+Run ``python benchmarks/knowledge_coverage.py`` for the table per Code and the overall rates
 (``--misses`` also lists every entry that did not get a right rule). ``tests/test_real_failures.py``
 asserts the same measurement: no crash, no wrong rule, right share >= 0.85 among failures with a
 known Code.
@@ -52,7 +53,7 @@ CLIENT_SIDE = "(client-side, no Code)"
 #: Server replies whose Code the source never quoted.
 NO_CODE = "(server reply, Code not quoted)"
 
-VERDICTS = ("right", "generic", "wrong", "crash", "unjudged")
+VERDICTS = ("right", "generic", "wrong", "crash")
 
 
 @dataclass(frozen=True)
@@ -207,9 +208,7 @@ def _verdict(
         )
     except Exception as exc:  # noqa: BLE001 - a crash is an outcome to count, not to stop on
         return "crash", None, None, f"{type(exc).__name__}: {exc}"
-    if failure.client_side and not allowed:
-        verdict = "unjudged"
-    elif diagnosis.generic:
+    if diagnosis.generic:
         verdict = "generic"
     elif diagnosis.rule_id in allowed:
         verdict = "right"
@@ -237,6 +236,19 @@ def right_share(outcomes: Sequence[Outcome]) -> float:
     return sum(outcome.verdict == "right" for outcome in counted) / len(counted)
 
 
+def client_side(outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """The outcomes of client-side failures (no COS Code), counted apart from the Code share."""
+    return [outcome for outcome in outcomes if outcome.failure.client_side]
+
+
+def client_right_share(outcomes: Sequence[Outcome]) -> float:
+    """Share of client-side failures that got a right specific (client) rule."""
+    counted = client_side(outcomes)
+    if not counted:
+        return 0.0
+    return sum(outcome.verdict == "right" for outcome in counted) / len(counted)
+
+
 def sdk_right_share(outcomes: Sequence[Outcome]) -> float:
     """The same share, judged from the Code and Message the SDK would have held."""
     counted = coded(outcomes)
@@ -258,21 +270,23 @@ def table(outcomes: Sequence[Outcome]) -> str:
         counts[outcome.verdict] += 1
         counts["sdk"] += outcome.sdk_verdict == "right"
     width = max([len("code"), *map(len, rows)])
-    header = f"{'code':<{width}}  entries  right  generic  wrong  crash  unjudged  sdk-right"
+    header = f"{'code':<{width}}  entries  right  generic  wrong  crash  sdk-right"
     lines = [header, "-" * len(header)]
     for group in sorted(rows, key=lambda name: (name.startswith("("), name)):
         counts = rows[group]
         total = sum(counts[verdict] for verdict in VERDICTS)
         lines.append(
             f"{group:<{width}}  {total:>7}  {counts['right']:>5}  {counts['generic']:>7}"
-            f"  {counts['wrong']:>5}  {counts['crash']:>5}  {counts['unjudged']:>8}"
-            f"  {counts['sdk']:>9}",
+            f"  {counts['wrong']:>5}  {counts['crash']:>5}  {counts['sdk']:>9}",
         )
     counted = coded(outcomes)
     right = sum(outcome.verdict == "right" for outcome in counted)
     sdk_right = sum(outcome.sdk_verdict == "right" for outcome in counted)
     wrong = sum(o.verdict == "wrong" or o.sdk_verdict == "wrong" for o in outcomes)
     crash = sum(o.verdict == "crash" or o.sdk_verdict == "crash" for o in outcomes)
+    clients = client_side(outcomes)
+    client_right = sum(outcome.verdict == "right" for outcome in clients)
+    explained = sum(bool(outcome.allowed) for outcome in clients)
     lines += [
         "-" * len(header),
         f"entries: {len(outcomes)} ({len(counted)} with a known Code)",
@@ -286,8 +300,9 @@ def table(outcomes: Sequence[Outcome]) -> str:
         ),
         f"wrong (either view): {wrong}  crash (either view): {crash}",
         (
-            f"client-side (no Code), not judged until their rules have allow-lists:"
-            f" {sum(o.verdict == 'unjudged' for o in outcomes)}"
+            f"right specific rule, client-side (no Code): {client_right}/{len(clients)}"
+            f" = {client_right_share(outcomes):.1%}"
+            f" ({explained} of them have a cause some rule explains)"
         ),
     ]
     return "\n".join(lines)

@@ -45,7 +45,16 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
         frozenset({"SSLError", "SSLCertVerificationError", "SSLZeroReturnError", "SSLEOFError"}),
         re.compile(
             r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL[:\]]|"
-            r"WRONG_VERSION_NUMBER|wrong version number|doesn't match|TLSV1_ALERT|证书",
+            r"WRONG_VERSION_NUMBER|wrong version number|doesn't match|TLSV1_ALERT|证书|"
+            r"EOF occurred in violation of protocol|"
+            # Node.js (request / axios / the JS SDKs): the OpenSSL reason, or its code.
+            r"certificate has expired|CERT_HAS_EXPIRED|certificate is not yet valid|"
+            r"unable to (?:verify the first|get local issuer) certificate|"
+            r"self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|"
+            # Java / Android, Go, and PHP's cURL (60: peer certificate, 35: handshake).
+            r"SSLHandshakeException|PKIX path building failed|CertPathValidatorException|"
+            r"Trust anchor for certification path|x509: |cURL error (?:35|60)\b|"
+            r"SSL certificate problem",
             re.IGNORECASE,
         ),
     ),
@@ -55,14 +64,24 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
         re.compile(
             r"NameResolutionError|Failed to resolve|Name or service not known|nodename nor "
             r"servname|getaddrinfo failed|Temporary failure in name resolution|No address "
-            r"associated with hostname|Errno -[235]\b|Errno 11001|Errno 11004|域名解析|无法解析",
+            r"associated with hostname|Errno -[235]\b|Errno 11001|Errno 11002|Errno 11004|"
+            r"域名解析|无法解析|未知的名称或服务|"
+            # Java (its message is the bare host), Node.js, Go, cURL, and tools that only say DNS.
+            r"UnknownHostException|(?m:Exception: [\w.-]+\.myqcloud\.com\s*$)|ENOTFOUND|"
+            r"EAI_AGAIN|no such host|Could(?: not|n't) resolve(?: host)?:|cURL error 6\b|"
+            r"\bDNS (?:error|failure|lookup failed|resolution failed)",
             re.IGNORECASE,
         ),
     ),
     (
         "connect-timeout",
         frozenset({"ConnectTimeout", "ConnectTimeoutError"}),
-        re.compile(r"ConnectTimeout|connect timeout=|Connection to \S+ timed out", re.IGNORECASE),
+        re.compile(
+            r"ConnectTimeout|connect timeout=|Connection to \S+ timed out|WinError 10060|"
+            r"连接尝试失败|connect timed out|connect ETIMEDOUT|Connection timed out after \d+|"
+            r"Failed to establish a new connection: \[Errno (?:110|60)\]",
+            re.IGNORECASE,
+        ),
     ),
     (
         "read-timeout",
@@ -93,7 +112,8 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
         re.compile(
             r"Connection reset|Errno 104\b|Errno 54\b|WinError 10054|forcibly closed|"
             r"RemoteDisconnected|Connection aborted|ECONNRESET|Broken pipe|Errno 32\b|"
-            r"closed connection without response|连接被重置|强迫关闭",
+            r"closed connection without response|连接被重置|被对方重置|被对端重置|强迫关闭|"
+            r"WinError 10053|中止了一个已建立的连接",
             re.IGNORECASE,
         ),
     ),
@@ -134,7 +154,10 @@ _KINDS: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = (
 CLIENT_KINDS = (*(kind for kind, _, _ in _KINDS), "unclassified")
 _HOST_IN_TEXT = re.compile(
     r"host='(?P<pool>[^']+)'|Failed to resolve '(?P<resolve>[^']+)'|"
-    r"Connection to (?P<timeout>[^\s]+) timed out",
+    r"Connection to (?P<timeout>[^\s]+) timed out|lookup (?P<go>[\w.-]+)(?: on |: no such host)|"
+    r"ENOTFOUND (?P<node>[\w.-]+)|resolve(?: host)?: '?(?P<curl>[\w.-]+)|"
+    r"UnknownHostException: (?P<java>[\w.-]+)|Exception: (?P<bare>[\w.-]+\.myqcloud\.com)\s*$",
+    re.MULTILINE,
 )
 _PORT_IN_TEXT = re.compile(r"port=(\d+)")
 

@@ -64,3 +64,76 @@ def test_a_client_failure_headline_shows_no_made_up_status() -> None:
     diagnosis = cos_doctor.diagnose("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))")
     assert diagnosis.headline().startswith("client-side failure: ('Connection aborted.'")
     assert "HTTP ?" not in diagnosis.headline()
+
+
+# How each cause reads in the wild: Windows and Chinese-locale OS messages, urllib3 variants,
+# and the wording of the other COS SDKs' runtimes (Go, Java / Android, Node.js, PHP cURL).
+WILD_WORDINGS = [
+    ("dns", "Failed to establish a new connection: [Errno 11002] getaddrinfo failed"),
+    ("dns", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno -2] 未知的名称或服务')"),
+    ("dns", "dial tcp: lookup examplebucket-1250000000.cos.ap-shenzhen.myqcloud.com on 192.168.50.1:53: no such host"),
+    ("dns", "java.net.UnknownHostException: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+    ("dns", "com.qcloud.cos.exception.CosClientException: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com\n\tat com.qcloud.cos.utils.ExceptionUtils.createClientException(ExceptionUtils.java:44)"),
+    ("dns", "Error: getaddrinfo ENOTFOUND examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+    ("dns", "cURL error 6: Could not resolve host: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+    ("dns", "GuzzleHttp\\Exception\\ConnectException: Could not resolve: b-1250000000.cos.ap-guangzhou.myqcloud.com (Domain name not found)"),
+    ("dns", "DNS error"),
+    ("tls", "RequestError: Error: certificate has expired"),
+    ("tls", "Error: unable to get local issuer certificate"),
+    ("tls", "java.security.cert.CertPathValidatorException: Trust anchor for certification path not found"),
+    ("tls", "javax.net.ssl.SSLHandshakeException: PKIX path building failed"),
+    ("tls", "Get https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/: x509: certificate signed by unknown authority"),
+    ("tls", "cURL error 60: See http://curl.haxx.se/libcurl/c/libcurl-errors.html"),
+    ("tls", "SSLEOFError(8, 'EOF occurred in violation of protocol (_ssl.c:1129)')"),
+    ("connection-refused", "dial tcp 203.0.113.7:80: connectex: No connection could be made because the target machine actively refused it."),
+    ("connection-refused", "NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to establish a new connection: [WinError 10061] 由于目标计算机积极拒绝，无法连接。')"),
+    ("connect-timeout", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [WinError 10060] 由于连接方在一段时间后没有正确答复或连接的主机没有反应，连接尝试失败。')"),
+    ("connect-timeout", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno 110] Connection timed out')"),
+    ("connect-timeout", "java.net.SocketTimeoutException: connect timed out"),
+    ("connect-timeout", "cURL error 28: Connection timed out after 10001 milliseconds"),
+    ("connection-reset", "('Connection aborted.', ConnectionResetError(104, '连接被对方重置'))"),
+    ("connection-reset", "('Connection aborted.', ConnectionAbortedError(10053, '你的主机中的软件中止了一个已建立的连接。', None, 10053, None))"),
+]
+
+RULE_OF_KIND = {
+    "dns": "client-dns-failure",
+    "tls": "client-tls-failure",
+    "connection-refused": "client-connection-refused",
+    "connect-timeout": "client-connect-timeout",
+    "connection-reset": "client-connection-reset",
+}
+
+# Messages that only sound like a network failure: another cause, so no client kind is guessed.
+NOT_NETWORK = [
+    "Time out",  # COS FAQ: the signature had expired, not a network timeout
+    "unable to access MOUNTPOINT /path/to/mountpoint: Transport endpoint is not connected",
+    "Bucket not exist",
+    "cURL error 7: (see https://curl.haxx.se/libcurl/c/libcurl-errors.html)",  # refused or unreachable
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), WILD_WORDINGS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(WILD_WORDINGS)])
+def test_wild_wordings_of_a_cause_are_classified_as_it(kind: str, text: str) -> None:
+    """Each runtime's and locale's wording of a network failure is read as the same kind."""
+    assert classify((), text) == kind
+    assert cos_doctor.diagnose(text).rule_id == RULE_OF_KIND[kind]
+
+
+@pytest.mark.parametrize("text", NOT_NETWORK)
+def test_wordings_that_do_not_name_a_network_cause_stay_unclassified(text: str) -> None:
+    """Text that does not say which network failure happened gets no client rule."""
+    assert classify((), text) == "unclassified"
+    assert cos_doctor.diagnose(text).generic
+
+
+def test_other_runtimes_wordings_yield_the_host_they_name() -> None:
+    """The host comes from Go's, Node.js's and Java's DNS wording as from urllib3's."""
+    hosts = {
+        "dial tcp: lookup b-1250000000.cos.ap-shenzhen.myqcloud.com on 10.0.0.2:53: no such host": "b-1250000000.cos.ap-shenzhen.myqcloud.com",
+        "Error: getaddrinfo ENOTFOUND b-1250000000.cos.ap-guangzhou.myqcloud.com": "b-1250000000.cos.ap-guangzhou.myqcloud.com",
+        "java.net.UnknownHostException: b-1250000000.cos.ap-beijing.myqcloud.com": "b-1250000000.cos.ap-beijing.myqcloud.com",
+        "cURL error 6: Could not resolve host: b-1250000000.cos.ap-nanjing.myqcloud.com": "b-1250000000.cos.ap-nanjing.myqcloud.com",
+        "Could not resolve: b-1250000000.cos.ap-chengdu.myqcloud.com (Domain name not found)": "b-1250000000.cos.ap-chengdu.myqcloud.com",
+    }
+    for text, host in hosts.items():
+        assert cos_doctor.diagnose(text).evidence_value("failed_host") == host, text
