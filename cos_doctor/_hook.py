@@ -153,16 +153,24 @@ def install(
                 # before install()): put it back on top of theirs.
                 _patch(sys.modules[_sdk.CLIENT_MODULE])
                 return True
+            _watch_imports()  # first: an import starting from now on is patched when done
             module = sys.modules.get(_sdk.CLIENT_MODULE, module)
-            if module is not None:
+            started_meanwhile = module is not None and _import_in_progress(module)
+            if module is not None and not started_meanwhile:
                 _patch(module)
-            _watch_imports()
             _sdk_log_filter.attach()
             _installed = True
-            return True
+        if started_meanwhile:
+            # Another thread began importing the SDK after the wait above: wait again, out
+            # of the lock (that import may need it), then patch what it finished.
+            finished = _finished_sdk_module()
+            with _lock:
+                if _installed and finished is not None and not is_installed():
+                    _patch(finished)
     except Exception as error:  # noqa: BLE001 - install() must never break the host app
         log_internal_failure("install", error)
         return False
+    return True
 
 
 def uninstall() -> bool:
@@ -294,14 +302,15 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=None)  # noqa: SLF001
         if diagnosed is None:
             raise
-        # One traceback, still ending in the SDK's raise: the diagnosed copy takes over the
-        # original's frames, and `from None` hides the now redundant original.
-        try:
-            raise diagnosed from None
-        finally:
-            # The frame stays in the traceback: it must not hold the exception too (a
-            # cycle only the garbage collector frees).
-            diagnosed = None
+    # Raised outside the except block, so Python chains nothing of its own: the diagnosed
+    # copy takes over the original's frames (one traceback, still ending in the SDK's raise)
+    # and its cause chain (requests' and urllib3's exceptions under a CosClientError).
+    try:
+        raise diagnosed
+    finally:
+        # The frame stays in the traceback: it must not hold the exception too (a cycle
+        # only the garbage collector frees).
+        diagnosed = None
 
 
 # copy_object / complete_multipart_upload raise for an <Error> inside a 200 reply themselves,
@@ -325,15 +334,14 @@ def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # n
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=name)  # noqa: SLF001
         if diagnosed is None:
             raise
-        try:
-            raise diagnosed from None
-        finally:
-            # The frame stays in the traceback: it must not hold the exception too (a
-            # cycle only the garbage collector frees).
-            diagnosed = None
     finally:
         with _lock:
-            _helper_calls -= 1
+            # never below zero: a fork inside a helper resets the count in the child
+            _helper_calls = max(0, _helper_calls - 1)
+    try:  # as in _on_send_request: outside the except block, the SDK's own chain kept
+        raise diagnosed
+    finally:
+        diagnosed = None
 
 
 def _on_stream(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
@@ -430,7 +438,7 @@ def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
         return None
-    if emit:
+    if emit and not _inside_log_handler(wrapper_frame):
         try:
             log_diagnosis(diagnosis)
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
@@ -469,6 +477,24 @@ def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: Fr
             log_diagnosis(diagnosis)
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
+
+
+def _inside_log_handler(frame: FrameType | None) -> bool:
+    """Whether a logging handler made this call (one shipping records to COS, say).
+
+    Its failure must not become another record: with the handler on another thread (a
+    ``QueueListener``) the thread-local guard in ``_log`` cannot see the recursion.
+    """
+    import logging
+
+    handle = logging.Handler.handle.__code__
+    for _ in range(64):
+        if frame is None:
+            return False
+        if frame.f_code is handle:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _below(traceback: Any, frame: FrameType) -> Any:

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Finding", "Read", "investigate"]
 
-INVESTIGATION_EVENT = "cos_request_investigated"
-#: The languages every finding text is written in (evidence.toml).
 # The SDK methods investigate() may call; a test pins that nothing else is ever called.
 READ_CALLS = frozenset(
     {
@@ -573,18 +571,6 @@ def _format(template: str, words: dict[str, str]) -> str:
 
 
 def _log(finding: Finding) -> None:
-    import structlog
+    from cos_doctor._log import log_investigation
 
-    from cos_doctor._log import LOGGER_NAME
-
-    diagnosis = finding.diagnosis
-    with contextlib.suppress(Exception):  # a broken logging setup must not break the caller
-        structlog.get_logger(LOGGER_NAME).info(
-            INVESTIGATION_EVENT,
-            rule_id=diagnosis.rule_id if diagnosis else None,
-            request_id=diagnosis.request_id if diagnosis else None,
-            bucket=diagnosis.bucket if diagnosis else None,
-            key=diagnosis.key if diagnosis else None,
-            finding=finding.to_dict(),
-            evidence={e.key: e.value for e in diagnosis.evidence} if diagnosis else {},
-        )
+    log_investigation(finding.diagnosis, finding.to_dict())

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EVENT",
     "INTERNAL_FAILURE_EVENT",
+    "INVESTIGATION_EVENT",
     "LOGGER_NAME",
     "SCHEMA_VERSION",
     "STORM_EVENT",
@@ -39,6 +40,7 @@ __all__ = [
     "event_fields",
     "log_diagnosis",
     "log_internal_failure",
+    "log_investigation",
     "quiet",
 ]
 
@@ -46,6 +48,7 @@ LOGGER_NAME = "cos_doctor"
 EVENT = "cos_request_failed"
 STORM_EVENT = "cos_request_failed_repeatedly"
 INTERNAL_FAILURE_EVENT = "cos_doctor_internal_error"
+INVESTIGATION_EVENT = "cos_request_investigated"
 #: Bumped when a field of the events is renamed or removed (adding one is not a change).
 SCHEMA_VERSION = "1"
 #: Every SDK logger that can carry a secret: the signers and the client.
@@ -136,6 +139,15 @@ def log_diagnosis(diagnosis: Diagnosis) -> None:
         _emit(level, EVENT, fields, _Headline(fields))
 
 
+def log_investigation(diagnosis: Diagnosis | None, finding: dict[str, Any]) -> None:
+    """Emit ``cos_request_investigated`` at INFO: the failure's fields plus the finding."""
+    fields = event_fields(diagnosis) if diagnosis is not None else {}
+    fields["cos_doctor.finding"] = finding
+    message = f"{INVESTIGATION_EVENT}: {finding.get('text')}"
+    with contextlib.suppress(Exception), quiet():  # a broken log setup must not break investigate
+        _emit(logging.INFO, INVESTIGATION_EVENT, fields, message)
+
+
 def log_internal_failure(stage: str, error: BaseException) -> None:
     """Record that cos_doctor itself failed; the user's original exception goes on unchanged."""
     if emitting():
@@ -169,8 +181,11 @@ def _summarise(window: Window) -> None:
         f"{STORM_EVENT}: {window.suppressed} more identical failures not logged one by one "
         f"within {window.seconds:g} s ({_where(fields)})"
     )
-    with quiet():
-        _emit(window.level, STORM_EVENT, fields, message)
+    try:
+        with quiet():
+            _emit(window.level, STORM_EVENT, fields, message)
+    except Exception as failure:  # noqa: BLE001 - runs in a timer, at exit or in uninstall()
+        log_internal_failure("storm summary", failure)
 
 
 _storms = StormGate(_summarise)

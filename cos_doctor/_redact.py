@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["Redactor", "mask_secret_id", "redactor_for", "scrub"]
+__all__ = ["PROXY_VARIABLES", "Redactor", "mask_secret_id", "redactor_for", "scrub"]
 
 REDACTED = "<redacted>"
+#: The environment variables a proxy (and its credentials) can come from.
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
 # Shorter values are not treated as secrets to hunt for: replacing every "abc" in a
 # diagnosis would garble it, and no real SecretKey, token or signature is this short.
 _MIN_SECRET_LENGTH = 8
@@ -45,6 +54,8 @@ _TOKEN_CONDITION = re.compile(
     r"(x-cos-security-token\s+doesn\S{1,8}t\s+match\s+the\s+value\s*)[^\s<>]+",
     re.IGNORECASE,
 )
+# Credentials in a URL (a proxy's "http://user:password@host"): the userinfo goes.
+_URL_USERINFO = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@'\"<>]+@", re.IGNORECASE)
 _AUTHORIZATION_SIGNATURE = re.compile(r"(q-signature%3D)[^&\s\"'<>]+", re.IGNORECASE)
 # Gates: case-sensitive searches on the folded text that find every match of the pattern
 # above them (and maybe more). Each starts with a literal, which the regex engine skips to;
@@ -92,6 +103,8 @@ def scrub(text: str) -> str:
         text = _TOKEN.sub(r"\1<redacted>", text)
     if _TOKEN_CONDITION_GATE in folded:
         text = _TOKEN_CONDITION.sub(r"\1<redacted>", text)
+    if "://" in text and "@" in text:
+        text = _URL_USERINFO.sub(r"\1<redacted>@", text)
     if "AKID" in text:
         text = _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
     return text
@@ -106,6 +119,7 @@ def _shaped(text: str) -> bool:
         or _SIGN_KEY_GATE.search(folded)
         or _TOKEN_GATE.search(folded)
         or _TOKEN_CONDITION_GATE in folded
+        or ("://" in text and "@" in text and _URL_USERINFO.search(text) is not None)
         or ("AKID" in text and _SECRET_ID.search(text))
     )
 
@@ -210,5 +224,30 @@ def redactor_for(context: Any) -> Redactor:
             from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
 
             secrets.append(sign_key(secret_key, signed.key_time))
+    secrets.extend(_proxy_secrets(context))
     secret_ids = [context.configured("secret_id"), context.secret_id_sent]
     return Redactor(secrets, secret_ids)
+
+
+def _proxy_secrets(context: Any) -> list[str]:
+    """Proxy credentials, configured or from the environment, as an error may quote them.
+
+    urllib3 quotes a proxy URL it cannot parse by pieces ("'alice:pa55' is not a valid host"),
+    cut where the password holds a '#', '?' or '/': each piece is a secret of its own.
+    """
+    import os
+
+    from cos_doctor import _sdk
+
+    found = list(_sdk.proxy_credentials(context.client_config))
+    for name in PROXY_VARIABLES:
+        credentials = _sdk.userinfo(os.environ.get(name, ""))
+        if credentials:
+            found.append(credentials)
+    pieces: list[str] = []
+    for credentials in found:
+        password = credentials.partition(":")[2]
+        for whole in (credentials, password, unquote(credentials), unquote(password)):
+            pieces.append(whole)
+            pieces.extend(re.split(r"[#?/]", whole)[:1])
+    return pieces

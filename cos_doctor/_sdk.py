@@ -39,10 +39,12 @@ __all__ = [
     "is_pool_worker",
     "is_send_request",
     "is_service_error",
+    "proxy_credentials",
     "register_sdk_code",
     "reply_in_frame",
     "service_error_state",
     "stream_reply",
+    "userinfo",
 ]
 
 #: The SDK module and class cos_doctor patches.
@@ -343,6 +345,21 @@ def _proxy_items(proxies: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(proxies, dict):
         return ()
     return tuple(sorted((str(scheme), strip_userinfo(str(url))) for scheme, url in proxies.items()))
+
+
+def proxy_credentials(config: Any) -> tuple[str, ...]:
+    """The ``user:password`` parts of the configured proxy URLs (secrets to redact, never shown)."""
+    proxies = getattr(config, "_proxies", None) if config is not None else None
+    if not isinstance(proxies, dict):
+        return ()
+    return tuple(found for url in proxies.values() if (found := userinfo(str(url))))
+
+
+def userinfo(url: str) -> str | None:
+    """The ``user:password`` of ``scheme://user:password@host``, or None when there is none."""
+    rest = url.rpartition("://")[2]
+    credentials, at, _ = rest.rpartition("@")
+    return credentials if at and credentials else None
 
 
 def strip_userinfo(url: str) -> str:

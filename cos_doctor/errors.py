@@ -125,7 +125,7 @@ class CosDiagnosedError(_Diagnosed, CosServiceError):  # type: ignore[misc]  # n
 
         digest: Any = _sdk.service_error_state(self).digest
         if isinstance(digest, dict) and name in digest:
-            return str(digest[name])
+            return digest[name]  # type: ignore[no-any-return]  # as the SDK returns it
         if name == "requestid" and digest is not None and hasattr(digest, "get"):
             return str(digest.get("x-cos-request-id", "Unknown"))  # a bodiless reply's headers
         return "Unknown"
@@ -168,6 +168,10 @@ def diagnosed_copy(error: Any, diagnosis: Diagnosis) -> CosDiagnosedError | CosD
     earlier = list(state.pop("__notes__", ()))
     copy.__dict__.update(state)
     copy.diagnosis = diagnosis
+    # The SDK's own chain (a CosClientError raised while handling requests' error) stays.
+    copy.__cause__ = error.__cause__
+    copy.__context__ = error.__context__
+    copy.__suppress_context__ = error.__suppress_context__
     if _NOTES_ARE_PRINTED:
         copy.__dict__[_EARLIER_NOTES] = earlier  # the report joins them on first access
     elif earlier:

@@ -150,6 +150,26 @@ def test_the_proxy_from_the_environment_is_named(monkeypatch: pytest.MonkeyPatch
     assert PROXY_PASSWORD not in error.diagnosis.render()
 
 
+@pytest.mark.parametrize("password", ["VeryLongProxySecret#1", "AnotherLongSecret/9", PROXY_PASSWORD])
+def test_a_proxy_url_urllib3_cannot_parse_never_shows_its_password(password: str) -> None:
+    """urllib3 quotes an unparsable proxy URL by pieces ('user:pass' is not a valid host): none of them is shown."""
+    proxy = f"http://alice:{password}@127.0.0.1:{closed_port()}"
+    error, event = _fail(_client(Scheme="http", Proxies={"http": proxy, "https": proxy}))
+    everything = repr(error.diagnosis.to_dict()) + error.diagnosis.render() + repr(event) + str(error)
+    for piece in (password, *re.split(r"[#?/]", password)):
+        if len(piece) >= 8:
+            assert piece not in everything, piece
+
+
+def test_the_client_error_keeps_the_sdk_cause_chain() -> None:
+    """The diagnosed copy keeps the chain the SDK raised it with: requests' exception under the CosClientError."""
+    import requests
+
+    error, _ = _fail(_client(IP="127.0.0.1", Port=closed_port(), Scheme="http"))
+    assert isinstance(error.__context__, requests.exceptions.ConnectionError)
+    assert not error.__suppress_context__
+
+
 def test_the_client_error_keeps_the_sdk_message_and_pickles() -> None:
     """Same args as the SDK's CosClientError; the copy survives a pickle round trip."""
     error, _ = _fail(_client(IP="127.0.0.1", Port=closed_port(), Scheme="http"))

@@ -313,8 +313,8 @@ def test_finding_joins_the_diagnosis_and_the_event(emulator: Emulator, owner: An
     assert error.diagnosis.evidence_value("investigation_decided_by") == "bucket policy statement 1"
     assert finding.text.startswith("存储桶策略的语句 1 拒绝了")
     [event] = [e for e in events if e["event"] == "cos_request_investigated"]
-    assert event["finding"]["kind"] == "policy-deny"
-    assert event["request_id"] == error.diagnosis.request_id
+    assert event["cos_doctor.finding"]["kind"] == "policy-deny"
+    assert event["cos.request_id"] == error.diagnosis.request_id
 
 
 @pytest.mark.usefixtures("installed")
@@ -360,3 +360,24 @@ def test_denied_reads_of_its_own_log_no_failure_event(emulator: Emulator) -> Non
         finding = cos_doctor.investigate(error, sub, principal=SUB)
     assert finding.kind == "unreadable"
     assert [e["event"] for e in events] == ["cos_request_investigated"]
+
+
+@pytest.mark.usefixtures("installed")
+def test_the_investigation_event_follows_the_apps_logging(
+    emulator: Emulator, owner: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without structlog configured the finding goes to the stdlib logger cos_doctor, namespaced, and nothing to stdout."""
+    import logging
+
+    import structlog
+
+    put_policy(owner, emulator, statement("deny", SUB))
+    error = refused(emulator.client(DEFAULT_SUB_SECRET_ID).get_object, Bucket=emulator.bucket, Key=KEY)
+    structlog.reset_defaults()
+    capsys.readouterr()
+    with caplog.at_level(logging.INFO, logger="cos_doctor"):
+        cos_doctor.investigate(error, owner, principal=SUB)
+    assert capsys.readouterr().out == ""
+    [record] = [r for r in caplog.records if getattr(r, "event", None) == "cos_request_investigated"]
+    assert record.__dict__["cos_doctor.finding"]["kind"] == "policy-deny"
+    assert record.__dict__["cos.request_id"] == error.diagnosis.request_id

@@ -149,3 +149,14 @@ def test_str_starts_with_a_one_line_headline(pair: tuple[CosServiceError, CosSer
     if sys.version_info >= (3, 11):
         assert "\n" not in str(diagnosed)
         assert diagnosed.__notes__ == [diagnosed.diagnosis.render()]  # type: ignore[union-attr]
+
+
+def test_getters_return_the_digest_values_as_the_sdk_parsed_them() -> None:
+    """A JSON error's non-string value comes back unchanged, as the SDK's own getter returns it."""
+    from qcloud_cos.cos_exception import CosServiceError
+
+    from cos_doctor.errors import diagnosed_copy
+
+    original = CosServiceError("GET", '{"code": -133, "message": "ERROR_CMD", "resource": "r", "requestid": "q", "traceid": "t"}', 400)
+    copy = diagnosed_copy(original, cos_doctor.diagnose(original))
+    assert copy.get_error_code() == original.get_error_code() == -133

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -248,6 +249,43 @@ def test_a_log_processor_that_writes_to_cos_never_triggers_a_second_diagnosis(re
     assert len(replies.seen) == 2  # the failing call and the processor's one write
     assert [event["event"] for event in events] == [EVENT]
     assert [type(error) for error in raised] == [CosServiceError]  # raised plainly, not diagnosed
+
+
+def test_a_handler_on_another_thread_that_writes_to_cos_never_loops(replies: ReplyServer) -> None:
+    """A QueueListener's handler shipping records to a bucket that rejects writes: its own failure logs nothing."""
+    import logging.handlers
+    import queue
+    import time
+
+    client = make_client(replies.port)
+    cos_doctor.install(storm_window=0)
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
+    shipped: list[str] = []
+
+    class ShipToCos(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            shipped.append(getattr(record, "event", ""))
+            with contextlib.suppress(CosServiceError):
+                client.put_object(Bucket=BUCKET, Key="logs/record.txt", Body=b"x")
+
+    logger = logging.getLogger("cos_doctor")
+    queue_handler = logging.handlers.QueueHandler(records)
+    listener = logging.handlers.QueueListener(records, ShipToCos())
+    logger.addHandler(queue_handler)
+    listener.start()
+    try:
+        replies.reply = INVALID_KEY
+        with pytest.raises(CosServiceError):
+            client.get_object(Bucket=BUCKET, Key="a.txt")
+        deadline = time.monotonic() + 2
+        while len(replies.seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # room for a loop to show itself
+    finally:
+        listener.stop()
+        logger.removeHandler(queue_handler)
+    assert shipped == [EVENT]
+    assert len(replies.seen) == 2  # the failing call and the handler's one write
 
 
 def test_no_secret_reaches_the_event_the_exception_or_the_sdk_debug_log(

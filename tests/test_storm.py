@@ -139,3 +139,21 @@ for _ in range(5):
     assert len([line for line in lines if line.startswith(EVENT + ":")]) == 1
     assert next(line for line in lines if line.startswith(STORM_EVENT)).startswith(f"{STORM_EVENT}: 4 more identical failures")
     assert done.stdout == ""
+
+
+def test_a_summary_the_log_setup_refuses_does_not_break_uninstall() -> None:
+    """A logging pipeline that raises on the summary costs the summary, never uninstall() or the settings reset."""
+    import structlog
+
+    def refuse_summaries(_logger: object, _name: str, event: dict) -> dict:
+        if event["event"] == STORM_EVENT:
+            raise RuntimeError("this pipeline refuses summaries")
+        return event
+
+    cos_doctor.install(storm_window=60)
+    with capture_logs():
+        for _ in range(3):
+            _log.log_diagnosis(_diagnosis())
+        structlog.configure(processors=[refuse_summaries, *structlog.get_config()["processors"]])
+        assert cos_doctor.uninstall() is True
+    assert not cos_doctor.is_installed()

@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from cos_doctor._evidence import Facts, detector
+from cos_doctor._redact import PROXY_VARIABLES
 from cos_doctor._sdk import strip_userinfo
 
 if sys.version_info >= (3, 11):
@@ -38,8 +39,7 @@ _NETWORK = (
     "client-unrecognized",
 )
 _WELL_FORMED_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]{5,}$")
-_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                    "all_proxy")
+_PROXY_VARIABLES = PROXY_VARIABLES
 _NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 
 
