@@ -157,6 +157,7 @@ def test_getters_return_the_digest_values_as_the_sdk_parsed_them() -> None:
 
     from cos_doctor.errors import diagnosed_copy
 
-    original = CosServiceError("GET", '{"code": -133, "message": "ERROR_CMD", "resource": "r", "requestid": "q", "traceid": "t"}', 400)
+    digest = {"code": -133, "message": "ERROR_CMD", "resource": "r", "requestid": "q", "traceid": "t"}
+    original = CosServiceError("GET", digest, 400)  # a parsed body, as every supported SDK keeps it
     copy = diagnosed_copy(original, cos_doctor.diagnose(original))
     assert copy.get_error_code() == original.get_error_code() == -133
