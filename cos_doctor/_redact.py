@@ -11,6 +11,7 @@ the one boundary every output passes.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -232,11 +233,10 @@ def redactor_for(context: Any) -> Redactor:
 def _proxy_secrets(context: Any) -> list[str]:
     """Proxy credentials, configured or from the environment, as an error may quote them.
 
-    urllib3 quotes a proxy URL it cannot parse by pieces ("'alice:pa55' is not a valid host"),
-    cut where the password holds a '#', '?' or '/': each piece is a secret of its own.
+    urllib3 quotes a proxy URL it cannot parse only up to the first '#', '?' or '/' of its
+    password ("'alice:pa55' is not a valid host"): that prefix is a secret of its own, as is
+    the password alone and each percent-decoded form.
     """
-    import os
-
     from cos_doctor import _sdk
 
     found = list(_sdk.proxy_credentials(context.client_config))

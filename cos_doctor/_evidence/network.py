@@ -39,7 +39,6 @@ _NETWORK = (
     "client-unrecognized",
 )
 _WELL_FORMED_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]{5,}$")
-_PROXY_VARIABLES = PROXY_VARIABLES
 _NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 
 
@@ -141,7 +140,7 @@ def _proxies(facts: Facts) -> Iterator[Evidence]:
     if not facts.context.live:
         return  # pasted text: this process's environment says nothing about the sender's
     variables = tuple(
-        f"{name}={strip_userinfo(os.environ[name])}" for name in _PROXY_VARIABLES
+        f"{name}={strip_userinfo(os.environ[name])}" for name in PROXY_VARIABLES
         if os.environ.get(name)
     )
     if variables:
