@@ -438,7 +438,7 @@ def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
         return None
-    if emit and not _inside_log_handler(wrapper_frame):
+    if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
         try:
             log_diagnosis(diagnosis)
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
@@ -494,6 +494,23 @@ def _inside_log_handler(frame: FrameType | None) -> bool:
         if frame.f_code is handle:
             return True
         frame = frame.f_back
+    return False
+
+
+def _ships_own_event(error: BaseException) -> bool:
+    """Whether the failed request uploaded an event of cos_doctor's (a log pipeline shipping it).
+
+    A worker thread of the application's own sends it, out of sight of both the thread-local
+    guard and the frame check above: logging its failure would ship, and fail, again.
+    """
+    from cos_doctor import _sdk
+    from cos_doctor._log import holds_own_event
+
+    traceback = error.__traceback__
+    while traceback is not None:
+        if _sdk.is_send_request(traceback.tb_frame):
+            return holds_own_event(_sdk.request_body(traceback.tb_frame))
+        traceback = traceback.tb_next
     return False
 
 

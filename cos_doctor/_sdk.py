@@ -42,6 +42,7 @@ __all__ = [
     "proxy_credentials",
     "register_sdk_code",
     "reply_in_frame",
+    "request_body",
     "service_error_state",
     "stream_reply",
     "userinfo",
@@ -211,6 +212,12 @@ def send_request_locals(frame: FrameType) -> SendRequestLocals:
         retry_log=tuple(str(line) for line in log),
         params=kwargs.get("params") if isinstance(kwargs, dict) else None,
     )
+
+
+def request_body(frame: FrameType) -> Any:
+    """The body ``send_request`` was given to send (its ``data=``), if any."""
+    kwargs = frame.f_locals.get("kwargs")
+    return kwargs.get("data") if isinstance(kwargs, dict) else None
 
 
 def reply_in_frame(frame: FrameType) -> Any:
