@@ -82,11 +82,13 @@ def test_an_error_message_in_the_stream_is_diagnosed_once_with_the_sdks_getters(
     assert [event["event"] for event in logged] == [EVENT]
 
 
-def test_get_select_result_raises_the_diagnosed_error_once(replies: ReplyServer) -> None:
-    """The SDK's own reader of the stream raises the diagnosed error, logged once."""
+@pytest.mark.parametrize("reader", ["get_select_result", "get_select_result_to_file"])
+def test_the_sdks_readers_of_the_stream_raise_the_diagnosed_error_once(replies: ReplyServer, reader: str, tmp_path: Any) -> None:
+    """get_select_result() and get_select_result_to_file() raise the diagnosed error, logged once."""
     cos_doctor.install()
+    arguments = [str(tmp_path / "result.csv")] if reader.endswith("to_file") else []
     with capture_logs() as logged, pytest.raises(cos_doctor.CosDiagnosedError) as caught:
-        _select(replies, RECORDS + ERROR).get_select_result()
+        getattr(_select(replies, RECORDS + ERROR), reader)(*arguments)
     assert caught.value.diagnosis.error_code == "InvalidTextEncoding"
     assert len(logged) == 1
 
