@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cos_doctor._knowledge_sources import read_sources
+from cos_doctor._lazy import Lazy
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._normalize import normalize_message
 
@@ -241,7 +242,7 @@ class Catalogue:
     evidence_text: dict[str, dict[str, str]]
     labels: dict[str, dict[str, str]]
 
-    @functools.cached_property
+    @Lazy
     def clauses_by_code(self) -> dict[str | None, tuple[tuple[Clause, Rule], ...]]:
         """Clauses grouped by the server Code they require (None: no Code required)."""
         index: dict[str | None, list[tuple[Clause, Rule]]] = {}
