@@ -170,7 +170,7 @@ class Redactor:
     the duration of one diagnosis.
     """
 
-    __slots__ = ("_known", "_patterns", "_short")
+    __slots__ = ("_heads", "_known", "_patterns", "_short")
 
     def __init__(
         self,
@@ -194,7 +194,9 @@ class Redactor:
                     known.update({form: (least, is_secret_id) for form, least in _forms(value)})
                 elif not is_secret_id:
                     short.update(form for form, _ in _forms(value))
-        self._known = tuple((form, least, is_id) for form, (least, is_id) in known.items())
+        # (spelling, its first characters that already make a secret, whether a SecretId)
+        self._known = tuple((form, form[:least], is_id) for form, (least, is_id) in known.items())
+        self._heads = tuple({head for _, head, _ in self._known})
         # Longest first: a short secret that contains a shorter one is removed whole.
         self._short = tuple(sorted(short, key=len, reverse=True))
 
@@ -216,11 +218,10 @@ class Redactor:
         share their first backslash).
         """
         spans = []
-        for form, least, is_secret_id in self._known:
-            head = form[:least]
+        for form, head, is_secret_id in self._known:
             found = text.find(head)
             while found != -1:
-                end = found + _common_length(text, found, form, least)
+                end = found + _common_length(text, found, form, len(head))
                 if not is_secret_id:
                     shown = REDACTED
                 elif end - found == len(form):
@@ -246,7 +247,7 @@ class Redactor:
         One search over many strings joined is far cheaper than redacting each: almost every
         diagnosis holds no secret at all.
         """
-        if any(form[:least] in text for form, least, _ in self._known):
+        if any(head in text for head in self._heads):
             return True
         if (_CUT in text and self._known) or any(form in text for form in self._short):
             return True
