@@ -6,8 +6,7 @@ knowledge-base rule the upload would get, and worded per locale in
 (reference §3.4: body → policy → key → signature → expiration → key time → conditions),
 so the first error finding is the reply to expect. Findings never carry a SecretKey,
 token or signature, and SecretIds are masked: every value a finding quotes is sealed with a
-redactor that knows the credentials, the form's own token and signature and the policy's
-token condition.
+redactor that knows the credentials and the form's own token and signature.
 
 This is a predictor written apart from the emulator's verifier on purpose: the integration
 suite checks one against the other over real HTTP.
@@ -184,9 +183,6 @@ def _redactor(form: dict[str, str], credentials: Credentials | None) -> Redactor
     secrets = [form.get(_TOKEN_FIELD), form.get("q-signature")]
     if credentials is not None:
         secrets.extend((credentials.secret_key, credentials.token))
-    document = form_policy(tuple(form.items()))
-    if document is not None:  # the token a temporary key's policy names
-        secrets.extend(str(c.value) for c in document.conditions_on(_TOKEN_FIELD))
     secret_ids = [form.get("q-ak"), credentials.secret_id if credentials else None]
     return Redactor(secrets, secret_ids)
 

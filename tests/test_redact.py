@@ -29,10 +29,13 @@ SECRET_ID = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"
         ("https://b.cos.ap-guangzhou.myqcloud.com/k?q-signature=abcdef0123&x-cos-security-token=tok-9", "abcdef0123"),
         ("https://b.cos.ap-guangzhou.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1%26q-signature%3Dabcdef0123", "abcdef0123"),
         (f"q-ak={SECRET_ID}", SECRET_ID),
+        ("Cannot connect to proxy http://alice:pa55word@127.0.0.1:3128", "pa55word"),
+        ("sign=q-sign-algorithm%253Dsha1%2526q-signature%253Dabcdef0123", "abcdef0123"),
+        ("next=https%3A%2F%2Fb%2Fk%3Fx-cos-security-token%253Dtok-9", "tok-9"),
     ],
 )
 def test_scrub_removes_the_secret(text: str, secret: str) -> None:
-    """Signatures, sign keys, tokens and full SecretIds are removed or masked."""
+    """Signatures, sign keys, tokens (also percent-encoded twice), URL passwords and full SecretIds are removed or masked."""
     assert secret not in scrub(text)
 
 
