@@ -183,7 +183,7 @@ def log_internal_failure(stage: str, error: BaseException) -> None:
             "cos_doctor.schema_version": SCHEMA_VERSION,
             "cos_doctor.stage": stage,
             "exception.type": type(error).__name__,
-            "exception.message": scrub(str(error))[:500],
+            "exception.message": scrub(str(error)[:500]),  # cut, then sealed
         }
         message = f"{INTERNAL_FAILURE_EVENT}: cos_doctor failed ({stage}): {type(error).__name__}"
         _emit(logging.ERROR, INTERNAL_FAILURE_EVENT, fields, message)

@@ -377,15 +377,16 @@ def proxy_credentials(config: Any) -> tuple[str, ...]:
 
 def userinfo(url: str) -> str | None:
     """The ``user:password`` of ``scheme://user:password@host``, or None when there is none."""
-    rest = url.rpartition("://")[2]
+    rest = url.partition("://")[2] or url  # the first: a password may hold "://" too
     credentials, at, _ = rest.rpartition("@")
     return credentials if at and credentials else None
 
 
 def strip_userinfo(url: str) -> str:
     """``url`` without ``user:password@``: proxy credentials are never shown."""
-    scheme, separator, rest = url.rpartition("://")
-    host = rest.rpartition("@")[2]
+    scheme, separator, rest = url.partition("://")
+    host = (rest if separator else scheme).rpartition("@")[2]
+    scheme = scheme if separator else ""
     return f"{scheme}{separator}{host}"
 
 
