@@ -31,6 +31,7 @@ __all__ = [
     "Hints",
     "ReplyReceived",
     "RequestSent",
+    "printable",
     "read_frames",
     "read_reply",
     "text_or_none",
@@ -215,7 +216,7 @@ def _parse_body(text: str) -> dict[str, Any]:
     if stripped.startswith("{"):
         try:
             parsed = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to read
             parsed = None
         if isinstance(parsed, dict):
             known = {_JSON_KEYS.get(str(name).lower()): value for name, value in parsed.items()}
@@ -403,4 +404,15 @@ def text_or_none(value: Any) -> str | None:
         value = value.strip()
     if value in _ABSENT:
         return None
-    return str(value)[:MAX_FIELD]
+    text = printable(value)
+    return text[:MAX_FIELD] if text is not None else None
+
+
+def printable(value: Any) -> str | None:
+    """``str(value)``, or None for a container nested too deep to print (foreign data)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except RecursionError:
+        return None
