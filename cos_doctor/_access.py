@@ -381,13 +381,8 @@ class RefererDecision:
     entry: str | None = None
 
 
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://")
-
-
 def _without_scheme(text: str) -> str:
-    text = text.strip().lower()
-    found = _SCHEME.match(text)
-    return text[found.end() :] if found else text
+    return re.sub(r"^[a-z][a-z0-9+.-]*://", "", text.strip().lower())
 
 
 def referer_entry_matches(entry: str, referer: str) -> bool:
