@@ -296,3 +296,62 @@ def test_the_sdk_s_exception_record_for_a_secret_id_with_a_newline_is_scrubbed(
     for output in (formatted, str(caught.value), "\n".join(getattr(caught.value, "__notes__", []))):
         assert secret_id not in output
         assert signature not in output
+
+
+class _SeenByHandler(logging.Handler):
+    """Keeps each record's exc_text as the SDK's logger filters left it, before any formatting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exc_texts: list[str | None] = []
+        self.outputs: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.exc_texts.append(record.exc_text)
+            self.outputs.append(logging.Formatter().format(record))
+
+
+@pytest.fixture
+def sdk_handler() -> Iterator[_SeenByHandler]:
+    handler = _SeenByHandler()
+    logger = logging.getLogger("qcloud_cos.cos_client")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_refused_connection_s_traceback_is_formatted_only_by_the_app_s_handler(sdk_handler: _SeenByHandler) -> None:
+    """No secret in the SDK's logged exception chain: the filter leaves formatting to the handler, output unchanged."""
+    config = CosConfig(Region=REGION, SecretId="AKID" + "c" * 32, SecretKey="s" * 32, Scheme="http", IP="127.0.0.1", Port=9)
+    client = CosS3Client(config, retry=0)
+    cos_doctor.install()
+    with pytest.raises(Exception, match="onnect"):
+        client.head_bucket(Bucket=BUCKET)
+    assert sdk_handler.exc_texts == [None]  # the filter did not format the traceback
+    (output,) = sdk_handler.outputs
+    assert "Traceback (most recent call last)" in output
+    assert "ConnectionRefusedError" in output or "Connection refused" in output
+
+
+def test_a_secret_only_in_a_chained_exception_is_scrubbed_from_the_sdk_s_traceback(sdk_handler: _SeenByHandler) -> None:
+    """The filter follows cause and context: a token in an inner exception never reaches the output."""
+    token = "sekrit-session-token-0123456789"
+    cos_doctor.install()
+    logger = logging.getLogger("qcloud_cos.cos_client")
+    try:
+        _refused_after(ValueError(f"x-cos-security-token: {token}"))
+    except ConnectionError:
+        logger.exception("request failed")
+    (output,) = sdk_handler.outputs
+    assert "x-cos-security-token" in output
+    assert token not in output
+
+
+def _refused_after(inner: Exception) -> None:
+    try:
+        raise inner
+    except type(inner) as caught:
+        raise ConnectionError("connection refused") from caught
