@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -323,14 +324,25 @@ def sdk_handler() -> Iterator[_SeenByHandler]:
         logger.removeHandler(handler)
 
 
-def test_a_refused_connection_s_traceback_is_formatted_only_by_the_app_s_handler(sdk_handler: _SeenByHandler) -> None:
-    """No secret in the SDK's logged exception chain: the filter leaves formatting to the handler, output unchanged."""
+def test_a_refused_connection_s_traceback_is_formatted_only_by_the_app_s_handler(
+    sdk_handler: _SeenByHandler, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No secret in the SDK's logged exception chain: only the handler formats it, output unchanged."""
+    formatted: list[object] = []
+    format_exception = logging.Formatter.formatException
+
+    def counting(self: logging.Formatter, exc_info: Any) -> str:
+        formatted.append(exc_info)
+        return format_exception(self, exc_info)
+
+    monkeypatch.setattr(logging.Formatter, "formatException", counting)
     config = CosConfig(Region=REGION, SecretId="AKID" + "c" * 32, SecretKey="s" * 32, Scheme="http", IP="127.0.0.1", Port=9)
     client = CosS3Client(config, retry=0)
     cos_doctor.install()
     with pytest.raises(Exception, match="onnect"):
         client.head_bucket(Bucket=BUCKET)
-    assert sdk_handler.exc_texts == [None]  # the filter did not format the traceback
+    assert sdk_handler.exc_texts == [None]
+    assert len(formatted) == 1  # by the handler only: the filter did not format it too
     (output,) = sdk_handler.outputs
     assert "Traceback (most recent call last)" in output
     assert "ConnectionRefusedError" in output or "Connection refused" in output
