@@ -95,9 +95,10 @@ def read_pasted(text: str) -> Pasted:
         return Pasted(body="")
     stripped = whole[:_MAX_PASTE]
     status = _status_in(stripped)
-    if any(marker in whole for marker in _XML_MARKERS):
-        # Whole: the XML reader is linear, and a cut could drop a closing tag, so that the
-        # same body read differently at 10 KB and at 100 KB.
+    if any(marker in stripped for marker in _XML_MARKERS):
+        # Whole: the XML reader looks for opening tags in the first 64 KiB and for closing
+        # tags anywhere; a cut could drop a closing tag (the same body read differently at
+        # 10 KB and at 100 KB).
         return Pasted(body=whole, http_status=status)
     mapping = _mapping_in(stripped)
     if mapping is not None:

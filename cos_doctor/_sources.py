@@ -51,6 +51,9 @@ _XML_ELEMENTS = (
 # Longer server strings are cut: a message is for reading, and every later step is linear in
 # its length. 4 KiB keeps any real COS message whole.
 MAX_FIELD = 4096
+# An element's opening tag is looked for this far into a body (a COS error body is far
+# shorter), its closing tag anywhere: no size of body cuts an element in two.
+_XML_HEAD = 64 * 1024
 _JSON_KEYS = {
     "code": "code",
     "message": "message",
@@ -231,11 +234,12 @@ def _xml_elements(text: str) -> dict[str, str]:
     """The first ``<Name>…</Name>`` of each element COS sends; tolerant of broken XML.
 
     Two ``str.find`` calls per element name keep this linear in the body's size whatever
-    the body holds (a regex with a back-reference goes quadratic on unclosed tags).
+    the body holds (a regex with a back-reference goes quadratic on unclosed tags). Opening
+    tags count in the first 64 KiB only, closing tags anywhere.
     """
     values = {}
     for name in _XML_ELEMENTS:
-        start = text.find(f"<{name}>")
+        start = text.find(f"<{name}>", 0, _XML_HEAD + len(name) + 2)
         if start < 0:
             continue
         start += len(name) + 2
