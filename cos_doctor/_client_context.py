@@ -240,7 +240,7 @@ def context_from_client_text(text: str, hints: Hints | None = None) -> RequestCo
 
 def looks_like_client_error(text: str) -> bool:
     """Whether pasted ``text`` is a client-side failure message (not a COS error body)."""
-    stripped = text.strip()
+    stripped = text.lstrip()[:MAX_TEXT].rstrip()  # classify() reads no further: copy no more
     if not stripped or stripped.startswith(("<", "{")):
         return False
     return classify((), stripped) != "unclassified"

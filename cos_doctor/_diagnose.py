@@ -76,6 +76,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
         operation=operation,
         post_object=True if form is not None else post_object,
     )
+    if isinstance(error, bytes):  # decoded once: every reader below looks at the text
+        error = error.decode("utf-8", "replace")
     if isinstance(error, Mapping) and _is_batch_result(error):
         from cos_doctor._parts import batch_diagnosis
 

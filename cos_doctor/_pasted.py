@@ -90,16 +90,16 @@ class Pasted:
 
 def read_pasted(text: str) -> Pasted:
     """Return the error reply ``text`` holds (an empty body for blank text)."""
-    whole = text.strip()
-    if not whole:
+    head = text.lstrip()
+    stripped = head[:_MAX_PASTE].rstrip()  # stripping the whole would copy all of it
+    if not stripped:
         return Pasted(body="")
-    stripped = whole[:_MAX_PASTE]
     status = _status_in(stripped)
     if any(marker in stripped for marker in _XML_MARKERS):
         # Whole: the XML reader looks for opening tags in the first 64 KiB and for closing
         # tags anywhere; a cut could drop a closing tag (the same body read differently at
         # 10 KB and at 100 KB).
-        return Pasted(body=whole, http_status=status)
+        return Pasted(body=head.rstrip(), http_status=status)
     mapping = _mapping_in(stripped)
     if mapping is not None:
         pasted = from_mapping(mapping)
