@@ -65,6 +65,11 @@ def principal(owner_uin: str, uin: str) -> str:
 _CRC64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
 
 
+def crc64_of(data: bytes) -> str:
+    """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of ``data``, in decimal."""
+    return str(_CRC64(data))
+
+
 def quoted_etag(data: bytes) -> str:
     """Return the ETag COS gives a simple upload: the quoted MD5 hex of the body."""
     return f'"{hashlib.md5(data).hexdigest()}"'  # noqa: S324 - ETag format, not security
@@ -169,7 +174,7 @@ class StoredObject:
     @functools.cached_property
     def crc64(self) -> str:
         """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of the data, in decimal."""
-        return str(_CRC64(self.data))
+        return crc64_of(self.data)
 
     @property
     def archived(self) -> bool:
@@ -192,6 +197,11 @@ class Part:
         """Parts carry the quoted MD5 of their bytes."""
         if not self.etag:
             self.etag = quoted_etag(self.data)
+
+    @functools.cached_property
+    def crc64(self) -> str:
+        """The part's ``x-cos-hash-crc64ecma`` (Upload Part returns it: CRC64 Check, 436/34078)."""
+        return crc64_of(self.data)
 
 
 @dataclass
