@@ -54,6 +54,9 @@ PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
 
 # Temporary keys: COS's default lifetime.
 DEFAULT_TEMPORARY_SECONDS = 1800
+# The emulator's own default bound on one request body (COS's is 5 GB for a simple upload,
+# Specifications and Limits, 436/14518): everything stored is held in memory.
+DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
 
 
 def principal(owner_uin: str, uin: str) -> str:
