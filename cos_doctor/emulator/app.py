@@ -13,6 +13,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
@@ -64,21 +65,30 @@ class EmulatorApp:
         """Serve one werkzeug request."""
         now = self.state.now()
         request_id = new_request_id(now)
-        request = CosRequest.from_werkzeug(raw)
-        try:
-            with self.state.lock:
-                response = dispatch(self.state, request)
-        except CosError as error:
+        limit = self.state.max_body_size
+        body = bounded_body(raw, limit)
+        request = CosRequest.from_werkzeug(raw, b"" if body is None else body)
+        if body is None:
+            error = CosError("EntityTooLarge", too_large_message(limit))
             response = self._error(error, request, request_id)
-        except Exception:
-            logger.exception("emulator failed on %s %s", request.method, request.path)
-            response = self._error(CosError(), request, request_id)
+        else:
+            response = self._serve(request, request_id)
         with self.state.lock:
             add_cors_headers(self.state, request, response)
         response.headers["x-cos-request-id"] = request_id
         response.headers["Date"] = http_date(now)
         response.headers["Server"] = "tencent-cos"
         return response
+
+    def _serve(self, request: CosRequest, request_id: str) -> Response:
+        try:
+            with self.state.lock:
+                return dispatch(self.state, request)
+        except CosError as error:
+            return self._error(error, request, request_id)
+        except Exception:
+            logger.exception("emulator failed on %s %s", request.method, request.path)
+            return self._error(CosError(), request, request_id)
 
     @staticmethod
     def _error(error: CosError, request: CosRequest, request_id: str) -> Response:
@@ -91,3 +101,31 @@ class EmulatorApp:
         response = CosResponse(body, status=error.status)
         response.headers["x-cos-trace-id"] = trace_id
         return response
+
+
+def too_large_message(limit: int) -> str:
+    """The EntityTooLarge message for a body over the emulator's own limit."""
+    # COS answers EntityTooLarge (400) for a body over its own bound (5 GB for a simple
+    # upload: Error Codes 436/7730, Specifications and Limits 436/14518); the emulator keeps
+    # COS's code and says that this bound is its own, and how to raise it.
+    return (
+        f"The request body is larger than this emulator's limit of {limit} bytes (its own bound;"
+        " COS takes up to 5 GB in one upload). Raise it with EmulatorState.max_body_size,"
+        ' "max_body_size" in the configuration file, or --max-body-size.'
+    )
+
+
+def bounded_body(raw: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` when it is longer than ``limit`` bytes.
+
+    At most ``limit + 1`` bytes are read: werkzeug refuses a longer Content-Length before
+    reading, and stops a chunked body at its maximum without a word, so one byte more tells.
+    The rest of a refused body is left to werkzeug's server, which reads and drops it after
+    replying, so the client (which sends everything before reading) gets the error.
+    """
+    raw.max_content_length = limit + 1
+    try:
+        body = raw.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return None
+    return body if len(body) <= limit else None

@@ -56,6 +56,10 @@ def _list_entries(
 ) -> tuple[list[tuple[str, StoredObject | None]], bool]:
     """Keys and common prefixes (object ``None``) in order, and whether more remain."""
     entries: list[tuple[str, StoredObject | None]] = []
+    if max_keys == 0:
+        # Nothing listed, so nothing to continue from: GET Bucket's NextMarker is "the last
+        # object key in the current response" (436/7734). S3 answers max-keys=0 untruncated.
+        return entries, False
     for key in sorted(k for k in bucket.objects if k.startswith(prefix) and k > marker):
         rest = key[len(prefix) :]
         if delimiter and delimiter in rest:

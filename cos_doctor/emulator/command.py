@@ -29,6 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
     parser.add_argument("--config", help="JSON file adding accounts, keys and buckets")
+    parser.add_argument(
+        "--max-body-size",
+        type=int,
+        metavar="BYTES",
+        help="refuse longer request bodies with EntityTooLarge (default: 64 MiB)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -38,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         state = config.default_state(config.load_config(args.config) if args.config else None)
+        if args.max_body_size is not None:
+            state.max_body_size = args.max_body_size
+            state.mark_baseline()
     except (OSError, TypeError, ValueError) as problem:
         sys.stderr.write(f"cos-doctor emulator: {problem}\n")
         return 2

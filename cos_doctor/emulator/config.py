@@ -16,6 +16,7 @@ A configuration file is JSON; every top-level entry is optional::
 
     {
       "clock_offset": 0,
+      "max_body_size": 67108864,
       "accounts": [
         {"appid": "1250000001", "owner_uin": "100000000002",
          "sub_accounts": [{"uin": "100000000022", "policy": {"statement": [...]}}]}
@@ -33,7 +34,9 @@ A configuration file is JSON; every top-level entry is optional::
     }
 
 Accounts come before the keys and buckets that refer to them; everything is added to the
-default account, bucket and keys above.
+default account, bucket and keys above. ``max_body_size`` is the emulator's own bound on one
+request body in bytes (default 64 MiB; it keeps everything in memory): a longer body is
+refused with COS's ``EntityTooLarge``.
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ def apply_config(state: EmulatorState, config: dict[str, Any]) -> None:
     """Add the accounts, keys and buckets of a parsed configuration to ``state``."""
     try:
         state.set_clock_offset(float(config.get("clock_offset", 0)))
+        state.max_body_size = int(config.get("max_body_size", state.max_body_size))
         for account in _entries(config, "accounts"):
             owner = str(account["owner_uin"])
             state.add_account(str(account["appid"]), owner)

@@ -30,10 +30,14 @@ ERRORS: dict[str, tuple[int, str]] = {
         400,
         "POST requires exactly one file upload per request.",
     ),
-    # An SSE-C object read without the customer key it was written with (or another key).
+    # SSE-C data reached without the customer key it was written with (or with another key):
+    # reading or copying such an object, or uploading a part of an SSE-C multipart upload.
     "SsecDecryptHeaderInvalid": (
         400,
-        "The object was encrypted with SSE-C: send the same customer key headers to read it.",
+        (
+            "The source object is encrypted with SSE-C. Therefore, the same key should be"
+            " provided in the request header"
+        ),
     ),
     # A parameter or header value is not valid for this request.
     "InvalidArgument": (400, "Invalid Argument."),

@@ -54,6 +54,9 @@ PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
 
 # Temporary keys: COS's default lifetime.
 DEFAULT_TEMPORARY_SECONDS = 1800
+# The emulator's own default bound on one request body (COS's is 5 GB for a simple upload,
+# Specifications and Limits, 436/14518): everything stored is held in memory.
+DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
 
 
 def principal(owner_uin: str, uin: str) -> str:
@@ -63,6 +66,11 @@ def principal(owner_uin: str, uin: str) -> str:
 
 # The checksum COS returns as x-cos-hash-crc64ecma, built the way the SDK's own check builds it.
 _CRC64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
+
+
+def crc64_of(data: bytes) -> str:
+    """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of ``data``, in decimal."""
+    return str(_CRC64(data))
 
 
 def quoted_etag(data: bytes) -> str:
@@ -169,7 +177,7 @@ class StoredObject:
     @Lazy
     def crc64(self) -> str:
         """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of the data, in decimal."""
-        return str(_CRC64(self.data))
+        return crc64_of(self.data)
 
     @property
     def archived(self) -> bool:
@@ -192,6 +200,11 @@ class Part:
         """Parts carry the quoted MD5 of their bytes."""
         if not self.etag:
             self.etag = quoted_etag(self.data)
+
+    @functools.cached_property
+    def crc64(self) -> str:
+        """The part's ``x-cos-hash-crc64ecma`` (Upload Part returns it: CRC64 Check, 436/34078)."""
+        return crc64_of(self.data)
 
 
 @dataclass

@@ -38,35 +38,47 @@ def _int_param(call: Call, name: str, default: int) -> int:
 def initiate(call: Call) -> Response:
     """Initiate Multipart Upload; headers for the final object are kept until completion."""
     upload_id = f"{int(call.state.now())}{secrets.token_hex(24)}"
+    template = object_ops.new_object(call.request.headers, call.key, b"", call.state.now())
     call.bucket.uploads[upload_id] = MultipartUpload(
         upload_id=upload_id,
         key=call.key,
         initiated=call.state.now(),
         initiator=call.identity.principal,
-        template=object_ops.new_object(call.request.headers, call.key, b"", call.state.now()),
+        template=template,
     )
-    return responses.xml_response(
+    response = responses.xml_response(
         responses.initiate_multipart_upload_result(call.bucket.name, call.key, upload_id)
     )
+    # Initiate Multipart Upload (436/7746) example 5: SSE headers are echoed, SSE-C's too.
+    response.headers.update(template.encryption)
+    return response
 
 
 def upload_part(call: Call) -> Response:
-    """Upload Part, or Upload Part - Copy when ``x-cos-copy-source`` is present."""
+    """Upload Part, or Upload Part - Copy when ``x-cos-copy-source`` is present.
+
+    A part of an SSE-C upload carries the upload's key again (Upload Part, 436/7750); each
+    part answers its CRC64 (CRC64 Check, 436/34078) and the upload's encryption headers.
+    """
     upload = _upload(call)
     number = _int_param(call, "partNumber", 0)
     if not 1 <= number <= MAX_PART_NUMBER:
         raise CosError("InvalidArgument", "Part number must be an integer between 1 and 10000.")
+    object_ops.check_customer_key(call.request, upload.template.encryption)
     copying = "x-cos-copy-source" in call.request.headers
     data = _copied_range(call) if copying else call.request.body
     if not copying:
         object_ops.check_md5(call.request, data)
     part = Part(number=number, data=data, last_modified=call.state.now())
     upload.parts[number] = part
-    if copying:
-        return responses.xml_response(
-            responses.copy_result("CopyPartResult", part.etag, part.last_modified)
-        )
-    return responses.CosResponse(status=200, headers={"ETag": part.etag})
+    headers = {"x-cos-hash-crc64ecma": part.crc64, **upload.template.encryption}
+    if not copying:
+        return responses.CosResponse(status=200, headers={"ETag": part.etag, **headers})
+    response = responses.xml_response(
+        responses.copy_result("CopyPartResult", part.etag, part.last_modified)
+    )
+    response.headers.update(headers)
+    return response
 
 
 def _copied_range(call: Call) -> bytes:
@@ -107,7 +119,8 @@ def complete(call: Call) -> Response:
             location, call.bucket.name, upload.key, stored.etag
         )
     )
-    response.headers["x-cos-hash-crc64ecma"] = stored.crc64
+    # Complete Multipart Upload (436/7742) example 4: CRC64 and the upload's SSE headers.
+    response.headers.update(object_ops.written_headers(stored))
     return response
 
 

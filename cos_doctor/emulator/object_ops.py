@@ -58,6 +58,8 @@ _SSE_HEADERS = (
 SSE_C_ALGORITHM = "x-cos-server-side-encryption-customer-algorithm"
 SSE_C_KEY = "x-cos-server-side-encryption-customer-key"
 SSE_C_KEY_MD5 = "x-cos-server-side-encryption-customer-key-md5"
+# How replies spell it (PUT Object - Copy 436/10881 sample 7, Upload Part 436/7750 example 4).
+SSE_C_KEY_MD5_REPLY = "x-cos-server-side-encryption-customer-key-MD5"
 
 
 def _on_wire(text: str) -> str:
@@ -107,7 +109,8 @@ def encryption_of(headers: Mapping[str, str]) -> dict[str, str]:
     kept = {name: headers[name] for name in _SSE_HEADERS if name in headers}
     if SSE_C_ALGORITHM in headers:
         kept[SSE_C_ALGORITHM] = headers[SSE_C_ALGORITHM]
-        kept[SSE_C_KEY_MD5] = headers.get(SSE_C_KEY_MD5) or _key_md5(headers.get(SSE_C_KEY, ""))
+        md5 = headers.get(SSE_C_KEY_MD5) or _key_md5(headers.get(SSE_C_KEY, ""))
+        kept[SSE_C_KEY_MD5_REPLY] = md5
     return kept
 
 
@@ -119,13 +122,23 @@ def _key_md5(key: str) -> str:
     return base64.b64encode(hashlib.md5(raw).digest()).decode()  # noqa: S324 - the protocol's
 
 
-def check_customer_key(request: CosRequest, stored: StoredObject) -> None:
-    """An SSE-C object is only read with the key it was written with (its MD5 must match)."""
-    wanted = stored.encryption.get(SSE_C_KEY_MD5)
+def check_customer_key(
+    request: CosRequest, encryption: Mapping[str, str], *, source: bool = False
+) -> None:
+    """Data stored with SSE-C is only reached with the key it was written with (MD5 compared).
+
+    ``encryption`` is what the object (or a multipart upload) was stored with. ``source`` reads
+    the ``x-cos-copy-source-server-side-encryption-customer-*`` headers a copy sends for an
+    SSE-C source (PUT Object - Copy, 436/10881, sample 7). Without them, or with another key,
+    COS answers SsecDecryptHeaderInvalid (Error Codes, 436/7730).
+    """
+    wanted = encryption.get(SSE_C_KEY_MD5_REPLY)
     if wanted is None:
         return
-    key = request.header(SSE_C_KEY)
-    if not key or not request.header(SSE_C_ALGORITHM) or _key_md5(key) != wanted:
+    prefix = "x-cos-copy-source-" if source else "x-cos-"
+    algorithm = request.header(SSE_C_ALGORITHM.replace("x-cos-", prefix, 1))
+    key = request.header(SSE_C_KEY.replace("x-cos-", prefix, 1))
+    if not key or not algorithm or _key_md5(key) != wanted:
         raise CosError("SsecDecryptHeaderInvalid")
 
 
@@ -177,7 +190,7 @@ def put_object(call: Call) -> Response:
     check_md5(call.request, call.request.body)
     stored = new_object(call.request.headers, call.key, call.request.body, call.state.now())
     call.bucket.objects[call.key] = stored
-    headers = {"ETag": stored.etag, "x-cos-hash-crc64ecma": stored.crc64, **stored.encryption}
+    headers = {"ETag": stored.etag, **written_headers(stored)}
     return responses.CosResponse(status=200, headers=headers)
 
 
@@ -190,11 +203,12 @@ def _readable(stored: StoredObject) -> StoredObject:
 def get_object(call: Call) -> Response:
     """GET Object, honouring conditions, Range (werkzeug's parser) and response-* overrides."""
     stored = _readable(call.stored_object())
-    check_customer_key(call.request, stored)
+    check_customer_key(call.request, stored.encryption)
     headers = object_headers(stored)
-    not_modified = _preconditions(call.request, stored, headers)
-    if not_modified is not None:
-        return not_modified
+    if check_conditions(call.request, stored):
+        # GET Object (436/7753) sample 3: no body, Content-Length 0, the type, ETag and CRC64.
+        kept = ("Content-Type", "ETag", "x-cos-hash-crc64ecma")
+        return _not_modified({name: headers[name] for name in kept})
     headers.update(
         {
             header: call.request.query[p]
@@ -213,37 +227,48 @@ def get_object(call: Call) -> Response:
     return responses.CosResponse(data, status=status, headers=headers)
 
 
-def _preconditions(
-    request: CosRequest, stored: StoredObject, headers: dict[str, str]
-) -> Response | None:
-    """412 when If-Match / If-Unmodified-Since fail; a 304 when the client's copy is current."""
-    modified = int(stored.last_modified)
-    if_match = request.header("if-match")
-    if if_match and not parse_etags(if_match).contains_weak(stored.etag.strip('"')):
-        raise CosError("PreconditionFailed")
-    since = parse_date(request.header("if-unmodified-since") or None)
-    if since is not None and modified > since.timestamp():
-        raise CosError("PreconditionFailed")
-    if_none_match = request.header("if-none-match")
-    if if_none_match:
-        current = parse_etags(if_none_match).contains_weak(stored.etag.strip('"'))
+def check_conditions(request: CosRequest, stored: StoredObject, prefix: str = "") -> bool:
+    """412 when If-Match / If-Unmodified-Since fail; whether the client's copy is current.
+
+    RFC 9110 §13.2.2's order: If-Match, when sent, decides alone (If-Unmodified-Since is then
+    ignored, as S3 does), and If-None-Match likewise overrides If-Modified-Since. ``prefix``
+    reads a copy's ``x-cos-copy-source-If-*`` headers instead of the request's own.
+    """
+    modified, etag = int(stored.last_modified), stored.etag.strip('"')
+    if_match = request.header(prefix + "if-match")
+    if if_match:
+        if not parse_etags(if_match).contains_weak(etag):
+            raise CosError("PreconditionFailed")
     else:
-        since = parse_date(request.header("if-modified-since") or None)
-        current = since is not None and modified <= since.timestamp()
-    if not current:
-        return None
-    kept = ("ETag", "Last-Modified", "x-cos-hash-crc64ecma")
-    return responses.CosResponse(status=304, headers={n: headers[n] for n in kept})
+        since = _date(request, prefix + "if-unmodified-since")
+        if since is not None and modified > since:
+            raise CosError("PreconditionFailed")
+    if_none_match = request.header(prefix + "if-none-match")
+    if if_none_match:
+        return parse_etags(if_none_match).contains_weak(etag)
+    since = _date(request, prefix + "if-modified-since")
+    return since is not None and modified <= since
+
+
+def _date(request: CosRequest, header: str) -> float | None:
+    """A date header as Unix time (an unreadable date is ignored, as HTTP says)."""
+    moment = parse_date(request.header(header) or None)
+    return moment.timestamp() if moment is not None else None
+
+
+def _not_modified(headers: dict[str, str]) -> Response:
+    # The SDK's get_object needs a length: its StreamBody refuses a reply without one.
+    return responses.CosResponse(status=304, headers={**headers, "Content-Length": "0"})
 
 
 def head_object(call: Call) -> Response:
     """HEAD Object: the GET headers, no body (archived objects included)."""
     stored = call.stored_object()
-    check_customer_key(call.request, stored)
+    check_customer_key(call.request, stored.encryption)
     headers = object_headers(stored)
-    not_modified = _preconditions(call.request, stored, headers)
-    if not_modified is not None:
-        return not_modified
+    if check_conditions(call.request, stored):
+        # HEAD Object (436/7745) example 2: only the common headers, Content-Length 0.
+        return _not_modified({})
     response = responses.CosResponse(status=200, headers=headers)
     response.headers["Content-Length"] = str(len(stored.data))
     return response
@@ -269,19 +294,41 @@ def parse_copy_source(call: Call, value: str) -> tuple[Bucket, str]:
 
 
 def copy_source_object(call: Call) -> StoredObject:
-    """The readable source object of a copy, checking the caller may read it."""
+    """A copy's source, once the caller may read it, sent its SSE-C key and its conditions hold.
+
+    Both PUT Object - Copy (436/10881) and Upload Part - Copy (436/8287) answer 412 for every
+    failed ``x-cos-copy-source-If-*`` condition, If-None-Match and If-Modified-Since included.
+    """
     bucket, key = parse_copy_source(call, call.request.header("x-cos-copy-source"))
     call.require("GetObject", key=key, bucket=bucket)
     stored = bucket.objects.get(key)
     if stored is None:
         raise CosError("NoSuchCopySource")
-    return _readable(stored)
+    source = _readable(stored)
+    check_customer_key(call.request, source.encryption, source=True)
+    if check_conditions(call.request, source, prefix="x-cos-copy-source-"):
+        raise CosError("PreconditionFailed")
+    return source
+
+
+def written_headers(stored: StoredObject) -> dict[str, str]:
+    """What a write answers besides its ETag: the CRC64 (436/34078) and the encryption used."""
+    return {"x-cos-hash-crc64ecma": stored.crc64, **stored.encryption}
 
 
 def copy_object(call: Call) -> Response:
     """PUT Object - Copy: metadata copied unless ``x-cos-metadata-directive: Replaced``."""
     source = copy_source_object(call)
     replace = call.request.header("x-cos-metadata-directive").lower() == "replaced"
+    if source is call.bucket.objects.get(call.key) and not replace:
+        # 436/10881: a copy onto itself (to change metadata) must say Replaced. The page names
+        # no error code for it; InvalidRequest is the error table's code for a request that
+        # cannot be served as sent (and S3's for this very case).
+        raise CosError(
+            "InvalidRequest",
+            "The source and destination are the same object: set x-cos-metadata-directive to"
+            " Replaced to change its metadata.",
+        )
     stored = new_object(
         call.request.headers,
         call.key,
@@ -290,9 +337,12 @@ def copy_object(call: Call) -> Response:
         keep=None if replace else source,
     )
     call.bucket.objects[call.key] = stored
-    return responses.xml_response(
-        responses.copy_result("CopyObjectResult", stored.etag, stored.last_modified)
+    result = responses.copy_result(
+        "CopyObjectResult", stored.etag, stored.last_modified, crc64=stored.crc64
     )
+    response = responses.xml_response(result)
+    response.headers.update(written_headers(stored))
+    return response
 
 
 def get_object_acl(call: Call) -> Response:

@@ -60,8 +60,11 @@ class CosRequest:
     remote_addr: str
 
     @classmethod
-    def from_werkzeug(cls, request: Request) -> CosRequest:
-        """Read a werkzeug request; the raw request line is preferred over PATH_INFO."""
+    def from_werkzeug(cls, request: Request, body: bytes | None = None) -> CosRequest:
+        """Read a werkzeug request; the raw request line is preferred over PATH_INFO.
+
+        ``body``, when given, is the body already read (the app bounds its length).
+        """
         environ = request.environ
         raw_target = wire_text(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
         if raw_target:
@@ -79,7 +82,7 @@ class CosRequest:
             path=path if path.startswith("/") else "/" + path,
             query=dict(parse_qsl(query_text, keep_blank_values=True)),
             headers={name.lower(): wire_text(value) for name, value in request.headers.items()},
-            body=request.get_data(cache=True),
+            body=request.get_data(cache=True) if body is None else body,
             remote_addr=request.remote_addr or "",
         )
 

@@ -22,6 +22,9 @@ from cos_doctor.emulator.models import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.datastructures import Headers
+
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
@@ -29,6 +32,19 @@ class CosResponse(Response):
     """A werkzeug response whose bodies default to ``application/xml``, as COS's do."""
 
     default_mimetype = "application/xml"
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        """The headers to send; a 304 keeps the Content-Type and Content-Length it was given.
+
+        werkzeug drops entity headers from a 304, but COS sends both (GET Object 436/7753,
+        sample 3: ``Content-Length: 0``), and the SDK's get_object needs the length.
+        """
+        headers = super().get_wsgi_headers(environ)
+        if self.status_code == 304:
+            for name in ("Content-Type", "Content-Length"):
+                if name in self.headers and name not in headers:
+                    headers[name] = self.headers[name]
+        return headers
 
 
 def iso8601(timestamp: float) -> str:
@@ -247,10 +263,14 @@ def list_multipart_uploads_result(
     return root
 
 
-def copy_result(tag: str, etag: str, last_modified: float) -> ET.Element:
-    """Build a ``<CopyObjectResult>`` or ``<CopyPartResult>``."""
+def copy_result(
+    tag: str, etag: str, last_modified: float, crc64: str | None = None
+) -> ET.Element:
+    """Build a ``<CopyObjectResult>`` (ETag, CRC64, LastModified: 436/10881) or part result."""
     root = ET.Element(tag)
     _add(root, "ETag", etag)
+    if crc64 is not None:
+        _add(root, "CRC64", crc64)
     _add(root, "LastModified", iso8601(last_modified))
     return root
 

@@ -80,31 +80,40 @@ SUBRESOURCES = (
     "restore",
     "location",
 )
-# Query parameters that qualify an operation rather than name a sub-resource: listing and
-# multipart paging, GET Object's response-* overrides, and a presigned URL's signature.
-OPERATION_PARAMETERS = frozenset(
-    {
-        "prefix", "delimiter", "marker", "max-keys", "encoding-type", "key-marker",
-        "upload-id-marker", "max-uploads", "max-parts", "part-number-marker", "partnumber",
-        "q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-header-list",
-        "q-url-param-list", "q-signature", "x-cos-security-token", "sign",
-        *(name for name in object_ops.RESPONSE_OVERRIDES),
-    }
+# Real COS sub-resources (and Cloud Infinite processing parameters) this emulator does not
+# serve: answered 501, never handled as the plain operation. The names are those
+# cos-python-sdk-v5 sends (its cos_client.py: params dicts, and ?intelligent-tiering written
+# into the URL), plus ?accelerate and ?retention from the COS API pages (GET Bucket
+# accelerate, GET Object retention). Any other parameter — a presigned URL's signature,
+# listing options, a cache-busting ``&t=…`` — names no sub-resource: COS serves the object,
+# and so does the emulator.
+UNSERVED_SUBRESOURCES = frozenset(
+    name.lower()
+    for name in (
+        "accelerate", "append", "ci-process", "domain", "domaincertificate", "encryption",
+        "image_process", "imageInspect", "imageMogr2", "imageView2", "intelligent-tiering",
+        "intelligenttiering", "inventory", "lifecycle", "live", "logging", "object-lock",
+        "origin", "replication", "response-control", "retention", "select", "style", "symlink",
+        "tagging", "versionId", "versioning", "versions", "vod", "website",
+    )
 )  # fmt: skip
 
 
 def subresource_of(request: CosRequest) -> str:
     """The sub-resource the query names ('' for none).
 
-    Any parameter that is neither a served sub-resource nor an operation parameter counts as
-    a sub-resource this emulator does not serve (``?live``, ``?objectlock``, ``?versionId=``,
-    ``?tagging``…): those are answered 501, never handled as the plain operation.
+    A served one wins; otherwise the first named COS sub-resource the emulator does not serve
+    (``?live``, ``?versionId=…``, ``?tagging``, ``?imageMogr2/…``), which is answered 501.
     """
     for name in SUBRESOURCES:
         if name in request.query:
             return name
-    unknown = (name for name in request.query if name.lower() not in OPERATION_PARAMETERS)
-    return next(unknown, "")
+    unserved = (
+        name
+        for name in request.query
+        if name.split("/", 1)[0].lower() in UNSERVED_SUBRESOURCES
+    )
+    return next(unserved, "")
 
 
 def dispatch(state: EmulatorState, request: CosRequest) -> Response:

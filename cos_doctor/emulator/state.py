@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from cos_doctor.emulator.models import (
+    DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TEMPORARY_SECONDS,
     STANDARD,
     STORAGE_CLASSES,
@@ -41,6 +42,9 @@ class EmulatorState:
         self.buckets: dict[str, Bucket] = {}
         #: Seconds added to the host clock: positive puts the server ahead of its clients.
         self.clock_offset: float = 0.0
+        #: The emulator's own bound on one request body, in bytes (it keeps everything in
+        #: memory); above it a request is refused with EntityTooLarge before it is stored.
+        self.max_body_size: int = DEFAULT_MAX_BODY_SIZE
         self._baseline: tuple[Any, ...] | None = None
 
     # Clock and reset -----------------------------------------------------------------------
@@ -62,11 +66,17 @@ class EmulatorState:
     def reset(self) -> None:
         """Return to the configuration saved by :meth:`mark_baseline` (or to empty)."""
         with self.lock:
-            baseline = self._baseline if self._baseline is not None else ({}, {}, {}, 0.0)
-            self.accounts, self.keys, self.buckets, self.clock_offset = copy.deepcopy(baseline)
+            baseline = self._baseline or ({}, {}, {}, 0.0, DEFAULT_MAX_BODY_SIZE)
+            (
+                self.accounts,
+                self.keys,
+                self.buckets,
+                self.clock_offset,
+                self.max_body_size,
+            ) = copy.deepcopy(baseline)
 
     def _contents(self) -> tuple[Any, ...]:
-        return self.accounts, self.keys, self.buckets, self.clock_offset
+        return self.accounts, self.keys, self.buckets, self.clock_offset, self.max_body_size
 
     # Accounts and keys ---------------------------------------------------------------------
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 
-import crcmod
 import pytest
 import requests
 
 from cos_doctor.emulator.models import Acl
-from tests.emulator.helpers import failure, read
+from tests.emulator.helpers import crc64ecma, failure, read
 
 CUSTOMER_KEY = base64.b64encode(b"k" * 32).decode()
 OTHER_KEY = base64.b64encode(b"o" * 32).decode()
@@ -28,9 +27,10 @@ def _sse_c(key: str = CUSTOMER_KEY) -> dict[str, str]:
     ("method", "path", "query"),
     [
         ("PUT", "/a.txt", "live"),
-        ("GET", "/", "objectlock"),
+        ("GET", "/", "object-lock"),
         ("GET", "/a.txt", "versionId=MTg0NDUxNTc1NjIzMTQ1MDAwODg"),
         ("GET", "/a.txt", "tagging"),
+        ("GET", "/a.txt", "imageMogr2/thumbnail/100x"),
     ],
 )
 def test_unserved_subresource_is_501_and_never_the_plain_operation(
@@ -48,6 +48,37 @@ def test_unserved_subresource_is_501_and_never_the_plain_operation(
         assert response.status_code == 501
         assert b"<Code>NotImplemented</Code>" in response.content
     assert read(owner.get_object(Bucket=bucket, Key="a.txt")) == b"original"
+
+
+def test_sub_resource_written_into_the_url_is_501(owner, bucket):
+    """put_bucket_intelligenttiering_v2 (?intelligent-tiering&id=…) is 501, never PUT Bucket."""
+    error = failure(
+        owner.put_bucket_intelligenttiering_v2,
+        Bucket=bucket,
+        IntelligentTieringConfiguration={"Id": "default", "Status": "Enabled"},
+        Id="default",
+    )
+    assert (error.get_status_code(), error.get_error_code()) == (501, "NotImplemented")
+
+
+class TestParametersThatNameNoSubresource:
+    def test_presigned_url_with_a_cache_buster_serves_the_object(self, emulator, http, owner, bucket):
+        """A presigned URL with an unsigned &cachebust=1 appended still serves the object."""
+        owner.put_object(Bucket=bucket, Key="p.txt", Body=b"presigned")
+        signer = emulator.client(via_proxy=True)  # signs the bucket's own host
+        url = signer.get_presigned_url(Bucket=bucket, Key="p.txt", Method="GET", Expired=300)
+        local, host = emulator.localize(url + "&cachebust=1")
+        with http.get(local, headers=host) as response:
+            assert (response.status_code, response.content) == (200, b"presigned")
+
+    def test_signed_get_with_an_extra_parameter_serves_the_object(self, emulator, http, owner, bucket):
+        """GET /obj?t=… (a parameter COS does not know) is GET Object, not 501."""
+        owner.put_object(Bucket=bucket, Key="t.txt", Body=b"plain")
+        signer = emulator.client(via_proxy=True)
+        auth = signer.get_auth(Method="GET", Bucket=bucket, Key="t.txt", Params={"t": "1700000000"})
+        url, headers = emulator.url("t.txt")
+        with http.get(f"{url}?t=1700000000", headers={**headers, "Authorization": auth}) as reply:
+            assert (reply.status_code, reply.content) == (200, b"plain")
 
 
 def test_creating_a_bucket_you_own_is_409(owner, bucket):
@@ -85,6 +116,31 @@ class TestConditionalGet:
         """If-Match with the object's own ETag reads the object."""
         assert read(owner.get_object(Bucket=bucket, Key="c.txt", IfMatch=etag)) == b"cached"
 
+    @pytest.mark.parametrize(
+        "conditions",
+        [
+            {"IfMatch": "etag", "IfUnmodifiedSince": "Mon, 01 Jan 2001 00:00:00 GMT"},
+            {"IfNoneMatch": '"0000"', "IfModifiedSince": "Fri, 01 Jan 2100 00:00:00 GMT"},
+        ],
+        ids=["if-match-beats-unmodified-since", "if-none-match-beats-modified-since"],
+    )
+    def test_etag_condition_overrides_the_date(self, owner, bucket, etag, conditions):
+        """A true If-Match (If-None-Match) makes the date beside it ignored: 200 (RFC 9110 §13.2.2)."""
+        conditions = {k: etag if v == "etag" else v for k, v in conditions.items()}
+        assert read(owner.get_object(Bucket=bucket, Key="c.txt", **conditions)) == b"cached"
+
+    def test_sdk_get_object_gets_the_304(self, owner, bucket, etag):
+        """get_object with a current If-None-Match returns COS's bodiless 304 instead of raising."""
+        response = owner.get_object(Bucket=bucket, Key="c.txt", IfNoneMatch=etag)
+        assert response["Content-Length"] == "0"
+        assert response["ETag"] == etag
+        assert read(response) == b""
+
+    def test_head_304_has_content_length_zero(self, owner, bucket, etag):
+        """head_object with a current If-None-Match gets 304 with Content-Length 0 (436/7745)."""
+        response = owner.head_object(Bucket=bucket, Key="c.txt", IfNoneMatch=etag)
+        assert response["Content-Length"] == "0"
+
 
 def test_range_is_served_by_werkzeug_rules(owner, bucket):
     """A suffix range returns the last bytes with 206; a range past the end is 416."""
@@ -100,10 +156,12 @@ def test_range_is_served_by_werkzeug_rules(owner, bucket):
 
 def test_crc64_is_returned_and_matches_the_sdk_check(owner, bucket):
     """x-cos-hash-crc64ecma is the CRC the SDK's own download check computes."""
-    crc = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
     put = owner.put_object(Bucket=bucket, Key="h.txt", Body=b"hash me")
     head = owner.head_object(Bucket=bucket, Key="h.txt")
-    assert put["x-cos-hash-crc64ecma"] == head["x-cos-hash-crc64ecma"] == str(crc(b"hash me"))
+    get = owner.get_object(Bucket=bucket, Key="h.txt")
+    assert read(get) == b"hash me"
+    assert put["x-cos-hash-crc64ecma"] == head["x-cos-hash-crc64ecma"] == crc64ecma(b"hash me")
+    assert get["x-cos-hash-crc64ecma"] == put["x-cos-hash-crc64ecma"]
 
 
 def test_sse_headers_are_echoed(owner, bucket):
@@ -118,7 +176,7 @@ def test_sse_c_is_enforced_on_get(owner, bucket):
     owner.put_object(Bucket=bucket, Key="c.bin", Body=b"secret", **_sse_c())
     assert read(owner.get_object(Bucket=bucket, Key="c.bin", **_sse_c())) == b"secret"
     head = owner.head_object(Bucket=bucket, Key="c.bin", **_sse_c())
-    assert head["x-cos-server-side-encryption-customer-key-md5"] == _sse_c()["SSECustomerKeyMD5"]
+    assert head["x-cos-server-side-encryption-customer-key-MD5"] == _sse_c()["SSECustomerKeyMD5"]
     assert CUSTOMER_KEY not in str(head)
     for headers in ({}, _sse_c(OTHER_KEY)):
         error = failure(owner.get_object, Bucket=bucket, Key="c.bin", **headers)

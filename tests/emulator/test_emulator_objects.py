@@ -94,6 +94,14 @@ class TestListing:
         assert [c["Key"] for c in rest["Contents"]] == ["k3"]
         assert rest["IsTruncated"] == "false"
 
+    def test_max_keys_zero_lists_nothing_and_is_not_truncated(self, owner, bucket):
+        """MaxKeys=0 lists nothing and says so untruncated: no empty NextMarker to loop on."""
+        owner.put_object(Bucket=bucket, Key="k1", Body=b"")
+        listed = owner.list_objects(Bucket=bucket, MaxKeys=0)
+        assert listed["IsTruncated"] == "false"
+        assert "NextMarker" not in listed
+        assert "Contents" not in listed
+
     def test_delete_objects(self, owner, bucket):
         """delete_objects removes every listed key and reports each."""
         for key in ("d1", "d2"):
