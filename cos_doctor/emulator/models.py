@@ -201,7 +201,7 @@ class Part:
         if not self.etag:
             self.etag = quoted_etag(self.data)
 
-    @functools.cached_property
+    @Lazy
     def crc64(self) -> str:
         """The part's ``x-cos-hash-crc64ecma`` (Upload Part returns it: CRC64 Check, 436/34078)."""
         return crc64_of(self.data)
