@@ -15,13 +15,13 @@ loaded when they are first needed.
 
 import typing
 
-from cos_doctor._hook import install, is_installed, uninstall
+from cos_doctor._hook.install import install, is_installed, uninstall
 from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
 
 if typing.TYPE_CHECKING:
     from cos_doctor import post_object
-    from cos_doctor._diagnose import diagnose
-    from cos_doctor._investigate import Finding, investigate
+    from cos_doctor._access.investigate import Finding, investigate
+    from cos_doctor._pipeline.diagnose import diagnose
     from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
 
 __all__ = [
@@ -47,9 +47,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "CosDiagnosedClientError": "cos_doctor.errors",
     "CosDiagnosedError": "cos_doctor.errors",
-    "diagnose": "cos_doctor._diagnose",
-    "Finding": "cos_doctor._investigate",
-    "investigate": "cos_doctor._investigate",
+    "diagnose": "cos_doctor._pipeline.diagnose",
+    "Finding": "cos_doctor._access.investigate",
+    "investigate": "cos_doctor._access.investigate",
 }
 
 

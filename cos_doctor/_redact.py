@@ -237,7 +237,7 @@ def _proxy_secrets(context: Any) -> list[str]:
     password ("'alice:pa55' is not a valid host"): that prefix is a secret of its own, as is
     the password alone and each percent-decoded form.
     """
-    from cos_doctor import _sdk
+    from cos_doctor._sdk import adapter as _sdk
 
     found = list(_sdk.proxy_credentials(context.client_config))
     for name in PROXY_VARIABLES:

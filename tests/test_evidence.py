@@ -14,12 +14,12 @@ from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
 from cos_doctor import Diagnosis
-from cos_doctor._context import RequestContext
-from cos_doctor._diagnose import diagnose_context
-from cos_doctor._evidence import human_duration
-from cos_doctor._evidence.signature import first_difference
-from cos_doctor._knowledge import catalogue
+from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._pipeline.context import RequestContext
+from cos_doctor._pipeline.diagnose import diagnose_context
+from cos_doctor._pipeline.evidence import human_duration
+from cos_doctor._pipeline.evidence.signature import first_difference
 from cos_doctor._signing import sign_request
 from tests.conftest import BUCKET, REGION, SECRET_KEY, TOKEN, make_client
 from tests.replies import Reply, ReplyServer, error_xml

@@ -19,8 +19,8 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor import _hook
-from cos_doctor._log import INTERNAL_FAILURE_EVENT
+from cos_doctor._hook import install as _hook
+from cos_doctor._log.event import INTERNAL_FAILURE_EVENT
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
@@ -100,7 +100,7 @@ def test_a_fork_while_the_lock_is_held_lets_the_child_import_the_sdk() -> None:
         """
         import os, signal, threading, warnings, sys
         import cos_doctor
-        from cos_doctor import _hook
+        from cos_doctor._hook import install as _hook
         cos_doctor.install()
         held, release = threading.Event(), threading.Event()
         def hold():

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from cos_doctor._knowledge import KNOWLEDGE_DIR, KnowledgeError, catalogue, load_catalogue
-from cos_doctor._knowledge_sources import (
+from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, KnowledgeError, catalogue, load_catalogue
+from cos_doctor._knowledge.sources import (
     COMPILED_NAME,
     compile_sources,
     read_sources,
@@ -19,7 +19,7 @@ from cos_doctor._knowledge_sources import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-_REGENERATE = "run: python -m cos_doctor._knowledge_sources"
+_REGENERATE = "run: python -m cos_doctor._knowledge.sources"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The SDK adapter's contract: every private name cos_doctor/_sdk.py reads exists in this SDK.
+"""The SDK adapter's contract: every private name cos_doctor/_sdk/adapter.py reads exists in this SDK.
 
 Run by .ci/run against the newest SDK and the oldest one pyproject.toml declares.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from qcloud_cos import CosConfig, CosS3Client, cos_client, cos_threadpool
 
-from cos_doctor import _sdk
+from cos_doctor._sdk import adapter as _sdk
 
 SEND_REQUEST_LOCALS = ("self", "method", "url", "bucket", "timeout", "kwargs", "res", "j", "exception_logbuf")
 CONFIG_ATTRIBUTES = (
