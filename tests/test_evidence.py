@@ -18,7 +18,7 @@ from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._pipeline.context import RequestContext
 from cos_doctor._pipeline.diagnose import diagnose_context
-from cos_doctor._pipeline.evidence import human_duration
+from cos_doctor._pipeline.evidence.registry import human_duration
 from cos_doctor._pipeline.evidence.signature import first_difference
 from cos_doctor._signing import sign_request
 from tests.conftest import BUCKET, REGION, SECRET_KEY, TOKEN, make_client

@@ -9,7 +9,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._pipeline import evidence as _evidence
+from cos_doctor._pipeline.evidence import registry as _evidence
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 

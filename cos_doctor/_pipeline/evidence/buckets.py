@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from cos_doctor._pipeline.evidence import Facts, detector
+from cos_doctor._pipeline.evidence.registry import Facts, detector
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

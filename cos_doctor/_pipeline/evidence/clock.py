@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cos_doctor._pipeline.evidence import Facts, detector, human_duration, iso_utc
+from cos_doctor._pipeline.evidence.registry import Facts, detector, human_duration, iso_utc
 from cos_doctor._signing import parse_key_time
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from cos_doctor._pipeline.evidence import Facts, detector
+from cos_doctor._pipeline.evidence.registry import Facts, detector
 from cos_doctor._pipeline.match import sent_key
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from cos_doctor._pipeline.evidence import Facts, detector
+from cos_doctor._pipeline.evidence.registry import Facts, detector
 from cos_doctor._redact import PROXY_VARIABLES
 from cos_doctor._sdk.adapter import strip_userinfo
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from cos_doctor._pipeline.evidence import Facts, detector, human_duration, iso_utc
+from cos_doctor._pipeline.evidence.registry import Facts, detector, human_duration, iso_utc
 from cos_doctor._post.lint import form_policy, form_value, lint
 from cos_doctor._redact import mask_secret_id
 

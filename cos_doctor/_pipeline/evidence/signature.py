@@ -20,7 +20,7 @@ import hmac
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from cos_doctor._pipeline.evidence import Facts, detector
+from cos_doctor._pipeline.evidence.registry import Facts, detector
 from cos_doctor._redact import scrub
 from cos_doctor._signing import (
     Authorization,
