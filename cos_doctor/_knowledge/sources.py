@@ -4,9 +4,10 @@ Parsing ~600 KB of TOML is most of the cost of the first failure a process diagn
 ``benchmarks/knowledge_load.py``). ``knowledge/compiled.json`` holds the same data, parsed
 already, with a digest of the TOML sources it was made from; it is used only when that digest
 matches the TOML files beside it, so an edited TOML file is always read as TOML. The loader
-validates whatever it reads the same way, and compiling validates first.
+validates whatever it reads the same way, and compiling (``tools/compile_knowledge.py``)
+validates first.
 
-Regenerate after editing any knowledge file: ``python -m cos_doctor._knowledge.sources``
+Regenerate after editing any knowledge file: ``python -m tools.compile_knowledge``
 (``tests/test_knowledge_sources.py`` fails while the copy is stale).
 """
 
@@ -15,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["COMPILED_NAME", "compile_sources", "read_sources", "source_digest"]
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["COMPILED_FORMAT", "COMPILED_NAME", "parse_toml", "read_sources", "source_digest"]
 
 COMPILED_NAME = "compiled.json"
 #: Bumped when the compiled file's layout changes; an unknown format is ignored, never misread.
-_FORMAT = 1
+COMPILED_FORMAT = 1
 
 
 def _source_paths(directory: Path) -> list[Path]:
@@ -50,7 +53,7 @@ def read_sources(directory: Path, *, compiled: bool = True) -> dict[str, dict[st
         fresh = _fresh_copy(directory)
         if fresh is not None:
             return fresh
-    return _parse_toml(directory)
+    return parse_toml(directory)
 
 
 def _fresh_copy(directory: Path) -> dict[str, dict[str, Any]] | None:
@@ -59,7 +62,7 @@ def _fresh_copy(directory: Path) -> dict[str, dict[str, Any]] | None:
         copy = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(copy, dict) or copy.get("format") != _FORMAT:
+    if not isinstance(copy, dict) or copy.get("format") != COMPILED_FORMAT:
         return None
     if copy.get("digest") != source_digest(directory):
         return None
@@ -67,7 +70,8 @@ def _fresh_copy(directory: Path) -> dict[str, dict[str, Any]] | None:
     return files
 
 
-def _parse_toml(directory: Path) -> dict[str, dict[str, Any]]:
+def parse_toml(directory: Path) -> dict[str, dict[str, Any]]:
+    """Every ``*.toml`` in ``directory`` parsed, by file name."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - depends on the interpreter
@@ -78,31 +82,3 @@ def _parse_toml(directory: Path) -> dict[str, dict[str, Any]]:
         with path.open("rb") as handle:
             sources[path.name] = tomllib.load(handle)
     return sources
-
-
-def compile_sources(directory: Path) -> Path:
-    """Validate the TOML in ``directory`` and write its compiled copy; return the copy's path.
-
-    Raises ``KnowledgeError`` for a schema problem, and ValueError when some value would not
-    survive JSON unchanged (a TOML date, say), so a copy is only ever written for data that
-    loads exactly as the TOML does.
-    """
-    from cos_doctor._knowledge.catalogue import load_catalogue
-
-    load_catalogue(directory, compiled=False)
-    sources = _parse_toml(directory)
-    text = json.dumps(
-        {"format": _FORMAT, "digest": source_digest(directory), "files": sources},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    if json.loads(text)["files"] != sources:
-        message = "knowledge data does not survive a JSON round trip"
-        raise ValueError(message)
-    target = directory / COMPILED_NAME
-    target.write_text(text + "\n", encoding="utf-8")
-    return target
-
-
-if __name__ == "__main__":  # pragma: no cover - the regeneration command
-    compile_sources(Path(__file__).parent.parent / "knowledge")
