@@ -108,11 +108,11 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
     from cos_doctor._knowledge.catalogue import catalogue
     from cos_doctor._locale import resolve_locale
     from cos_doctor._log.event import log_diagnosis
-    from cos_doctor._pipeline.context import context_from_error
     from cos_doctor._pipeline.diagnose import diagnose_context
     from cos_doctor._pipeline.evidence import Facts, collect_evidence
     from cos_doctor._pipeline.match import match_rule
     from cos_doctor._redact import redactor_for
+    from cos_doctor._sdk.live import context_from_error
     from cos_doctor.errors import diagnosed_copy
 
     rules = catalogue()

@@ -85,8 +85,8 @@ def _signature_elements(adapter: FakeCos, client: Any) -> str:
     COS signed the same text as the client here, so cos_doctor recomputes the signature with the
     configured key and concludes ``wrong-secret-key``: the detector's full path.
     """
-    from cos_doctor._pipeline.context import context_from_error
     from cos_doctor._pipeline.evidence.signature import client_format_string
+    from cos_doctor._sdk.live import context_from_error
     from cos_doctor._signing import parse_authorization
 
     adapter.reply = Reply(403, error_xml("SignatureDoesNotMatch", "probe"))

@@ -19,7 +19,15 @@ from urllib.parse import quote, unquote
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["PROXY_VARIABLES", "Redactor", "mask_secret_id", "redactor_for", "scrub"]
+__all__ = [
+    "PROXY_VARIABLES",
+    "Redactor",
+    "mask_secret_id",
+    "redactor_for",
+    "scrub",
+    "strip_userinfo",
+    "userinfo",
+]
 
 REDACTED = "<redacted>"
 #: The environment variables a proxy (and its credentials) can come from.
@@ -237,11 +245,9 @@ def _proxy_secrets(context: Any) -> list[str]:
     password ("'alice:pa55' is not a valid host"): that prefix is a secret of its own, as is
     the password alone and each percent-decoded form.
     """
-    from cos_doctor._sdk import adapter as _sdk
-
-    found = list(_sdk.proxy_credentials(context.client_config))
+    found = list(context.secrets.proxy_credentials)
     for name in PROXY_VARIABLES:
-        credentials = _sdk.userinfo(os.environ.get(name, ""))
+        credentials = userinfo(os.environ.get(name, ""))
         if credentials:
             found.append(credentials)
     pieces: list[str] = []
@@ -251,3 +257,17 @@ def _proxy_secrets(context: Any) -> list[str]:
             pieces.append(whole)
             pieces.extend(re.split(r"[#?/]", whole)[:1])
     return pieces
+
+
+def userinfo(url: str) -> str | None:
+    """The ``user:password`` of ``scheme://user:password@host``, or None when there is none."""
+    rest = url.rpartition("://")[2]
+    credentials, at, _ = rest.rpartition("@")
+    return credentials if at and credentials else None
+
+
+def strip_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: proxy credentials are never shown."""
+    scheme, separator, rest = url.rpartition("://")
+    host = rest.rpartition("@")[2]
+    return f"{scheme}{separator}{host}"

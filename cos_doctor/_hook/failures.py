@@ -12,15 +12,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._pipeline.context import RequestContext, context_from_error
 from cos_doctor._pipeline.diagnose import diagnose_context
-from cos_doctor._pipeline.sources import Hints, traceback_frames
+from cos_doctor._pipeline.sources import Hints
 from cos_doctor._sdk import adapter as _sdk
+from cos_doctor._sdk.live import context_from_error, traceback_frames
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
     from types import FrameType
 
+    from cos_doctor._pipeline.context import RequestContext
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = ["diagnose_failure"]
@@ -60,11 +61,11 @@ def diagnose_stream_failure(
     collecting: bool,
 ) -> tuple[Diagnosis, bool] | None:
     """A get_object body that broke while the SDK read it whole; None if not a broken body."""
-    from cos_doctor._pipeline.client_context import exception_seen
     from cos_doctor._pipeline.context import merge
-    from cos_doctor._pipeline.sources import read_frames, read_reply, response_headers, sent_by
+    from cos_doctor._pipeline.sources import read_reply
+    from cos_doctor._sdk.live import client_error_seen, read_frames, response_headers, sent_by
 
-    seen = exception_seen(error, None)
+    seen = client_error_seen(error, None)
     if seen.failure not in {"body-interrupted", "connection-reset", "read-timeout"}:
         return None  # a local file error, say: not a network failure, not ours to explain
     frames = traceback_frames(error.__traceback__, caller)
@@ -75,7 +76,7 @@ def diagnose_stream_failure(
         reply=read_reply(status=None, headers=response_headers(reply)),
         call=stack.call,
         sent=sent,
-        exception=exception_seen(error, sent),
+        exception=client_error_seen(error, sent),
         hints=Hints(operation=None if stack.call.chain else "get_object"),
         live=True,
     )

@@ -174,9 +174,8 @@ def classify(types: tuple[str, ...], text: str) -> str:
     return "unclassified"
 
 
-def exception_seen(error: Any, sent: RequestSent | None) -> ExceptionSeen:
-    """Read a ``CosClientError``: its text, the classes along its cause chain, its kind."""
-    text = _message(error)
+def exception_seen(error: BaseException, text: str, sent: RequestSent | None) -> ExceptionSeen:
+    """Read a ``CosClientError`` whose message is ``text``: its cause chain's classes, its kind."""
     causes = _cause_chain(error)
     types = tuple(type(cause).__name__ for cause in causes)
     failure = classify(types, "\n".join([text, *map(str, causes[1:])]))
@@ -221,16 +220,6 @@ def _host_in_text(text: str) -> str | None:
 def _timeout_in_text(text: str) -> float | None:
     found = re.search(r"(?:connect|read) timeout=([0-9.]+)", text)
     return float(found.group(1)) if found is not None else None
-
-
-def _message(error: Any) -> str:
-    args = getattr(error, "args", ())
-    if args and isinstance(args[0], str):
-        return args[0]
-    from cos_doctor._sdk import adapter as _sdk
-
-    message = _sdk.client_error_message(error)
-    return message if message is not None else str(error)
 
 
 def _cause_chain(error: BaseException) -> list[BaseException]:

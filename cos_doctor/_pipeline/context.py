@@ -15,29 +15,26 @@ import re
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from cos_doctor._pipeline.sources import (
     CallArguments,
     ClientConfig,
+    ClientSettings,
     ExceptionSeen,
     Hints,
     ReplyReceived,
     RequestSent,
-    read_frames,
+    SecretsSeen,
     read_reply,
-    response_headers,
-    traceback_frames,
 )
-from cos_doctor._sdk import adapter as _sdk
 from cos_doctor._signing import Authorization, parse_authorization
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from types import FrameType
 
-__all__ = ["RequestContext", "context_from_body", "context_from_error", "merge"]
+__all__ = ["RequestContext", "context_from_body", "merge"]
 
 #: Operation names that mean a browser POST Object form upload (the SDK has no such call).
 POST_OBJECT_OPERATIONS = frozenset({"post_object", "PostObject"})
@@ -49,8 +46,8 @@ class RequestContext:
     """The failing request and its reply, as far as they could be observed.
 
     Built once, by :func:`merge`, from the frozen source records of ``_pipeline.sources``.
-    Fields are None when unknown; never guessed. ``client_config`` is the SDK's CosConfig and
-    may hold secrets: it is read by evidence detectors and never rendered or logged.
+    Fields are None when unknown; never guessed. ``secrets`` holds what the client was
+    configured with: it is read by evidence detectors and never rendered or logged.
     """
 
     http_status: int | None = None
@@ -81,7 +78,7 @@ class RequestContext:
     # The POST Object form the server issued (diagnose(form=...)), as (name, value) pairs in
     # order. It holds q-signature and maybe a token: read by detectors, never rendered.
     post_form: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    client_config: Any = field(default=None, repr=False)
+    secrets: SecretsSeen = field(default_factory=SecretsSeen, repr=False)
     observed_at: float = field(default_factory=time.time)
     # True when the reply was received just now (an SDK exception), so the local clock at
     # observed_at can be compared with the server's; False for bodies pasted from elsewhere.
@@ -90,7 +87,7 @@ class RequestContext:
     client_failure: str | None = None  # the kind of client-side failure (dns, tls, proxy…)
     exception_text: str | None = None  # the SDK's CosClientError message, as raised
     exception_types: tuple[str, ...] = ()  # class names along the exception's cause chain
-    settings: _sdk.ClientSettings | None = None  # the client's configuration (no secrets)
+    settings: ClientSettings | None = None  # the client's configuration (no secrets)
     attempts: int | None = None  # requests the SDK sent for this call, retries included
     retry_log: tuple[str, ...] = ()  # the SDK's own line per failed attempt
     timeout: float | None = None  # the timeout the SDK passed to requests, in seconds
@@ -141,56 +138,15 @@ class RequestContext:
         return next((value for name, value in self.post_form if name.lower() == "q-ak"), None)
 
     def configured(self, name: str) -> str | None:
-        """The client's configured ``secret_id`` or ``secret_key`` (never to be shown)."""
-        return _sdk.configured_secret(self.client_config, name)
+        """The client's configured ``secret_id``, ``secret_key`` or ``token`` (never shown)."""
+        value: str | None = getattr(self.secrets, name)
+        return value
 
     @property
     def token_sent(self) -> bool:
         """Whether a temporary-credential session token travelled with the request."""
         name = "x-cos-security-token"
         return name in self.request_headers or name in self.query
-
-
-def context_from_error(
-    error: Any,
-    *,
-    caller: FrameType | None = None,
-    hints: Hints | None = None,
-) -> RequestContext:
-    """Build the context of an SDK ``CosServiceError`` or ``CosClientError``.
-
-    Read from the exception's own state and its traceback's frames; ``caller`` is the frame
-    that called the patched method when cos_doctor's hook is on the stack (without it the
-    traceback alone is used, enough for errors diagnosed later).
-    """
-    stack = read_frames(traceback_frames(error.__traceback__, caller))
-    if not _sdk.is_service_error(error):  # a CosClientError: no reply, or none usable
-        from cos_doctor._pipeline.client_context import exception_seen
-
-        return merge(
-            call=stack.call,
-            config=stack.config,
-            sent=stack.sent,
-            exception=exception_seen(error, stack.sent),
-            hints=hints,
-            live=True,
-        )
-    state = _sdk.service_error_state(error)
-    reply = read_reply(
-        status=_int_or_none(state.status),
-        digest=state.digest,
-        body=state.body,
-        headers=response_headers(stack.response),
-        live=True,
-    )
-    return merge(
-        reply=reply,
-        call=stack.call,
-        config=stack.config,
-        sent=stack.sent,
-        hints=hints,
-        live=True,
-    )
 
 
 def context_from_body(  # noqa: PLR0913 - keyword-only hints, each optional
@@ -310,7 +266,7 @@ def merge(  # noqa: PLR0913 - one keyword per source
         or _region_of(host)
         or _region_of(resource.hostname if resource else None),
         post_object=bool(post_object),
-        client_config=config.config if config is not None else None,
+        secrets=config.secrets if config is not None else SecretsSeen(),
         live=live or reply.live,
         client_failure=exception.failure if exception is not None else None,
         exception_text=exception.text[:4096] if exception is not None else None,
@@ -353,7 +309,7 @@ def _bucket_of(hostname: str | None) -> str | None:
 
 
 def _primary_host(
-    settings: _sdk.ClientSettings | None,
+    settings: ClientSettings | None,
     first_url: str | None,
     url_host: str | None,
 ) -> str | None:
@@ -369,13 +325,6 @@ def _region_of(host: str | None) -> str | None:
         return None
     found = _HOST_REGION.search(host.split(":", maxsplit=1)[0])
     return found.group(1) if found else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _parse_time(text: str | None) -> float | None:

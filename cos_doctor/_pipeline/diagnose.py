@@ -10,7 +10,7 @@ from cos_doctor._knowledge.catalogue import Catalogue, Rule, catalogue
 from cos_doctor._knowledge.vocabulary import infer_code
 from cos_doctor._locale import resolve_locale
 from cos_doctor._log.event import log_diagnosis
-from cos_doctor._pipeline.context import RequestContext, context_from_body, context_from_error
+from cos_doctor._pipeline.context import RequestContext, context_from_body
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
 from cos_doctor._pipeline.match import Match, match_rule
 from cos_doctor._pipeline.sources import Hints
@@ -112,6 +112,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
             post_object=post_object,
         )
     elif _is_sdk_error(error):
+        from cos_doctor._sdk.live import context_from_error
+
         context = context_from_error(error, hints=hints)
     else:
         msg = f"{ACCEPTED}; got {type(error).__name__}"

@@ -1,14 +1,16 @@
 """What each source says about a failed request: one frozen record per source, read once.
 
 * :class:`CallArguments`: the SDK methods on the stack (the operation, ``Bucket=``, ``Key=``);
-* :class:`ClientConfig`: the client's ``CosConfig`` (via ``cos_doctor._sdk.adapter``);
+* :class:`ClientConfig`: the client's ``CosConfig``: its settings, and the secrets it holds;
 * :class:`RequestSent`: ``send_request``'s URL, headers, query, attempts and timeout;
 * :class:`ReplyReceived`: status, the parsed error body, the reply's headers;
 * :class:`ExceptionSeen`: for a ``CosClientError``, the kind of failure and what its text says;
 * :class:`Hints`: what a ``diagnose()`` caller says about a body the SDK never saw.
 
-None of these readers decides anything: ``cos_doctor._pipeline.context.merge`` combines the records,
-with the precedence written there, once.
+They are plain values: ``cos_doctor._sdk.live`` fills them from a live failure (the SDK's frames,
+its exception and its client), the readers from text. None of them decides anything:
+``cos_doctor._pipeline.context.merge`` combines the records, with the precedence written there,
+once.
 """
 
 from __future__ import annotations
@@ -18,23 +20,20 @@ from dataclasses import dataclass, field
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._sdk import adapter as _sdk
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from types import FrameType, TracebackType
 
 __all__ = [
     "CallArguments",
     "ClientConfig",
+    "ClientSettings",
     "ExceptionSeen",
     "Hints",
     "ReplyReceived",
     "RequestSent",
-    "read_frames",
+    "SecretsSeen",
     "read_reply",
     "text_or_none",
-    "traceback_frames",
 ]
 
 _XML_ELEMENTS = (
@@ -73,11 +72,52 @@ class CallArguments:
 
 
 @dataclass(frozen=True)
-class ClientConfig:
-    """The client's configuration, and the live CosConfig for the secret checks (never shown)."""
+class ClientSettings:
+    """The client's configuration that shapes where a request goes and how (no secrets).
 
-    settings: _sdk.ClientSettings
-    config: Any = field(default=None, repr=False)
+    ``proxies`` holds the configured proxy URLs with any user:password removed.
+    """
+
+    region: str | None = None
+    endpoint: str | None = None
+    domain: str | None = None
+    ip: str | None = None
+    port: int | None = None
+    scheme: str | None = None
+    verify_ssl: Any = None
+    ssl_cert: bool = False
+    proxies: tuple[tuple[str, str], ...] = ()
+    timeout: float | None = None
+    retry: int | None = None
+    auto_switch_domain: bool | None = None
+    internal_domain: bool | None = None
+    old_domain: bool | None = None
+    token: bool = False
+
+
+@dataclass(frozen=True)
+class SecretsSeen:
+    """The secrets the client was configured with, read with the stack: for evidence and sealing.
+
+    Never rendered, logged or pickled with a diagnosis: detectors compare them with what was
+    sent, and the redactor removes them from everything cos_doctor writes.
+    """
+
+    secret_id: str | None = None
+    secret_key: str | None = None
+    token: str | None = None
+    proxy_credentials: tuple[str, ...] = ()  # user:password of the configured proxy URLs
+
+    def __repr__(self) -> str:
+        return "SecretsSeen(…)"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """The client's configuration: settings to show, secrets to compare and seal."""
+
+    settings: ClientSettings
+    secrets: SecretsSeen = field(default_factory=SecretsSeen, repr=False)
 
 
 @dataclass(frozen=True)
@@ -242,157 +282,6 @@ def _xml_elements(text: str) -> dict[str, str]:
         if end >= 0:
             values[name] = unescape(text[start : min(end, start + MAX_FIELD)])
     return values
-
-
-# ---------------------------------------------------------------------------------------------
-# The stack
-
-
-def traceback_frames(
-    traceback: TracebackType | None,
-    caller: FrameType | None,
-) -> list[FrameType]:
-    """Return the frames of the failing call, outermost first, from the caller down."""
-    inner: list[FrameType] = []
-    while traceback is not None:
-        inner.append(traceback.tb_frame)
-        traceback = traceback.tb_next
-    outer: list[FrameType] = []
-    frame = caller if caller is not None else (inner[0].f_back if inner else None)
-    while frame is not None and len(outer) < 32:
-        outer.append(frame)
-        frame = frame.f_back
-    outer.reverse()
-    known = {id(frame) for frame in inner}
-    return [frame for frame in outer if id(frame) not in known] + inner
-
-
-@dataclass(frozen=True)
-class StackSources:
-    """Everything the SDK's frames tell, plus the reply object send_request held."""
-
-    call: CallArguments
-    config: ClientConfig | None = None
-    sent: RequestSent | None = None
-    response: Any = None
-
-
-def read_frames(frames: list[FrameType]) -> StackSources:
-    """Read the SDK's own frames, recognised by code object (``cos_doctor._sdk.adapter``).
-
-    Wrappers and tracers in between (a user's ``send_request`` override, another
-    instrumentation) are stepped over instead of hiding the SDK method that called them.
-    """
-    _sdk.ensure_registered()
-    chain: list[str] = []
-    key: str | None = None
-    bucket: str | None = None
-    first_url: str | None = None
-    local: _sdk.SendRequestLocals | None = None
-    for frame in frames:
-        if _sdk.is_send_request(frame):
-            local = _sdk.send_request_locals(frame)
-            break
-        if not _sdk.is_client_method(frame) or not _sdk.is_client(frame.f_locals.get("self")):
-            continue  # wrappers, user code, SDK plumbing (thread pools): not a client method
-        arguments = frame.f_locals
-        chain.append(frame.f_code.co_name)
-        if isinstance(arguments.get("Key"), str):
-            key = arguments["Key"]
-        if bucket is None and isinstance(arguments.get("Bucket"), str):
-            bucket = arguments["Bucket"]
-        if isinstance(arguments.get("url"), str):
-            first_url = arguments["url"]
-    if local is None and frames:
-        local = _reply_in_frame(frames)
-    call = CallArguments(chain=tuple(chain), key=key, bucket=bucket, first_url=first_url)
-    if local is None:
-        return StackSources(call=call)
-    config = _sdk.client_config(local.client)
-    return StackSources(
-        call=call,
-        config=ClientConfig(settings=_sdk.client_settings(config, local.client), config=config),
-        sent=_request_sent(local),
-        response=local.response,
-    )
-
-
-def _reply_in_frame(frames: list[FrameType]) -> _sdk.SendRequestLocals | None:
-    """An SDK method raised after send_request returned (an <Error> in a 200 reply)."""
-    for frame in reversed(frames):
-        if not _sdk.is_client_method(frame):
-            continue
-        response = _sdk.reply_in_frame(frame)
-        if response is None:
-            return None
-        return _sdk.SendRequestLocals(
-            client=frame.f_locals.get("self"),
-            method=text_or_none(getattr(response.request, "method", None)),
-            url=None,
-            bucket=text_or_none(frame.f_locals.get("Bucket")),
-            timeout=None,
-            headers=None,
-            response=response,
-            attempt_index=None,
-            retry_log=(),
-        )
-    return None
-
-
-def _request_sent(local: _sdk.SendRequestLocals) -> RequestSent:
-    prepared = getattr(local.response, "request", None)
-    url = getattr(prepared, "url", None) or local.url
-    headers = getattr(prepared, "headers", None)
-    if headers is None:
-        headers = local.headers or {}
-    params = local.params if isinstance(local.params, dict) else {}
-    timeout = local.timeout
-    return RequestSent(
-        method=local.method,
-        url=url if isinstance(url, str) else None,
-        bucket=local.bucket,
-        headers={name: _text(value) for name, value in lowered(headers)},
-        params={str(name): str(value) for name, value in params.items()},
-        attempts=local.attempt_index + 1 if local.attempt_index is not None else None,
-        retry_log=local.retry_log,
-        timeout=float(timeout) if isinstance(timeout, (int, float)) else None,
-    )
-
-
-def sent_by(response: Any) -> RequestSent | None:
-    """The request behind a ``requests`` reply (for a body read after send_request returned)."""
-    prepared = getattr(response, "request", None)
-    if prepared is None:
-        return None
-    url = getattr(prepared, "url", None)
-    return RequestSent(
-        method=text_or_none(getattr(prepared, "method", None)),
-        url=url if isinstance(url, str) else None,
-        headers={name: _text(value) for name, value in lowered(prepared.headers or {})},
-    )
-
-
-def response_headers(response: Any) -> dict[str, str] | None:
-    """The headers of the ``requests`` reply send_request held, lowercased; None if none."""
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    return {name: str(value) for name, value in lowered(headers)}
-
-
-def lowered(headers: Any) -> Any:
-    """(lowercased name, value) pairs; requests' CaseInsensitiveDict keeps them ready."""
-    lower_items = getattr(headers, "lower_items", None)
-    if lower_items is not None:
-        return lower_items()
-    return ((str(name).lower(), value) for name, value in headers.items())
-
-
-def _text(value: Any) -> str:
-    """Header values may be bytes: the SDK encodes them before handing them to requests."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
 
 
 def text_or_none(value: Any) -> str | None:

@@ -20,8 +20,12 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cos_doctor._redact import strip_userinfo, userinfo
+
 if TYPE_CHECKING:
     from types import CodeType, FrameType
+
+    from cos_doctor._pipeline.sources import ClientSettings
 
 __all__ = [
     "CLIENT_CLASS",
@@ -30,7 +34,6 @@ __all__ = [
     "HELPER_METHODS",
     "POOL_MODULE",
     "SEND_REQUEST",
-    "ClientSettings",
     "client_error_message",
     "client_settings",
     "configured_secret",
@@ -44,7 +47,6 @@ __all__ = [
     "reply_in_frame",
     "service_error_state",
     "stream_reply",
-    "userinfo",
 ]
 
 #: The SDK module and class cos_doctor patches.
@@ -281,32 +283,10 @@ def client_error_message(error: Any) -> str | None:
 # CosConfig
 
 
-@dataclass(frozen=True)
-class ClientSettings:
-    """The client's configuration that shapes where a request goes and how (no secrets).
-
-    ``proxies`` holds the configured proxy URLs with any user:password removed.
-    """
-
-    region: str | None = None
-    endpoint: str | None = None
-    domain: str | None = None
-    ip: str | None = None
-    port: int | None = None
-    scheme: str | None = None
-    verify_ssl: Any = None
-    ssl_cert: bool = False
-    proxies: tuple[tuple[str, str], ...] = ()
-    timeout: float | None = None
-    retry: int | None = None
-    auto_switch_domain: bool | None = None
-    internal_domain: bool | None = None
-    old_domain: bool | None = None
-    token: bool = False
-
-
 def client_settings(config: Any, client: Any = None) -> ClientSettings:
     """Read ``CosConfig``'s private attributes into a :class:`ClientSettings`."""
+    from cos_doctor._pipeline.sources import ClientSettings  # deferred: failures only
+
     if config is None:
         return ClientSettings(retry=client_retry(client))
     proxies = getattr(config, "_proxies", None)
@@ -353,20 +333,6 @@ def proxy_credentials(config: Any) -> tuple[str, ...]:
     if not isinstance(proxies, dict):
         return ()
     return tuple(found for url in proxies.values() if (found := userinfo(str(url))))
-
-
-def userinfo(url: str) -> str | None:
-    """The ``user:password`` of ``scheme://user:password@host``, or None when there is none."""
-    rest = url.rpartition("://")[2]
-    credentials, at, _ = rest.rpartition("@")
-    return credentials if at and credentials else None
-
-
-def strip_userinfo(url: str) -> str:
-    """``url`` without ``user:password@``: proxy credentials are never shown."""
-    scheme, separator, rest = url.rpartition("://")
-    host = rest.rpartition("@")[2]
-    return f"{scheme}{separator}{host}"
 
 
 # ---------------------------------------------------------------------------------------------

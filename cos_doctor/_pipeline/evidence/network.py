@@ -14,8 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from cos_doctor._pipeline.evidence.registry import Facts, detector
-from cos_doctor._redact import PROXY_VARIABLES
-from cos_doctor._sdk.adapter import strip_userinfo
+from cos_doctor._redact import PROXY_VARIABLES, strip_userinfo
 
 if sys.version_info >= (3, 11):
     import tomllib
