@@ -21,7 +21,7 @@ from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
 if typing.TYPE_CHECKING:
     from cos_doctor import post_object
     from cos_doctor._access.investigate import Finding, investigate
-    from cos_doctor._pipeline.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
     from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
 
 __all__ = [
@@ -47,7 +47,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "CosDiagnosedClientError": "cos_doctor.errors",
     "CosDiagnosedError": "cos_doctor.errors",
-    "diagnose": "cos_doctor._pipeline.diagnose",
+    "diagnose": "cos_doctor._readers.diagnose",
     "Finding": "cos_doctor._access.investigate",
     "investigate": "cos_doctor._access.investigate",
 }

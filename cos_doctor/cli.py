@@ -275,7 +275,7 @@ def _holds_error(diagnosis: Diagnosis) -> bool:
 
 
 def _explain(options: argparse.Namespace) -> int:
-    from cos_doctor._pipeline.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
 
     locale = _locale(options)
     if options.url and options.source is None and not options.example:
@@ -302,7 +302,7 @@ def _explain(options: argparse.Namespace) -> int:
 def _explain_url(options: argparse.Namespace, locale: str) -> int:
     import requests
 
-    from cos_doctor._pipeline.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
     from cos_doctor._redact import scrub
 
     headers = dict(_header(text) for text in options.header)
@@ -374,7 +374,7 @@ def _endpoint_ok(options: argparse.Namespace, locale: str) -> bool:
 def _investigate(options: argparse.Namespace) -> int:
     from cos_doctor._access.investigate import investigate
     from cos_doctor._cli.check import make_client
-    from cos_doctor._pipeline.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
 
     locale = _locale(options)
     if not options.bucket:

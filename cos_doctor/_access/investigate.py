@@ -223,7 +223,7 @@ def _diagnosis_of(error: Any, locale: str) -> Diagnosis:
     found = getattr(error, "diagnosis", None)
     if isinstance(found, Diagnosis):
         return found
-    from cos_doctor._pipeline.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
 
     return diagnose(error, locale=locale)
 

@@ -238,7 +238,7 @@ def _diagnosed(call: Callable[..., Any], **arguments: Any) -> tuple[Any, Diagnos
     """Run one SDK call; return (result, None) or (None, the diagnosis of its COS error)."""
     from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
-    from cos_doctor._pipeline.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
 
     try:
         return call(**arguments), None

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from cos_doctor._pipeline.diagnose import diagnose
+from cos_doctor._readers.diagnose import diagnose
 from cos_doctor._signing import post_policy_signature
 
 if TYPE_CHECKING:

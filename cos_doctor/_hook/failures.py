@@ -122,7 +122,9 @@ def _helper_failure(
     context = context_from_error(error, caller=None, hints=Hints(operation=helper))
     if not parts and context.client_failure != "parts-failed":
         return diagnose_context(context)  # an argument or file error raised by the helper
-    return grouped_diagnosis(context, helper, parts, found)
+    return grouped_diagnosis(
+        context, helper, parts, total=found.part_count, upload_id=found.upload_id
+    )
 
 
 def _is_expected_miss(context: RequestContext) -> bool:

@@ -374,9 +374,13 @@ def _on_batch(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # no
 def _report_batch_safely(result: Any, wrapper_frame: FrameType, method: str) -> None:
     try:
         from cos_doctor._pipeline.parts import batch_diagnosis
+        from cos_doctor._sdk import adapter as _sdk
 
+        errors = _sdk.batch_errors(result)
+        if not errors:
+            return
         bucket = _bucket_argument(wrapper_frame)
-        diagnosis = batch_diagnosis(result, method=method, bucket=bucket)
+        diagnosis = batch_diagnosis(errors, _sdk.batch_total(result), method=method, bucket=bucket)
         if diagnosis is None:
             return
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call

@@ -19,7 +19,6 @@ from cos_doctor._pipeline.match import match_rule
 
 if TYPE_CHECKING:
     from cos_doctor._pipeline.context import RequestContext
-    from cos_doctor._sdk.adapter import HelperLocals
     from cos_doctor.diagnosis import Diagnosis, Evidence
 
 __all__ = ["batch_diagnosis", "grouped_diagnosis", "part_diagnosis", "part_groups"]
@@ -51,18 +50,22 @@ def grouped_diagnosis(
     context: RequestContext,
     helper: str,
     parts: list[Diagnosis],
-    found: HelperLocals,
+    *,
+    total: int | None,
+    upload_id: str | None,
 ) -> Diagnosis:
-    """The diagnosis of the helper call: its own rule, plus the parts' grouped."""
+    """The diagnosis of the helper call: its own rule, plus the parts' grouped.
+
+    ``total`` is how many parts the helper ran, ``upload_id`` the multipart upload it left.
+    """
     locale = resolve_locale(None)
     ordered = tuple(sorted(parts, key=_part_number))
-    total = found.part_count
     groups = part_groups(ordered)
     summary = ", ".join(f"{count} × {label}" for label, _, count in groups)
     counted = f"{len(ordered)}/{total}" if total else str(len(ordered))
     fills = {**context.fills, "parts_summary": summary or "?", "parts_counted": counted}
-    if found.upload_id and helper in _LEAVES_UPLOAD:
-        fills["upload_id"] = found.upload_id
+    if upload_id and helper in _LEAVES_UPLOAD:
+        fills["upload_id"] = upload_id
     # The helper's own summary error, worded as the grouped failure of its parts.
     context = dataclasses.replace(context, client_failure="parts-failed", fills=fills)
     base = diagnose_context(context, locale=locale)
@@ -73,14 +76,14 @@ def grouped_diagnosis(
             _say(context, "part_failure_groups", tuple(f"{c} × {lbl}" for lbl, _, c in groups),
                  locale, groups=summary),
         )
-    if found.upload_id and helper in _LEAVES_UPLOAD:
+    if upload_id and helper in _LEAVES_UPLOAD:
         call = (
             f"client.abort_multipart_upload(Bucket={context.bucket!r}, "
-            f"Key={context.key!r}, UploadId={found.upload_id!r})"
+            f"Key={context.key!r}, UploadId={upload_id!r})"
         )
         variant = "resumable" if helper in _RESUMES else "left"
         extra.append(
-            _say(context, "incomplete_upload", found.upload_id, locale, variant, call=call),
+            _say(context, "incomplete_upload", upload_id, locale, variant, call=call),
         )
     return dataclasses.replace(
         base,
@@ -92,18 +95,17 @@ def grouped_diagnosis(
 
 
 def batch_diagnosis(
-    result: object,
+    errors: list[dict[str, str]],
+    total: int | None,
     *,
     method: str,
     bucket: str | None,
     locale: str | None = None,
 ) -> Diagnosis | None:
-    """One diagnosis for the per-key errors a batch call returned as data; None if none."""
+    """One diagnosis for the per-key ``errors`` of a batch call on ``total`` keys; None if none."""
     from cos_doctor._pipeline.context import merge
     from cos_doctor._pipeline.sources import CallArguments, Hints, ReplyReceived, text_or_none
-    from cos_doctor._sdk.adapter import batch_errors, batch_total
 
-    errors = batch_errors(result)
     if not errors:
         return None
     locale = resolve_locale(locale)
@@ -124,7 +126,6 @@ def batch_diagnosis(
         )
         for entry in errors
     )
-    total = batch_total(result)
     groups = part_groups(parts)
     summary = ", ".join(f"{count} × {label}" for label, _, count in groups)
     context = merge(
