@@ -367,11 +367,11 @@ def _on_batch(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # no
     result = wrapped(*args, **kwargs)
     if _installed and isinstance(result, dict) and result.get("Error"):
         name = getattr(wrapped, "__name__", "delete_objects")
-        _report_batch_safely(result, sys._getframe(), name)  # noqa: SLF001
+        _report_batch_safely(result, args, kwargs, name)
     return result
 
 
-def _report_batch_safely(result: Any, wrapper_frame: FrameType, method: str) -> None:
+def _report_batch_safely(result: Any, args: Any, kwargs: Any, method: str) -> None:
     try:
         from cos_doctor._pipeline.parts import batch_diagnosis
         from cos_doctor._sdk import adapter as _sdk
@@ -379,7 +379,7 @@ def _report_batch_safely(result: Any, wrapper_frame: FrameType, method: str) -> 
         errors = _sdk.batch_errors(result)
         if not errors:
             return
-        bucket = _bucket_argument(wrapper_frame)
+        bucket = _bucket_argument(args, kwargs)
         diagnosis = batch_diagnosis(errors, _sdk.batch_total(result), method=method, bucket=bucket)
         if diagnosis is None:
             return
@@ -392,12 +392,11 @@ def _report_batch_safely(result: Any, wrapper_frame: FrameType, method: str) -> 
         log_internal_failure("log", failure)
 
 
-def _bucket_argument(wrapper_frame: FrameType) -> str | None:
-    """The Bucket= the batch call got (the wrapper's own args)."""
-    local = wrapper_frame.f_locals
-    bucket = (local.get("kwargs") or {}).get("Bucket")
-    if bucket is None and local.get("args"):
-        bucket = local["args"][0]
+def _bucket_argument(args: Any, kwargs: Any) -> str | None:
+    """The Bucket= the batch call got."""
+    bucket = (kwargs or {}).get("Bucket")
+    if bucket is None and args:
+        bucket = args[0]
     return bucket if isinstance(bucket, str) else None
 
 

@@ -12,16 +12,26 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from http import HTTPStatus
 
 from cos_doctor._knowledge.catalogue import Catalogue, catalogue
 from cos_doctor._knowledge.normalize import normalize_message
-from cos_doctor._readers.pasted_formats import REASON_PHRASES
 
-if TYPE_CHECKING:
-    from cos_doctor._pipeline.context import RequestContext
+__all__ = ["REASON_PHRASES", "Vocabulary", "infer_code", "vocabulary"]
 
-__all__ = ["Vocabulary", "infer_code", "vocabulary"]
+#: Each status's reason phrases: this Python's, and the older wording Go's net/http and
+#: older Pythons still print (RFC 9110 renamed 413, 416 and 422).
+REASON_PHRASES: dict[int, frozenset[str]] = {
+    status.value: frozenset({status.phrase}) for status in HTTPStatus
+}
+for _status, _older in (
+    (413, "Request Entity Too Large"),
+    (414, "Request URI Too Long"),
+    (414, "Request-URI Too Long"),
+    (416, "Requested Range Not Satisfiable"),
+    (422, "Unprocessable Entity"),
+):
+    REASON_PHRASES[_status] = REASON_PHRASES.get(_status, frozenset()) | {_older}
 
 # A Code as COS sends it. The error-code table also lists a few messages in its Code column
 # ("Request has expired"); those are not Codes and never make a message ambiguous.
@@ -92,18 +102,26 @@ def _build_vocabulary(rules: Catalogue) -> Vocabulary:
     )
 
 
-def infer_code(context: RequestContext, rules: Catalogue | None = None) -> str | None:
+def infer_code(
+    code: str | None,
+    message: str | None,
+    *,
+    body_format: str,
+    status: int | None,
+    rules: Catalogue | None = None,
+) -> str | None:
     """The Code a reply without one must have had, or None when its Message does not say.
 
-    Only for a structured reply (XML or JSON, or a paste read into one) that lost its Code,
-    and only when the normalised Message is one the knowledge base quotes with exactly one
-    Code, at this status. A plain-text body (a proxy's page) is never read this way.
+    Only for a structured reply (XML or JSON, or a paste read into one; ``body_format``) that
+    lost its Code, and only when the normalised Message is one the knowledge base quotes with
+    exactly one Code, at this ``status``. A plain-text body (a proxy's page) is never read
+    this way.
     """
-    if context.error_code is not None or not context.error_message:
+    if code is not None or not message:
         return None
-    if context.body_format == "text":
+    if body_format == "text":
         return None
-    uses = vocabulary(rules).codes_by_message.get(normalize_message(context.error_message))
+    uses = vocabulary(rules).codes_by_message.get(normalize_message(message))
     if not uses:
         return None
     # A clause without a Code (a Message quoted alone) names none: the Codes the other clauses
@@ -113,6 +131,6 @@ def infer_code(context: RequestContext, rules: Catalogue | None = None) -> str |
         return None
     # A status the knowledge base never quotes this Message with is another error.
     quoted = {used for _, used in uses if used is not None}
-    if context.http_status is not None and quoted and context.http_status not in quoted:
+    if status is not None and quoted and status not in quoted:
         return None
     return codes.pop()

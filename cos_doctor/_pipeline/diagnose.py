@@ -34,7 +34,13 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
     """Match, gather evidence and word the diagnosis for an already-built context."""
     language = resolve_locale(locale)
     rules = catalogue()
-    inferred = infer_code(context, rules)
+    inferred = infer_code(
+        context.error_code,
+        context.error_message,
+        body_format=context.body_format,
+        status=context.http_status,
+        rules=rules,
+    )
     if inferred is not None:
         context = dataclasses.replace(context, error_code=inferred)
     found = match_rule(context, rules)

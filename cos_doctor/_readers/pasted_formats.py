@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from http import HTTPStatus
 from typing import Callable
 
-__all__ = ["REASON_PHRASES", "Reading", "looks_like_code", "read_foreign", "snake_operation"]
+from cos_doctor._knowledge.vocabulary import REASON_PHRASES
+
+__all__ = ["Reading", "looks_like_code", "read_foreign", "snake_operation"]
 
 # A COS Message is one line of prose; 4 KiB keeps any real one whole.
 _MAX_MESSAGE = 4096
@@ -36,19 +37,6 @@ _CLIENT_ERROR_NUMBER = re.compile(r"-[0-9]{1,6}")
 _CODE_VALUE = re.compile(r"[A-Z][A-Za-z0-9.]{1,63}")
 # Values people put where an id was, to hide it or because the SDK had none.
 _PLACEHOLDER = re.compile(r"[xX*.…]+|<[^<>]*>|null|None|undefined|nil|Unknown", re.IGNORECASE)
-#: Each status's reason phrases: this Python's, and the older wording Go's net/http and
-#: older Pythons still print (RFC 9110 renamed 413, 416 and 422).
-REASON_PHRASES: dict[int, frozenset[str]] = {
-    status.value: frozenset({status.phrase}) for status in HTTPStatus
-}
-for _status, _older in (
-    (413, "Request Entity Too Large"),
-    (414, "Request URI Too Long"),
-    (414, "Request-URI Too Long"),
-    (416, "Requested Range Not Satisfiable"),
-    (422, "Unprocessable Entity"),
-):
-    REASON_PHRASES[_status] = REASON_PHRASES.get(_status, frozenset()) | {_older}
 # The HTTP method each AWS-named operation uses (boto3 and aws-sdk-go-v2 name only the
 # operation); the common ones only: an operation not listed leaves the method unknown.
 _OPERATION_METHODS = {
