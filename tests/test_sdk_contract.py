@@ -93,3 +93,14 @@ def test_the_sdk_exceptions_keep_the_state_the_adapter_reads() -> None:
     client_error = CosClientError("Read timed out.")
     assert not _sdk.is_service_error(client_error)
     assert _sdk.client_error_message(client_error) == "Read timed out."
+
+
+@pytest.mark.parametrize("name", _sdk.SDK_LOGGERS)
+def test_the_sdk_logs_through_the_loggers_the_filter_guards(name: str) -> None:
+    """Each SDK module whose logger the secret filter guards logs through a logger of that name."""
+    import importlib
+    import logging
+
+    module = importlib.import_module(name)
+    assert isinstance(module.logger, logging.Logger)
+    assert module.logger.name == name

@@ -51,8 +51,6 @@ INTERNAL_FAILURE_EVENT = "cos_doctor_internal_error"
 INVESTIGATION_EVENT = "cos_request_investigated"
 #: Bumped when a field of the events is renamed or removed (adding one is not a change).
 SCHEMA_VERSION = "1"
-#: Every SDK logger that can carry a secret: the signers and the client.
-SDK_LOGGERS = ("qcloud_cos.cos_auth", "qcloud_cos.cos_client")
 
 _LEVEL_METHODS = {
     logging.DEBUG: "debug",
@@ -281,11 +279,15 @@ class SdkSecretFilter(logging.Filter):
 
     def attach(self) -> None:
         """Add this filter to the SDK's loggers."""
+        from cos_doctor._sdk.adapter import SDK_LOGGERS
+
         for name in SDK_LOGGERS:
             logging.getLogger(name).addFilter(self)
 
     def detach(self) -> None:
         """Remove this filter from the SDK's loggers."""
+        from cos_doctor._sdk.adapter import SDK_LOGGERS
+
         for name in SDK_LOGGERS:
             logging.getLogger(name).removeFilter(self)
 

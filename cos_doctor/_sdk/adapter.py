@@ -33,6 +33,7 @@ __all__ = [
     "ERROR_REPLY_METHODS",
     "HELPER_METHODS",
     "POOL_MODULE",
+    "SDK_LOGGERS",
     "SEND_REQUEST",
     "client_error_message",
     "client_settings",
@@ -53,6 +54,8 @@ __all__ = [
 CLIENT_MODULE = "qcloud_cos.cos_client"
 CLIENT_CLASS = "CosS3Client"
 POOL_MODULE = "qcloud_cos.cos_threadpool"
+#: Every SDK logger that can carry a secret: the signers and the client.
+SDK_LOGGERS = ("qcloud_cos.cos_auth", "qcloud_cos.cos_client")
 #: Every request goes through this method; it raises for 4xx/5xx replies and network errors.
 SEND_REQUEST = "send_request"
 #: Helpers that run many requests (parts in a SimpleThreadPool) and raise one summary error.
