@@ -12,7 +12,7 @@ from cos_doctor._sdk import adapter as _sdk
 
 SEND_REQUEST_LOCALS = ("self", "method", "url", "bucket", "timeout", "kwargs", "res", "j", "exception_logbuf")
 CONFIG_ATTRIBUTES = (
-    "_region", "_endpoint", "_domain", "_ip", "_port", "_scheme", "_verify_ssl", "_ssl_cert",
+    "_region", "_endpoint", "_domain", "_ip", "_scheme", "_verify_ssl",
     "_proxies", "_timeout", "_secret_id", "_secret_key", "_token",
 )
 

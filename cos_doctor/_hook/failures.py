@@ -2,7 +2,7 @@
 
 * A failure inside a part of a many-request helper (a thread of the SDK's pool while a helper
   is running) is diagnosed and kept for that helper, not logged: the helper reports once.
-* A helper that gives up gets one diagnosis grouping its parts' (``_parts.py``).
+* A helper that gives up gets one diagnosis grouping its parts' (``_pipeline/parts.py``).
 * Misses that the SDK's own helpers turn into answers (``object_exists`` → False) are left alone.
 * Everything else: one diagnosis, one log event.
 """

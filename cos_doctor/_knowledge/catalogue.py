@@ -46,7 +46,7 @@ REQUEST_PLACEHOLDERS = frozenset(
         "operation",
         "secret_id_masked",
         "request_id",
-        # Client-side failures and helpers (cos_doctor/_pipeline/client_context.py, _parts.py).
+        # Client-side failures and helpers (_pipeline/client_context.py, _pipeline/parts.py).
         "host",
         "parts_summary",
         "parts_counted",

@@ -85,7 +85,6 @@ class RequestContext:
     live: bool = False
     # What only a failure without a (usable) reply tells: see _pipeline/client_context.py.
     client_failure: str | None = None  # the kind of client-side failure (dns, tls, proxy…)
-    exception_text: str | None = None  # the SDK's CosClientError message, as raised
     exception_types: tuple[str, ...] = ()  # class names along the exception's cause chain
     settings: ClientSettings | None = None  # the client's configuration (no secrets)
     attempts: int | None = None  # requests the SDK sent for this call, retries included
@@ -269,7 +268,6 @@ def merge(  # noqa: PLR0913 - one keyword per source
         secrets=config.secrets if config is not None else SecretsSeen(),
         live=live or reply.live,
         client_failure=exception.failure if exception is not None else None,
-        exception_text=exception.text[:4096] if exception is not None else None,
         exception_types=exception.types if exception is not None else (),
         settings=settings,
         attempts=sent.attempts if sent is not None else None,

@@ -2,7 +2,7 @@
 
 ``upload_file`` and its siblings run parts in the SDK's thread pool, which swallows each part's
 exception and raises one ``some upload_part fail…`` at the end. The hook keeps each part's
-diagnosis (``_failures.py``) and hands them here when the helper gives up.
+diagnosis (``_hook/failures.py``) and hands them here when the helper gives up.
 """
 
 from __future__ import annotations

@@ -82,17 +82,12 @@ class ClientSettings:
     endpoint: str | None = None
     domain: str | None = None
     ip: str | None = None
-    port: int | None = None
     scheme: str | None = None
     verify_ssl: Any = None
-    ssl_cert: bool = False
     proxies: tuple[tuple[str, str], ...] = ()
     timeout: float | None = None
     retry: int | None = None
     auto_switch_domain: bool | None = None
-    internal_domain: bool | None = None
-    old_domain: bool | None = None
-    token: bool = False
 
 
 @dataclass(frozen=True)

@@ -293,24 +293,18 @@ def client_settings(config: Any, client: Any = None) -> ClientSettings:
     if config is None:
         return ClientSettings(retry=client_retry(client))
     proxies = getattr(config, "_proxies", None)
-    port = getattr(config, "_port", None)
     timeout = getattr(config, "_timeout", None)
     return ClientSettings(
         region=_str_or_none(getattr(config, "_region", None)),
         endpoint=_str_or_none(getattr(config, "_endpoint", None)),
         domain=_str_or_none(getattr(config, "_domain", None)),
         ip=_str_or_none(getattr(config, "_ip", None)),
-        port=port if isinstance(port, int) else None,
         scheme=_str_or_none(getattr(config, "_scheme", None)),
         verify_ssl=getattr(config, "_verify_ssl", None),
-        ssl_cert=getattr(config, "_ssl_cert", None) is not None,
         proxies=_proxy_items(proxies),
         timeout=timeout if isinstance(timeout, (int, float)) else None,
         retry=client_retry(client),
         auto_switch_domain=_bool_or_none(getattr(config, "_auto_switch_domain_on_retry", None)),
-        internal_domain=_bool_or_none(getattr(config, "_enable_internal_domain", None)),
-        old_domain=_bool_or_none(getattr(config, "_enable_old_domain", None)),
-        token=getattr(config, "_token", None) is not None,
     )
 
 
