@@ -1,4 +1,5 @@
-"""The package's import contract: no cycles, layers import only downwards, live objects stay out.
+"""The package's layout contract: no import cycles, layers import only downwards, live objects
+stay out of the pipeline, and pickles never name a private module.
 
 The layer order is the one written in ``cos_doctor/__init__.py``. Every import counts: the
 deferred ones inside functions (they run on the failure path just the same) and the ones under
@@ -8,6 +9,8 @@ deferred ones inside functions (they run on the failure path just the same) and 
 from __future__ import annotations
 
 import ast
+import io
+import pickle
 from pathlib import Path
 
 import grimp
@@ -127,3 +130,35 @@ def test_frames_are_read_only_in_the_sdk_adapter() -> None:
         )
     )
     assert readers == []
+
+
+class _RecordingUnpickler(pickle.Unpickler):
+    """Unpickles while noting every (module, name) the pickle asks for."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self.found: set[tuple[str, str]] = set()
+
+    def find_class(self, module: str, name: str) -> object:
+        self.found.add((module, name))
+        return super().find_class(module, name)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_pickles_name_only_public_modules(protocol: int) -> None:
+    """A pickled diagnosed error names cos_doctor's classes by public paths, so moving private modules never breaks old pickles."""
+    from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+    from cos_doctor.errors import diagnosed_copy
+
+    body = "<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>"
+    service = CosServiceError("GET", body, 403)
+    client = CosClientError("HTTPSConnectionPool(host='b', port=443): Read timed out. (read timeout=1)")
+    named: set[tuple[str, str]] = set()
+    for error in (service, client):
+        diagnosed = diagnosed_copy(error, cos_doctor.diagnose(error))
+        unpickler = _RecordingUnpickler(pickle.dumps(diagnosed, protocol=protocol))
+        assert unpickler.load().diagnosis == diagnosed.diagnosis
+        named |= unpickler.found
+    ours = {module for module, _ in named if module.split(".")[0] == "cos_doctor"}
+    assert ours == {"cos_doctor", "cos_doctor.diagnosis"}
