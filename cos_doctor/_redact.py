@@ -6,22 +6,27 @@ like a secret (a ``q-signature=`` value, a token after its header name, an ``AKI
 a :class:`Redactor` built for one request also removes the *exact* secrets that request
 used, wherever they appear (a SecretKey pasted into an object key, a token in a Referer).
 The value objects apply a redactor when they are built (``cos_doctor.diagnosis``): that is
-the one boundary every output passes.
+the one boundary every output passes. A known secret is looked for in every spelling an
+output may give it (escaped, percent-encoded once or twice) and every cut of it.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import quote, quote_plus, unquote
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 __all__ = [
     "PROXY_VARIABLES",
     "Redactor",
+    "client_redactor",
+    "is_secret_field",
     "mask_secret_id",
     "redactor_for",
     "scrub",
@@ -42,6 +47,10 @@ PROXY_VARIABLES = (
 # Shorter values are not treated as secrets to hunt for: replacing every "abc" in a
 # diagnosis would garble it, and no real SecretKey, token or signature is this short.
 _MIN_SECRET_LENGTH = 8
+# What cos_doctor appends where it cuts a value short, and how much of a secret's start
+# before it is removed (fewer characters match unrelated text too often).
+_CUT = "…"
+_LEAST_BEFORE_CUT = 4
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]+")
 
 # A Tencent Cloud SecretId: "AKID" plus 32 characters for permanent keys; temporary ones
@@ -53,7 +62,7 @@ _SIGNATURE = re.compile(r"(q-signature[=:]\s*)[^&\s\"'<>]+", re.IGNORECASE)
 _SIGN_KEY = re.compile(r"(\bsign(?:[_ ]?key|ature)?[=:\s]*)[0-9a-f]{40}", re.IGNORECASE)
 _TOKEN = re.compile(
     r"((?:x-cos-security-token|x-ci-security-token|security_?token|session_?token|q-token)"
-    r"[\"']?\s*[=:]\s*b?[\"']?)"
+    r"[\"']?\s*(?:[=:]|%(?:25)?3D)\s*b?[\"']?)"
     r"[^&\s\"'<>,}]+",
     re.IGNORECASE,
 )
@@ -65,14 +74,29 @@ _TOKEN_CONDITION = re.compile(
 )
 # Credentials in a URL (a proxy's "http://user:password@host"): the userinfo goes.
 _URL_USERINFO = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@'\"<>]+@", re.IGNORECASE)
-_AUTHORIZATION_SIGNATURE = re.compile(r"(q-signature%3D)[^&\s\"'<>]+", re.IGNORECASE)
+# Where urllib3 ends a URL's authority (and so cuts a proxy password holding one of these).
+_URLLIB3_AUTHORITY_END = re.compile(r"[\\/?#]")
+# Percent-encoded once or twice: a signed URL inside another URL's parameter.
+_AUTHORIZATION_SIGNATURE = re.compile(r"(q-signature%(?:25)?3D)[^&\s\"'<>]+", re.IGNORECASE)
 # Gates: case-sensitive searches on the folded text that find every match of the pattern
 # above them (and maybe more). Each starts with a literal, which the regex engine skips to;
 # the case-insensitive patterns try every position and took 130 µs per KiB of text.
 _SIGNATURE_GATE = re.compile(r"q-signature[=:]")
 _SIGN_KEY_GATE = re.compile(r"sign(?:[_ ]?key|ature)?[=:\s]*[0-9a-f]{40}")
-_TOKEN_GATE = re.compile(r"token[\"']?\s*[=:]")
+_TOKEN_GATE = re.compile(r"token[\"']?\s*(?:[=:]|%(?:25)?3d)")
 _TOKEN_CONDITION_GATE = "x-cos-security-token doesn"  # noqa: S105 - a phrase to look for, not a secret
+
+
+# Fields whose value is a credential, whatever its length or shape: never shown.
+_SECRET_FIELD = re.compile(
+    r"(?:x-cos-security-|x-ci-security-|security_?|session_?|q-)token|q-signature|authorization",
+    re.IGNORECASE,
+)
+
+
+def is_secret_field(name: str) -> bool:
+    """Whether the header, parameter or form field ``name`` carries a credential as its value."""
+    return _SECRET_FIELD.fullmatch(name.strip()) is not None
 
 
 def mask_secret_id(secret_id: str | None) -> str | None:
@@ -104,7 +128,7 @@ def scrub(text: str) -> str:
     if "q-signature" in folded:
         if _SIGNATURE_GATE.search(folded):
             text = _SIGNATURE.sub(r"\1<redacted>", text)
-        if "q-signature%3d" in folded:
+        if "q-signature%3d" in folded or "q-signature%253d" in folded:
             text = _AUTHORIZATION_SIGNATURE.sub(r"\1<redacted>", text)
     if "sign" in folded and _SIGN_KEY_GATE.search(folded):
         text = _SIGN_KEY.sub(r"\1<redacted>", text)
@@ -124,6 +148,7 @@ def _shaped(text: str) -> bool:
     folded = _folded(text)
     return bool(
         "q-signature%3d" in folded
+        or "q-signature%253d" in folded
         or _SIGNATURE_GATE.search(folded)
         or _SIGN_KEY_GATE.search(folded)
         or _TOKEN_GATE.search(folded)
@@ -136,11 +161,18 @@ def _shaped(text: str) -> bool:
 class Redactor:
     """Removes one request's own secrets (exact values), then anything shaped like a secret.
 
+    A known secret is removed in every form an output may hold it: as it is, ``repr()``- and
+    JSON-escaped, percent-encoded once and twice, and cut short (any first eight characters
+    or more of one of those forms; four or more just before a ``…`` that marks a cut). A
+    secret shorter than eight characters is removed only where it stands whole between
+    quotes, the way a parser's message or a sentence quotes a value: anywhere else it could
+    be part of an unrelated word.
+
     Holds secrets, so it is never stored in a value object, logged or pickled: it lives for
     the duration of one diagnosis.
     """
 
-    __slots__ = ("_known", "_patterns")
+    __slots__ = ("_heads", "_known", "_patterns", "_short")
 
     def __init__(
         self,
@@ -154,24 +186,62 @@ class Redactor:
         ``patterns=False`` applies only the exact values, not :func:`scrub`.
         """
         self._patterns = patterns
-        # secret -> whether it is a SecretId (shown masked) rather than removed outright.
-        known: dict[str, bool] = {}
-        for value in secret_ids:
-            for variant in _variants(value):
-                known[variant] = True
-        for value in secrets:
-            for variant in _variants(value):
-                known[variant] = False
-        # Longest first: a token that contains a shorter secret is removed whole.
-        self._known = tuple(sorted(known.items(), key=_length_of_first, reverse=True))
+        # form -> (characters that make a cut of it a secret, whether it is a SecretId).
+        known: dict[str, tuple[int, bool]] = {}
+        short: set[str] = set()
+        for is_secret_id, values in ((True, secret_ids), (False, secrets)):
+            # As given and stripped: a value pasted with its newline travels without it.
+            for value in {part for v in values if v for part in (v, v.strip()) if part.strip()}:
+                if len(value) >= _MIN_SECRET_LENGTH:
+                    known.update({form: (least, is_secret_id) for form, least in _forms(value)})
+                elif not is_secret_id:
+                    short.update(form for form, _ in _forms(value))
+        # (spelling, its first characters that already make a secret, whether a SecretId)
+        self._known = tuple((form, form[:least], is_id) for form, (least, is_id) in known.items())
+        self._heads = tuple({head for _, head, _ in self._known})
+        # Longest first: a short secret that contains a shorter one is removed whole.
+        self._short = tuple(sorted(short, key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
         """Return ``text`` without this request's secrets or anything shaped like one."""
-        for secret, is_secret_id in self._known:
-            if secret in text:
-                shown = (mask_secret_id(secret) or REDACTED) if is_secret_id else REDACTED
-                text = text.replace(secret, shown)
+        spans = self._spans(text)
+        if spans:
+            text = _replaced(text, spans)
+        for form in self._short:
+            if form in text:
+                text = _without_quoted(text, form)
         return scrub(text) if self._patterns else text
+
+    def _spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where ``text`` holds a known secret or a cut of one, and what to show instead.
+
+        Found in the original text for every spelling at once, then merged: replacing one
+        spelling first could cut another apart (the JSON and repr() escapes of a character
+        share their first backslash).
+        """
+        spans = []
+        for form, head, is_secret_id in self._known:
+            found = text.find(head)
+            while found != -1:
+                end = found + _common_length(text, found, form, len(head))
+                if not is_secret_id:
+                    shown = REDACTED
+                elif end - found == len(form):
+                    shown = mask_secret_id(form) or REDACTED
+                else:
+                    shown = f"{form[:4]}****"
+                spans.append((found, end, shown))
+                found = text.find(head, end)
+        cut = text.find(_CUT)
+        while cut != -1:
+            # A cut can leave fewer than eight characters of a secret just before the mark;
+            # a SecretId's first four are shown anyway.
+            for form, _, is_secret_id in self._known:
+                size = 0 if is_secret_id else _head_before(text, cut, form)
+                if size:
+                    spans.append((cut - size, cut, REDACTED))
+            cut = text.find(_CUT, cut + 1)
+        return spans
 
     def finds(self, text: str) -> bool:
         """Whether calling this redactor would change ``text``.
@@ -179,31 +249,95 @@ class Redactor:
         One search over many strings joined is far cheaper than redacting each: almost every
         diagnosis holds no secret at all.
         """
-        if any(secret in text for secret, _ in self._known):
+        if any(head in text for head in self._heads):
+            return True
+        if (_CUT in text and self._known) or any(form in text for form in self._short):
             return True
         return self._patterns and _shaped(text)
 
     def __repr__(self) -> str:
-        return f"<Redactor of {len(self._known)} secrets>"
+        return f"<Redactor of {len(self._known) + len(self._short)} secrets>"
 
     def __reduce__(self) -> Any:
         raise TypeError("a Redactor holds secrets and is never pickled")
 
 
-def _length_of_first(item: tuple[str, bool]) -> int:
-    return len(item[0])
+def _quote_twice(text: str) -> str:
+    return quote(quote(text, safe=""), safe="")
 
 
-def _variants(value: str | None) -> tuple[str, ...]:
-    """The value as sent and as it appears percent-encoded in a URL or a form."""
-    if not value:
-        return ()
-    stripped = value.strip()
-    if len(stripped) < _MIN_SECRET_LENGTH:
-        return ()
-    if stripped.isalnum() or _URL_SAFE.fullmatch(stripped):  # nothing to percent-encode
-        return (stripped,)
-    return tuple({stripped, quote(stripped, safe=""), quote(stripped, safe="/")})
+# Every way an output may spell a secret: as sent, percent-encoded (once, as a path, twice, as
+# a form), and escaped by repr() (urllib3 quotes what it cannot parse that way) or JSON.
+_ENCODERS: tuple[Callable[[str], str], ...] = (
+    str,
+    functools.partial(quote, safe=""),
+    functools.partial(quote, safe="/"),
+    _quote_twice,
+    quote_plus,
+    lambda text: repr(text)[1:-1],
+    lambda text: ascii(text)[1:-1],
+    lambda text: json.dumps(text)[1:-1],
+    lambda text: json.dumps(text, ensure_ascii=False)[1:-1],
+)
+
+
+def _forms(value: str) -> Iterator[tuple[str, int]]:
+    """Each spelling of ``value`` (and of its percent-decoded meaning) with its cut length.
+
+    A cut of a spelling is a secret from the spelling of the value's first eight characters
+    on: eight characters of the secret itself, however many the encoding takes.
+    """
+    if _URL_SAFE.fullmatch(value):  # nothing to encode or escape (isalnum() is not ASCII)
+        yield value, min(len(value), _MIN_SECRET_LENGTH)
+        return
+    for meaning in dict.fromkeys((value, unquote(value))):
+        head = meaning[:_MIN_SECRET_LENGTH]
+        for encode in _ENCODERS:
+            yield encode(meaning), len(encode(head))
+
+
+def _common_length(text: str, start: int, form: str, least: int) -> int:
+    """How many first characters of ``form`` ``text`` holds at ``start`` (at least ``least``)."""
+    low, high = least, min(len(form), len(text) - start)
+    while low < high:  # a binary search: each probe is one C-speed comparison
+        middle = (low + high + 1) // 2
+        if text.startswith(form[:middle], start):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _head_before(text: str, cut: int, form: str) -> int:
+    """How many of ``form``'s first characters (4 to 7) end right at ``cut``; 0 for none."""
+    for size in range(_MIN_SECRET_LENGTH - 1, _LEAST_BEFORE_CUT - 1, -1):
+        if size <= cut and text.startswith(form[:size], cut - size):
+            return size
+    return 0
+
+
+def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with each span replaced by what it shows; overlapping spans merge into one."""
+    kept: list[str] = []
+    position = 0
+    ordered = sorted(spans)
+    start, end, shown = ordered[0]
+    for next_start, next_end, next_shown in ordered[1:]:
+        if next_start < end:  # one span, redacted outright if any part of it is a secret
+            end = max(end, next_end)
+            shown = REDACTED if REDACTED in (shown, next_shown) else shown
+            continue
+        kept.extend((text[position:start], shown))
+        position, (start, end, shown) = end, (next_start, next_end, next_shown)
+    kept.extend((text[position:start], shown, text[end:]))
+    return "".join(kept)
+
+
+def _without_quoted(text: str, form: str) -> str:
+    """``text`` with the short secret ``form`` removed where it stands whole in quotes."""
+    for mark in ("'", '"'):
+        text = text.replace(f"{mark}{form}{mark}", f"{mark}{REDACTED}{mark}")
+    return text
 
 
 #: The redactor for text that belongs to no request: patterns only.
@@ -219,8 +353,7 @@ def redactor_for(context: Any) -> Redactor:
     signed = context.signed
     form = {name.lower(): value for name, value in getattr(context, "post_form", ())}
     secrets = [
-        secret_key,
-        context.configured("token"),
+        *_client_secrets(context.secrets),
         context.request_headers.get("x-cos-security-token"),
         context.query.get("x-cos-security-token"),
         context.query.get("q-token"),
@@ -233,19 +366,34 @@ def redactor_for(context: Any) -> Redactor:
             from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
 
             secrets.append(sign_key(secret_key, signed.key_time))
-    secrets.extend(_proxy_secrets(context))
     secret_ids = [context.configured("secret_id"), context.secret_id_sent]
     return Redactor(secrets, secret_ids)
 
 
-def _proxy_secrets(context: Any) -> list[str]:
-    """Proxy credentials, configured or from the environment, as an error may quote them.
+def client_redactor(secrets: Any) -> Redactor:
+    """The redactor of a client's own secrets, for output about it that no request made.
 
-    urllib3 quotes a proxy URL it cannot parse only up to the first '#', '?' or '/' of its
-    password ("'alice:pa55' is not a valid host"): that prefix is a secret of its own, as is
-    the password alone and each percent-decoded form.
+    ``investigate()`` and ``cos-doctor check`` show configuration read with the client (a
+    policy's Sid, a referer entry), which may hold anything, its own keys included.
+    ``secrets`` is what ``cos_doctor._sdk.live.client_secrets`` read from the client.
     """
-    found = list(context.secrets.proxy_credentials)
+    return Redactor(_client_secrets(secrets), [secrets.secret_id])
+
+
+def _client_secrets(secrets: Any) -> list[str | None]:
+    """A client's SecretKey, session token and proxy credentials (configured or from the env)."""
+    return [secrets.secret_key, secrets.token, *_proxy_secrets(secrets.proxy_credentials)]
+
+
+def _proxy_secrets(configured: tuple[str, ...]) -> list[str]:
+    """Proxy credentials, configured or from the environment, and the pieces an error may quote.
+
+    The credentials whole, the password alone, each percent-decoded. urllib3 takes a proxy
+    URL's authority up to its first '/', '?', '#' or backslash and its host from the last '@'
+    in that: a password holding one of them makes it quote ``'alice:pa55'`` or, after an '@'
+    in the password, the password's middle, as a host it cannot parse.
+    """
+    found = list(configured)
     for name in PROXY_VARIABLES:
         credentials = userinfo(os.environ.get(name, ""))
         if credentials:
@@ -253,21 +401,23 @@ def _proxy_secrets(context: Any) -> list[str]:
     pieces: list[str] = []
     for credentials in found:
         password = credentials.partition(":")[2]
-        for whole in (credentials, password, unquote(credentials), unquote(password)):
-            pieces.append(whole)
-            pieces.extend(re.split(r"[#?/]", whole)[:1])
+        pieces.extend((credentials, password, unquote(credentials), unquote(password)))
+        authority = _URLLIB3_AUTHORITY_END.split(credentials, maxsplit=1)
+        if len(authority) > 1:  # cut inside the credentials: urllib3 quotes what is left
+            pieces.append(authority[0].rpartition("@")[2])
     return pieces
 
 
 def userinfo(url: str) -> str | None:
     """The ``user:password`` of ``scheme://user:password@host``, or None when there is none."""
-    rest = url.rpartition("://")[2]
+    rest = url.partition("://")[2] or url  # the first: a password may hold "://" too
     credentials, at, _ = rest.rpartition("@")
     return credentials if at and credentials else None
 
 
 def strip_userinfo(url: str) -> str:
     """``url`` without ``user:password@``: proxy credentials are never shown."""
-    scheme, separator, rest = url.rpartition("://")
-    host = rest.rpartition("@")[2]
+    scheme, separator, rest = url.partition("://")
+    host = (rest if separator else scheme).rpartition("@")[2]
+    scheme = scheme if separator else ""
     return f"{scheme}{separator}{host}"

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 EvidenceValue = Union[str, int, float, bool, None, tuple[Union[str, int, float, bool], ...]]
 
 
-def _sealed_value(value: EvidenceValue, redact: Callable[[str], str]) -> EvidenceValue:
+def sealed_value(value: EvidenceValue, redact: Callable[[str], str]) -> EvidenceValue:
+    """``value`` with each string in it passed through ``redact``."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, tuple):
@@ -55,7 +56,7 @@ class Evidence:
         cos_doctor's output is built, and one pass over a whole diagnosis is cheaper.
         """
         if redactor is not None:
-            object.__setattr__(self, "value", _sealed_value(self.value, redactor))
+            object.__setattr__(self, "value", sealed_value(self.value, redactor))
             object.__setattr__(self, "text", redactor(self.text))
 
     def to_dict(self) -> dict[str, Any]:

@@ -126,8 +126,8 @@ class CosDiagnosedError(_Diagnosed, CosServiceError):  # type: ignore[misc]  # n
         digest: Any = _sdk.service_error_state(self).digest
         if isinstance(digest, dict) and name in digest:
             return digest[name]  # type: ignore[no-any-return]  # as the SDK returns it
-        if name == "requestid" and digest is not None and hasattr(digest, "get"):
-            return str(digest.get("x-cos-request-id", "Unknown"))  # a bodiless reply's headers
+        # A bodiless reply's digest is its headers: the SDK answers "Unknown", and so does this
+        # (the request id from the headers is on .diagnosis.request_id).
         return "Unknown"
 
 

@@ -42,7 +42,8 @@ class ReadOnly:
         self.client, self.calls = client, []
 
     def __getattr__(self, name: str) -> Any:
-        self.calls.append(name)
+        if not name.startswith("_"):  # reading the client's config is no call
+            self.calls.append(name)
         return getattr(self.client, name)
 
 

@@ -48,7 +48,7 @@ def test_pasted_text_yields_the_host_and_timeout_it_names() -> None:
 
 
 def test_the_diagnosed_copy_getters_do_not_raise_on_a_bodiless_reply() -> None:
-    """The SDK's getters KeyError on a HEAD error's headers-only digest; ours answer."""
+    """The SDK's getters KeyError on a headers-only dict digest; ours answer "Unknown", the id is on .diagnosis."""
     error = CosServiceError("HEAD", {"x-cos-request-id": "NjU1ZjA0YjM=", "content-length": "0"}, 403)
     with pytest.raises(KeyError):
         error.get_error_code()
@@ -56,7 +56,8 @@ def test_the_diagnosed_copy_getters_do_not_raise_on_a_bodiless_reply() -> None:
     assert copy.get_error_code() == "Unknown"
     assert copy.get_error_msg() == "Unknown"
     assert copy.get_trace_id() == "Unknown"
-    assert copy.get_request_id() == "NjU1ZjA0YjM="
+    assert copy.get_request_id() == "Unknown"
+    assert copy.diagnosis.request_id == "NjU1ZjA0YjM="
 
 
 def test_a_client_failure_headline_shows_no_made_up_status() -> None:

@@ -63,6 +63,31 @@ def test_every_getter_and_args_are_unchanged(pair: tuple[CosServiceError, CosSer
         assert getattr(diagnosed, getter)() == getattr(plain, getter)(), getter
 
 
+@pytest.mark.parametrize(
+    ("call", "status"),
+    [("get_object", 403), ("get_object", 503), ("head_object", 403), ("head_object", 404)],
+)
+def test_a_bodiless_reply_keeps_the_sdks_getter_values_and_the_diagnosis_has_the_request_id(
+    replies: ReplyServer, call: str, status: int,
+) -> None:
+    """Getters answer what the SDK's own do for the same reply; the header's request id is on .diagnosis."""
+    client = make_client(replies.port)
+
+    def fail() -> CosServiceError:
+        replies.reply = Reply(status)
+        with pytest.raises(CosServiceError) as caught:
+            getattr(client, call)(Bucket=BUCKET, Key="photos/cat.jpg")
+        return caught.value
+
+    plain = fail()
+    cos_doctor.install()
+    diagnosed = fail()
+    assert isinstance(diagnosed, cos_doctor.CosDiagnosedError)
+    for getter in GETTERS:
+        assert getattr(diagnosed, getter)() == getattr(plain, getter)(), getter
+    assert diagnosed.diagnosis.request_id == "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"  # the reply's header
+
+
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_pickle_round_trips_under_every_protocol(pair: tuple[CosServiceError, CosServiceError], protocol: int) -> None:
     """Unpickling gives the same class, args, getters and diagnosis."""

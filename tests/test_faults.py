@@ -93,6 +93,134 @@ def test_a_fork_while_another_thread_holds_the_install_lock_leaves_the_child_wor
         holder.join(10)
 
 
+class _SlowHeaders(dict):  # type: ignore[type-arg]
+    """Headers whose first read waits: a thread is kept inside a lazy attribute's computation."""
+
+    def __init__(self, entered: threading.Event, release: threading.Event) -> None:
+        super().__init__()
+        self._entered, self._release = entered, release
+
+    def get(self, name: object, default: object = None) -> object:
+        self._entered.set()
+        self._release.wait(30)
+        return super().get(name, default)
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("attribute", "headers"),
+    [("signed", "request_headers"), ("secret_id_sent", "request_headers"), ("server_clock", "response_headers")],
+)
+def test_a_fork_while_another_thread_computes_a_lazy_context_attribute_leaves_the_child_working(
+    replies: ReplyServer, attribute: str, headers: str,
+) -> None:
+    """A thread inside RequestContext's lazy computation at the fork: the child's failed call is diagnosed."""
+    from cos_doctor._pipeline.context import RequestContext
+
+    replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
+    cos_doctor.install()
+    entered, release = threading.Event(), threading.Event()
+    stuck = RequestContext(**{headers: _SlowHeaders(entered, release)})
+    computing = threading.Thread(target=getattr, args=(stuck, attribute))
+    computing.start()
+    assert entered.wait(10)
+
+    def child() -> None:
+        error = _caught(lambda: make_client(replies.port).get_object(Bucket=BUCKET, Key="a.txt"))
+        assert error.diagnosis.rule_id == "access-denied"
+        getattr(RequestContext(), attribute)  # the very attribute the parent's thread is inside
+
+    try:
+        assert _fork(child) == 0  # a hung child is killed by its alarm: nonzero
+    finally:
+        release.set()
+        computing.join(10)
+
+
+def _module_locks() -> list[tuple[str, tuple[str, ...]]]:
+    """Every lock a cos_doctor module holds, itself or in an object it holds: (module, path)."""
+    import importlib
+    import pkgutil
+    import types
+
+    for found in pkgutil.walk_packages(cos_doctor.__path__, "cos_doctor."):
+        if not found.name.endswith("__main__"):  # runs a command line
+            importlib.import_module(found.name)
+    lock_types = (type(threading.Lock()), type(threading.RLock()))
+    plain = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+    locks = []
+    for name, module in sorted(sys.modules.items()):
+        if name != "cos_doctor" and not name.startswith("cos_doctor."):
+            continue
+        for attribute, value in vars(module).items():
+            if isinstance(value, lock_types):
+                locks.append((name, (attribute,)))
+            elif not isinstance(value, plain) and isinstance(getattr(value, "__dict__", None), dict):
+                locks.extend((name, (attribute, inner)) for inner, held in vars(value).items() if isinstance(held, lock_types))
+    return locks
+
+
+def _resolve(module: str, path: tuple[str, ...]) -> threading.Lock:
+    value = sys.modules[module]
+    for name in path:
+        value = getattr(value, name)
+    return value  # type: ignore[return-value]
+
+
+@needs_fork
+def test_no_lock_of_cos_doctor_held_by_another_thread_at_a_fork_stays_held_in_the_child() -> None:
+    """Every module-level lock, held by a thread at the fork, can be taken at once in the child."""
+    locks = _module_locks()
+    assert ("cos_doctor._hook.install", ("_lock",)) in locks  # the audit sees the locks it must
+    held, release = threading.Event(), threading.Event()
+
+    def hold_them_all() -> None:
+        taken = [_resolve(module, path) for module, path in locks]
+        for lock in taken:
+            lock.acquire()
+        held.set()
+        release.wait(30)
+        for lock in reversed(taken):
+            lock.release()
+
+    holder = threading.Thread(target=hold_them_all)
+    holder.start()
+    assert held.wait(10)
+    reading, writing = os.pipe()
+
+    def child() -> None:
+        stuck = [f"{module}.{'.'.join(path)}" for module, path in locks if not _resolve(module, path).acquire(timeout=1)]
+        os.write(writing, " ".join(stuck).encode())
+
+    try:
+        status = _fork(child)
+        os.close(writing)
+        with os.fdopen(reading) as pipe:
+            stuck = pipe.read()
+    finally:
+        release.set()
+        holder.join(10)
+    assert (status, stuck) == (0, "")
+
+
+def test_no_class_of_cos_doctor_computes_under_a_class_wide_lock() -> None:
+    """No functools.cached_property anywhere in cos_doctor: it locks every instance (3.9-3.11)."""
+    import functools
+    import inspect
+
+    _module_locks()  # imports every module
+    found = [
+        f"{name}.{cls.__name__}.{attribute}"
+        for name, module in sorted(sys.modules.items())
+        if name == "cos_doctor" or name.startswith("cos_doctor.")
+        for cls in vars(module).values()
+        if inspect.isclass(cls) and cls.__module__ == name
+        for attribute, value in vars(cls).items()
+        if isinstance(value, functools.cached_property)
+    ]
+    assert found == []
+
+
 @needs_fork
 def test_a_fork_while_the_lock_is_held_lets_the_child_import_the_sdk() -> None:
     """install() before the SDK is imported; a fork with the lock held; the child's import works."""

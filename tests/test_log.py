@@ -15,7 +15,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._log.event import EVENT, SCHEMA_VERSION, event_fields
+from cos_doctor._log.event import EVENT, SCHEMA_VERSION
 from tests.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY, TOKEN, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
@@ -98,8 +98,9 @@ def test_the_readme_schema_table_matches_the_event(replies: ReplyServer) -> None
     assert f"version {SCHEMA_VERSION}" in section.splitlines()[0]
     documented = set(re.findall(r"^\| `([a-z_.]+)` \|", section, flags=re.MULTILINE))
     cos_doctor.install()
-    diagnosis = _fail_once(replies).diagnosis
-    assert documented == {"event", *event_fields(diagnosis)}
+    with capture_logs() as events:
+        _fail_once(replies)
+    assert documented == set(events[0]) - {"log_level"}  # capture_logs' own key
 
 
 def test_the_apps_bound_request_and_trace_ids_survive(replies: ReplyServer) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cos_doctor._log.event import SdkSecretFilter
-from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._redact import Redactor, mask_secret_id, scrub
 
 SECRET_ID = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"
 
@@ -26,10 +29,13 @@ SECRET_ID = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"
         ("https://b.cos.ap-guangzhou.myqcloud.com/k?q-signature=abcdef0123&x-cos-security-token=tok-9", "abcdef0123"),
         ("https://b.cos.ap-guangzhou.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1%26q-signature%3Dabcdef0123", "abcdef0123"),
         (f"q-ak={SECRET_ID}", SECRET_ID),
+        ("Cannot connect to proxy http://alice:pa55word@127.0.0.1:3128", "pa55word"),
+        ("sign=q-sign-algorithm%253Dsha1%2526q-signature%253Dabcdef0123", "abcdef0123"),
+        ("next=https%3A%2F%2Fb%2Fk%3Fx-cos-security-token%253Dtok-9", "tok-9"),
     ],
 )
 def test_scrub_removes_the_secret(text: str, secret: str) -> None:
-    """Signatures, sign keys, tokens and full SecretIds are removed or masked."""
+    """Signatures, sign keys, tokens (also percent-encoded twice), URL passwords and full SecretIds are removed or masked."""
     assert secret not in scrub(text)
 
 
@@ -76,3 +82,53 @@ def _scrub_everything(text: str) -> str:
 def test_keyword_shortcut_changes_nothing(text: str) -> None:
     """Skipping patterns whose keyword is absent gives exactly what running them all gives."""
     assert scrub(text) == _scrub_everything(text)
+
+
+_AWKWARD_SECRETS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=8, max_size=40).filter(
+    lambda text: text.strip() == text and text[:8] not in "<redacted>",  # no secret is what replaces one
+)
+_SPELLINGS = [
+    lambda text: text,
+    lambda text: quote(text, safe=""),
+    lambda text: quote(quote(text, safe=""), safe=""),
+    lambda text: repr(text)[1:-1],
+    lambda text: json.dumps(text)[1:-1],
+]
+
+
+@given(secret=_AWKWARD_SECRETS, spell=st.sampled_from(_SPELLINGS), cut=st.integers(8, 40), around=st.sampled_from(["{}", "x '{}' y", "Host {}… more", "a{}b"]))
+def test_a_known_secret_goes_in_every_spelling_and_every_cut(secret: str, spell: Callable[[str], str], cut: int, around: str) -> None:
+    """A secret the redactor knows is removed as sent, escaped, encoded once or twice, and cut to eight characters or more."""
+    shown = spell(secret[:cut])
+    redacted = Redactor([secret])(around.format(shown))
+    assert shown not in redacted
+    assert spell(secret[:8]) not in redacted
+
+
+@given(secret=_AWKWARD_SECRETS, spell=st.sampled_from(_SPELLINGS), cut=st.integers(4, 7))
+def test_the_head_of_a_secret_before_a_cut_mark_goes(secret: str, spell: Callable[[str], str], cut: int) -> None:
+    """What a cut marked with '…' leaves of a secret's start, four characters or more, is removed."""
+    head = spell(secret)[:cut]
+    assert not Redactor([secret])(f"First difference: '{head}…'").startswith(f"First difference: '{head}")
+
+
+@given(secret=st.text("abcdefgh0123#:@", min_size=1, max_size=7), quote_mark=st.sampled_from(["'", '"']))
+def test_a_short_secret_goes_where_it_is_quoted_whole_and_nowhere_else(secret: str, quote_mark: str) -> None:
+    """A secret under eight characters is removed where it stands quoted whole, and inside other words it is left alone."""
+    redact = Redactor([secret])
+    assert redact(f"Failed to parse: {quote_mark}{secret}{quote_mark} is not valid") == f"Failed to parse: {quote_mark}<redacted>{quote_mark} is not valid"
+    unrelated = f"x{secret}y and {quote_mark}z{secret}{quote_mark}"
+    assert redact(unrelated) == scrub(unrelated)
+
+
+def test_a_cut_secret_id_keeps_only_its_public_prefix() -> None:
+    """A SecretId cut short shows its first four characters, like a whole one, and no more."""
+    redact = Redactor(secret_ids=[SECRET_ID])
+    assert redact(f"q-ak {SECRET_ID[:20]}…") == "q-ak AKID****…"
+    assert redact(SECRET_ID) == "AKID****9U5q"
+
+
+def test_overlapping_spellings_go_whole() -> None:
+    """The JSON and repr() escapes of one character share a backslash: neither leaves the other's tail."""
+    secret = "alice:::\xa0JJ?"
+    assert Redactor([secret, secret[:-1]])("'alice:::\\xa0JJ' and alice:::\\u00a0JJ") == "'<redacted>' and <redacted>"

@@ -76,6 +76,22 @@ def test_stream_body_has_the_methods_and_reply_the_adapter_reads() -> None:
     assert _sdk.stream_reply(streambody.StreamBody(reply)) is reply
 
 
+def test_the_select_event_stream_has_the_method_and_reply_the_adapter_reads() -> None:
+    """select_object_content's EventStream raises from next_event and keeps its requests reply in _rt."""
+    import importlib
+
+    import requests
+
+    stream_class = getattr(importlib.import_module(_sdk.SELECT_MODULE), _sdk.SELECT_CLASS)
+    assert _sdk.SELECT_METHOD in vars(stream_class)
+    assert _sdk.SELECT_OPERATION in vars(CosS3Client)
+    reply = requests.Response()
+    reply.request = requests.Request("POST", "http://127.0.0.1/a.csv?select&select-type=2").prepare()
+    stream = stream_class(reply)
+    assert _sdk.is_event_stream(stream)
+    assert _sdk.stream_reply(stream) is reply
+
+
 @pytest.mark.parametrize("name", _sdk.BATCH_METHODS)
 def test_batch_methods_exist(name: str) -> None:
     """The batch calls whose per-key errors are data are defined on CosS3Client."""

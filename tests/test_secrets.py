@@ -32,7 +32,16 @@ from structlog.testing import capture_logs
 
 import cos_doctor
 from cos_doctor import cli
+from cos_doctor.emulator import (
+    DEFAULT_OWNER_SECRET_ID,
+    DEFAULT_OWNER_SECRET_KEY,
+    DEFAULT_OWNER_UIN,
+    DEFAULT_SUB_SECRET_ID,
+    DEFAULT_SUB_UIN,
+    Emulator,
+)
 from tests.conftest import BUCKET, REGION
+from tests.replies import error_xml
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 SECRET_KEYS = st.text(_ALNUM, min_size=32, max_size=40)
@@ -296,3 +305,300 @@ def test_the_sdk_s_exception_record_for_a_secret_id_with_a_newline_is_scrubbed(
     for output in (formatted, str(caught.value), "\n".join(getattr(caught.value, "__notes__", []))):
         assert secret_id not in output
         assert signature not in output
+
+
+# The channels issue 15 found: each a value the redactor knew exactly, shown cut, escaped,
+# encoded twice or through an output that bypassed the Diagnosis. -----------------------------
+
+# Distinctive letters: two of them side by side never occur in cos_doctor's own words.
+_MARKED = "QXZJ"
+AWKWARD = "\t\xa0\\#?/@%: \"'é"
+
+
+def _encodings(secret: str) -> set[str]:
+    """The forms an output may hold: as is, repr()- and JSON-escaped, percent-encoded once and twice."""
+    once = quote(secret, safe="")
+    return {secret, repr(secret)[1:-1], ascii(secret)[1:-1], json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], once, quote(once, safe=""), quote(secret, safe="/")}
+
+
+def _marked_pieces(secret: str) -> set[str]:
+    """Every piece of an encoding of ``secret`` that holds two of its marked letters."""
+    pieces = set()
+    for form in _encodings(secret):
+        for start in range(len(form)):
+            for end in range(start + 2, len(form) + 1):
+                piece = form[start:end]
+                if sum(piece.count(letter) for letter in _MARKED) >= 2 and piece[0] in _MARKED and piece[-1] in _MARKED:
+                    pieces.add(piece)
+    return pieces
+
+
+def _assert_no_prefix(outputs: list[str], secret: str, name: str) -> None:
+    """No output holds the secret (short) or any cut of it eight characters long, in any encoding."""
+    for form in _encodings(secret):
+        head = form if len(secret) < 8 else form[: len(quote(secret[:8], safe="")) if form.startswith("%") else 8]
+        for output in outputs:
+            assert head not in output, f"{name} leaked as {head!r}"
+
+
+@settings(max_examples=30, deadline=None)
+@given(password=st.text(_MARKED + AWKWARD, min_size=1, max_size=14))
+def test_no_piece_of_a_proxy_password_survives(password: str) -> None:
+    """A proxy password with awkward characters (repr escapes, '#', '/', '@', backslash, short pieces) is never shown."""
+    import socket
+
+    from qcloud_cos.cos_exception import CosClientError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proxy = f"http://alice:{password}@127.0.0.1:{port}"
+    config = CosConfig(Region=REGION, SecretId="AKID" + "a" * 32, SecretKey="k" * 32, Scheme="http", Proxies={"http": proxy, "https": proxy})
+    cos_doctor.install(storm_window=0)
+    with capture_logs() as events, pytest.raises(CosClientError) as caught:
+        CosS3Client(config, retry=0).get_object(Bucket=BUCKET, Key="a.txt")
+    error = caught.value
+    diagnosis = getattr(error, "diagnosis", None)
+    assert diagnosis is not None
+    outputs = [str(error), "\n".join(getattr(error, "__notes__", [])), repr(events), *_outputs_of_diagnosis(diagnosis)]
+    for piece in _marked_pieces(password):
+        for output in outputs:
+            assert piece not in output, f"{piece!r} of the proxy password leaked"
+
+
+class TokenServer:
+    """A loopback COS that answers SignatureDoesNotMatch, its FormatString showing another token."""
+
+    def __init__(self) -> None:
+        self.seen_token = ""
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_GET(self) -> None:
+                host = self.headers["Host"]
+                format_string = f"get\n/a.txt\n\nhost={quote(host, safe='')}&x-cos-security-token={owner.seen_token}\n"
+                body = (
+                    "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>SignatureDoesNotMatch</Code>\n"
+                    "\t<Message>The Signature you specified is invalid.</Message>\n"
+                    f"\t<StringToSign>sha1\n1;2\n0</StringToSign>\n\t<FormatString>{format_string}</FormatString>\n"
+                    "\t<RequestId>NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0</RequestId>\n</Error>\n"
+                ).encode()
+                self.send_response_only(403)
+                for name, value in (("Server", "tencent-cos"), ("Content-Type", "application/xml"), ("Content-Length", str(len(body)))):
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+
+    def __enter__(self) -> TokenServer:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="module")
+def token_server() -> Iterator[TokenServer]:
+    with TokenServer() as server:
+        yield server
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=st.text(_ALNUM, min_size=1, max_size=200).map(lambda text: f"Zq{text}"), change=st.sampled_from(["appended", "cut", "other"]))
+def test_the_signature_diff_never_shows_a_token_or_a_cut_of_it(token_server: TokenServer, token: str, change: str) -> None:
+    """A token that differs in COS's FormatString: neither value, nor the first 80 characters of a long one, is shown."""
+    token_server.seen_token = {"appended": f"{token}0", "cut": token[:-1], "other": "Zq-another-token"}[change]
+    config = CosConfig(Region=REGION, SecretId="AKID" + "a" * 32, SecretKey="k" * 32, Token=token, Scheme="http", IP="127.0.0.1", Port=token_server.port)
+    cos_doctor.install(storm_window=0)
+    with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+        CosS3Client(config, retry=0).get_object(Bucket=BUCKET, Key="a.txt")
+    diagnosis = caught.value.diagnosis
+    assert str(diagnosis.evidence_value("signature_diff")).startswith("headers:x-cos-security-token")
+    outputs = [str(caught.value), "\n".join(getattr(caught.value, "__notes__", [])), repr(events), *_outputs_of_diagnosis(diagnosis)]
+    _assert_no_prefix(outputs, token, "token")
+    assert "Zq-another-token" not in repr(outputs)  # a value in a credential's place, known or not
+
+
+_POLICY_SHAPES = {
+    "four-items": lambda token: {"conditions": [["eq", "$x-cos-security-token", token, "extra"]]},
+    "list-value": lambda token: {"conditions": [{"x-cos-security-token": [token]}]},
+    "prefix": lambda token: {"conditions": [["starts-with", "$x-cos-security-token", token]]},
+    "object-value": lambda token: {"conditions": [["eq", "$x-cos-security-token", {"value": token}]]},
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    token=st.text(_ALNUM + AWKWARD, min_size=1, max_size=80).map(lambda text: f"Zq{text}"),
+    shape=st.sampled_from([*_POLICY_SHAPES, "not-json"]),
+    known_from=st.sampled_from(["credentials", "form", "both"]),
+    locale=st.sampled_from(["en", "zh", "ko"]),
+)
+def test_no_lint_finding_quotes_the_token(token: str, shape: str, known_from: str, locale: str) -> None:
+    """A malformed policy condition holding the session token: lint's findings never quote it, cut or whole."""
+    import base64
+
+    from cos_doctor import post_object
+
+    if shape == "not-json":
+        text = json.dumps({"conditions": [{"x-cos-security-token": token}]}, ensure_ascii=False)[:-3].encode()
+    else:
+        text = json.dumps(_POLICY_SHAPES[shape](token), ensure_ascii=False).encode()
+    fields = {"key": "a.txt", "policy": base64.b64encode(text).decode(), "q-sign-algorithm": "sha1", "q-ak": "AKID" + "a" * 32, "q-key-time": "1;2", "q-signature": "0" * 40}
+    if known_from != "credentials":
+        fields["x-cos-security-token"] = token
+    credentials = post_object.Credentials("AKID" + "a" * 32, "k" * 32, token) if known_from != "form" else None
+    findings = post_object.lint(None, fields, bucket=BUCKET, credentials=credentials, locale=locale)
+    assert findings
+    outputs = [repr(findings), json.dumps([finding.to_dict() for finding in findings], ensure_ascii=False)]
+    _assert_no_prefix(outputs, token, "token")
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as running:
+        running.state.mark_baseline()
+        yield running
+
+
+_SUB = f"qcs::cam::uin/{DEFAULT_OWNER_UIN}:uin/{DEFAULT_SUB_UIN}"
+_SIGNATURE_SHAPED = "q-signature=3b8851a11a569213c17ba8fa7dcf2abec6935172"
+ENCODED = st.sampled_from([lambda text: text, lambda text: quote(text, safe=""), lambda text: quote(quote(text, safe=""), safe="")])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    secret=st.sampled_from([DEFAULT_OWNER_SECRET_KEY, DEFAULT_OWNER_SECRET_ID, _SIGNATURE_SHAPED]),
+    encode=ENCODED,
+    around=st.tuples(st.sampled_from(["", "Deny-", "x "]), st.sampled_from(["", "-1", " y"])),
+    principal=st.sampled_from([_SUB, None]),
+    as_json=st.booleans(),
+)
+def test_no_secret_in_a_sid_survives_investigate_or_its_cli(  # noqa: PLR0917 - Hypothesis draws each one
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path_factory: pytest.TempPathFactory,
+    secret: str,
+    encode: Callable[[str], str],
+    around: tuple[str, str],
+    principal: str | None,
+    as_json: bool,
+) -> None:
+    """A bucket policy Sid holding the reader's key (or a signature): the finding, its event, its diagnosis and the CLI seal it."""
+    emulator.state.reset()
+    owner = emulator.client()
+    sid = f"{around[0]}{encode(secret)}{around[1]}"
+    statement = {
+        "Sid": sid,
+        "Effect": "deny",
+        "Principal": {"qcs": [_SUB]},
+        "Action": ["name/cos:GetObject"],
+        "Resource": [f"qcs::cos:ap-guangzhou:uid/1250000000:{emulator.bucket}/*"],
+    }
+    owner.put_bucket_policy(Bucket=emulator.bucket, Policy={"Statement": [statement]})
+    with pytest.raises(CosServiceError) as caught:
+        emulator.client(DEFAULT_SUB_SECRET_ID).get_object(Bucket=emulator.bucket, Key="a.txt")
+    with capture_logs() as events:
+        finding = cos_doctor.investigate(caught.value, owner, principal=principal)
+    assert finding.decided_by is not None  # the statement decided: its Sid is what is shown
+    body = caught.value.get_origin_msg()
+    path: Path = tmp_path_factory.mktemp("bodies") / "error.xml"
+    path.write_text(body, encoding="utf-8")
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", DEFAULT_OWNER_SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", DEFAULT_OWNER_SECRET_KEY)
+    capsys.readouterr()
+    arguments = ["investigate", str(path), "--status", "403", "--bucket", emulator.bucket, "--endpoint", emulator.endpoint]
+    assert cli.main([*arguments, *(["--principal", principal] if principal else []), *(["--json"] if as_json else [])]) == 0
+    printed = capsys.readouterr().out
+    assert printed
+    outputs = [printed, repr(finding), json.dumps(finding.to_dict(), ensure_ascii=False), repr(events), *_outputs_of_diagnosis(finding.diagnosis)]
+    shown_secret = secret.removeprefix("q-signature=")
+    _assert_sealed(outputs, {"secret": shown_secret})
+    assert quote(quote(shown_secret, safe=""), safe="") not in repr(outputs)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(encode=ENCODED, as_json=st.booleans())
+def test_no_secret_in_a_referer_entry_survives_check(
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    encode: Callable[[str], str],
+    as_json: bool,
+) -> None:
+    """Referer allow-list entries carrying a q-signature and the checker's own key: `cos-doctor check` prints neither."""
+    signature = "3b8851a11a569213c17ba8fa7dcf2abec6935172"
+    emulator.state.reset()
+    emulator.client().put_bucket_referer(
+        Bucket=emulator.bucket,
+        RefererConfiguration={
+            "Status": "Enabled",
+            "RefererType": "White-List",
+            "DomainList": {"Domain": ["*.example.com", encode(f"app.example.com/page?q-signature={signature}"), f"{encode(DEFAULT_OWNER_SECRET_KEY)}.example.com"]},
+            "EmptyReferConfiguration": "Deny",
+        },
+    )
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", DEFAULT_OWNER_SECRET_ID)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", DEFAULT_OWNER_SECRET_KEY)
+    capsys.readouterr()
+    cli.main(["check", "--bucket", emulator.bucket, "--region", "ap-guangzhou", "--endpoint", emulator.endpoint, *(["--json"] if as_json else [])])
+    printed = capsys.readouterr().out
+    assert "*.example.com" in printed  # the referer line is there
+    _assert_sealed([printed], {"signature": signature, "secret_key": DEFAULT_OWNER_SECRET_KEY})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=st.text(_ALNUM + "+/=%", min_size=40, max_size=80).map(lambda text: f"tok{text}"), as_json=st.booleans(), place=st.sampled_from(["referer", "message"]))
+def test_a_pasted_token_encoded_twice_is_sealed(
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    token: str,
+    as_json: bool,
+    place: str,
+) -> None:
+    """The URL's token, pasted again percent-encoded twice (a Referer, a Message): diagnose() and explain seal it."""
+    twice = quote(quote(token, safe=""), safe="")
+    url = f"https://{BUCKET}.cos.{REGION}.myqcloud.com/a.txt?x-cos-security-token={quote(token, safe='')}"
+    message = f"Access Denied. next={twice}" if place == "message" else "Access Denied."
+    body = error_xml("AccessDenied", message)
+    headers = {"Referer": f"https://x.example.com/?next={twice}"} if place == "referer" else {}
+    diagnosis = cos_doctor.diagnose(body, http_status=403, url=url, request_headers=headers)
+    path: Path = tmp_path_factory.mktemp("bodies") / "body.xml"
+    path.write_text(body, encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["explain", str(path), "--status", "403", "--url", url, *(["--json"] if as_json else [])]) == 0
+    outputs = [capsys.readouterr().out, *_outputs_of_diagnosis(diagnosis)]
+    _assert_sealed(outputs, {"token": token})
+    for output in outputs:
+        assert twice not in output
+
+
+def test_the_sdk_s_args_keep_what_cos_echoed_and_cos_doctor_s_outputs_do_not(echoing_cos: EchoingCos) -> None:
+    """COS's echoed token stays in the SDK's args, repr(e) and the exception's pickle, as without cos_doctor; nothing cos_doctor writes has it."""
+    token = "tok" + "t" * 40
+    echoing_cos.status, echoing_cos.code, echoing_cos.places = 403, "SignatureDoesNotMatch", {"FormatString": "token"}
+    echoing_cos.secret_key = "k" * 32
+    config = CosConfig(Region=REGION, SecretId="AKID" + "a" * 32, SecretKey="k" * 32, Token=token, Scheme="http", IP="127.0.0.1", Port=echoing_cos.port)
+    with pytest.raises(CosServiceError) as bare:
+        CosS3Client(config, retry=0).get_object(Bucket=BUCKET, Key="a.txt")
+    cos_doctor.install(storm_window=0)
+    with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+        CosS3Client(config, retry=0).get_object(Bucket=BUCKET, Key="a.txt")
+    error = caught.value
+    assert error.args == bare.value.args
+    for sdk_s_own in (repr(error.args), repr(error), pickle.dumps(error).decode("latin-1")):
+        assert token in sdk_s_own
+    ours = [str(error), "\n".join(getattr(error, "__notes__", [])), repr(events), *_outputs_of_diagnosis(error.diagnosis)]
+    _assert_sealed(ours, {"token": token})

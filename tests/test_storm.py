@@ -85,6 +85,35 @@ def test_a_failure_after_the_window_is_logged_again_after_the_summary() -> None:
     assert summaries == [2]
 
 
+def test_windows_of_distinct_failures_are_forgotten_once_closed() -> None:
+    """10,000 failures that never repeat leave one window behind once theirs have closed."""
+    clock = [0.0]
+    summaries: list[int] = []
+    gate = _log.StormGate(lambda window: summaries.append(window.suppressed), clock=lambda: clock[0])
+    for number in range(10_000):
+        clock[0] = number / 1000  # ten seconds of distinct failures, a 5 s window each
+        assert gate.admit(("no-such-key", f"bucket-{number}", "get_object", 404), 5.0, 30, {})
+    assert len(gate._windows) <= 5_001  # only the open ones
+    clock[0] = 20.0
+    assert gate.admit(("no-such-key", "another", "get_object", 404), 5.0, 30, {})
+    assert list(gate._windows) == [("no-such-key", "another", "get_object", 404)]
+    assert summaries == []  # nothing repeated: nothing to summarise
+
+
+def test_a_closed_window_forgotten_by_another_failure_still_gets_its_summary() -> None:
+    """The count of a storm whose window another failure expires goes out, exactly once."""
+    clock = [0.0]
+    summaries: list[int] = []
+    gate = _log.StormGate(lambda window: summaries.append(window.suppressed), clock=lambda: clock[0])
+    storm = ("access-denied", BUCKET, "get_object", 403)
+    admitted = [gate.admit(storm, 5.0, 30, {}) for _ in range(4)]
+    clock[0] = 6.0
+    admitted.append(gate.admit(("no-such-key", BUCKET, "get_object", 404), 5.0, 30, {}))
+    gate.flush(everything=False)
+    assert admitted == [True, False, False, False, True]
+    assert summaries == [3]
+
+
 def test_different_failures_are_never_collapsed(replies: ReplyServer) -> None:
     """Another status, operation or rule is another storm: each is logged."""
     client = make_client(replies.port)

@@ -14,14 +14,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from cos_doctor._access import answers as sdk
 from cos_doctor._access import engine as _access
 from cos_doctor._locale import resolve_locale
-from cos_doctor._redact import scrub
-from cos_doctor.diagnosis import Diagnosis, Evidence, EvidenceValue
+from cos_doctor._redact import PATTERNS_ONLY, Redactor, client_redactor
+from cos_doctor.diagnosis import Diagnosis, Evidence, EvidenceValue, sealed_value
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -79,6 +79,10 @@ class Finding:
     statement 2``, ``bucket policy statement "DenyInterns"``, ``CORS rule 1``, ``referer
     rule``) or ``None``; ``facts`` the values the sentence is built from; ``reads`` every read
     call made. ``diagnosis`` is the input diagnosis with the finding added as evidence.
+
+    Building one seals it, like a :class:`~cos_doctor.Diagnosis`: the configuration it
+    quotes (a policy's ``Sid``, a referer entry) may hold anything, the reading client's own
+    keys included, so ``text``, ``decided_by`` and ``facts`` pass ``redactor``.
     """
 
     kind: str
@@ -88,6 +92,16 @@ class Finding:
     reads: tuple[Read, ...] = ()
     locale: str = "en"
     diagnosis: Diagnosis | None = field(default=None, repr=False, compare=False)
+    redactor: InitVar[Redactor | None] = None
+
+    def __post_init__(self, redactor: Redactor | None) -> None:
+        """Seal the sentence, what decided and the facts."""
+        redact = redactor or PATTERNS_ONLY
+        object.__setattr__(self, "text", redact(self.text))
+        if self.decided_by is not None:
+            object.__setattr__(self, "decided_by", redact(self.decided_by))
+        facts = tuple((name, sealed_value(value, redact)) for name, value in self.facts)
+        object.__setattr__(self, "facts", facts)
 
     @property
     def unreadable(self) -> tuple[Read, ...]:
@@ -204,8 +218,13 @@ def investigate(  # noqa: PLR0913 - keyword-only hints for what a pasted error c
             kind, decided_by, facts = "not-configuration", None, {"rule_id": request.rule_id}
         else:
             kind, decided_by, facts = investigator(request, reader, client)
+    from cos_doctor._sdk.live import client_secrets
+
     reads = tuple(reader.reads)
-    finding = _finding(kind, decided_by, facts, reads, locale=language, diagnosis=diagnosis)
+    redact = client_redactor(client_secrets(client))
+    finding = _finding(
+        kind, decided_by, facts, reads, locale=language, diagnosis=diagnosis, redact=redact
+    )
     if hasattr(error, "diagnosis") and not isinstance(error, Diagnosis):
         with contextlib.suppress(AttributeError):  # a read-only attribute on a foreign type
             error.diagnosis = finding.diagnosis
@@ -510,15 +529,16 @@ def _finding(  # noqa: PLR0913 - the parts of one finding
     *,
     locale: str,
     diagnosis: Diagnosis,
+    redact: Redactor,
 ) -> Finding:
     from cos_doctor._knowledge.catalogue import catalogue
 
     texts = catalogue().evidence_text
     entry: Any = texts["investigation"].get(kind) or texts["investigation"]["undetermined"]
-    # Facts can carry request text (a Referer with a signed query): scrubbed like all output.
-    facts = {k: scrub(v) if isinstance(v, str) else v for k, v in facts.items()}
+    # Facts can carry request text (a Referer with a signed query) and configuration (a Sid):
+    # the Finding and the enriched Diagnosis seal all they hold when they are built.
     words = {name: _word(value) for name, value in facts.items()}
-    text = scrub(_format(entry.get(locale) or entry["en"], words))
+    text = _format(entry.get(locale) or entry["en"], words)
     unreadable = tuple(
         f"{r.call}:{r.error_code or r.outcome}" for r in reads if r.outcome in {"denied", "failed"}
     )
@@ -543,7 +563,7 @@ def _finding(  # noqa: PLR0913 - the parts of one finding
             )
         )
     kept = [e for e in diagnosis.evidence if not e.key.startswith("investigation")]
-    enriched = dataclasses.replace(diagnosis, evidence=(*kept, *evidence))
+    enriched = dataclasses.replace(diagnosis, evidence=(*kept, *evidence), redactor=redact)
     return Finding(
         kind=kind,
         text=text,
@@ -552,6 +572,7 @@ def _finding(  # noqa: PLR0913 - the parts of one finding
         reads=reads,
         locale=locale,
         diagnosis=enriched,
+        redactor=redact,
     )
 
 

@@ -14,13 +14,13 @@ import secrets
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from cos_doctor._cli.text import say
-from cos_doctor._redact import mask_secret_id
+from cos_doctor._redact import PATTERNS_ONLY, Redactor, mask_secret_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,12 +38,21 @@ _TIMEOUT = 10
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One line of ``cos-doctor check``."""
+    """One line of ``cos-doctor check``.
+
+    Building one seals ``detail``: it quotes the bucket's configuration (a referer entry, a
+    CORS origin), which may hold anything, a signed URL or the checker's own key included.
+    """
 
     check: str  # stable id: credentials, dns, tls, clock, bucket, list, read, write, referer, cors
     status: str  # pass | warn | fail | skip
     detail: str
     diagnosis: Diagnosis | None = None
+    redactor: InitVar[Redactor | None] = None
+
+    def __post_init__(self, redactor: Redactor | None) -> None:
+        """Seal the detail with ``redactor`` (anything shaped like a secret without one)."""
+        object.__setattr__(self, "detail", (redactor or PATTERNS_ONLY)(self.detail))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -116,7 +125,16 @@ def make_client(target: Target) -> Any:
 
 
 def run_checks(target: Target) -> Iterator[CheckResult]:
-    """Run every check in order; later ones are skipped when credentials are unusable."""
+    """Run every check in order; later ones are skipped when credentials are unusable.
+
+    Each result is sealed with the target's own keys: a line never shows them.
+    """
+    redact = Redactor([target.secret_key, target.token], [target.secret_id])
+    for result in _checks(target):
+        yield replace(result, redactor=redact)
+
+
+def _checks(target: Target) -> Iterator[CheckResult]:
     credentials = _credentials(target)
     yield credentials
     yield _dns(target)

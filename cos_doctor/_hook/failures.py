@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from cos_doctor._pipeline.context import RequestContext
     from cos_doctor.diagnosis import Diagnosis
 
-__all__ = ["diagnose_failure"]
+__all__ = ["diagnose_failure", "diagnose_select_failure", "diagnose_stream_failure"]
 
 # SDK helpers that catch CosServiceError themselves: their misses are answers, not failures.
 _EXPECTED_MISSES = {"object_exists": {404}, "bucket_exists": {404}}
@@ -82,6 +82,32 @@ def diagnose_stream_failure(
     )
     collected = _collected_part(context, frames, part_failures, collecting=collecting)
     return collected or (diagnose_context(context), True)
+
+
+def diagnose_select_failure(error: BaseException, stream: Any) -> tuple[Diagnosis, bool]:
+    """An error message inside select_object_content's event stream: Code and Message from it.
+
+    select_object_content returned before the user iterated: the request and reply are the
+    stream's own.
+    """
+    from cos_doctor._pipeline.context import merge
+    from cos_doctor._pipeline.sources import read_reply
+    from cos_doctor._sdk.live import response_headers, sent_by
+
+    state = _sdk.service_error_state(error)
+    reply = _sdk.stream_reply(stream)
+    context = merge(
+        reply=read_reply(
+            status=state.status if isinstance(state.status, int) else None,
+            digest=state.digest,
+            headers=response_headers(reply),
+            live=True,
+        ),
+        sent=sent_by(reply),
+        hints=Hints(operation=_sdk.SELECT_OPERATION),
+        live=True,
+    )
+    return diagnose_context(context), True
 
 
 def _collected_part(

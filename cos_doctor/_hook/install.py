@@ -11,7 +11,9 @@ diagnosis per failed call rather than one per retry. A few other methods are pat
   200 reply after ``send_request`` returned;
 * ``StreamBody.get_stream_to_file`` / ``pget_stream_to_file``, which read a ``get_object``
   body whole, so a connection that breaks mid-body is diagnosed (once per object or part; the
-  user's own ``read()`` loop is left unwrapped, so it runs at full speed).
+  user's own ``read()`` loop is left unwrapped, so it runs at full speed);
+* ``EventStream.next_event``, which raises for an error message inside the event stream of
+  ``select_object_content`` (a 200 reply) while the user iterates its ``Payload``.
 
 Each patch is a ``wrapt.FunctionWrapper``, so it composes with other wrapt-based
 instrumentation (each layer sees the bound instance, unwraps itself only) and keeps the
@@ -142,9 +144,8 @@ def install(
         storm_window=storm_window,
     )
     try:
-        from cos_doctor._sdk import (
-            adapter as _sdk,  # deferred, like all of it: import cos_doctor stays cheap
-        )
+        # Deferred, like all of it: import cos_doctor stays cheap.
+        from cos_doctor._sdk import adapter as _sdk
 
         module = _finished_sdk_module()
         with _lock:
@@ -207,9 +208,8 @@ def is_installed() -> bool:
     """
     if not _installed:
         return False
-    from cos_doctor._sdk import (
-        adapter as _sdk,  # deferred, like all of it: import cos_doctor stays cheap
-    )
+    # Deferred, like all of it: import cos_doctor stays cheap.
+    from cos_doctor._sdk import adapter as _sdk
 
     module = sys.modules.get(_sdk.CLIENT_MODULE)
     if module is None:
@@ -237,6 +237,9 @@ def _patch(module: Any) -> None:
     stream_class = getattr(sys.modules.get(_sdk.STREAM_MODULE), _sdk.STREAM_CLASS, None)
     if stream_class is not None:
         tables.append((stream_class, dict.fromkeys(_sdk.STREAM_METHODS, _on_stream)))
+    select_class = getattr(sys.modules.get(_sdk.SELECT_MODULE), _sdk.SELECT_CLASS, None)
+    if select_class is not None:
+        tables.append((select_class, {_sdk.SELECT_METHOD: _on_select_event}))
     for patched_class, table in tables:
         for name, wrapper in table.items():
             current = patched_class.__dict__.get(name)
@@ -297,13 +300,13 @@ def _on_sdk_import(module: Any) -> None:
 # The wrappers: pass-through on success, diagnosis on failure
 
 
-def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
+def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
     try:
         return wrapped(*args, **kwargs)
     except _sdk_errors as error:
         if not _installed:
             raise
-        diagnosed = _diagnose_safely(error, sys._getframe(), helper=None)  # noqa: SLF001
+        diagnosed = _diagnose_safely(error, sys._getframe(), helper=None, source=instance)  # noqa: SLF001
         if diagnosed is None:
             raise
     # Raised outside the except block, so Python chains nothing of its own: the diagnosed
@@ -320,6 +323,9 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
 # copy_object / complete_multipart_upload raise for an <Error> inside a 200 reply themselves,
 # after send_request returned: the same layer, on the method that raises.
 _on_error_reply = _on_send_request
+# select_object_content's EventStream.next_event raises for an error message inside the stream
+# (the reply was a 200), while the user iterates the Payload: the same layer, once per event.
+_on_select_event = _on_send_request
 
 
 _helper_calls = 0  # helpers running now, any thread: their parts' failures are collected
@@ -418,24 +424,34 @@ def _wrappers() -> dict[str, Callable[..., Any]]:
 _part_failures: weakref.WeakKeyDictionary[Any, list[Diagnosis]] = weakref.WeakKeyDictionary()
 
 
-def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str | None) -> Any:
-    """Return the diagnosed copy of ``error``, or None to let the original propagate."""
+def _diagnose_safely(
+    error: BaseException, wrapper_frame: FrameType, helper: str | None, source: Any = None
+) -> Any:
+    """Return the diagnosed copy of ``error``, or None to let the original propagate.
+
+    ``source`` is the object whose method raised it (the client, or a select EventStream).
+    """
     if emitting():
         # A log handler of cos_doctor's own event calling COS (shipping logs to a bucket):
         # diagnosing its failure would log again, and fail again, without end.
         return None
     try:
-        from cos_doctor._hook.failures import diagnose_failure
+        from cos_doctor._hook.failures import diagnose_failure, diagnose_select_failure
+        from cos_doctor._sdk import adapter as _sdk
         from cos_doctor.errors import diagnosed_copy, is_diagnosed
 
         if is_diagnosed(error):
             return None  # diagnosed (and logged) by a layer further down
-        outcome = diagnose_failure(
-            error,
-            caller=wrapper_frame.f_back,
-            helper=helper,
-            part_failures=_part_failures,
-            collecting=_helper_calls > 0,
+        outcome = (
+            diagnose_select_failure(error, source)
+            if _sdk.is_event_stream(source)
+            else diagnose_failure(
+                error,
+                caller=wrapper_frame.f_back,
+                helper=helper,
+                part_failures=_part_failures,
+                collecting=_helper_calls > 0,
+            )
         )
         if outcome is None:
             return None
@@ -445,7 +461,7 @@ def _diagnose_safely(error: BaseException, wrapper_frame: FrameType, helper: str
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
         return None
-    if emit and not _inside_log_handler(wrapper_frame):
+    if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
         try:
             log_diagnosis(diagnosis)
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
@@ -501,6 +517,23 @@ def _inside_log_handler(frame: FrameType | None) -> bool:
         if frame.f_code is handle:
             return True
         frame = frame.f_back
+    return False
+
+
+def _ships_own_event(error: BaseException) -> bool:
+    """Whether the failed request uploaded an event of cos_doctor's (a log pipeline shipping it).
+
+    A worker thread of the application's own sends it, out of sight of both the thread-local
+    guard and the frame check above: logging its failure would ship, and fail, again.
+    """
+    from cos_doctor._log.event import holds_own_event
+    from cos_doctor._sdk import adapter as _sdk
+
+    traceback = error.__traceback__
+    while traceback is not None:
+        if _sdk.is_send_request(traceback.tb_frame):
+            return holds_own_event(_sdk.request_body(traceback.tb_frame))
+        traceback = traceback.tb_next
     return False
 
 

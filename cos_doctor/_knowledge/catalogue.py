@@ -16,6 +16,7 @@ from typing import Any
 
 from cos_doctor._knowledge.normalize import normalize_message
 from cos_doctor._knowledge.sources import read_sources
+from cos_doctor._lazy import Lazy
 from cos_doctor._locale import SUPPORTED_LOCALES
 
 __all__ = [
@@ -241,7 +242,7 @@ class Catalogue:
     evidence_text: dict[str, dict[str, str]]
     labels: dict[str, dict[str, str]]
 
-    @functools.cached_property
+    @Lazy
     def clauses_by_code(self) -> dict[str | None, tuple[tuple[Clause, Rule], ...]]:
         """Clauses grouped by the server Code they require (None: no Code required)."""
         index: dict[str | None, list[tuple[Clause, Rule]]] = {}

@@ -10,7 +10,6 @@ says so in its evidence. An ambiguous Message infers nothing.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -60,19 +59,19 @@ class Vocabulary:
         return normalize_message(message) in self.codes_by_message
 
 
-_VOCABULARY_LOCK = threading.Lock()
+# No lock (one held by another thread at a fork would hang the child): two threads may both
+# build a vocabulary; each is complete, and the last one stored stays.
 _VOCABULARIES: dict[int, tuple[Catalogue, Vocabulary]] = {}
 
 
 def vocabulary(rules: Catalogue | None = None) -> Vocabulary:
     """The vocabulary of ``rules`` (default: the installed knowledge base), built once."""
     rules = rules or catalogue()
-    with _VOCABULARY_LOCK:
-        cached = _VOCABULARIES.get(id(rules))
-        if cached is None or cached[0] is not rules:
-            cached = (rules, _build_vocabulary(rules))
-            _VOCABULARIES[id(rules)] = cached
-        return cached[1]
+    cached = _VOCABULARIES.get(id(rules))
+    if cached is None or cached[0] is not rules:
+        cached = (rules, _build_vocabulary(rules))
+        _VOCABULARIES[id(rules)] = cached
+    return cached[1]
 
 
 def _build_vocabulary(rules: Catalogue) -> Vocabulary:

@@ -14,7 +14,10 @@ The schema is versioned (:data:`SCHEMA_VERSION`) and documented in the README.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import os
+import secrets
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -38,6 +41,7 @@ __all__ = [
     "SdkSecretFilter",
     "emitting",
     "event_fields",
+    "holds_own_event",
     "log_diagnosis",
     "log_internal_failure",
     "log_investigation",
@@ -60,6 +64,13 @@ _LEVEL_METHODS = {
     logging.CRITICAL: "critical",
 }
 _state = threading.local()
+# Every event carries "cos_doctor.event_id", "<mark>-<pid>-<n>": an upload whose body holds this
+# process's mark is the application shipping cos_doctor's own event, whichever thread sends it.
+_MARK = f"cosdoctor{secrets.token_hex(8)}"
+_MARK_BYTES = _MARK.encode()
+_SEQUENCE = itertools.count(1)
+# How far into an upload's body the mark is looked for: a shipped event, or a batch's first.
+_MARK_SCAN = 256 * 1024
 
 
 def emitting() -> bool:
@@ -84,6 +95,20 @@ def quiet() -> Iterator[None]:
         _state.emitting = before
 
 
+
+
+def holds_own_event(body: object) -> bool:
+    """Whether an upload's body (text or bytes) holds an event this process emitted.
+
+    A pipeline that ships cos_doctor's events to COS from a thread of its own (a processor
+    queues the event, a worker uploads it) is out of sight of the thread-local guard; the
+    event's id in the body it uploads says where the failure came from.
+    """
+    if isinstance(body, str):
+        return body.find(_MARK, 0, _MARK_SCAN) >= 0
+    if isinstance(body, (bytes, bytearray)):
+        return body.find(_MARK_BYTES, 0, _MARK_SCAN) >= 0
+    return False
 
 
 def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
@@ -156,7 +181,7 @@ def log_internal_failure(stage: str, error: BaseException) -> None:
             "cos_doctor.schema_version": SCHEMA_VERSION,
             "cos_doctor.stage": stage,
             "exception.type": type(error).__name__,
-            "exception.message": scrub(str(error))[:500],
+            "exception.message": scrub(str(error)[:500]),  # cut, then sealed
         }
         message = f"{INTERNAL_FAILURE_EVENT}: cos_doctor failed ({stage}): {type(error).__name__}"
         _emit(logging.ERROR, INTERNAL_FAILURE_EVENT, fields, message)
@@ -195,6 +220,7 @@ def flush_storms() -> None:
 
 
 def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> None:
+    fields = {"cos_doctor.event_id": f"{_MARK}-{os.getpid()}-{next(_SEQUENCE)}", **fields}
     structlog = sys.modules.get("structlog")
     if structlog is not None and structlog.is_configured():
         logger = structlog.get_logger(LOGGER_NAME)

@@ -3,9 +3,9 @@
 A hot loop that fails the same way a thousand times a second should tell the logs once,
 then say how often it repeated. Failures are identical when they share a :data:`StormKey`
 (rule, bucket, operation, HTTP status). The first one of a window is logged as usual; the
-rest are counted; when the window closes (a timer thread, or the next such failure, or the
-process exiting) one summary goes out with the count. The diagnosis on each exception is
-never affected: only the log collapses.
+rest are counted; when the window closes (a timer thread, or the next failure, or the process
+exiting) one summary goes out with the count, and the window is forgotten. The diagnosis on
+each exception is never affected: only the log collapses.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ class StormGate:
         """Whether this failure's event goes out now (True) or is counted for a summary."""
         now = self._clock()
         with self._lock:
+            closed = self._expire(now)
             window = self._windows.get(key)
             if window is not None and now < window.closes_at:
                 window.suppressed += 1
@@ -78,12 +79,31 @@ class StormGate:
                 if window.suppressed == 1:  # a new deadline for the timer to keep
                     self._ensure_timer()
                 return False
-            closed = self._windows.pop(key, None)
+            if window is not None:  # closed, behind a window opened earlier that is still open
+                closed.append(self._windows.pop(key))
             moment = time.time()
             self._windows[key] = Window(key, seconds, now, now + seconds, level, moment, moment)
-        if closed is not None and closed.suppressed:
-            self._summarise(closed)
+        for window in closed:
+            if window.suppressed:
+                self._summarise(window)
         return True
+
+    def _expire(self, now: float) -> list[Window]:
+        """Remove and return the windows closed by ``now`` (lock held), so none is kept forever.
+
+        The dictionary keeps windows in the order they opened, which with one window length is
+        the order they close: the scan stops at the first open one, constant time per failure
+        on average. (After a shorter length is set, a newer window may outlive its closing
+        until those opened before it close.)
+        """
+        closed = []
+        for window in self._windows.values():
+            if now < window.closes_at:
+                break
+            closed.append(window)
+        for window in closed:
+            del self._windows[window.key]
+        return closed
 
     def flush(self, *, everything: bool = True) -> None:
         """Emit the summaries of closed windows; with ``everything``, of open ones too."""

@@ -10,7 +10,6 @@ nowhere else. Nothing here runs on the success path.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
+from cos_doctor._lazy import Lazy
 from cos_doctor._pipeline.sources import (
     CallArguments,
     ClientConfig,
@@ -109,12 +109,12 @@ class RequestContext:
             return "&".join(pair for pair in signed if pair.startswith("q-"))
         return None
 
-    @functools.cached_property
+    @Lazy
     def signed(self) -> Authorization | None:
         """The parsed Authorization (or presigned q-* parameters); None when unsigned."""
         return parse_authorization(self.authorization or "")
 
-    @functools.cached_property
+    @Lazy
     def server_clock(self) -> float | None:
         """COS's clock when it answered (Unix seconds): ServerTime, else the Date header."""
         for text in (self.server_time, self.response_headers.get("date")):
@@ -123,7 +123,7 @@ class RequestContext:
                 return moment
         return None
 
-    @functools.cached_property
+    @Lazy
     def secret_id_sent(self) -> str | None:
         """The SecretId (``q-ak``) the request was signed with; mask it before showing it.
 

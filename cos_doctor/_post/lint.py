@@ -5,7 +5,8 @@ knowledge-base rule the upload would get, and worded per locale in
 ``knowledge/lint/post_object.toml``. Checks run in the order COS is believed to check
 (reference §3.4: body → policy → key → signature → expiration → key time → conditions),
 so the first error finding is the reply to expect. Findings never carry a SecretKey,
-token or signature, and SecretIds are masked.
+token or signature, and SecretIds are masked: every value a finding quotes is sealed with a
+redactor that knows the credentials and the form's own token and signature.
 
 This is a predictor written apart from the emulator's verifier on purpose: the integration
 suite checks one against the other over real HTTP.
@@ -39,7 +40,7 @@ from cos_doctor._post.policy import (
     format_expiration,
     parse_policy,
 )
-from cos_doctor._redact import mask_secret_id, scrub
+from cos_doctor._redact import Redactor, is_secret_field, mask_secret_id
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,7 +61,6 @@ MAX_SKEW_SECONDS = 900
 _FILENAME = "${filename}"
 _SIGNATURE_FIELDS = ("q-sign-algorithm", "q-key-time", "q-signature")
 _TOKEN_FIELD = "x-cos-security-token"  # noqa: S105 - a field name, not a secret
-_TOKEN_SHOWN = '{"x-cos-security-token": "<redacted>"}'  # noqa: S105 - the token hidden
 
 #: Every check: its knowledge-base rule (None: the upload works but loses something) and
 #: whether it is certain to fail ("error") or may fail ("warning").
@@ -158,10 +158,11 @@ def lint(  # noqa: PLR0913 - keyword-only facts about the upload, each optional
     Malformed input (not Base64, not JSON, not a policy) is reported as a finding; this
     function does not raise on it.
     """
-    run = _Run(resolve_locale(locale), bucket=bucket, now=epoch_seconds(now))
     pairs = list(form_pairs(fields))
     before, after = _split_at_file(pairs)
     form = {name.lower(): value for name, value in before}
+    redact = _redactor(form, credentials)
+    run = _Run(resolve_locale(locale), bucket=bucket, now=epoch_seconds(now), redact=redact)
     if content_type is not None:
         _check_content_type(run, content_type)
     final_key = _final_key(form.get("key"), key, filename)
@@ -177,13 +178,23 @@ def lint(  # noqa: PLR0913 - keyword-only facts about the upload, each optional
     return run.finish(after)
 
 
+def _redactor(form: dict[str, str], credentials: Credentials | None) -> Redactor:
+    """What seals the findings: every secret this call was given, wherever it came from."""
+    secrets = [form.get(_TOKEN_FIELD), form.get("q-signature")]
+    if credentials is not None:
+        secrets.extend((credentials.secret_key, credentials.token))
+    secret_ids = [form.get("q-ak"), credentials.secret_id if credentials else None]
+    return Redactor(secrets, secret_ids)
+
+
 class _Run:
     """The findings of one lint call, worded as they are added."""
 
-    def __init__(self, language: str, *, bucket: str, now: float) -> None:
+    def __init__(self, language: str, *, bucket: str, now: float, redact: Redactor) -> None:
         self.language = language
         self.bucket = bucket
         self.now = now
+        self.redact = redact
         self.findings: list[Finding] = []
 
     def add(self, check: str, field: str | None = None, **values: object) -> None:
@@ -191,10 +202,10 @@ class _Run:
         self.findings.append(self.word(check, field, **values))
 
     def word(self, check: str, field: str | None, **values: object) -> Finding:
-        """Build the finding ``check`` in this run's locale; values are scrubbed first."""
+        """Build the finding ``check`` in this run's locale; values are sealed first."""
         rule_id, severity = CHECKS[check]
         text = _texts()[check][self.language]
-        words = _Words({"field": field or "", "bucket": self.bucket, **values})
+        words = _Words({"field": field or "", "bucket": self.bucket, **values}, self.redact)
         return Finding(
             check=check,
             rule_id=rule_id,
@@ -223,10 +234,10 @@ class _Run:
 
 
 class _Words(dict[str, str]):
-    """Placeholder values, scrubbed of secrets; a name a template lacks a value for is empty."""
+    """Placeholder values, sealed; a name a template lacks a value for is empty."""
 
-    def __init__(self, values: dict[str, object]) -> None:
-        super().__init__({name: scrub(str(value)) for name, value in values.items()})
+    def __init__(self, values: dict[str, object], redact: Redactor) -> None:
+        super().__init__({name: redact(str(value)) for name, value in values.items()})
 
     def __missing__(self, name: str) -> str:
         return ""
@@ -357,7 +368,8 @@ def _check_conditions(
 
 def _check_field(run: _Run, condition: Condition, value: str | None) -> None:
     """Judge one eq / starts-with condition against the value the form sends."""
-    expected = _TOKEN_SHOWN if condition.name == _TOKEN_FIELD else condition.describe()
+    secret = is_secret_field(condition.name)
+    expected = json.dumps({condition.field: "<redacted>"}) if secret else condition.describe()
     if value is None:
         run.add("condition-field-missing", condition.field, expected=expected)
     elif condition.name == "key" and _FILENAME in value:
@@ -368,7 +380,7 @@ def _check_field(run: _Run, condition: Condition, value: str | None) -> None:
         shown = mask_secret_id(str(condition.value))
         run.add("q-ak-mismatch", "q-ak", value=mask_secret_id(value), expected=shown)
     else:
-        shown = "<redacted>" if condition.name == _TOKEN_FIELD else value
+        shown = "<redacted>" if secret else value
         run.add("condition-not-met", condition.field, value=shown, expected=expected)
 
 

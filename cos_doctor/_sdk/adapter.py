@@ -40,12 +40,14 @@ __all__ = [
     "configured_secret",
     "ensure_registered",
     "is_client_method",
+    "is_event_stream",
     "is_pool_worker",
     "is_send_request",
     "is_service_error",
     "proxy_credentials",
     "register_sdk_code",
     "reply_in_frame",
+    "request_body",
     "service_error_state",
     "stream_reply",
 ]
@@ -92,7 +94,13 @@ def batch_total(result: Any) -> int | None:
 STREAM_MODULE = "qcloud_cos.streambody"
 STREAM_CLASS = "StreamBody"
 STREAM_METHODS = ("get_stream_to_file", "pget_stream_to_file")
-_STREAM_REPLY = "_rt"  # the requests reply a StreamBody reads from
+_STREAM_REPLY = "_rt"  # the requests reply a StreamBody (or an EventStream) reads from
+#: select_object_content's Payload: the SDK raises a CosServiceError from ``next_event`` for
+#: an error message inside the stream (the reply itself was a 200), as the user iterates it.
+SELECT_MODULE = "qcloud_cos.select_event_stream"
+SELECT_CLASS = "EventStream"
+SELECT_METHOD = "next_event"
+SELECT_OPERATION = "select_object_content"
 
 # Locals of send_request (SDK 1.9.x): what was asked, what came back, where the loop stopped.
 _SEND_LOCALS = ("self", "method", "url", "bucket", "timeout", "kwargs", "res", "j")
@@ -218,6 +226,12 @@ def send_request_locals(frame: FrameType) -> SendRequestLocals:
     )
 
 
+def request_body(frame: FrameType) -> Any:
+    """The body ``send_request`` was given to send (its ``data=``), if any."""
+    kwargs = frame.f_locals.get("kwargs")
+    return kwargs.get("data") if isinstance(kwargs, dict) else None
+
+
 def reply_in_frame(frame: FrameType) -> Any:
     """The reply a client method got back from send_request (its ``rt`` local), if any."""
     reply = frame.f_locals.get(_REPLY_LOCAL)
@@ -228,6 +242,12 @@ def stream_reply(stream: Any) -> Any:
     """The ``requests`` reply a ``StreamBody`` reads from (None for anything else)."""
     reply = getattr(stream, _STREAM_REPLY, None)
     return reply if hasattr(reply, "request") else None
+
+
+def is_event_stream(value: Any) -> bool:
+    """Whether ``value`` is select_object_content's ``EventStream``."""
+    stream_class = getattr(sys.modules.get(SELECT_MODULE), SELECT_CLASS, None)
+    return stream_class is not None and isinstance(value, stream_class)
 
 
 def client_config(client: Any) -> Any:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StackSources",
     "client_error_seen",
+    "client_secrets",
     "context_from_error",
     "read_frames",
     "response_headers",
@@ -162,17 +163,27 @@ def read_frames(frames: list[FrameType]) -> StackSources:
     if local is None:
         return StackSources(call=call)
     config = _sdk.client_config(local.client)
-    secrets = SecretsSeen(
+    return StackSources(
+        call=call,
+        config=ClientConfig(
+            settings=_sdk.client_settings(config, local.client), secrets=_secrets_of(config)
+        ),
+        sent=_request_sent(local),
+        response=local.response,
+    )
+
+
+def client_secrets(client: Any) -> SecretsSeen:
+    """The secrets a client was configured with (for a redactor of output about the client)."""
+    return _secrets_of(_sdk.client_config(client))
+
+
+def _secrets_of(config: Any) -> SecretsSeen:
+    return SecretsSeen(
         secret_id=_sdk.configured_secret(config, "secret_id"),
         secret_key=_sdk.configured_secret(config, "secret_key"),
         token=_sdk.configured_secret(config, "token"),
         proxy_credentials=_sdk.proxy_credentials(config),
-    )
-    return StackSources(
-        call=call,
-        config=ClientConfig(settings=_sdk.client_settings(config, local.client), secrets=secrets),
-        sent=_request_sent(local),
-        response=local.response,
     )
 
 

@@ -6,7 +6,6 @@ Plain mutable dataclasses, so tests can inspect and adjust them directly; the
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ import crcmod  # a dependency of the COS SDK, which checks downloads with it
 
 # The access engine's values are the emulator's too: both read the same rules.
 from cos_doctor._access.engine import ALL_USERS, ANYONE, CorsRule, Grant, RefererConfig
+from cos_doctor._lazy import Lazy
 
 __all__ = [
     "ALL_USERS",
@@ -166,7 +166,7 @@ class StoredObject:
         if not self.etag:
             self.etag = quoted_etag(self.data)
 
-    @functools.cached_property
+    @Lazy
     def crc64(self) -> str:
         """``x-cos-hash-crc64ecma``: the CRC-64/ECMA-182 of the data, in decimal."""
         return str(_CRC64(self.data))

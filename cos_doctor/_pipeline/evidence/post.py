@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from cos_doctor._pipeline.evidence.registry import Facts, detector, human_duration, iso_utc
 from cos_doctor._post.lint import form_policy, form_value, lint
-from cos_doctor._redact import mask_secret_id
+from cos_doctor._redact import is_secret_field, mask_secret_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,9 +29,8 @@ _POST_RULES = (
     "post-condition-mismatch",
     "post-malformed-body",
 )
-# Values never shown as they are: a SecretId is masked, a token hidden.
+# Values never shown as they are: a SecretId is masked, a token or signature hidden.
 _MASKED = frozenset({"q-ak"})
-_HIDDEN = frozenset({"x-cos-security-token", "q-signature"})
 _TIME_CHECKS = frozenset(
     {"policy-expired", "policy-expiring-soon", "key-time-ended", "key-time-in-future"},
 )
@@ -93,7 +92,7 @@ def issued_form(facts: Facts) -> Iterator[Evidence]:
 
 def _shown(field: str, text: str, value: object) -> str:
     name = field.lower()
-    if name in _HIDDEN:
+    if is_secret_field(name):
         return "<redacted>"
     if name in _MASKED:
         return text.replace(str(value), mask_secret_id(str(value)) or "")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from cos_doctor._pipeline.evidence.registry import Facts, detector
-from cos_doctor._redact import scrub
+from cos_doctor._redact import REDACTED, is_secret_field
 from cos_doctor._signing import (
     Authorization,
     format_string,
@@ -61,8 +61,8 @@ def signature_comparison(facts: Facts) -> Iterator[Evidence]:
                 f"{part}:{name}" if name else part,
                 variant=_diff_variant(part, name, signed, seen),
                 name=name,
-                signed=_show(signed),
-                seen=_show(seen),
+                signed=_show(name, signed),
+                seen=_show(name, seen),
             )
     consistent = _client_signature_consistent(context, authorization, client_string)
     verdict = _verdict(client_string, server_string, difference, consistent)
@@ -127,9 +127,11 @@ def _diff_variant(part: str, name: str, signed: str, seen: str) -> str:
     return part
 
 
-def _show(value: str) -> str:
-    shown = scrub(value)
-    return shown if len(shown) <= _SHOWN_VALUE else shown[: _SHOWN_VALUE - 1] + "…"
+def _show(name: str, value: str) -> str:
+    """The value as shown: a credential's never, any other cut short (sealed with the Diagnosis)."""
+    if is_secret_field(name):
+        return REDACTED
+    return value if len(value) <= _SHOWN_VALUE else value[: _SHOWN_VALUE - 1] + "…"
 
 
 def _server_string_by_digest(server_string_to_sign: str, client_string: str) -> str | None:
