@@ -19,6 +19,8 @@ import re
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote, quote_plus, unquote
 
+from cos_doctor._normalize import fold_case as _folded
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
@@ -72,8 +74,10 @@ _TOKEN_CONDITION = re.compile(
     r"(x-cos-security-token\s+doesn\S{1,8}t\s+match\s+the\s+value\s*)[^\s<>]+",
     re.IGNORECASE,
 )
-# Credentials in a URL (a proxy's "http://user:password@host"): the userinfo goes.
-_URL_USERINFO = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@'\"<>]+@", re.IGNORECASE)
+# Credentials in a URL (a proxy's "http://user:password@host"): the userinfo goes. Found
+# from each "://" (a scheme pattern tried at every letter of a long run was quadratic).
+_AFTER_SCHEME = re.compile(r"://([^/\s@'\"<>]+)@")
+_SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+.-")
 # Where urllib3 ends a URL's authority (and so cuts a proxy password holding one of these).
 _URLLIB3_AUTHORITY_END = re.compile(r"[\\/?#]")
 # Percent-encoded once or twice: a signed URL inside another URL's parameter.
@@ -109,17 +113,6 @@ def mask_secret_id(secret_id: str | None) -> str | None:
     return f"{visible[:4]}****{visible[-4:]}"
 
 
-def _folded(text: str) -> str:
-    """``text`` lowercased the way re.IGNORECASE compares it with the patterns' ASCII letters.
-
-    Besides ASCII case, IGNORECASE equates İ and ı with i and ſ with s (and the Kelvin sign,
-    which lower() already maps to k). Replacing them first keeps every position in place.
-    """
-    if not text.isascii():
-        text = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s")
-    return text.lower()
-
-
 def scrub(text: str) -> str:
     """Return ``text`` with signatures, sign keys and tokens removed and SecretIds masked."""
     # Each pattern runs only where its gate finds a candidate; most text has none, and the
@@ -137,10 +130,40 @@ def scrub(text: str) -> str:
     if _TOKEN_CONDITION_GATE in folded:
         text = _TOKEN_CONDITION.sub(r"\1<redacted>", text)
     if "://" in text and "@" in text:
-        text = _URL_USERINFO.sub(r"\1<redacted>@", text)
+        text = _without_url_userinfo(text)
     if "AKID" in text:
         text = _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
     return text
+
+
+def _url_userinfo(text: str) -> Iterator[tuple[int, int]]:
+    """Where each URL's userinfo is, as ``[a-z][a-z0-9+.-]*://(userinfo)@`` would find it.
+
+    The scheme is the longest run of scheme characters before "://" from its first letter
+    (ASCII letters in any case, as the pattern under re.IGNORECASE). Linear: each character
+    is looked at a bounded number of times.
+    """
+    folded = _folded(text)
+    position = 0
+    for found in _AFTER_SCHEME.finditer(text):
+        if found.start() < position:
+            continue  # inside the previous match (its userinfo holds no "/", so never)
+        start = found.start()
+        while start > position and folded[start - 1] in _SCHEME_CHARACTERS:
+            start -= 1
+        if any(character.isalpha() for character in folded[start : found.start()]):
+            yield found.start(1), found.end(1)
+            position = found.end()
+
+
+def _without_url_userinfo(text: str) -> str:
+    pieces = []
+    done = 0
+    for start, end in _url_userinfo(text):
+        pieces.append(text[done:start])
+        pieces.append(REDACTED)
+        done = end
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 def _shaped(text: str) -> bool:
@@ -153,7 +176,7 @@ def _shaped(text: str) -> bool:
         or _SIGN_KEY_GATE.search(folded)
         or _TOKEN_GATE.search(folded)
         or _TOKEN_CONDITION_GATE in folded
-        or ("://" in text and "@" in text and _URL_USERINFO.search(text) is not None)
+        or ("://" in text and "@" in text and next(_url_userinfo(text), None) is not None)
         or ("AKID" in text and _SECRET_ID.search(text))
     )
 

@@ -199,3 +199,18 @@ def test_a_bodiless_head_failure_pasted_with_its_status(emulator: Emulator) -> N
     pasted = cos_doctor.diagnose(f"HTTP {error.get_status_code()} {error}")
     assert (pasted.rule_id, pasted.http_status, pasted.request_id) == (live.rule_id, 403, live.request_id)
     assert pasted.request_id
+
+
+@pytest.mark.parametrize("filler", ["x", " ", "<a>", "403 ", "Request has expired\n"])
+def test_the_same_xml_prefix_gives_the_same_rule_at_10_kb_and_100_kb(filler: str) -> None:
+    """A long Message is read whole or not at all the same way at any size (no cut drops its close)."""
+    prefix = "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>AccessDenied</Code>\n\t<Message>Access Denied."
+
+    def diagnosed(size: int) -> tuple[str, str | None]:
+        body = prefix + filler * (size // len(filler)) + "</Message>\n</Error>"
+        diagnosis = cos_doctor.diagnose(body)
+        return diagnosis.rule_id, diagnosis.error_message
+
+    small, large = diagnosed(10_000), diagnosed(100_000)
+    assert small[0] == large[0]
+    assert (small[1] is None) == (large[1] is None)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -602,3 +603,72 @@ def test_the_sdk_s_args_keep_what_cos_echoed_and_cos_doctor_s_outputs_do_not(ech
         assert token in sdk_s_own
     ours = [str(error), "\n".join(getattr(error, "__notes__", [])), repr(events), *_outputs_of_diagnosis(error.diagnosis)]
     _assert_sealed(ours, {"token": token})
+
+class _SeenByHandler(logging.Handler):
+    """Keeps each record's exc_text as the SDK's logger filters left it, before any formatting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exc_texts: list[str | None] = []
+        self.outputs: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.exc_texts.append(record.exc_text)
+            self.outputs.append(logging.Formatter().format(record))
+
+
+@pytest.fixture
+def sdk_handler() -> Iterator[_SeenByHandler]:
+    handler = _SeenByHandler()
+    logger = logging.getLogger("qcloud_cos.cos_client")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_refused_connection_s_traceback_is_formatted_only_by_the_app_s_handler(
+    sdk_handler: _SeenByHandler, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No secret in the SDK's logged exception chain: only the handler formats it, output unchanged."""
+    formatted: list[object] = []
+    format_exception = logging.Formatter.formatException
+
+    def counting(self: logging.Formatter, exc_info: Any) -> str:
+        formatted.append(exc_info)
+        return format_exception(self, exc_info)
+
+    monkeypatch.setattr(logging.Formatter, "formatException", counting)
+    config = CosConfig(Region=REGION, SecretId="AKID" + "c" * 32, SecretKey="s" * 32, Scheme="http", IP="127.0.0.1", Port=9)
+    client = CosS3Client(config, retry=0)
+    cos_doctor.install()
+    with pytest.raises(Exception, match="onnect"):
+        client.head_bucket(Bucket=BUCKET)
+    assert sdk_handler.exc_texts == [None]
+    assert len(formatted) == 1  # by the handler only: the filter did not format it too
+    (output,) = sdk_handler.outputs
+    assert "Traceback (most recent call last)" in output
+    assert "ConnectionRefusedError" in output or "Connection refused" in output
+
+
+def test_a_secret_only_in_a_chained_exception_is_scrubbed_from_the_sdk_s_traceback(sdk_handler: _SeenByHandler) -> None:
+    """The filter follows cause and context: a token in an inner exception never reaches the output."""
+    token = "sekrit-session-token-0123456789"
+    cos_doctor.install()
+    logger = logging.getLogger("qcloud_cos.cos_client")
+    try:
+        _refused_after(ValueError(f"x-cos-security-token: {token}"))
+    except ConnectionError:
+        logger.exception("request failed")
+    (output,) = sdk_handler.outputs
+    assert "x-cos-security-token" in output
+    assert token not in output
+
+
+def _refused_after(inner: Exception) -> None:
+    try:
+        raise inner
+    except type(inner) as caught:
+        raise ConnectionError("connection refused") from caught

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cos_doctor._knowledge.catalogue import Catalogue, Clause, Example, Rule, catalogue
-from cos_doctor._knowledge.normalize import normalize_message
+from cos_doctor._normalize import normalize_message
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -74,7 +74,7 @@ def policy_statements(raw: Any) -> tuple[_access.Statement, ...]:
     text = (raw or {}).get("Policy")
     try:
         document = json.loads(text) if isinstance(text, str) else text
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         return ()
     return _access.statements(document, "bucket policy")
 

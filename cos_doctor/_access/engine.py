@@ -35,6 +35,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from cos_doctor._normalize import fold_case
+
 __all__ = [
     "ACL_PERMISSION",
     "ALL_USERS",
@@ -90,9 +92,26 @@ _BARE_ROOT = re.compile(r"^qcs::cam::uin/(\d+)$")
 
 
 def glob_match(pattern: str, value: str) -> bool:
-    """Whether ``value`` matches ``pattern``, ``*`` matching any run of characters (any case)."""
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, value, flags=re.IGNORECASE | re.DOTALL) is not None
+    """Whether ``value`` matches ``pattern``, ``*`` matching any run of characters (any case).
+
+    Each piece between stars is found leftmost after the one before, which decides a
+    star-only glob exactly in linear time (a ``.*``-joined regex is polynomial in the stars).
+    """
+    first, *middle = fold_case(pattern).split("*")
+    text = fold_case(value)
+    if not middle:
+        return text == first
+    last = middle.pop()
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return False
+    position = len(first)
+    for piece in middle:
+        found = text.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 # Values --------------------------------------------------------------------------------------
@@ -367,14 +386,42 @@ def _without_scheme(text: str) -> str:
 
 
 def referer_entry_matches(entry: str, referer: str) -> bool:
-    """Whether one domain-list ``entry`` matches the ``Referer`` value (rule 8)."""
-    entry = _without_scheme(entry)
-    prefix = ""
-    if entry.startswith("*."):
-        # "*.example.com" covers the bare domain as well as every subdomain.
-        prefix, entry = r"(?:[^/]*\.)?", entry[2:]
-    body = "[^/]*".join(re.escape(part) for part in entry.split("*"))
-    return re.match(prefix + body, _without_scheme(referer)) is not None
+    """Whether one domain-list ``entry`` matches the ``Referer`` value (rule 8).
+
+    The entry matches a prefix of the Referer (scheme dropped), each ``*`` standing for a
+    run without "/"; "*.example.com" covers the bare domain as well as every subdomain.
+    Found piece by piece with ``str.find``, linear in the Referer's length.
+    """
+    entry, text = _without_scheme(entry), _without_scheme(referer)
+    if not entry.startswith("*."):
+        return _pieces_match(entry.split("*"), text, 0)
+    first, *rest = entry[2:].split("*")
+    slash = text.find("/")
+    host_end = len(text) if slash < 0 else slash
+    if "/" in first:  # its "/" can only be the Referer's first one: one place to start
+        start = host_end - first.index("/")
+        return (start == 0 or (start > 0 and text[start - 1] == ".")) and _pieces_match(
+            [first, *rest], text, start
+        )
+    # Later starts (after each "." of the host) find only what the earliest one finds.
+    starts = (0, *(i + 1 for i in range(host_end) if text[i] == "."))
+    earliest = next((i for i in starts if text.startswith(first, i)), None)
+    return earliest is not None and _pieces_match([first, *rest], text, earliest)
+
+
+def _pieces_match(pieces: list[str], text: str, start: int) -> bool:
+    """Whether ``text`` from ``start`` begins with the pieces, separated by runs without "/"."""
+    first, *rest = pieces
+    if not text.startswith(first, start):
+        return False
+    position = start + len(first)
+    for piece in rest:
+        slash = text.find("/", position)
+        found = text.find(piece, position, len(text) if slash < 0 else slash + len(piece))
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 def decide_referer(config: RefererConfig | None, referer: str | None) -> RefererDecision:

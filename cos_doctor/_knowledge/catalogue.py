@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cos_doctor._knowledge.normalize import normalize_message
 from cos_doctor._knowledge.sources import read_sources
 from cos_doctor._lazy import Lazy
 from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._normalize import normalize_message
 
 __all__ = [
     "Catalogue",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from cos_doctor._knowledge.catalogue import Catalogue, catalogue
-from cos_doctor._knowledge.normalize import normalize_message
+from cos_doctor._normalize import normalize_message
 
 __all__ = ["REASON_PHRASES", "Vocabulary", "infer_code", "vocabulary"]
 

@@ -296,7 +296,13 @@ class SdkSecretFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[1] is not None:
-            # logger.exception(): the formatter would print the exception's own text.
+            # logger.exception(): the formatter would print the exception's own text. Only
+            # the texts of the exceptions can hold a secret (the rest is file names and the
+            # libraries' source lines), so the traceback is formatted only when one might.
+            if record.exc_text is None:
+                said = _chain_text(record.exc_info[1])
+                if said is not None and scrub(said) == said:
+                    return True
             text = record.exc_text or _exception_text(record)
             scrubbed = scrub(text)
             if scrubbed != text:
@@ -316,6 +322,32 @@ class SdkSecretFilter(logging.Filter):
 
         for name in SDK_LOGGERS:
             logging.getLogger(name).removeFilter(self)
+
+
+def _chain_text(error: BaseException) -> str | None:
+    """What a formatted traceback says of each exception; None if one is unprintable.
+
+    Each exception's text and notes, along causes, contexts and group members, as
+    ``traceback`` follows them.
+    """
+    texts: list[str] = []
+    pending: list[Any] = [error]
+    seen: set[int] = set()
+    while pending and len(seen) < 64:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        try:
+            texts.append(str(current))
+            texts.extend(str(note) for note in getattr(current, "__notes__", None) or ())
+        except Exception:  # noqa: BLE001 - the formatter prints a placeholder; check it all
+            return None
+        pending.extend((current.__cause__, current.__context__))
+        members = getattr(current, "exceptions", None)  # an ExceptionGroup's
+        if isinstance(members, tuple):
+            pending.extend(members)
+    return "\n".join(texts)
 
 
 def _exception_text(record: logging.LogRecord) -> str:

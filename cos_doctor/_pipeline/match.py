@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cos_doctor._knowledge.catalogue import Catalogue, Clause, Rule, catalogue
-from cos_doctor._knowledge.normalize import normalize_message
+from cos_doctor._normalize import normalize_message
 
 if TYPE_CHECKING:
     import re

@@ -32,6 +32,7 @@ __all__ = [
     "ReplyReceived",
     "RequestSent",
     "SecretsSeen",
+    "printable",
     "read_reply",
     "text_or_none",
 ]
@@ -49,6 +50,9 @@ _XML_ELEMENTS = (
 # Longer server strings are cut: a message is for reading, and every later step is linear in
 # its length. 4 KiB keeps any real COS message whole.
 MAX_FIELD = 4096
+# An element's opening tag is looked for this far into a body (a COS error body is far
+# shorter), its closing tag anywhere: no size of body cuts an element in two.
+_XML_HEAD = 64 * 1024
 _JSON_KEYS = {
     "code": "code",
     "message": "message",
@@ -250,7 +254,7 @@ def _parse_body(text: str) -> dict[str, Any]:
     if stripped.startswith("{"):
         try:
             parsed = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to read
             parsed = None
         if isinstance(parsed, dict):
             known = {_JSON_KEYS.get(str(name).lower()): value for name, value in parsed.items()}
@@ -265,11 +269,12 @@ def _xml_elements(text: str) -> dict[str, str]:
     """The first ``<Name>…</Name>`` of each element COS sends; tolerant of broken XML.
 
     Two ``str.find`` calls per element name keep this linear in the body's size whatever
-    the body holds (a regex with a back-reference goes quadratic on unclosed tags).
+    the body holds (a regex with a back-reference goes quadratic on unclosed tags). Opening
+    tags count in the first 64 KiB only, closing tags anywhere.
     """
     values = {}
     for name in _XML_ELEMENTS:
-        start = text.find(f"<{name}>")
+        start = text.find(f"<{name}>", 0, _XML_HEAD + len(name) + 2)
         if start < 0:
             continue
         start += len(name) + 2
@@ -287,4 +292,15 @@ def text_or_none(value: Any) -> str | None:
         value = value.strip()
     if value in _ABSENT:
         return None
-    return str(value)[:MAX_FIELD]
+    text = printable(value)
+    return text[:MAX_FIELD] if text is not None else None
+
+
+def printable(value: Any) -> str | None:
+    """``str(value)``, or None for a container nested too deep to print (foreign data)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except RecursionError:
+        return None

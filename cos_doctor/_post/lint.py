@@ -431,7 +431,7 @@ def _signed_bytes(policy: PolicyInput) -> bytes | Mapping[str, Any] | None:
 def _json_or_none(text: bytes) -> Any:
     try:
         return json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: unreadable
         return None
 
 

@@ -183,7 +183,7 @@ def parse_policy(text: bytes) -> PolicyDocument:
     """Parse policy JSON bytes; raise PolicyError naming the first problem COS would see."""
     try:
         document = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: unreadable
         raise PolicyError("policy-not-json", text[:60].decode("utf-8", "replace")) from None
     if not isinstance(document, dict):
         raise PolicyError("policy-not-json", type(document).__name__)

@@ -72,6 +72,7 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
         operation=operation,
         post_object=True if form is not None else post_object,
     )
+    error = _decoded(error)
     if isinstance(error, Mapping) and _is_batch_result(error):
         from cos_doctor._pipeline.parts import batch_diagnosis
         from cos_doctor._sdk import adapter as _sdk
@@ -122,6 +123,11 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     if log:
         log_diagnosis(diagnosis)
     return diagnosis
+
+
+def _decoded(error: Any) -> Any:
+    """Bytes as text, decoded once: every reader looks at the text."""
+    return error.decode("utf-8", "replace") if isinstance(error, bytes) else error
 
 
 def _pasted(error: str | bytes | Mapping[Any, Any]) -> Pasted:

@@ -30,6 +30,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from cos_doctor._knowledge.vocabulary import Vocabulary, vocabulary
+from cos_doctor._normalize import fold_case
+from cos_doctor._pipeline.sources import printable
 from cos_doctor._readers.pasted_formats import Reading, looks_like_code, read_foreign
 
 __all__ = ["ACCEPTED", "Pasted", "read_pasted"]
@@ -45,15 +47,21 @@ ACCEPTED = (
 # grows with its input.
 _MAX_PASTE = 64 * 1024
 _XML_MARKERS = ("<Error>", "<Code>", "<Message>")
+# (what the text must hold one of, lowercased, for the pattern to match; the pattern).
 _STATUS_PATTERNS = (
-    re.compile(r"\bstatus(?:[ _-]?code)?['\"]?\s*[:=]?\s*['\"]?([1-5]\d\d)\b", re.IGNORECASE),
-    re.compile(r"\bHTTP(?:/\d(?:\.\d)?)?\s*[:=]?\s*([1-5]\d\d)\b", re.IGNORECASE),
-    re.compile(r"^\s*([1-5]\d\d)\b"),
+    (
+        ("status",),
+        re.compile(
+            r"\bstatus(?:[ _-]?code)?['\"]?\s*[:=]?\s*['\"]?([1-5]\d\d)\b", re.IGNORECASE
+        ),
+    ),
+    (("http",), re.compile(r"\bHTTP(?:/\d(?:\.\d)?)?\s*[:=]?\s*([1-5]\d\d)\b", re.IGNORECASE)),
+    (("",), re.compile(r"^\s*([1-5]\d\d)\b")),
     # .NET's CosServerException ("CosServerException: 403 - Forbidden"), request-promise's
     # StatusCodeError ("StatusCodeError: 403 - \"<?xml …\"").
-    re.compile(r"(?:Exception|Error):\s{0,4}([1-5]\d\d)\s{1,4}-\s"),
+    (("exception:", "error:"), re.compile(r"(?:Exception|Error):\s{0,4}([1-5]\d\d)\s{1,4}-\s")),
     # A status in (full-width) brackets before a colon: "上传失败（400：Your proposed …）".
-    re.compile(r"[（(]([1-5]\d\d)[：:]"),
+    (("",), re.compile(r"[（(]([1-5]\d\d)[：:]")),
 )
 _ERROR_FIELDS = {
     "code": "Code",
@@ -82,12 +90,16 @@ class Pasted:
 
 def read_pasted(text: str) -> Pasted:
     """Return the error reply ``text`` holds (an empty body for blank text)."""
-    stripped = text.strip()[:_MAX_PASTE]
+    head = text.lstrip()
+    stripped = head[:_MAX_PASTE].rstrip()  # stripping the whole would copy all of it
     if not stripped:
         return Pasted(body="")
     status = _status_in(stripped)
     if any(marker in stripped for marker in _XML_MARKERS):
-        return Pasted(body=stripped, http_status=status)
+        # Whole: the XML reader looks for opening tags in the first 64 KiB and for closing
+        # tags anywhere; a cut could drop a closing tag (the same body read differently at
+        # 10 KB and at 100 KB).
+        return Pasted(body=head.rstrip(), http_status=status)
     mapping = _mapping_in(stripped)
     if mapping is not None:
         pasted = from_mapping(mapping)
@@ -154,7 +166,7 @@ _QUOTED = re.compile(
 _LEADING_STATUS = re.compile(r"^[1-5]\d\d\b[\s:：\-–]*")
 _SPLIT = re.compile(r"[:：]\s*")
 _MAX_CANDIDATES = 64
-_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z0-9]*)\s*$")
+_WORD_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _LONGEST = 512  # longer than any Message COS sends
 
 
@@ -189,8 +201,8 @@ def _known_tail(text: str, known: Vocabulary) -> str | None:
             break
         if len(text) - found.end() > _LONGEST:
             continue  # no Message is this long: only the last few colons can start one
-        before = _LAST_WORD.search(text[max(0, found.start() - 64) : found.start()])
-        if before is not None and looks_like_code(before.group(1), known.codes):
+        before = _last_word(text[max(0, found.start() - 64) : found.start()])
+        if before is not None and looks_like_code(before, known.codes):
             return None  # "SomeCode: message": the text has a Code, just not one we read
         tail = text[found.end() :].strip().strip("'\"“”‘’`")
         if known.knows_message(tail):
@@ -198,28 +210,59 @@ def _known_tail(text: str, known: Vocabulary) -> str | None:
     return None
 
 
+def _last_word(text: str) -> str | None:
+    """The word ending ``text`` (trailing space aside): ASCII letters and digits from a letter.
+
+    A scan from the end: the pattern it replaces, anchored only at the end, was retried from
+    every letter of a long run.
+    """
+    end = len(text.rstrip())
+    start = end
+    while start > 0 and text[start - 1] in _WORD_CHARACTERS:
+        start -= 1
+    while start < end and not text[start].isalpha():
+        start += 1
+    return text[start:end] if start < end else None
+
+
 def from_mapping(mapping: dict[Any, Any]) -> Pasted | None:
-    """An error dict (the SDK's digest, a JSON error) or a reply's headers; None if neither."""
+    """An error dict (the SDK's digest, a JSON error) or a reply's headers; None if neither.
+
+    Keys and values nested too deep to print are left out, as unreadable.
+    """
+    names = {key: printable(key) for key in mapping}
     inner = next(
-        (value for name, value in mapping.items() if str(name).lower() == "error"),
+        (value for key, value in mapping.items() if (names[key] or "").lower() == "error"),
         None,
     )
     fields = inner if isinstance(inner, dict) else mapping
-    lowered = {str(name).lower(): value for name, value in fields.items()}
-    status = _status_field(lowered) or _status_field(
-        {str(name).lower(): value for name, value in mapping.items()},
-    )
+    lowered = _lowered_names(fields)
+    status = _status_field(lowered) or _status_field(_lowered_names(mapping))
     if "code" in lowered or "message" in lowered:
-        elements = {
-            element: str(lowered[name])
+        texts = {
+            element: printable(lowered[name])
             for name, element in _ERROR_FIELDS.items()
             if lowered.get(name) not in (None, "", "Unknown")
         }
-        body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in elements.items())
+        body = "".join(f"<{name}>{escape(text)}</{name}>" for name, text in texts.items() if text)
         return Pasted(body=f"<Error>{body}</Error>", http_status=status)
     if any(hint in lowered for hint in _HEADER_HINTS):
-        return Pasted(body="", http_status=status, headers={k: str(v) for k, v in lowered.items()})
+        headers = {name: printable(value) for name, value in lowered.items()}
+        return Pasted(
+            body="",
+            http_status=status,
+            headers={name: value for name, value in headers.items() if value is not None},
+        )
     return None
+
+
+def _lowered_names(fields: dict[Any, Any]) -> dict[str, Any]:
+    lowered = {}
+    for key, value in fields.items():
+        name = printable(key)
+        if name is not None:
+            lowered[name.lower()] = value
+    return lowered
 
 
 def _mapping_in(text: str) -> dict[Any, Any] | None:
@@ -230,7 +273,7 @@ def _mapping_in(text: str) -> dict[Any, Any] | None:
     candidate = text[start : end + 1]
     try:
         parsed = json.loads(candidate)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         try:
             parsed = ast.literal_eval(candidate)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -239,8 +282,9 @@ def _mapping_in(text: str) -> dict[Any, Any] | None:
 
 
 def _status_in(text: str) -> int | None:
-    for pattern in _STATUS_PATTERNS:
-        found = pattern.search(text)
+    folded = fold_case(text)
+    for needed, pattern in _STATUS_PATTERNS:
+        found = pattern.search(text) if any(word in folded for word in needed) else None
         if found:
             return int(found.group(1))
     return None

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from cos_doctor._knowledge.vocabulary import REASON_PHRASES
+from cos_doctor._normalize import fold_case
 
 __all__ = ["Reading", "looks_like_code", "read_foreign", "snake_operation"]
 
@@ -29,7 +30,8 @@ _MAX_FIELDS = 64  # key/value pairs read from one paste
 _METHODS = "GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH"
 # A Code as COS spells it: CamelCase with at least two humps (NoSuchKey, InvalidURI) or an
 # acronym before one (KMSAccessDenied). One-word tokens (Error, Forbidden) are not Codes.
-_CODE_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z][A-Za-z0-9]*")
+# Anchored: it is only ever fullmatched, and unanchored it retried every letter of a long run.
+_CODE_SHAPE = re.compile(r"\A(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z][A-Za-z0-9]*)\Z")
 # An HTTP status as text: ASCII digits only ("²³⁴".isdigit() is true, int() refuses it).
 _STATUS_TEXT = re.compile(r"[1-5][0-9]{2}")
 _CLIENT_ERROR_NUMBER = re.compile(r"-[0-9]{1,6}")
@@ -127,7 +129,7 @@ def _cos_go_sdk(text: str, _known: frozenset[str]) -> Reading | None:
 
     The URL it prints is already percent-decoded, so a literal ``%`` is escaped again.
     """
-    found = _GO.search(text)
+    found = _GO.search(text) if "(Message: " in text else None
     if found is None:
         return None
     tail = _line(text, found.end())
@@ -168,7 +170,7 @@ def _java_style(text: str, _known: frozenset[str]) -> Reading | None:
     ``AmazonServiceException.getMessage()`` adds ``Service: Amazon S3; `` first and
     ``; S3 Extended Request ID: …`` inside; the JS SDKs print only status and code.
     """
-    found = _JAVA.search(text)
+    found = _JAVA.search(text) if "; Error Code: " in text else None
     if found is None:
         return None
     fields = dict(_JAVA_FIELD.findall(found.group("more")))
@@ -263,7 +265,7 @@ def _aws_sdk_go_v2(text: str, _known: frozenset[str]) -> Reading | None:
     operation error S3: PutObject, https response error StatusCode: 400, RequestID: …,
     HostID: …, api error BadDigest: The Content-MD5 you specified is not match.
     """
-    found = _AWS_GO_V2.search(text)
+    found = _AWS_GO_V2.search(text) if "https response error StatusCode: " in text else None
     if found is None:
         return None
     reading = Reading(
@@ -293,7 +295,7 @@ def _aws_sdk_go_v1(text: str, known: frozenset[str]) -> Reading | None:
     Loggers flatten the line break to a space, or print it as a literal ``\n\t`` inside a
     quoted gRPC description; the Code is the first Code-shaped ``Word: `` on that line.
     """
-    found = _AWS_GO_V1.search(text)
+    found = _AWS_GO_V1.search(text) if "status code: " in text else None
     if found is None:
         return None
     line_start = text.rfind("\n", 0, found.start()) + 1
@@ -317,7 +319,10 @@ def _code_then_message(text: str, known: frozenset[str]) -> Reading | None:
 
     The loosest form, so read only for Codes the knowledge base knows.
     """
-    for line in text[: _MAX_MESSAGE * 4].splitlines()[:_MAX_FIELDS]:
+    head = text[: _MAX_MESSAGE * 4]
+    if ": " not in head:
+        return None
+    for line in head.splitlines()[:_MAX_FIELDS]:
         code, message = _code_and_message(line, known, known_only=True)
         if code:
             return Reading(form="code-colon-message", code=code, message=message)
@@ -330,6 +335,8 @@ _FIELD = re.compile(
     r"""TraceId|traceId|trace_id|XCosTraceId|Resource|resource|resouce|ResourceAddr|statusCode|"""
     r"""StatusCode|status_code|HttpStatus|httpStatus)["']?[ \t]{0,4}[:=][ \t]{0,4}""",
 )
+# Every label above, lowercased, holds one of these: text without any has no field to read.
+_FIELD_WORDS = ("code", "message", "msg", "request", "trace", "resou", "status")
 _FIELD_NAMES = {
     "code": "code",
     "errorcode": "code",
@@ -364,6 +371,9 @@ def _fields(text: str, _known: frozenset[str]) -> Reading | None:
     (``Code: "InvalidArgument", Message: "…"``); .NET ``CosServerException.GetInfo()``
     (``errorCode = …, errorMessage = …``); the C++ SDK demo (``ErrorCode=…``, ``HttpStatus=…``).
     """
+    folded = fold_case(text)
+    if not any(word in folded for word in _FIELD_WORDS):
+        return None
     values: dict[str, str] = {}
     for count, found in enumerate(_FIELD.finditer(text)):
         if count >= _MAX_FIELDS:
@@ -401,7 +411,9 @@ def _fields(text: str, _known: frozenset[str]) -> Reading | None:
 
 
 _STATUS_CODE = re.compile(
-    r"(?<![\w.])(?P<status>[3-5]\d\d)[ \t]{1,4}(?:-[ \t]{1,4})?"
+    # The lookbehind after the first digit: a pattern that starts with a character set is
+    # skipped along quickly; one that starts with a lookbehind is tried at every position.
+    r"(?P<status>[3-5](?<![\w.][3-5])\d\d)[ \t]{1,4}(?:-[ \t]{1,4})?"
     r"(?P<code>[A-Z][A-Za-z0-9]{2,63})(?![\w(])",
 )
 

@@ -170,7 +170,7 @@ def policy_from_json(body: bytes) -> PolicyDocument:
     """Read a bucket policy; MalformedPolicy unless it is a JSON object with statements."""
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: unreadable
         raise CosError("MalformedPolicy") from None
     if not isinstance(document, dict):
         raise CosError("MalformedPolicy")

@@ -97,7 +97,7 @@ def _policy(form: Form) -> tuple[bytes, dict[str, Any]] | None:
     try:
         text = base64.b64decode(encoded, validate=True)
         document = json.loads(text.decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
         raise CosError("InvalidPolicyDocument") from None
     if not isinstance(document, dict) or not document.get("conditions"):
         raise CosError("InvalidPolicyDocument")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["normalize_message"]
+__all__ = ["fold_case", "normalize_message"]
 
 # Real servers and docs disagree on apostrophes: &apos;, ', ‘, ’, `, and the prime sign.
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "`": "'", "\u2032": "'"})
@@ -25,3 +25,15 @@ def normalize_message(message: str | None, *, casefold: bool = True) -> str:
     if text.endswith("."):
         text = text[:-1].rstrip()
     return text.casefold() if casefold else text
+
+
+def fold_case(text: str) -> str:
+    """``text`` lowercased the way re.IGNORECASE compares it with a pattern's ASCII letters.
+
+    Besides ASCII case, IGNORECASE equates İ and ı with i and ſ with s (and the Kelvin sign,
+    which lower() already maps to k). Replacing them first keeps every position in place, so
+    a phrase found with ``in`` here is one a case-insensitive pattern would find.
+    """
+    if not text.isascii():
+        text = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s")
+    return text.lower()
