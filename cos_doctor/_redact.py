@@ -298,6 +298,8 @@ _ENCODERS: tuple[Callable[[str], str], ...] = (
     _quote_twice,
     quote_plus,
     lambda text: repr(text)[1:-1],
+    # Escaped twice: the SDK logs its failed attempts' messages as a list, repr() of each.
+    lambda text: repr(repr(text)[1:-1])[1:-1],
     lambda text: ascii(text)[1:-1],
     lambda text: json.dumps(text)[1:-1],
     lambda text: json.dumps(text, ensure_ascii=False)[1:-1],

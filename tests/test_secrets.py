@@ -342,10 +342,21 @@ def _assert_no_prefix(outputs: list[str], secret: str, name: str) -> None:
             assert head not in output, f"{name} leaked as {head!r}"
 
 
+class _FormattedRecords(logging.Handler):
+    """Every record as a handler prints it: message and traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(logging.Formatter().format(record))
+
+
 @settings(max_examples=30, deadline=None)
 @given(password=st.text(_MARKED + AWKWARD, min_size=1, max_size=14))
 def test_no_piece_of_a_proxy_password_survives(password: str) -> None:
-    """A proxy password with awkward characters (repr escapes, '#', '/', '@', backslash, short pieces) is never shown."""
+    """A proxy password with awkward characters (repr escapes, '#', '/', '@', backslash, short pieces) is never shown, the SDK's own log records included."""
     import socket
 
     from qcloud_cos.cos_exception import CosClientError
@@ -356,12 +367,21 @@ def test_no_piece_of_a_proxy_password_survives(password: str) -> None:
     proxy = f"http://alice:{password}@127.0.0.1:{port}"
     config = CosConfig(Region=REGION, SecretId="AKID" + "a" * 32, SecretKey="k" * 32, Scheme="http", Proxies={"http": proxy, "https": proxy})
     cos_doctor.install(storm_window=0)
-    with capture_logs() as events, pytest.raises(CosClientError) as caught:
-        CosS3Client(config, retry=0).get_object(Bucket=BUCKET, Key="a.txt")
+    sdk_log = _FormattedRecords()
+    sdk_logger = logging.getLogger("qcloud_cos")
+    sdk_logger.addHandler(sdk_log)
+    previous_level, sdk_logger.level = sdk_logger.level, logging.DEBUG
+    try:
+        with capture_logs() as events, pytest.raises(CosClientError) as caught:
+            CosS3Client(config, retry=0).get_object(Bucket=BUCKET, Key="a.txt")
+    finally:
+        sdk_logger.removeHandler(sdk_log)
+        sdk_logger.setLevel(previous_level)
     error = caught.value
     diagnosis = getattr(error, "diagnosis", None)
     assert diagnosis is not None
-    outputs = [str(error), "\n".join(getattr(error, "__notes__", [])), repr(events), *_outputs_of_diagnosis(diagnosis)]
+    assert any("recv exception" in line for line in sdk_log.lines)  # the SDK's own records were seen
+    outputs = [str(error), "\n".join(getattr(error, "__notes__", [])), repr(events), *_outputs_of_diagnosis(diagnosis), *sdk_log.lines]
     for piece in _marked_pieces(password):
         for output in outputs:
             assert piece not in output, f"{piece!r} of the proxy password leaked"

@@ -27,7 +27,7 @@ from cos_doctor._log.storm import StormGate, Window
 from cos_doctor._redact import scrub
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from cos_doctor.diagnosis import Diagnosis
 
@@ -292,7 +292,8 @@ class SdkSecretFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed record is the SDK's, not ours to fix
             return True
-        cleaned = scrub(message)
+        redact = _record_redactor(record)
+        cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[1] is not None:
@@ -301,10 +302,10 @@ class SdkSecretFilter(logging.Filter):
             # libraries' source lines), so the traceback is formatted only when one might.
             if record.exc_text is None:
                 said = _chain_text(record.exc_info[1])
-                if said is not None and scrub(said) == said:
+                if said is not None and redact(said) == said:
                     return True
             text = record.exc_text or _exception_text(record)
-            scrubbed = scrub(text)
+            scrubbed = redact(text)
             if scrubbed != text:
                 record.exc_text = scrubbed
         return True
@@ -322,6 +323,26 @@ class SdkSecretFilter(logging.Filter):
 
         for name in SDK_LOGGERS:
             logging.getLogger(name).removeFilter(self)
+
+
+def _record_redactor(record: logging.LogRecord) -> Callable[[str], str]:
+    """The patterns, and for a failure's record the exact secrets of the client that sent it.
+
+    The SDK logs urllib3's words for a failed request, which quote a proxy URL they cannot
+    parse piece by piece (a password cut at a '#', escaped by repr()): only the exact
+    credentials find those. Records of successful calls (INFO, DEBUG) carry no such text and
+    keep the cheap pattern scrub.
+    """
+    from cos_doctor._sdk import adapter as _sdk
+
+    failure = record.levelno >= logging.WARNING or record.exc_info
+    if not failure and not _sdk.logs_failed_attempt(record.msg):
+        return scrub
+    from cos_doctor._redact import client_redactor
+    from cos_doctor._sdk.live import client_secrets
+
+    client = _sdk.client_sending(sys._getframe(2))  # noqa: SLF001 - the SDK's logging call
+    return client_redactor(client_secrets(client)) if client is not None else scrub
 
 
 def _chain_text(error: BaseException) -> str | None:

@@ -44,6 +44,7 @@ __all__ = [
     "is_pool_worker",
     "is_send_request",
     "is_service_error",
+    "logs_failed_attempt",
     "proxy_credentials",
     "register_sdk_code",
     "reply_in_frame",
@@ -174,6 +175,24 @@ def _unwrapped(attribute: Any) -> types.FunctionType | None:
 def is_send_request(frame: FrameType) -> bool:
     """Whether ``frame`` runs the SDK's own ``send_request`` (not a wrapper or an override)."""
     return frame.f_code in _send_request_codes
+
+
+# send_request logs each failed attempt at DEBUG, in these words, before it retries.
+_FAILED_ATTEMPT_LOG = "recv exception"
+
+
+def logs_failed_attempt(message: object) -> bool:
+    """Whether an SDK log message is ``send_request``'s record of a failed attempt."""
+    return isinstance(message, str) and message.startswith(_FAILED_ATTEMPT_LOG)
+
+
+def client_sending(frame: FrameType | None) -> Any:
+    """The client whose ``send_request`` runs at ``frame`` or further down the stack, if any."""
+    while frame is not None:
+        if frame.f_code in _send_request_codes:
+            return frame.f_locals.get("self")
+        frame = frame.f_back
+    return None
 
 
 def is_client_method(frame: FrameType) -> bool:
