@@ -25,9 +25,9 @@ TARGET_FAILURE_ADDED_US = 50.0
 TARGET_IMPORT_MS = 20.0
 # What `import cos_doctor` and `install()` must not load: it is paid on the first failure.
 LAZY_MODULES = (
-    "cos_doctor._knowledge",
-    "cos_doctor._diagnose",
-    "cos_doctor._evidence",
+    "cos_doctor._knowledge.catalogue",
+    "cos_doctor._pipeline.diagnose",
+    "cos_doctor._pipeline.evidence",
     "structlog",
 )
 

@@ -22,7 +22,7 @@ def sdk_twin(*, hooked: bool = False) -> type:
     from qcloud_cos.cos_exception import CosServiceError
 
     import cos_doctor
-    from cos_doctor import _hook
+    from cos_doctor._hook import install as _hook
 
     installed = cos_doctor.is_installed()
     cos_doctor.uninstall()  # CosS3Client's own send_request, not cos_doctor's layer

@@ -18,14 +18,14 @@ if TYPE_CHECKING:
 
 # What the hook calls, by the module attribute it looks up at call time: (owner, name, stage).
 _HOOK_STAGES = (
-    ("cos_doctor._hook", "_diagnose_safely", "hook"),
-    ("cos_doctor._failures", "context_from_error", "context"),
-    ("cos_doctor._failures", "diagnose_context", "diagnose_context"),
-    ("cos_doctor._diagnose", "match_rule", "match"),
-    ("cos_doctor._diagnose", "collect_evidence", "evidence"),
-    ("cos_doctor._diagnose", "redactor_for", "redactor"),
+    ("cos_doctor._hook.install", "_diagnose_safely", "hook"),
+    ("cos_doctor._hook.failures", "context_from_error", "context"),
+    ("cos_doctor._hook.failures", "diagnose_context", "diagnose_context"),
+    ("cos_doctor._pipeline.diagnose", "match_rule", "match"),
+    ("cos_doctor._pipeline.diagnose", "collect_evidence", "evidence"),
+    ("cos_doctor._pipeline.diagnose", "redactor_for", "redactor"),
     ("cos_doctor.errors", "diagnosed_copy", "copy"),
-    ("cos_doctor._hook", "log_diagnosis", "log"),
+    ("cos_doctor._hook.install", "log_diagnosis", "log"),
 )
 
 
@@ -38,7 +38,7 @@ def _stage_timers() -> Iterator[dict[str, list[int]]]:
     """
     import importlib
 
-    from cos_doctor import _hook
+    from cos_doctor._hook import install as _hook
 
     samples: dict[str, list[int]] = {stage: [] for _, _, stage in _HOOK_STAGES}
     samples["sdk_log_filter"] = []
@@ -105,14 +105,14 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
     """Each step alone, repeated on a captured SDK exception, interleaved (warm caches)."""
     from qcloud_cos.cos_exception import CosServiceError
 
-    from cos_doctor._context import context_from_error
-    from cos_doctor._diagnose import diagnose_context
-    from cos_doctor._evidence import Facts, collect_evidence
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
     from cos_doctor._locale import resolve_locale
-    from cos_doctor._log import log_diagnosis
-    from cos_doctor._match import match_rule
+    from cos_doctor._log.event import log_diagnosis
+    from cos_doctor._pipeline.diagnose import diagnose_context
+    from cos_doctor._pipeline.evidence import Facts, collect_evidence
+    from cos_doctor._pipeline.match import match_rule
     from cos_doctor._redact import redactor_for
+    from cos_doctor._sdk.live import context_from_error
     from cos_doctor.errors import diagnosed_copy
 
     rules = catalogue()

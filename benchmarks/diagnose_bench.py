@@ -17,7 +17,7 @@ from benchmarks._transport import error_xml
 
 def catalogue_mix() -> list[tuple[str, bytes, dict[str, Any]]]:
     """Every example error in the knowledge base, as a body plus diagnose() hints."""
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
 
     mix = []
     for rule in catalogue().rules:

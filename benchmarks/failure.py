@@ -85,8 +85,8 @@ def _signature_elements(adapter: FakeCos, client: Any) -> str:
     COS signed the same text as the client here, so cos_doctor recomputes the signature with the
     configured key and concludes ``wrong-secret-key``: the detector's full path.
     """
-    from cos_doctor._context import context_from_error
-    from cos_doctor._evidence.signature import client_format_string
+    from cos_doctor._pipeline.evidence.signature import client_format_string
+    from cos_doctor._sdk.live import context_from_error
     from cos_doctor._signing import parse_authorization
 
     adapter.reply = Reply(403, error_xml("SignatureDoesNotMatch", "probe"))
@@ -172,12 +172,12 @@ _POST_CASES = {
 def bench_post_rules(plan: Plan) -> dict[str, Any]:
     """POST Object (browser form upload) errors never pass through the SDK: diagnose(body)."""
     import cos_doctor
-    from cos_doctor._context import context_from_body
-    from cos_doctor._diagnose import diagnose_context
-    from cos_doctor._evidence import Facts, collect_evidence
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
     from cos_doctor._locale import resolve_locale
-    from cos_doctor._match import match_rule
+    from cos_doctor._pipeline.context import context_from_body
+    from cos_doctor._pipeline.diagnose import diagnose_context
+    from cos_doctor._pipeline.evidence import Facts, collect_evidence
+    from cos_doctor._pipeline.match import match_rule
 
     rules = catalogue()
     out: dict[str, Any] = {}

@@ -34,7 +34,7 @@ ARMS = ("toml", "compiled")
 _CHILD = """
 import sys, time
 import cos_doctor
-from cos_doctor._knowledge import KNOWLEDGE_DIR, load_catalogue
+from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, load_catalogue
 preloaded = "tomllib" in sys.modules or "tomli" in sys.modules
 start = time.perf_counter()
 load_catalogue(KNOWLEDGE_DIR, compiled={compiled})

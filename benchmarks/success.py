@@ -98,7 +98,7 @@ def bench_layer(plan: Plan) -> dict[str, Any]:
     import wrapt
     from qcloud_cos.cos_exception import CosServiceError
 
-    from cos_doctor import _hook
+    from cos_doctor._hook import install as _hook
 
     def stand_in() -> type[_Sdk]:
         """A class of its own, with its own copy of the no-op send_request's code."""
@@ -159,7 +159,7 @@ def bench_sdk_logging(plan: Plan, unhooked: Any, hooked: Any) -> dict[str, Any]:
     The filter is attached to the SDK's loggers while cos_doctor is installed; the arm without
     cos_doctor detaches it before each of its calls.
     """
-    from cos_doctor import _hook
+    from cos_doctor._hook import install as _hook
 
     log_filter = _hook._sdk_log_filter
     out: dict[str, Any] = {}

@@ -11,17 +11,37 @@ lints browser POST Object forms.
 
 Importing this package is cheap: the SDK, wrapt, structlog and the knowledge base are only
 loaded when they are first needed.
+
+Layers, top to bottom; each imports only the ones below it, names on one line import not each
+other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three)::
+
+    __main__
+    cli, testing            public faces of the command line and the pytest fixtures
+    _cli                    check, demo, scenarios, printed text
+    emulator, _hook         the local COS server; install() and what happens to one failure
+    _access                 the access engine and investigate()
+    _readers, errors        diagnose() and pasted text; the diagnosed exceptions
+    post_object             public face of _post
+    _log                    the event, storms, the SDK's own records redacted
+    _sdk                    every private name of qcloud_cos; a live failure read into records
+    _pipeline               records -> context -> match -> evidence -> Diagnosis (plain data only)
+    _post                   POST Object policy and lint
+    _knowledge              the knowledge base loaded and checked, its vocabulary
+    diagnosis               the value objects users get
+    _redact                 the one sealing boundary's redactor
+    _locale, _signing       the language chosen; the q-sign signature
+    _config, _lazy, _normalize   settings; lock-free lazy attributes; folding text
 """
 
 import typing
 
-from cos_doctor._hook import install, is_installed, uninstall
+from cos_doctor._hook.install import install, is_installed, uninstall
 from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
 
 if typing.TYPE_CHECKING:
     from cos_doctor import post_object
-    from cos_doctor._diagnose import diagnose
-    from cos_doctor._investigate import Finding, investigate
+    from cos_doctor._access.investigate import Finding, investigate
+    from cos_doctor._readers.diagnose import diagnose
     from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
 
 __all__ = [
@@ -47,9 +67,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "CosDiagnosedClientError": "cos_doctor.errors",
     "CosDiagnosedError": "cos_doctor.errors",
-    "diagnose": "cos_doctor._diagnose",
-    "Finding": "cos_doctor._investigate",
-    "investigate": "cos_doctor._investigate",
+    "diagnose": "cos_doctor._readers.diagnose",
+    "Finding": "cos_doctor._access.investigate",
+    "investigate": "cos_doctor._access.investigate",
 }
 
 

@@ -32,6 +32,8 @@ __all__ = [
     "mask_secret_id",
     "redactor_for",
     "scrub",
+    "strip_userinfo",
+    "userinfo",
 ]
 
 REDACTED = "<redacted>"
@@ -376,7 +378,7 @@ def redactor_for(context: Any) -> Redactor:
     signed = context.signed
     form = {name.lower(): value for name, value in getattr(context, "post_form", ())}
     secrets = [
-        *_client_secrets(context.client_config),
+        *_client_secrets(context.secrets),
         context.request_headers.get("x-cos-security-token"),
         context.query.get("x-cos-security-token"),
         context.query.get("q-token"),
@@ -393,31 +395,22 @@ def redactor_for(context: Any) -> Redactor:
     return Redactor(secrets, secret_ids)
 
 
-def client_redactor(client: Any) -> Redactor:
+def client_redactor(secrets: Any) -> Redactor:
     """The redactor of a client's own secrets, for output about it that no request made.
 
     ``investigate()`` and ``cos-doctor check`` show configuration read with the client (a
     policy's Sid, a referer entry), which may hold anything, its own keys included.
+    ``secrets`` is what ``cos_doctor._sdk.live.client_secrets`` read from the client.
     """
-    from cos_doctor import _sdk
-
-    config = _sdk.client_config(client)
-    return Redactor(_client_secrets(config), [_sdk.configured_secret(config, "secret_id")])
+    return Redactor(_client_secrets(secrets), [secrets.secret_id])
 
 
-def _client_secrets(config: Any) -> list[str | None]:
+def _client_secrets(secrets: Any) -> list[str | None]:
     """A client's SecretKey, session token and proxy credentials (configured or from the env)."""
-    from cos_doctor import _sdk
-
-    secrets = [
-        _sdk.configured_secret(config, "secret_key"),
-        _sdk.configured_secret(config, "token"),
-    ]
-    secrets.extend(_proxy_secrets(config))
-    return secrets
+    return [secrets.secret_key, secrets.token, *_proxy_secrets(secrets.proxy_credentials)]
 
 
-def _proxy_secrets(config: Any) -> list[str]:
+def _proxy_secrets(configured: tuple[str, ...]) -> list[str]:
     """Proxy credentials, configured or from the environment, and the pieces an error may quote.
 
     The credentials whole, the password alone, each percent-decoded. urllib3 takes a proxy
@@ -425,11 +418,9 @@ def _proxy_secrets(config: Any) -> list[str]:
     in that: a password holding one of them makes it quote ``'alice:pa55'`` or, after an '@'
     in the password, the password's middle, as a host it cannot parse.
     """
-    from cos_doctor import _sdk
-
-    found = list(_sdk.proxy_credentials(config))
+    found = list(configured)
     for name in PROXY_VARIABLES:
-        credentials = _sdk.userinfo(os.environ.get(name, ""))
+        credentials = userinfo(os.environ.get(name, ""))
         if credentials:
             found.append(credentials)
     pieces: list[str] = []
@@ -441,3 +432,17 @@ def _proxy_secrets(config: Any) -> list[str]:
             pieces.append(authority[0].rpartition("@")[2])
     return pieces
 
+
+def userinfo(url: str) -> str | None:
+    """The ``user:password`` of ``scheme://user:password@host``, or None when there is none."""
+    rest = url.partition("://")[2] or url  # the first: a password may hold "://" too
+    credentials, at, _ = rest.rpartition("@")
+    return credentials if at and credentials else None
+
+
+def strip_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: proxy credentials are never shown."""
+    scheme, separator, rest = url.partition("://")
+    host = (rest if separator else scheme).rpartition("@")[2]
+    scheme = scheme if separator else ""
+    return f"{scheme}{separator}{host}"

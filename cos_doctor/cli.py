@@ -26,14 +26,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._cli_text import CLI_LOCALES, say
-from cos_doctor._terminal import Output
+from cos_doctor._cli.terminal import Output
+from cos_doctor._cli.text import CLI_LOCALES, say
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from cos_doctor._check import CheckResult
-    from cos_doctor._investigate import Finding
+    from cos_doctor._access.investigate import Finding
+    from cos_doctor._cli.check import CheckResult
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = ["main"]
@@ -275,7 +275,7 @@ def _holds_error(diagnosis: Diagnosis) -> bool:
 
 
 def _explain(options: argparse.Namespace) -> int:
-    from cos_doctor._diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
 
     locale = _locale(options)
     if options.url and options.source is None and not options.example:
@@ -302,7 +302,7 @@ def _explain(options: argparse.Namespace) -> int:
 def _explain_url(options: argparse.Namespace, locale: str) -> int:
     import requests
 
-    from cos_doctor._diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose
     from cos_doctor._redact import scrub
 
     headers = dict(_header(text) for text in options.header)
@@ -349,7 +349,7 @@ def _print_diagnosis(diagnosis: Diagnosis, *, as_json: bool) -> None:
 
 
 def _target(options: argparse.Namespace, locale: str, *, region: str | None) -> Any:
-    from cos_doctor._check import Target
+    from cos_doctor._cli.check import Target
 
     return Target(
         bucket=options.bucket or "",
@@ -372,9 +372,9 @@ def _endpoint_ok(options: argparse.Namespace, locale: str) -> bool:
 
 
 def _investigate(options: argparse.Namespace) -> int:
-    from cos_doctor._check import make_client
-    from cos_doctor._diagnose import diagnose
-    from cos_doctor._investigate import investigate
+    from cos_doctor._access.investigate import investigate
+    from cos_doctor._cli.check import make_client
+    from cos_doctor._readers.diagnose import diagnose
 
     locale = _locale(options)
     if not options.bucket:
@@ -438,7 +438,7 @@ _STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 
 
 def _check(options: argparse.Namespace) -> int:
-    from cos_doctor._check import run_checks
+    from cos_doctor._cli.check import run_checks
 
     locale = _locale(options)
     if not options.bucket or not options.region:
@@ -477,7 +477,7 @@ def _print_check(out: Output, result: CheckResult, locale: str) -> None:
 
 
 def _rules(options: argparse.Namespace) -> int:
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
 
     locale = _locale(options)
     rules = catalogue().rules
@@ -498,7 +498,7 @@ def _demo(options: argparse.Namespace) -> int:
     try:
         import werkzeug  # noqa: F401 - the demo runs the emulator, which needs it
 
-        from cos_doctor._demo import run_demo
+        from cos_doctor._cli.demo import run_demo
     except ImportError:
         return _fail(say("missing-extra", locale, extra="emulator"), EXIT_USAGE)
     mode = "all" if options.all else ("brief" if options.brief else "screen")

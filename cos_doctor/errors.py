@@ -121,7 +121,7 @@ class CosDiagnosedError(_Diagnosed, CosServiceError):  # type: ignore[misc]  # n
         return self._digest_field("requestid")
 
     def _digest_field(self, name: str) -> str:
-        from cos_doctor import _sdk
+        from cos_doctor._sdk import adapter as _sdk
 
         digest: Any = _sdk.service_error_state(self).digest
         if isinstance(digest, dict) and name in digest:

@@ -45,8 +45,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from cos_doctor import _signing
-from cos_doctor._post_lint import Finding, lint
-from cos_doctor._post_policy import (
+from cos_doctor._post.lint import Finding, lint
+from cos_doctor._post.policy import (
     FILE_FIELD,
     Condition,
     Credentials,

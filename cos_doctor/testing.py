@@ -24,7 +24,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._hook import install, uninstall
+from cos_doctor._hook.install import install, uninstall
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping

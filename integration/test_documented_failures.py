@@ -1,6 +1,6 @@
 """Each of the fifteen seed cases, reached by a genuine misconfiguration, is diagnosed right.
 
-The scenarios (cos_doctor/_scenarios.py, shared with `cos-doctor demo`) misconfigure the
+The scenarios (cos_doctor/_cli/scenarios.py, shared with `cos-doctor demo`) misconfigure the
 emulator the way a user would misconfigure COS, then call it through the real SDK or, for
 browser-only paths, a real HTTP client. Here each one is held to its rule id, its key
 evidence, and its single log event.
@@ -15,7 +15,7 @@ import requests
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._scenarios import INTRUDER, OBJECT_KEY, SCENARIOS, Scenario
+from cos_doctor._cli.scenarios import INTRUDER, OBJECT_KEY, SCENARIOS, Scenario
 from cos_doctor.emulator import DEFAULT_BUCKET, DEFAULT_REGION, Emulator
 
 

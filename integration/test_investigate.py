@@ -10,8 +10,8 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._investigate import READ_CALLS
-from cos_doctor._scenarios import SCENARIOS
+from cos_doctor._access.investigate import READ_CALLS
+from cos_doctor._cli.scenarios import SCENARIOS
 from cos_doctor.emulator import DEFAULT_OWNER_UIN, DEFAULT_SUB_SECRET_ID, DEFAULT_SUB_UIN, Emulator
 
 SUB = f"qcs::cam::uin/{DEFAULT_OWNER_UIN}:uin/{DEFAULT_SUB_UIN}"

@@ -24,7 +24,7 @@ import requests
 from qcloud_cos import CosConfig, CosS3Client
 
 import cos_doctor
-from cos_doctor._scenarios import post_form, post_upload
+from cos_doctor._cli.scenarios import post_form, post_upload
 
 _NAMES = ("COS_DOCTOR_LIVE_SECRET_ID", "COS_DOCTOR_LIVE_SECRET_KEY", "COS_DOCTOR_LIVE_BUCKET", "COS_DOCTOR_LIVE_REGION")
 _MISSING = [name for name in _NAMES if not os.environ.get(name)]

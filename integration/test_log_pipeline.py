@@ -13,7 +13,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._log import EVENT, STORM_EVENT
+from cos_doctor._log.event import EVENT, STORM_EVENT
 
 LOG_BUCKET = "missing-logs-1250000000"  # the emulator has no such bucket: every upload fails
 MOST_UPLOADS = 50  # a loop shows itself long before this; the worker stops here either way

@@ -63,7 +63,8 @@ def leave_logging_as_found() -> None:
     """No storm window, setting or structlog configuration outlives the test that made it."""
     import structlog
 
-    from cos_doctor import _config, _log
+    from cos_doctor import _config
+    from cos_doctor._log import event as _log
 
     _log._storms.flush()
     _config.reset()

@@ -135,7 +135,7 @@ def _flags(node: ast.expr | None) -> int:
 
 
 def _knowledge_patterns() -> Iterator[Found]:
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
 
     for rule in catalogue().rules:
         for clause in rule.clauses:

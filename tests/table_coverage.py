@@ -9,8 +9,8 @@ import collections
 import csv
 from pathlib import Path
 
-from cos_doctor._context import RequestContext
-from cos_doctor._match import match_rule
+from cos_doctor._pipeline.context import RequestContext
+from cos_doctor._pipeline.match import match_rule
 
 TABLE = Path(__file__).parent / "data" / "cos_error_codes.tsv"
 

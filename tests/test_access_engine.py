@@ -1,10 +1,10 @@
-"""The access engine, one test per documented evaluation rule (see cos_doctor._access)."""
+"""The access engine, one test per documented evaluation rule (see cos_doctor._access.engine)."""
 
 from __future__ import annotations
 
 import pytest
 
-from cos_doctor._access import (
+from cos_doctor._access.engine import (
     ALL_USERS,
     ANYONE,
     AccessConfig,

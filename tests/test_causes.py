@@ -10,10 +10,10 @@ from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
 from cos_doctor import Cause
-from cos_doctor._context import RequestContext
-from cos_doctor._diagnose import diagnose_context
-from cos_doctor._knowledge import catalogue
+from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._pipeline.context import RequestContext
+from cos_doctor._pipeline.diagnose import diagnose_context
 from cos_doctor.emulator import DEFAULT_OWNER_SECRET_ID, DEFAULT_SUB_SECRET_ID, Emulator
 from cos_doctor.testing import capture_events
 

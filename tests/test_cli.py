@@ -56,7 +56,7 @@ def test_explain_a_missing_file_fails_cleanly(capsys: pytest.CaptureFixture[str]
 
 def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     """`rules --json` enumerates the catalogue."""
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
 
     assert main(["rules", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -144,7 +144,7 @@ def test_terminal_control_characters_are_neutralised(
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     """Colour codes appear for a terminal, and disappear with NO_COLOR set or off a terminal."""
-    from cos_doctor._terminal import Output as _Output
+    from cos_doctor._cli.terminal import Output as _Output
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -166,7 +166,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
 @pytest.mark.parametrize("locale", ["en", "ko", "zh"])
 def test_rules_in_every_locale(locale: str, capsys: pytest.CaptureFixture[str]) -> None:
     """`rules --locale X` lists every rule, titled in that locale when the catalogue has it."""
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
 
     assert main(["rules", "--locale", locale, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

@@ -6,8 +6,8 @@ import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
-from cos_doctor._client_context import CLIENT_KINDS, classify
-from cos_doctor._knowledge import catalogue
+from cos_doctor._knowledge.catalogue import catalogue
+from cos_doctor._pipeline.client_context import CLIENT_KINDS, classify
 from cos_doctor.errors import diagnosed_copy
 
 CLIENT_EXAMPLES = [

@@ -14,7 +14,7 @@ from qcloud_cos.cos_exception import CosClientError, CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._log import INTERNAL_FAILURE_EVENT
+from cos_doctor._log.event import INTERNAL_FAILURE_EVENT
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 

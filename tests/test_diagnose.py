@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
-from cos_doctor._context import context_from_body
-from cos_doctor._knowledge import catalogue
+from cos_doctor._knowledge.catalogue import catalogue
+from cos_doctor._pipeline.context import context_from_body
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
-from cos_doctor._context import RequestContext
-from cos_doctor._diagnose import diagnose_context
-from cos_doctor._knowledge import KNOWLEDGE_DIR, placeholder_names
+from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, placeholder_names
 from cos_doctor._locale import SUPPORTED_LOCALES
-from cos_doctor._match import match_rule
-from cos_doctor._rule_table import README, readme_with_tables, rule_tables
+from cos_doctor._pipeline.context import RequestContext
+from cos_doctor._pipeline.diagnose import diagnose_context
+from cos_doctor._pipeline.match import match_rule
 from tests.table_coverage import table_rows
+from tools.rule_table import README, readme_with_tables, rule_tables
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,7 +57,7 @@ def test_each_row_is_won_by_a_specific_rule_naming_its_code(row: Row, locale: st
 
 
 def test_readme_rule_tables_are_generated_from_the_knowledge_base() -> None:
-    """README.md's rule tables equal what `python -m cos_doctor._rule_table` writes."""
+    """README.md's rule tables equal what `python -m tools.rule_table` writes."""
     current = README.read_text(encoding="utf-8")
     assert readme_with_tables(current, rule_tables()) == current
 

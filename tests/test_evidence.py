@@ -14,12 +14,13 @@ from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
 from cos_doctor import Diagnosis
-from cos_doctor._context import RequestContext
-from cos_doctor._diagnose import diagnose_context
-from cos_doctor._evidence import human_duration
-from cos_doctor._evidence.signature import first_difference
-from cos_doctor._knowledge import catalogue
+from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._pipeline.context import RequestContext
+from cos_doctor._pipeline.diagnose import diagnose_context
+from cos_doctor._pipeline.evidence.registry import human_duration
+from cos_doctor._pipeline.evidence.signature import first_difference
+from cos_doctor._pipeline.sources import SecretsSeen
 from cos_doctor._signing import sign_request
 from tests.conftest import BUCKET, REGION, SECRET_KEY, TOKEN, make_client
 from tests.replies import Reply, ReplyServer, error_xml
@@ -129,15 +130,11 @@ class TestCredentials:
     def test_case_difference_from_configuration(self) -> None:
         """A q-ak differing only in case from the configured SecretId is named as such."""
 
-        class Config:
-            _secret_id = "AKIDcosdoctorTESTsecretid0000000000A"
-            _secret_key = SECRET_KEY
-
         context = RequestContext(
             http_status=403,
             error_code="InvalidAccessKeyId",
             request_headers={"authorization": "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"},
-            client_config=Config(),
+            secrets=SecretsSeen(secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key=SECRET_KEY),
         )
         diagnosis = diagnose_context(context)
         problems = [item.value for item in diagnosis.evidence if item.key == "secret_id_problem"]
@@ -204,17 +201,13 @@ class TestSignature:
         """The client's signature does not fit its own request and key: client-signing-error."""
         signed = sign_request(secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key="another-key", key_time="1;2", method="GET", path="/a.txt", params={}, headers={"host": "h"})
 
-        class Config:
-            _secret_id = "AKIDcosdoctorTESTsecretid0000000000A"
-            _secret_key = SECRET_KEY
-
         context = RequestContext(
             http_status=403,
             error_code="SignatureDoesNotMatch",
             http_method="GET",
             path="/a.txt",
             request_headers={"authorization": signed.to_header(), "host": "h"},
-            client_config=Config(),
+            secrets=SecretsSeen(secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key=SECRET_KEY),
         )
         assert diagnose_context(context).evidence_value("signature_verdict") == "client-signing-error"
 

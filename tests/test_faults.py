@@ -19,8 +19,8 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor import _hook
-from cos_doctor._log import INTERNAL_FAILURE_EVENT
+from cos_doctor._hook import install as _hook
+from cos_doctor._log.event import INTERNAL_FAILURE_EVENT
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
@@ -115,7 +115,7 @@ def test_a_fork_while_another_thread_computes_a_lazy_context_attribute_leaves_th
     replies: ReplyServer, attribute: str, headers: str,
 ) -> None:
     """A thread inside RequestContext's lazy computation at the fork: the child's failed call is diagnosed."""
-    from cos_doctor._context import RequestContext
+    from cos_doctor._pipeline.context import RequestContext
 
     replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
     cos_doctor.install()
@@ -171,7 +171,7 @@ def _resolve(module: str, path: tuple[str, ...]) -> threading.Lock:
 def test_no_lock_of_cos_doctor_held_by_another_thread_at_a_fork_stays_held_in_the_child() -> None:
     """Every module-level lock, held by a thread at the fork, can be taken at once in the child."""
     locks = _module_locks()
-    assert ("cos_doctor._hook", ("_lock",)) in locks  # the audit sees the locks it must
+    assert ("cos_doctor._hook.install", ("_lock",)) in locks  # the audit sees the locks it must
     held, release = threading.Event(), threading.Event()
 
     def hold_them_all() -> None:
@@ -228,7 +228,7 @@ def test_a_fork_while_the_lock_is_held_lets_the_child_import_the_sdk() -> None:
         """
         import os, signal, threading, warnings, sys
         import cos_doctor
-        from cos_doctor import _hook
+        from cos_doctor._hook import install as _hook
         cos_doctor.install()
         held, release = threading.Event(), threading.Event()
         def hold():

@@ -9,7 +9,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor import _evidence
+from cos_doctor._pipeline.evidence import registry as _evidence
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
@@ -40,7 +40,7 @@ def test_a_broken_log_setup_still_gives_the_diagnosis(
     replies: ReplyServer, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """If emitting the event fails, the diagnosed exception is still raised."""
-    from cos_doctor import _hook
+    from cos_doctor._hook import install as _hook
 
     def broken_log(diagnosis: object) -> None:
         raise OSError("log sink is gone")

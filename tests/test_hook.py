@@ -13,7 +13,7 @@ from qcloud_cos import cos_client
 from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
-from cos_doctor import _hook
+from cos_doctor._hook import install as _hook
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
@@ -142,7 +142,7 @@ def test_install_before_the_sdk_is_imported_patches_it_on_import() -> None:
         assert "qcloud_cos" not in sys.modules, "importing cos_doctor must not import the SDK"
         assert cos_doctor.install() is True
         from qcloud_cos import CosS3Client
-        from cos_doctor._hook import _on_send_request, _our_layer
+        from cos_doctor._hook.install import _on_send_request, _our_layer
         print(_our_layer(CosS3Client.__dict__["send_request"], _on_send_request) is not None)
         """,
     )

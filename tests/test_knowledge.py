@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from cos_doctor._context import RequestContext
-from cos_doctor._diagnose import diagnose_context
-from cos_doctor._knowledge import KNOWLEDGE_DIR, KnowledgeError, Rule, catalogue, load_catalogue
+from cos_doctor._knowledge.catalogue import (
+    KNOWLEDGE_DIR,
+    KnowledgeError,
+    Rule,
+    catalogue,
+    load_catalogue,
+)
 from cos_doctor._locale import SUPPORTED_LOCALES
-from cos_doctor._match import match_rule
+from cos_doctor._pipeline.context import RequestContext
+from cos_doctor._pipeline.diagnose import diagnose_context
+from cos_doctor._pipeline.match import match_rule
 
 README = Path(__file__).parent.parent / "README.md"
 RULES = catalogue().rules
@@ -111,7 +117,7 @@ def test_readme_lists_every_rule() -> None:
 
 def test_placeholder_tables_cover_every_placeholder() -> None:
     """Each locale's generic wording covers every placeholder any rule uses."""
-    from cos_doctor._knowledge import placeholder_names
+    from cos_doctor._knowledge.catalogue import placeholder_names
 
     used = {
         name

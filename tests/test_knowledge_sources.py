@@ -8,18 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from cos_doctor._knowledge import KNOWLEDGE_DIR, KnowledgeError, catalogue, load_catalogue
-from cos_doctor._knowledge_sources import (
-    COMPILED_NAME,
-    compile_sources,
-    read_sources,
-    source_digest,
-)
+from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, KnowledgeError, catalogue, load_catalogue
+from cos_doctor._knowledge.sources import COMPILED_NAME, read_sources, source_digest
+from tools.compile_knowledge import compile_sources
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-_REGENERATE = "run: python -m cos_doctor._knowledge_sources"
+_REGENERATE = "run: python -m tools.compile_knowledge"
 
 
 @pytest.fixture

@@ -16,8 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cos_doctor import _access, _client_context, _pasted, _redact
+from cos_doctor import _redact
+from cos_doctor._access import engine as _access
 from cos_doctor._normalize import fold_case
+from cos_doctor._pipeline import client_context as _client_context
+from cos_doctor._readers import pasted as _pasted
 from tests import redos
 
 # The patterns the rewrites replaced (quadratic or cubic on the shapes named).
@@ -77,8 +80,8 @@ def test_the_audit_finds_patterns_wherever_they_are_defined() -> None:
     """The audit sees module-level, nested, inline, emulator and knowledge-base patterns."""
     places = {found.where for found in redos.all_patterns()}
     assert "cos_doctor._redact._SECRET_ID" in places  # module level
-    assert "cos_doctor._client_context._KINDS" in places  # a bound search in a nested tuple
-    assert "cos_doctor._pasted._STATUS_PATTERNS" in places  # nested tuple
+    assert "cos_doctor._pipeline.client_context._KINDS" in places  # a bound search in a nested tuple
+    assert "cos_doctor._readers.pasted._STATUS_PATTERNS" in places  # nested tuple
     assert any(place.startswith("cos_doctor.emulator.") for place in places)
     assert any(place.startswith("cos_doctor/cli.py:") for place in places)  # inline re.match
     assert any(place.startswith("knowledge ") and "message_regex" in place for place in places)

@@ -15,7 +15,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._log import EVENT, SCHEMA_VERSION
+from cos_doctor._log.event import EVENT, SCHEMA_VERSION
 from tests.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY, TOKEN, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
-from cos_doctor._pasted_formats import snake_operation
-from cos_doctor._vocabulary import vocabulary
+from cos_doctor._knowledge.vocabulary import vocabulary
+from cos_doctor._readers.pasted_formats import snake_operation
 from cos_doctor.diagnosis import Diagnosis
 from tests.conftest import BUCKET, REGION, make_client
 from tests.replies import Reply, ReplyServer, error_xml

@@ -85,7 +85,7 @@ def test_form_evidence_is_worded_in_the_locale(locale, fragment):
 
 def test_form_evidence_texts_exist_in_every_locale():
     """Each form_* evidence key is worded in en, ko and zh."""
-    from cos_doctor._knowledge import catalogue
+    from cos_doctor._knowledge.catalogue import catalogue
 
     texts = catalogue().evidence_text
     for key in ("form_condition", "form_value", "form_policy_expiration",

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cos_doctor._log import SdkSecretFilter
+from cos_doctor._log.event import SdkSecretFilter
 from cos_doctor._redact import Redactor, mask_secret_id, scrub
 
 SECRET_ID = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"

@@ -1,4 +1,4 @@
-"""The SDK adapter's contract: every private name cos_doctor/_sdk.py reads exists in this SDK.
+"""The SDK adapter's contract: every private name cos_doctor/_sdk/adapter.py reads exists in this SDK.
 
 Run by .ci/run against the newest SDK and the oldest one pyproject.toml declares.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 from qcloud_cos import CosConfig, CosS3Client, cos_client, cos_threadpool
 
-from cos_doctor import _sdk
+from cos_doctor._sdk import adapter as _sdk
 
 SEND_REQUEST_LOCALS = ("self", "method", "url", "bucket", "timeout", "kwargs", "res", "j", "exception_logbuf")
 CONFIG_ATTRIBUTES = (
-    "_region", "_endpoint", "_domain", "_ip", "_port", "_scheme", "_verify_ssl", "_ssl_cert",
+    "_region", "_endpoint", "_domain", "_ip", "_scheme", "_verify_ssl",
     "_proxies", "_timeout", "_secret_id", "_secret_key", "_token",
 )
 
@@ -109,3 +109,14 @@ def test_the_sdk_exceptions_keep_the_state_the_adapter_reads() -> None:
     client_error = CosClientError("Read timed out.")
     assert not _sdk.is_service_error(client_error)
     assert _sdk.client_error_message(client_error) == "Read timed out."
+
+
+@pytest.mark.parametrize("name", _sdk.SDK_LOGGERS)
+def test_the_sdk_logs_through_the_loggers_the_filter_guards(name: str) -> None:
+    """Each SDK module whose logger the secret filter guards logs through a logger of that name."""
+    import importlib
+    import logging
+
+    module = importlib.import_module(name)
+    assert isinstance(module.logger, logging.Logger)
+    assert module.logger.name == name

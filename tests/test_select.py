@@ -13,7 +13,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor._log import EVENT
+from cos_doctor._log.event import EVENT
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer
 

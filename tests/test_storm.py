@@ -12,8 +12,8 @@ from qcloud_cos.cos_exception import CosServiceError
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor import _log
-from cos_doctor._log import EVENT, STORM_EVENT
+from cos_doctor._log import event as _log
+from cos_doctor._log.event import EVENT, STORM_EVENT
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 

@@ -9,9 +9,9 @@ from qcloud_cos.cos_exception import CosServiceError
 
 import cos_doctor
 from cos_doctor import Diagnosis
-from cos_doctor._evidence.buckets import bucket_name_problems
-from cos_doctor._evidence.endpoints import endpoint_kind
-from cos_doctor._knowledge import KNOWLEDGE_DIR
+from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR
+from cos_doctor._pipeline.evidence.buckets import bucket_name_problems
+from cos_doctor._pipeline.evidence.endpoints import endpoint_kind
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 

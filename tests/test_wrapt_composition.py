@@ -14,7 +14,7 @@ from qcloud_cos import cos_client
 from structlog.testing import capture_logs
 
 import cos_doctor
-from cos_doctor import _hook
+from cos_doctor._hook import install as _hook
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
@@ -167,7 +167,7 @@ def test_reloading_the_sdk_module_after_install_is_patched_again() -> None:
         old = cos_client.CosS3Client
         importlib.reload(cos_client)
         assert cos_client.CosS3Client is not old
-        from cos_doctor._hook import _on_send_request, _our_layer
+        from cos_doctor._hook.install import _on_send_request, _our_layer
         probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
         config = cos_client.CosConfig(Region="ap-guangzhou", SecretId="AKIDx", SecretKey="k",
                                       IP="127.0.0.1", Port=port, Scheme="http")

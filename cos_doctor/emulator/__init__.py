@@ -11,7 +11,7 @@ Layout (routing, state, wire format and errors live apart)::
     config.py, command.py    the documented default account, JSON config; the command line
     request.py, routes.py    reading a request by Host; dispatch to operations
     auth.py, access.py       signature verification; ACL / policy facts for the engine
-    referer.py, cors.py      hotlink and CORS responses (decisions: cos_doctor._access)
+    referer.py, cors.py      hotlink and CORS responses (decisions: cos_doctor._access.engine)
     *_ops.py, post_object.py the operations
     responses.py, errors.py  wire format of successes; the (code, status, message) table
     app.py, server.py        the WSGI app; the background server and SDK client wiring

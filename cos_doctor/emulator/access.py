@@ -1,4 +1,4 @@
-"""May this identity do this action here? The emulator's side of :mod:`cos_doctor._access`.
+"""May this identity do this action here? The emulator's side of :mod:`cos_doctor._access.engine`.
 
 This module only gathers what the engine reads — the bucket's policy and ACL, the object's
 ACL, the caller's CAM policy and a temporary key's scope — from the emulator's state; the
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cos_doctor._access import (
+from cos_doctor._access.engine import (
     AccessConfig,
     AccessRequest,
     Decision,

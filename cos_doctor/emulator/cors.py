@@ -1,4 +1,4 @@
-"""CORS: the headers a matched rule adds (reference §5.2); matching is :mod:`cos_doctor._access`'s.
+"""CORS: headers a matched rule adds (reference §5.2); matching: :mod:`cos_doctor._access.engine`.
 
 Actual (non-preflight) requests are never refused for CORS; they only gain the headers.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cos_doctor._access import decide_cors
+from cos_doctor._access.engine import decide_cors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -13,7 +13,7 @@ from typing import Any
 import crcmod  # a dependency of the COS SDK, which checks downloads with it
 
 # The access engine's values are the emulator's too: both read the same rules.
-from cos_doctor._access import ALL_USERS, ANYONE, CorsRule, Grant, RefererConfig
+from cos_doctor._access.engine import ALL_USERS, ANYONE, CorsRule, Grant, RefererConfig
 from cos_doctor._lazy import Lazy
 
 __all__ = [

@@ -1,10 +1,10 @@
-"""Hotlink protection as the emulator applies it; the matching is :mod:`cos_doctor._access`'s."""
+"""Hotlink protection as the emulator applies it; matching: :mod:`cos_doctor._access.engine`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cos_doctor._access import decide_referer
+from cos_doctor._access.engine import decide_referer
 
 if TYPE_CHECKING:
     from cos_doctor.emulator.models import RefererConfig

@@ -1,0 +1,1 @@
+"""What the ``cos-doctor`` command runs: check, demo and its scenarios, printed text."""

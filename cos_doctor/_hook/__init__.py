@@ -1,0 +1,1 @@
+"""The hook: install() / uninstall() patch the SDK; what happens to one failure it catches."""

@@ -1,0 +1,548 @@
+"""install() / uninstall(): wrapt patches on the SDK's entry points, once, and only ours.
+
+Every SDK call funnels through ``CosS3Client.send_request``, which raises ``CosServiceError``
+for a 3xx-5xx reply and ``CosClientError`` for a network, TLS or proxy failure after its own
+retries; wrapping it on the class covers clients created before install() ran and yields one
+diagnosis per failed call rather than one per retry. A few other methods are patched too:
+
+* the helpers that run parts in a thread pool (``upload_file``, ``download_file``, ``copy``…),
+  so that the parts' failures become one grouped diagnosis and one log event for the call;
+* ``copy_object`` and ``complete_multipart_upload``, which raise for an ``<Error>`` inside a
+  200 reply after ``send_request`` returned;
+* ``StreamBody.get_stream_to_file`` / ``pget_stream_to_file``, which read a ``get_object``
+  body whole, so a connection that breaks mid-body is diagnosed (once per object or part; the
+  user's own ``read()`` loop is left unwrapped, so it runs at full speed);
+* ``EventStream.next_event``, which raises for an error message inside the event stream of
+  ``select_object_content`` (a 200 reply) while the user iterates its ``Payload``.
+
+Each patch is a ``wrapt.FunctionWrapper``, so it composes with other wrapt-based
+instrumentation (each layer sees the bound instance, unwraps itself only) and keeps the
+original's signature. On success the wrapper only calls through. On failure everything
+cos_doctor does runs inside a guard: if it fails, the SDK's original exception propagates.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from cos_doctor import _config
+from cos_doctor._config import UNSET
+from cos_doctor._log.event import (
+    SdkSecretFilter,
+    emitting,
+    flush_storms,
+    log_diagnosis,
+    log_internal_failure,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from types import FrameType
+
+    from cos_doctor._config import Level, _Unset
+    from cos_doctor.diagnosis import Diagnosis
+
+__all__ = ["install", "is_installed", "uninstall"]
+
+_lock = threading.RLock()
+_installed = False
+_watching_imports = False
+_sdk_log_filter = SdkSecretFilter()
+# Every class patched so far, with its table of wrappers (a reloaded SDK module brings a new
+# class); weak, so a discarded class can go.
+_patched: weakref.WeakKeyDictionary[type, dict[str, Callable[..., Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raised
+    """Stands in for the SDK's exceptions until the SDK module is patched."""
+
+
+_sdk_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
+
+
+def _after_fork_in_child() -> None:
+    """Fresh locks in a forked child: a thread of the parent may have held them at the fork.
+
+    That thread does not exist in the child, so its lock would never be released, and the
+    child's first install(), uninstall() or ``import qcloud_cos`` would wait forever. No
+    helper runs in the child either.
+    """
+    global _lock, _helper_calls  # noqa: PLW0603 - rebuilt once per fork, in the child only
+    _lock = threading.RLock()
+    adapter = sys.modules.get("cos_doctor._sdk.adapter")
+    if adapter is not None:  # the adapter's registry lock, same hazard
+        vars(adapter)["_lock"] = threading.Lock()
+    _helper_calls = 0
+    _part_failures.clear()
+
+
+def _import_in_progress(module: Any) -> bool:
+    """Whether another thread is executing the SDK module right now (it is half-defined)."""
+    from cos_doctor._sdk import adapter as _sdk
+
+    spec = getattr(module, "__spec__", None)
+    return bool(getattr(spec, "_initializing", False)) or not hasattr(module, _sdk.CLIENT_CLASS)
+
+
+def _finished_sdk_module() -> Any:
+    """The SDK client module if imported, waiting for an import another thread has under way.
+
+    Called without cos_doctor's lock held: the importing thread may need that lock (the
+    import watcher patches on import), and waiting for it while holding the lock would
+    deadlock. Without the wait, install() found a half-executed module, failed to patch it
+    and stayed off for the whole process.
+    """
+    from cos_doctor._sdk import adapter as _sdk
+
+    module = sys.modules.get(_sdk.CLIENT_MODULE)
+    if module is not None and _import_in_progress(module):
+        import importlib
+
+        module = importlib.import_module(_sdk.CLIENT_MODULE)  # blocks until it is done
+    return module
+
+
+def install(
+    locale: str | _Unset | None = UNSET,
+    *,
+    level: Level | _Unset = UNSET,
+    expected: Iterable[str] | _Unset = UNSET,
+    expected_level: Level | _Unset | None = UNSET,
+    storm_window: float | _Unset | None = UNSET,
+) -> bool:
+    """Diagnose every ``CosServiceError`` and ``CosClientError`` the SDK raises from now on.
+
+    Idempotent and thread-safe; works before or after ``import qcloud_cos`` (and after an
+    ``importlib.reload`` of it) and covers clients created earlier. Settings not given keep
+    their current value, so a second ``install()`` never undoes a first one's:
+
+    - ``locale`` ("en", "ko", "zh") sets the language of diagnoses; None defers to
+      ``$COS_DOCTOR_LOCALE``.
+    - ``level`` is the level of the ``cos_request_failed`` event (default WARNING).
+    - ``expected`` names COS error codes (``"NoSuchKey"``) or rule ids (``"no-such-key"``)
+      the application handles: their events go out at ``expected_level`` (default DEBUG;
+      None: not at all). The exception is diagnosed all the same.
+    - ``storm_window``: seconds within which identical failures collapse into one event and
+      one summary (default 5; 0 or None: every failure logs).
+
+    Returns True when it changed the patches, False when cos_doctor was already installed
+    (the settings given still apply) or patching failed (logged, never raised). An invalid
+    setting raises ValueError or TypeError before anything changes.
+    """
+    global _installed  # noqa: PLW0603 - process-wide patch state
+    _config.configure(
+        locale=locale,
+        level=level,
+        expected=expected,
+        expected_level=expected_level,
+        storm_window=storm_window,
+    )
+    try:
+        # Deferred, like all of it: import cos_doctor stays cheap.
+        from cos_doctor._sdk import adapter as _sdk
+
+        module = _finished_sdk_module()
+        with _lock:
+            if _installed:
+                if is_installed():
+                    return False
+                # Someone replaced our layer (a foreign re-patch with an original it captured
+                # before install()): put it back on top of theirs.
+                _patch(sys.modules[_sdk.CLIENT_MODULE])
+                return True
+            _watch_imports()  # first: an import starting from now on is patched when done
+            module = sys.modules.get(_sdk.CLIENT_MODULE, module)
+            started_meanwhile = module is not None and _import_in_progress(module)
+            if module is not None and not started_meanwhile:
+                _patch(module)
+            _sdk_log_filter.attach()
+            _installed = True
+        if started_meanwhile:
+            # Another thread began importing the SDK after the wait above: wait again, out
+            # of the lock (that import may need it), then patch what it finished.
+            finished = _finished_sdk_module()
+            with _lock:
+                if _installed and finished is not None and not is_installed():
+                    _patch(finished)
+    except Exception as error:  # noqa: BLE001 - install() must never break the host app
+        log_internal_failure("install", error)
+        return False
+    return True
+
+
+def uninstall() -> bool:
+    """Undo :func:`install`: restore the SDK's own methods; True if it changed anything.
+
+    Where another library has wrapped a method on top of cos_doctor, its wrapper is left in
+    place and cos_doctor's own layer underneath becomes a pass-through instead. Open storms
+    are summarised now, and the settings go back to their defaults.
+    """
+    global _installed  # noqa: PLW0603 - process-wide patch state
+    try:
+        with _lock:
+            if not _installed:
+                return False
+            _installed = False
+            for patched_class, table in list(_patched.items()):
+                _unpatch(patched_class, table)
+            _sdk_log_filter.detach()
+        flush_storms()
+        _config.reset()
+    except Exception as error:  # noqa: BLE001 - uninstall() must never break the host app
+        log_internal_failure("uninstall", error)
+        return False
+    return True
+
+
+def is_installed() -> bool:
+    """Return whether cos_doctor currently diagnoses SDK errors.
+
+    True only while the SDK's current client class (if the SDK is imported) carries
+    cos_doctor's layer: a class nobody patched (a reload nobody saw) makes it False.
+    """
+    if not _installed:
+        return False
+    # Deferred, like all of it: import cos_doctor stays cheap.
+    from cos_doctor._sdk import adapter as _sdk
+
+    module = sys.modules.get(_sdk.CLIENT_MODULE)
+    if module is None:
+        return True  # patched on import
+    client_class = getattr(module, _sdk.CLIENT_CLASS, None)
+    attribute = getattr(client_class, "__dict__", {}).get(_sdk.SEND_REQUEST)
+    return _our_layer(attribute, _on_send_request) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Patching
+
+
+def _patch(module: Any) -> None:
+    import wrapt  # deferred: import cos_doctor must stay cheap
+
+    from cos_doctor._sdk import adapter as _sdk
+
+    global _sdk_errors  # noqa: PLW0603 - bound once the SDK is known
+    from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+    _sdk_errors = (CosServiceError, CosClientError)
+    _sdk.register_sdk_code(module)
+    tables = [(getattr(module, _sdk.CLIENT_CLASS), _wrappers())]
+    stream_class = getattr(sys.modules.get(_sdk.STREAM_MODULE), _sdk.STREAM_CLASS, None)
+    if stream_class is not None:
+        tables.append((stream_class, dict.fromkeys(_sdk.STREAM_METHODS, _on_stream)))
+    select_class = getattr(sys.modules.get(_sdk.SELECT_MODULE), _sdk.SELECT_CLASS, None)
+    if select_class is not None:
+        tables.append((select_class, {_sdk.SELECT_METHOD: _on_select_event}))
+    for patched_class, table in tables:
+        for name, wrapper in table.items():
+            current = patched_class.__dict__.get(name)
+            if current is None or _our_layer(current, wrapper) is not None:
+                continue
+            setattr(patched_class, name, wrapt.FunctionWrapper(current, wrapper))
+        _patched[patched_class] = table
+
+
+def _unpatch(patched_class: type, table: dict[str, Callable[..., Any]]) -> None:
+    for name, wrapper in table.items():
+        current = patched_class.__dict__.get(name)
+        if current is not None and _our_layer(current, wrapper) is current:
+            setattr(patched_class, name, current.__wrapped__)
+
+
+def _our_layer(attribute: Any, wrapper: Callable[..., Any]) -> Any:
+    """Return cos_doctor's FunctionWrapper (running ``wrapper``) in ``attribute``'s chain."""
+    for _ in range(16):
+        if attribute is None:
+            return None
+        # Read from the proxy's own slots: a wrapt proxy forwards other attribute reads to
+        # what it wraps, so a marker attribute would be seen through every foreign layer.
+        if getattr(attribute, "_self_wrapper", None) is wrapper and _is_wrapt_wrapper(attribute):
+            return attribute
+        attribute = getattr(attribute, "__wrapped__", None)
+    return None
+
+
+def _is_wrapt_wrapper(attribute: Any) -> bool:
+    import wrapt
+
+    return isinstance(attribute, wrapt.FunctionWrapper)
+
+
+def _watch_imports() -> None:
+    """Patch the SDK module whenever it is executed: its first import and every reload."""
+    global _watching_imports  # noqa: PLW0603 - one watcher per process
+    if _watching_imports:
+        return
+    from cos_doctor._hook.import_watch import watch_module
+    from cos_doctor._sdk import adapter as _sdk
+
+    watch_module(_sdk.CLIENT_MODULE, _on_sdk_import)
+    _watching_imports = True
+
+
+def _on_sdk_import(module: Any) -> None:
+    try:
+        with _lock:
+            if _installed:
+                _patch(module)
+    except Exception as error:  # noqa: BLE001 - runs inside the user's import statement
+        log_internal_failure("install", error)
+
+
+# ---------------------------------------------------------------------------------------------
+# The wrappers: pass-through on success, diagnosis on failure
+
+
+def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    try:
+        return wrapped(*args, **kwargs)
+    except _sdk_errors as error:
+        if not _installed:
+            raise
+        diagnosed = _diagnose_safely(error, sys._getframe(), helper=None, source=instance)  # noqa: SLF001
+        if diagnosed is None:
+            raise
+    # Raised outside the except block, so Python chains nothing of its own: the diagnosed
+    # copy takes over the original's frames (one traceback, still ending in the SDK's raise)
+    # and its cause chain (requests' and urllib3's exceptions under a CosClientError).
+    try:
+        raise diagnosed
+    finally:
+        # The frame stays in the traceback: it must not hold the exception too (a cycle
+        # only the garbage collector frees).
+        diagnosed = None
+
+
+# copy_object / complete_multipart_upload raise for an <Error> inside a 200 reply themselves,
+# after send_request returned: the same layer, on the method that raises.
+_on_error_reply = _on_send_request
+# select_object_content's EventStream.next_event raises for an error message inside the stream
+# (the reply was a 200), while the user iterates the Payload: the same layer, once per event.
+_on_select_event = _on_send_request
+
+
+_helper_calls = 0  # helpers running now, any thread: their parts' failures are collected
+
+
+def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
+    global _helper_calls  # noqa: PLW0603 - a count shared with the pool threads
+    with _lock:
+        _helper_calls += 1
+    try:
+        return wrapped(*args, **kwargs)
+    except _sdk_errors as error:
+        if not _installed:
+            raise
+        name = getattr(wrapped, "__name__", None)
+        diagnosed = _diagnose_safely(error, sys._getframe(), helper=name)  # noqa: SLF001
+        if diagnosed is None:
+            raise
+    finally:
+        with _lock:
+            # never below zero: a fork inside a helper resets the count in the child
+            _helper_calls = max(0, _helper_calls - 1)
+    try:  # as in _on_send_request: outside the except block, the SDK's own chain kept
+        raise diagnosed
+    finally:
+        diagnosed = None
+
+
+def _on_stream(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    """StreamBody.get_stream_to_file / pget_stream_to_file: a body that breaks mid-transfer.
+
+    The exception keeps its type (requests' ChunkedEncodingError, urllib3's ProtocolError, the
+    SDK's IOError): it gains ``.diagnosis`` and a note, and one event is logged.
+    """
+    try:
+        return wrapped(*args, **kwargs)
+    except Exception as error:
+        if _installed:
+            _diagnose_stream_safely(error, instance, sys._getframe())  # noqa: SLF001
+        raise
+
+
+def _on_batch(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
+    """delete_objects: a 200 reply listing per-key errors as data; returned as is, logged once."""
+    result = wrapped(*args, **kwargs)
+    if _installed and isinstance(result, dict) and result.get("Error"):
+        name = getattr(wrapped, "__name__", "delete_objects")
+        _report_batch_safely(result, args, kwargs, name)
+    return result
+
+
+def _report_batch_safely(result: Any, args: Any, kwargs: Any, method: str) -> None:
+    try:
+        from cos_doctor._pipeline.parts import batch_diagnosis
+        from cos_doctor._sdk import adapter as _sdk
+
+        errors = _sdk.batch_errors(result)
+        if not errors:
+            return
+        bucket = _bucket_argument(args, kwargs)
+        diagnosis = batch_diagnosis(errors, _sdk.batch_total(result), method=method, bucket=bucket)
+        if diagnosis is None:
+            return
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    try:
+        log_diagnosis(diagnosis)
+    except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+        log_internal_failure("log", failure)
+
+
+def _bucket_argument(args: Any, kwargs: Any) -> str | None:
+    """The Bucket= the batch call got."""
+    bucket = (kwargs or {}).get("Bucket")
+    if bucket is None and args:
+        bucket = args[0]
+    return bucket if isinstance(bucket, str) else None
+
+
+def _wrappers() -> dict[str, Callable[..., Any]]:
+    from cos_doctor._sdk import adapter as _sdk
+
+    table: dict[str, Callable[..., Any]] = {_sdk.SEND_REQUEST: _on_send_request}
+    table.update(dict.fromkeys(_sdk.BATCH_METHODS, _on_batch))
+    table.update(dict.fromkeys(_sdk.HELPER_METHODS, _on_helper))
+    table.update(dict.fromkeys(_sdk.ERROR_REPLY_METHODS, _on_error_reply))
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Failure path (nothing below runs on success)
+
+# Part failures collected per SDK thread pool (keyed by its task queue) until the helper that
+# owns the pool raises; weak keys, so a pool that succeeded leaves nothing behind.
+_part_failures: weakref.WeakKeyDictionary[Any, list[Diagnosis]] = weakref.WeakKeyDictionary()
+
+
+def _diagnose_safely(
+    error: BaseException, wrapper_frame: FrameType, helper: str | None, source: Any = None
+) -> Any:
+    """Return the diagnosed copy of ``error``, or None to let the original propagate.
+
+    ``source`` is the object whose method raised it (the client, or a select EventStream).
+    """
+    if emitting():
+        # A log handler of cos_doctor's own event calling COS (shipping logs to a bucket):
+        # diagnosing its failure would log again, and fail again, without end.
+        return None
+    try:
+        from cos_doctor._hook.failures import diagnose_failure, diagnose_select_failure
+        from cos_doctor._sdk import adapter as _sdk
+        from cos_doctor.errors import diagnosed_copy, is_diagnosed
+
+        if is_diagnosed(error):
+            return None  # diagnosed (and logged) by a layer further down
+        outcome = (
+            diagnose_select_failure(error, source)
+            if _sdk.is_event_stream(source)
+            else diagnose_failure(
+                error,
+                caller=wrapper_frame.f_back,
+                helper=helper,
+                part_failures=_part_failures,
+                collecting=_helper_calls > 0,
+            )
+        )
+        if outcome is None:
+            return None
+        diagnosis, emit = outcome
+        copy = diagnosed_copy(error, diagnosis)
+        copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return None
+    if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
+        try:
+            log_diagnosis(diagnosis)
+        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+            log_internal_failure("log", failure)
+    return copy
+
+
+def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: FrameType) -> None:
+    """Attach a diagnosis to a broken body's exception in place, and log it unless collected."""
+    if emitting():
+        return  # inside cos_doctor's own event emission: never diagnose again (see below)
+    try:
+        from cos_doctor._hook.failures import diagnose_stream_failure
+        from cos_doctor.errors import NOTES_ARE_PRINTED
+
+        if getattr(error, "diagnosis", None) is not None:
+            return
+        outcome = diagnose_stream_failure(
+            error,
+            stream,
+            caller=wrapper_frame.f_back,
+            part_failures=_part_failures,
+            collecting=_helper_calls > 0,
+        )
+        if outcome is None:
+            return
+        diagnosis, emit = outcome
+        error.diagnosis = diagnosis  # type: ignore[attr-defined]
+        if NOTES_ARE_PRINTED:
+            error.__notes__ = [*getattr(error, "__notes__", ()), diagnosis.render()]
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    if emit:
+        try:
+            log_diagnosis(diagnosis)
+        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+            log_internal_failure("log", failure)
+
+
+def _inside_log_handler(frame: FrameType | None) -> bool:
+    """Whether a logging handler made this call (one shipping records to COS, say).
+
+    Its failure must not become another record: with the handler on another thread (a
+    ``QueueListener``) the thread-local guard in ``_log`` cannot see the recursion.
+    """
+    import logging
+
+    handle = logging.Handler.handle.__code__
+    for _ in range(64):
+        if frame is None:
+            return False
+        if frame.f_code is handle:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _ships_own_event(error: BaseException) -> bool:
+    """Whether the failed request uploaded an event of cos_doctor's (a log pipeline shipping it).
+
+    A worker thread of the application's own sends it, out of sight of both the thread-local
+    guard and the frame check above: logging its failure would ship, and fail, again.
+    """
+    from cos_doctor._log.event import holds_own_event
+    from cos_doctor._sdk import adapter as _sdk
+
+    traceback = error.__traceback__
+    while traceback is not None:
+        if _sdk.is_send_request(traceback.tb_frame):
+            return holds_own_event(_sdk.request_body(traceback.tb_frame))
+        traceback = traceback.tb_next
+    return False
+
+
+def _below(traceback: Any, frame: FrameType) -> Any:
+    """Drop the wrapper's own entry: re-raising from the same frame adds it back."""
+    if traceback is not None and traceback.tb_frame is frame:
+        return traceback.tb_next
+    return traceback
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)

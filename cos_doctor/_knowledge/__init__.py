@@ -1,0 +1,1 @@
+"""The knowledge base as code: loading and checking `knowledge/*.toml`, and its vocabulary."""

@@ -1,0 +1,377 @@
+"""The one structured event per failed SDK call, and redaction of the SDK's own log records.
+
+cos_doctor never configures logging. When the application configured structlog, the event
+goes through the application's structlog pipeline; otherwise it goes to the stdlib logger
+``cos_doctor``, with the structured fields on the record (``extra``) and a readable message,
+so ``basicConfig``, ``dictConfig``, handlers, levels and filters govern it.
+
+Field names are namespaced (``cos.*``, ``cos_doctor.*``) or OpenTelemetry semantic-convention
+names (``cloud.*``, ``http.*``, ``error.type``, ``exception.*``), so they never overwrite the
+application's own context (a ``request_id`` bound through structlog's contextvars survives).
+The schema is versioned (:data:`SCHEMA_VERSION`) and documented in the README.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import secrets
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from cos_doctor._config import settings
+from cos_doctor._log.storm import StormGate, Window
+from cos_doctor._redact import scrub
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from cos_doctor.diagnosis import Diagnosis
+
+__all__ = [
+    "EVENT",
+    "INTERNAL_FAILURE_EVENT",
+    "INVESTIGATION_EVENT",
+    "LOGGER_NAME",
+    "SCHEMA_VERSION",
+    "STORM_EVENT",
+    "SdkSecretFilter",
+    "emitting",
+    "event_fields",
+    "holds_own_event",
+    "log_diagnosis",
+    "log_internal_failure",
+    "log_investigation",
+    "quiet",
+]
+
+LOGGER_NAME = "cos_doctor"
+EVENT = "cos_request_failed"
+STORM_EVENT = "cos_request_failed_repeatedly"
+INTERNAL_FAILURE_EVENT = "cos_doctor_internal_error"
+INVESTIGATION_EVENT = "cos_request_investigated"
+#: Bumped when a field of the events is renamed or removed (adding one is not a change).
+SCHEMA_VERSION = "1"
+
+_LEVEL_METHODS = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warning",
+    logging.ERROR: "error",
+    logging.CRITICAL: "critical",
+}
+_state = threading.local()
+# Every event carries "cos_doctor.event_id", "<mark>-<pid>-<n>": an upload whose body holds this
+# process's mark is the application shipping cos_doctor's own event, whichever thread sends it.
+_MARK = f"cosdoctor{secrets.token_hex(8)}"
+_MARK_BYTES = _MARK.encode()
+_SEQUENCE = itertools.count(1)
+# How far into an upload's body the mark is looked for: a shipped event, or a batch's first.
+_MARK_SCAN = 256 * 1024
+
+
+def emitting() -> bool:
+    """Whether this thread is inside cos_doctor's own work: emitting an event, or investigating.
+
+    A log processor or handler that itself calls COS (shipping logs to a bucket, say) must
+    not have its failures diagnosed and logged again: that recursion turned one failure into
+    over a hundred events and requests. investigate()'s own read calls are not the user's
+    failures either.
+    """
+    return getattr(_state, "emitting", False)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Within the block, this thread's SDK failures are not logged as events (re-entrant)."""
+    before = emitting()
+    _state.emitting = True
+    try:
+        yield
+    finally:
+        _state.emitting = before
+
+
+
+
+def holds_own_event(body: object) -> bool:
+    """Whether an upload's body (text or bytes) holds an event this process emitted.
+
+    A pipeline that ships cos_doctor's events to COS from a thread of its own (a processor
+    queues the event, a worker uploads it) is out of sight of the thread-local guard; the
+    event's id in the body it uploads says where the failure came from.
+    """
+    if isinstance(body, str):
+        return body.find(_MARK, 0, _MARK_SCAN) >= 0
+    if isinstance(body, (bytes, bytearray)):
+        return body.find(_MARK_BYTES, 0, _MARK_SCAN) >= 0
+    return False
+
+
+def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
+    """The event's structured fields (schema :data:`SCHEMA_VERSION`); no prose, no secrets."""
+    status = diagnosis.http_status
+    code = diagnosis.error_code
+    return {
+        "cos_doctor.schema_version": SCHEMA_VERSION,
+        "cos_doctor.rule_id": diagnosis.rule_id,
+        "cos_doctor.generic": diagnosis.generic,
+        "cos_doctor.evidence": {item.key: _json_value(item.value) for item in diagnosis.evidence},
+        "cos_doctor.docs": list(diagnosis.docs),
+        # Ids, not sentences: the text is in the knowledge base, in every locale.
+        "cos_doctor.causes": [
+            {"id": cause.id, "confidence": cause.confidence, "because": list(cause.because)}
+            for cause in diagnosis.causes
+        ],
+        "cos_doctor.parts": [
+            {key: group[key] for key in ("rule_id", "error_code", "count", "part_numbers")}
+            for group in diagnosis.part_groups()
+        ],
+        "cloud.provider": "tencent_cloud",
+        "cloud.region": diagnosis.region,
+        "http.request.method": diagnosis.http_method,
+        "http.response.status_code": status,
+        # OpenTelemetry: the error's low-cardinality class; COS's Code, else the status.
+        "error.type": code or (str(status) if status is not None else "_OTHER"),
+        "cos.error.message": diagnosis.error_message,
+        "cos.bucket": diagnosis.bucket,
+        "cos.key": diagnosis.key,
+        "cos.operation": diagnosis.operation,
+        "cos.request_id": diagnosis.request_id,
+        "cos.trace_id": diagnosis.trace_id,
+    }
+
+
+def log_diagnosis(diagnosis: Diagnosis) -> None:
+    """Emit the event for one diagnosed failure, at the configured level, storms collapsed."""
+    if emitting():
+        return
+    current = settings()
+    level = current.level_for(diagnosis.rule_id, diagnosis.error_code)
+    if level is None:
+        return
+    fields = event_fields(diagnosis)
+    if current.storm_window > 0:
+        key = (diagnosis.rule_id, diagnosis.bucket, diagnosis.operation, diagnosis.http_status)
+        if not _storms.admit(key, current.storm_window, level, fields):
+            return
+    with quiet():
+        _emit(level, EVENT, fields, _Headline(fields))
+
+
+def log_investigation(diagnosis: Diagnosis | None, finding: dict[str, Any]) -> None:
+    """Emit ``cos_request_investigated`` at INFO: the failure's fields plus the finding."""
+    fields = event_fields(diagnosis) if diagnosis is not None else {}
+    fields["cos_doctor.finding"] = finding
+    message = f"{INVESTIGATION_EVENT}: {finding.get('text')}"
+    with contextlib.suppress(Exception), quiet():  # a broken log setup must not break investigate
+        _emit(logging.INFO, INVESTIGATION_EVENT, fields, message)
+
+
+def log_internal_failure(stage: str, error: BaseException) -> None:
+    """Record that cos_doctor itself failed; the user's original exception goes on unchanged."""
+    if emitting():
+        return
+    # A broken logging setup must not break the host either.
+    with contextlib.suppress(Exception), quiet():
+        fields = {
+            "cos_doctor.schema_version": SCHEMA_VERSION,
+            "cos_doctor.stage": stage,
+            "exception.type": type(error).__name__,
+            "exception.message": scrub(str(error)[:500]),  # cut, then sealed
+        }
+        message = f"{INTERNAL_FAILURE_EVENT}: cos_doctor failed ({stage}): {type(error).__name__}"
+        _emit(logging.ERROR, INTERNAL_FAILURE_EVENT, fields, message)
+
+
+def _summarise(window: Window) -> None:
+    """The one event that closes a storm: how many identical failures were not logged."""
+    if emitting():
+        return
+    fields = dict(window.last_fields or {})
+    fields.update(
+        {
+            "cos_doctor.storm.repeated": window.suppressed,
+            "cos_doctor.storm.window_seconds": window.seconds,
+            "cos_doctor.storm.first_seen": window.first_seen,
+            "cos_doctor.storm.last_seen": window.last_seen,
+        }
+    )
+    message = (
+        f"{STORM_EVENT}: {window.suppressed} more identical failures not logged one by one "
+        f"within {window.seconds:g} s ({_where(fields)})"
+    )
+    try:
+        with quiet():
+            _emit(window.level, STORM_EVENT, fields, message)
+    except Exception as failure:  # noqa: BLE001 - runs in a timer, at exit or in uninstall()
+        log_internal_failure("storm summary", failure)
+
+
+_storms = StormGate(_summarise)
+
+
+def flush_storms() -> None:
+    """Emit the summary of every open storm now (``uninstall()`` and process exit do)."""
+    _storms.flush()
+
+
+def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> None:
+    fields = {"cos_doctor.event_id": f"{_MARK}-{os.getpid()}-{next(_SEQUENCE)}", **fields}
+    structlog = sys.modules.get("structlog")
+    if structlog is not None and structlog.is_configured():
+        logger = structlog.get_logger(LOGGER_NAME)
+        method = _LEVEL_METHODS.get(level)
+        if method is None:
+            logger.log(level, event, **fields)
+        else:
+            getattr(logger, method)(event, **fields)
+        return
+    stdlib = logging.getLogger(LOGGER_NAME)
+    if stdlib.isEnabledFor(level):
+        stdlib.log(level, message, extra={"event": event, **fields})
+
+
+class _Headline:
+    """The stdlib record's message, rendered only if a handler formats it."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self._fields = fields
+
+    def __str__(self) -> str:
+        fields = self._fields
+        status = fields["http.response.status_code"]
+        status_text = f"HTTP {status}" if status is not None else "HTTP ?"
+        message = fields["cos.error.message"]
+        said = f": {message}" if message else ""
+        request = fields["cos.request_id"]
+        request_text = f" request_id={request}" if request else ""
+        return (
+            f"{EVENT}: {fields['error.type']} ({status_text}){said} "
+            f"[{fields['cos_doctor.rule_id']}] {_where(fields)}{request_text}"
+        )
+
+    __repr__ = __str__
+
+
+def _where(fields: dict[str, Any]) -> str:
+    parts = [
+        f"{label}={fields[name]}"
+        for label, name in (
+            ("operation", "cos.operation"),
+            ("bucket", "cos.bucket"),
+            ("key", "cos.key"),
+            ("region", "cloud.region"),
+        )
+        if fields.get(name)
+    ]
+    return " ".join(parts) or "request"
+
+
+def _json_value(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+class SdkSecretFilter(logging.Filter):
+    """Scrub sign keys, signatures, tokens and SecretIds from the SDK's own log records.
+
+    ``qcloud_cos`` logs its sign key, the Authorization header and the request headers
+    (with the session token) at DEBUG, and the text of exceptions it catches (a SecretId
+    with a trailing newline breaks header encoding, and the message quotes the header);
+    turning DEBUG on in production would leak them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place when it holds a secret; never drop it."""
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is the SDK's, not ours to fix
+            return True
+        redact = _record_redactor(record)
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # logger.exception(): the formatter would print the exception's own text. Only
+            # the texts of the exceptions can hold a secret (the rest is file names and the
+            # libraries' source lines), so the traceback is formatted only when one might.
+            if record.exc_text is None:
+                said = _chain_text(record.exc_info[1])
+                if said is not None and redact(said) == said:
+                    return True
+            text = record.exc_text or _exception_text(record)
+            scrubbed = redact(text)
+            if scrubbed != text:
+                record.exc_text = scrubbed
+        return True
+
+    def attach(self) -> None:
+        """Add this filter to the SDK's loggers."""
+        from cos_doctor._sdk.adapter import SDK_LOGGERS
+
+        for name in SDK_LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def detach(self) -> None:
+        """Remove this filter from the SDK's loggers."""
+        from cos_doctor._sdk.adapter import SDK_LOGGERS
+
+        for name in SDK_LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+
+def _record_redactor(record: logging.LogRecord) -> Callable[[str], str]:
+    """The patterns, and for a failure's record the exact secrets of the client that sent it.
+
+    The SDK logs urllib3's words for a failed request, which quote a proxy URL they cannot
+    parse piece by piece (a password cut at a '#', escaped by repr()): only the exact
+    credentials find those. Records of successful calls (INFO, DEBUG) carry no such text and
+    keep the cheap pattern scrub.
+    """
+    from cos_doctor._sdk import adapter as _sdk
+
+    failure = record.levelno >= logging.WARNING or record.exc_info
+    if not failure and not _sdk.logs_failed_attempt(record.msg):
+        return scrub
+    from cos_doctor._redact import client_redactor
+    from cos_doctor._sdk.live import client_secrets
+
+    client = _sdk.client_sending(sys._getframe(2))  # noqa: SLF001 - the SDK's logging call
+    return client_redactor(client_secrets(client)) if client is not None else scrub
+
+
+def _chain_text(error: BaseException) -> str | None:
+    """What a formatted traceback says of each exception; None if one is unprintable.
+
+    Each exception's text and notes, along causes, contexts and group members, as
+    ``traceback`` follows them.
+    """
+    texts: list[str] = []
+    pending: list[Any] = [error]
+    seen: set[int] = set()
+    while pending and len(seen) < 64:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        try:
+            texts.append(str(current))
+            texts.extend(str(note) for note in getattr(current, "__notes__", None) or ())
+        except Exception:  # noqa: BLE001 - the formatter prints a placeholder; check it all
+            return None
+        pending.extend((current.__cause__, current.__context__))
+        members = getattr(current, "exceptions", None)  # an ExceptionGroup's
+        if isinstance(members, tuple):
+            pending.extend(members)
+    return "\n".join(texts)
+
+
+def _exception_text(record: logging.LogRecord) -> str:
+    # What logging.Formatter.formatException renders; caching it in exc_text makes every
+    # formatter reuse the scrubbed copy instead of formatting the exception again.
+    return logging.Formatter().formatException(record.exc_info)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The pipeline: records -> context -> match -> evidence -> Diagnosis, with no patching."""

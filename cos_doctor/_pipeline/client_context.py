@@ -1,0 +1,271 @@
+"""The context of a ``CosClientError``: a request that got no usable reply, or never left.
+
+The SDK turns every ``requests`` exception into ``CosClientError(str(e))`` inside its retry loop
+(the original stays reachable as ``__context__``), and raises ``CosClientError`` for its own
+argument checks. What failed is read from the exception classes along the cause chain first,
+then from the text (urllib3 / requests / OS wording, English and Chinese), so a message pasted
+from a log is classified the same way as a live exception.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import urlsplit
+
+from cos_doctor._normalize import fold_case
+from cos_doctor._pipeline.context import RequestContext, merge
+from cos_doctor._pipeline.sources import ExceptionSeen
+
+if TYPE_CHECKING:
+    from cos_doctor._pipeline.sources import Hints, RequestSent
+
+__all__ = [
+    "CLIENT_KINDS",
+    "classify",
+    "context_from_client_text",
+    "exception_seen",
+    "looks_like_client_error",
+]
+
+
+# What a kind's text says: phrases, any case, looked for with ``in`` on the lowercased text;
+# and (phrase, test) pairs where a phrase cannot say it all, the test run only on text that
+# holds its phrase. Fourteen case-insensitive patterns, each scanning the whole text, cost
+# 800 ms per MB; this costs a few.
+_Test = Callable[[str], object]
+
+
+def _header_part_line(folded: str) -> bool:
+    """Whether one line says "header part (…) from … must be of type str or bytes".
+
+    requests' wording for a header value that is neither str nor bytes. Looked for with
+    ``str.find``, line by line: the pattern with two ``.*`` was cubic on a repeated opener.
+    """
+    opener, middle, closer = "header part (", ") from ", " must be of type str or bytes"
+    start = folded.find(opener)
+    while start >= 0:
+        end = folded.find("\n", start)
+        end = len(folded) if end < 0 else end
+        between = folded.find(middle, start + len(opener), end)
+        if between >= 0 and folded.find(closer, between + len(middle), end) >= 0:
+            return True
+        start = folded.find(opener, end)
+    return False
+
+
+# (kind, exception class names, phrases, tests), most specific first: a TLS error through a
+# proxy is a proxy problem first; a refused connection to a proxy is a proxy problem too.
+_KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test], ...]], ...] = (
+    (
+        "proxy",
+        frozenset({"ProxyError", "ProxySchemeUnknown", "ProxySchemeUnsupported"}),
+        (
+            "proxyerror", "unable to connect to proxy", "cannot connect to proxy",
+            "tunnel connection failed", "proxy authentication required", "proxyschemeunknown",
+            "代理",
+        ),
+        (),
+    ),
+    (
+        "tls",
+        frozenset({"SSLError", "SSLCertVerificationError", "SSLZeroReturnError", "SSLEOFError"}),
+        (
+            "sslerror", "certificate_verify_failed", "certificate verify failed", "[ssl:",
+            "[ssl]", "wrong_version_number", "wrong version number", "doesn't match",
+            "tlsv1_alert", "证书", "eof occurred in violation of protocol",
+            # Node.js (request / axios / the JS SDKs): the OpenSSL reason, or its code.
+            "certificate has expired", "cert_has_expired", "certificate is not yet valid",
+            "unable to verify the first certificate", "unable to get local issuer certificate",
+            "self-signed certificate", "self signed certificate",
+            "unable_to_verify_leaf_signature",
+            # Java / Android, Go, and PHP's cURL (60: peer certificate, 35: handshake).
+            "sslhandshakeexception", "pkix path building failed", "certpathvalidatorexception",
+            "trust anchor for certification path", "x509: ", "ssl certificate problem",
+        ),
+        (("curl error ", re.compile(r"curl error (?:35|60)\b").search),),
+    ),
+    (
+        "dns",
+        frozenset({"NameResolutionError", "gaierror"}),
+        (
+            "nameresolutionerror", "failed to resolve", "name or service not known",
+            "nodename nor servname", "getaddrinfo failed",
+            "temporary failure in name resolution", "no address associated with hostname",
+            "errno 11001", "errno 11002", "errno 11004", "域名解析", "无法解析",
+            "未知的名称或服务",
+            # Java (its message is the bare host), Node.js, Go, cURL, and tools that only say DNS.
+            "unknownhostexception", "enotfound", "eai_again", "no such host",
+            "could not resolve:", "could not resolve host:", "couldn't resolve:",
+            "couldn't resolve host:",
+        ),
+        (
+            ("errno -", re.compile(r"errno -[235]\b").search),
+            ("myqcloud.com", re.compile(r"(?m:exception: [\w.-]+\.myqcloud\.com\s*$)").search),
+            ("curl error 6", re.compile(r"curl error 6\b").search),
+            ("dns ", re.compile(r"\bdns (?:error|failure|lookup failed|resolution failed)").search),
+        ),
+    ),
+    (
+        "connect-timeout",
+        frozenset({"ConnectTimeout", "ConnectTimeoutError"}),
+        (
+            "connecttimeout", "connect timeout=", "winerror 10060", "连接尝试失败",
+            "connect timed out", "connect etimedout",
+            "failed to establish a new connection: [errno 110]",
+            "failed to establish a new connection: [errno 60]",
+        ),
+        (
+            ("connection to ", re.compile(r"connection to \S+ timed out").search),
+            ("connection timed out after ", re.compile(r"connection timed out after \d").search),
+        ),
+    ),
+    (
+        "read-timeout",
+        frozenset({"ReadTimeout", "ReadTimeoutError"}),
+        ("readtimeout", "read timed out", "read timeout="),
+        (),
+    ),
+    (
+        "body-interrupted",
+        frozenset({"ChunkedEncodingError", "IncompleteRead", "InvalidChunkLength"}),
+        (
+            "chunkedencodingerror", "incompleteread", "invalidchunklength",
+            "response ended prematurely", "download failed with incomplete file",
+        ),
+        (),
+    ),
+    (
+        "connection-refused",
+        frozenset({"ConnectionRefusedError"}),
+        (
+            "connection refused", "winerror 10061", "actively refused", "econnrefused",
+            "拒绝连接", "积极拒绝",
+        ),
+        (("errno ", re.compile(r"errno (?:111|61)\b").search),),
+    ),
+    (
+        "connection-reset",
+        frozenset({"ConnectionResetError", "RemoteDisconnected", "BrokenPipeError"}),
+        (
+            "connection reset", "winerror 10054", "forcibly closed", "remotedisconnected",
+            "connection aborted", "econnreset", "broken pipe",
+            "closed connection without response", "连接被重置", "被对方重置", "被对端重置",
+            "强迫关闭", "winerror 10053", "中止了一个已建立的连接",
+        ),
+        (("errno ", re.compile(r"errno (?:104|54|32)\b").search),),
+    ),
+    # The SDK's own checks, where the message alone does not say how to fix it.
+    (
+        "parts-failed",
+        frozenset(),
+        ("some upload_part fail", "some upload_part_copy fail", "some download_part fail"),
+        (),
+    ),
+    ("credentials-missing", frozenset(), ("secretid and secretkey is required",), ()),
+    (
+        "bucket-name-invalid",
+        frozenset(),
+        ("bucket format is illegal", "bucket is not string"),
+        (),
+    ),
+    ("region-invalid", frozenset(), ("region format is illegal", "region is not string"), ()),
+    ("not-utf8", frozenset(), ("can not be decoded in utf8", "can not encoded in utf8"), ()),
+    (
+        "header-value-type",
+        # Not by type: requests raises InvalidHeader for a malformed reply header too.
+        frozenset(),
+        (),
+        ((" must be of type str or bytes", _header_part_line),),
+    ),
+)
+#: Every kind a client failure can be classified as; "unclassified" when none fits.
+CLIENT_KINDS = (*(kind for kind, _, _, _ in _KINDS), "unclassified")
+_HOST_IN_TEXT = re.compile(
+    r"host='(?P<pool>[^']+)'|Failed to resolve '(?P<resolve>[^']+)'|"
+    r"Connection to (?P<timeout>[^\s]+) timed out|lookup (?P<go>[\w.-]+)(?: on |: no such host)|"
+    r"ENOTFOUND (?P<node>[\w.-]+)|resolve(?: host)?: '?(?P<curl>[\w.-]+)|"
+    r"UnknownHostException: (?P<java>[\w.-]+)|Exception: (?P<bare>[\w.-]+\.myqcloud\.com)\s*$",
+    re.MULTILINE,
+)
+_PORT_IN_TEXT = re.compile(r"port=(\d+)")
+_TIMEOUT_IN_TEXT = re.compile(r"(?:connect|read) timeout=([0-9.]+)")
+#: Text read for a client failure: a pasted log is cut here as the paste readers cut it.
+MAX_TEXT = 64 * 1024
+
+
+def classify(types: tuple[str, ...], text: str) -> str:
+    """Return the kind of client failure from exception class names, then from text."""
+    present = set(types)
+    for kind, names, _, _ in _KINDS:
+        if names & present:
+            return kind
+    folded = fold_case(text[:MAX_TEXT])
+    for kind, _, phrases, tests in _KINDS:
+        if any(phrase in folded for phrase in phrases) or any(
+            phrase in folded and test(folded) for phrase, test in tests
+        ):
+            return kind
+    return "unclassified"
+
+
+def exception_seen(error: BaseException, text: str, sent: RequestSent | None) -> ExceptionSeen:
+    """Read a ``CosClientError`` whose message is ``text``: its cause chain's classes, its kind."""
+    causes = _cause_chain(error)
+    types = tuple(type(cause).__name__ for cause in causes)
+    failure = classify(types, "\n".join([text, *map(str, causes[1:])]))
+    # The URL names what the client connected to (the IP when IP= is configured); the Host
+    # header, read as the context's host, names the COS endpoint the request was for.
+    host = urlsplit(sent.url).hostname if sent is not None and sent.url else None
+    return ExceptionSeen(
+        failure=failure,
+        text=text,
+        types=types,
+        host=host or _host_in_text(text),
+        timeout=_timeout_in_text(text),
+    )
+
+
+def context_from_client_text(text: str, hints: Hints | None = None) -> RequestContext:
+    """Build a context from a client error's message pasted from a log; nothing guessed."""
+    seen = ExceptionSeen(
+        failure=classify((), text),
+        text=text,
+        host=_host_in_text(text),
+        timeout=_timeout_in_text(text),
+    )
+    return merge(exception=seen, hints=hints)
+
+
+def looks_like_client_error(text: str) -> bool:
+    """Whether pasted ``text`` is a client-side failure message (not a COS error body)."""
+    stripped = text.lstrip()[:MAX_TEXT].rstrip()  # classify() reads no further: copy no more
+    if not stripped or stripped.startswith(("<", "{")):
+        return False
+    return classify((), stripped) != "unclassified"
+
+
+def _host_in_text(text: str) -> str | None:
+    found = _HOST_IN_TEXT.search(text)
+    if found is None:
+        return None
+    return next(value for value in found.groups() if value).split(":")[0]
+
+
+def _timeout_in_text(text: str) -> float | None:
+    found = _TIMEOUT_IN_TEXT.search(text)
+    return float(found.group(1)) if found is not None else None
+
+
+def _cause_chain(error: BaseException) -> list[BaseException]:
+    """The exception, what caused it, and the exceptions urllib3 nests in args and .reason."""
+    found: list[BaseException] = []
+    pending: list[Any] = [error]
+    while pending and len(found) < 16:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return found

@@ -1,0 +1,179 @@
+"""Facts about a request that got no usable reply: host, config, retries, timeouts, TLS, proxies.
+
+Read from the client's configuration and the SDK's retry loop (``RequestContext.settings``,
+``attempts``, ``retry_log``) and from the process environment (proxy variables, whose
+credentials are never shown). Pasted text yields only what the text itself says.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from cos_doctor._pipeline.evidence.registry import Facts, detector
+from cos_doctor._redact import PROXY_VARIABLES, strip_userinfo
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - depends on the interpreter
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cos_doctor.diagnosis import Evidence
+
+_NETWORK = (
+    "client-dns-failure",
+    "client-connection-refused",
+    "client-connection-reset",
+    "client-connect-timeout",
+    "client-read-timeout",
+    "client-tls-failure",
+    "client-proxy-failure",
+    "client-body-interrupted",
+    "client-unrecognized",
+)
+_WELL_FORMED_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]{5,}$")
+_NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """The COS regions shipped in ``knowledge/regions.toml``."""
+    from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR
+
+    with (KNOWLEDGE_DIR / "regions.toml").open("rb") as handle:
+        return frozenset(tomllib.load(handle)["regions"])
+
+
+@detector()
+def _attempts(facts: Facts) -> Iterator[Evidence]:
+    context = facts.context
+    if context.attempts is None:
+        return
+    retry = context.settings.retry if context.settings else None
+    yield facts.say("attempts", context.attempts, retry="?" if retry is None else retry)
+    # The SDK sleeps j seconds before attempt j+1 (time.sleep(j) in send_request's loop).
+    slept = sum(range(1, context.attempts))
+    if slept:
+        yield facts.say("retry_sleep_seconds", slept)
+
+
+@detector(*_NETWORK)
+def _failed_host(facts: Facts) -> Iterator[Evidence]:
+    host = facts.context.fills.get("host")
+    if host:
+        yield facts.say("failed_host", host)
+
+
+@detector("client-dns-failure", "client-connection-refused", "client-connect-timeout",
+          "client-tls-failure")
+def _host_source(facts: Facts) -> Iterator[Evidence]:
+    """Which setting produced the host that failed: IP, Domain, a custom Endpoint, or Region."""
+    settings = facts.context.settings
+    if settings is None:
+        return
+    default = f"cos.{settings.region}.myqcloud.com" if settings.region else None
+    if settings.ip:
+        yield facts.say("host_source", "ip", "ip", setting=settings.ip)
+    elif settings.domain:
+        yield facts.say("host_source", "domain", "domain", setting=settings.domain)
+    elif settings.endpoint and settings.endpoint != default:
+        yield facts.say("host_source", "endpoint", "endpoint", setting=settings.endpoint)
+    elif settings.region:
+        yield facts.say("host_source", "region", "region", setting=settings.region)
+
+
+@detector("client-dns-failure", "client-connect-timeout", "client-unrecognized")
+def _region_known(facts: Facts) -> Iterator[Evidence]:
+    settings = facts.context.settings
+    region = settings.region if settings else facts.context.region
+    if not region:
+        return
+    known = region in known_regions()
+    yield facts.say("region_known", known, "yes" if known else "no", region=region)
+
+
+@detector("client-dns-failure", "client-unrecognized", "client-bucket-name-invalid")
+def _bucket_format(facts: Facts) -> Iterator[Evidence]:
+    bucket = facts.context.bucket
+    if not bucket:
+        return
+    good = bool(_WELL_FORMED_BUCKET.match(bucket))
+    yield facts.say("bucket_well_formed", good, "yes" if good else "no", bucket=bucket)
+
+
+@detector("client-connect-timeout", "client-read-timeout")
+def _timeout(facts: Facts) -> Iterator[Evidence]:
+    context = facts.context
+    if context.timeout is None:
+        return
+    configured = context.settings.timeout if context.settings else None
+    variant = "configured" if configured is not None else "default"
+    yield facts.say("timeout_seconds", context.timeout, variant)
+
+
+@detector("client-tls-failure")
+def _tls(facts: Facts) -> Iterator[Evidence]:
+    settings = facts.context.settings
+    if settings is None:
+        return
+    if settings.scheme:
+        yield facts.say("scheme", settings.scheme)
+    verify = settings.verify_ssl
+    shown = verify if isinstance(verify, (bool, str)) else None
+    yield facts.say("verify_ssl", shown, "default" if shown is None else "set")
+
+
+@detector("client-proxy-failure", "client-tls-failure", "client-connection-reset",
+          "client-connect-timeout", "client-read-timeout")
+def _proxies(facts: Facts) -> Iterator[Evidence]:
+    settings = facts.context.settings
+    if settings is not None and settings.proxies:
+        shown = tuple(f"{scheme}={url}" for scheme, url in settings.proxies)
+        yield facts.say("proxy_configured", shown, proxies=", ".join(shown))
+    if not facts.context.live:
+        return  # pasted text: this process's environment says nothing about the sender's
+    variables = tuple(
+        f"{name}={strip_userinfo(os.environ[name])}" for name in PROXY_VARIABLES
+        if os.environ.get(name)
+    )
+    if variables:
+        yield facts.say("proxy_environment", variables, proxies=", ".join(variables))
+    for name in _NO_PROXY_VARIABLES:
+        if os.environ.get(name):
+            yield facts.say("no_proxy", os.environ[name], name=name)
+            break
+
+
+@detector()
+def _primary_domain(facts: Facts) -> Iterator[Evidence]:
+    """AutoSwitchDomainOnRetry: what the first (myqcloud.com) host answered before the switch."""
+    context = facts.context
+    primary = context.primary_host
+    if not primary:
+        return
+    lines = [line for line in context.retry_log if f"//{primary}" in line]
+    if lines:
+        answer = lines[-1].partition("exception:")[2].strip()[:300] or lines[-1][:300]
+        yield facts.say("primary_domain_answer", answer, "exception", host=primary)
+    else:
+        yield facts.say("primary_domain_answer", None, "reply", host=primary)
+
+
+@detector(*_NETWORK)
+def _exception_chain(facts: Facts) -> Iterator[Evidence]:
+    types = facts.context.exception_types
+    if types:
+        yield facts.say("exception_chain", types, chain=" ← ".join(types))
+
+
+@detector()
+def _error_in_ok_reply(facts: Facts) -> Iterator[Evidence]:
+    context = facts.context
+    if context.client_failure is None and context.http_status == 200 and context.error_code:
+        yield facts.say("error_in_ok_reply", value=True)

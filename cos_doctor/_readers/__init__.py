@@ -1,0 +1,1 @@
+"""Readers of what users paste: the SDK's ``str(e)``, log lines, other SDKs' and tools' errors."""

@@ -1,0 +1,1 @@
+"""Generators of reviewed files (README rule tables, the compiled knowledge); not shipped."""
