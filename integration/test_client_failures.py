@@ -28,6 +28,7 @@ from integration.loopback import (
     silent_server,
     truncating_cos,
 )
+from tests.conftest import sdk_retry_sleeps
 
 BUCKET = "examplebucket-1250000000"
 SECRET_ID = "AKIDcosdoctorTESTsecretid0000000000A"
@@ -97,22 +98,23 @@ def test_a_closed_port_is_connection_refused() -> None:
 
 
 def test_a_server_that_never_answers_is_a_read_timeout_with_attempts_and_sleep() -> None:
-    """The configured Timeout, the SDK's two attempts and its 1 s sleep between them are reported."""
-    with silent_server() as port:
-        error, _ = _fail(_client(retry=1, IP="127.0.0.1", Port=port, Scheme="http", Timeout=1))
+    """The configured Timeout, the SDK's two attempts and the sleep it made between them are reported."""
+    with silent_server() as port, sdk_retry_sleeps() as slept:
+        error, _ = _fail(_client(retry=1, IP="127.0.0.1", Port=port, Scheme="http", Timeout=0.25))
     diagnosis = error.diagnosis
     assert diagnosis.rule_id == "client-read-timeout"
-    assert diagnosis.evidence_value("timeout_seconds") == 1.0
+    assert diagnosis.evidence_value("timeout_seconds") == 0.25
     assert diagnosis.evidence_value("attempts") == 2
-    assert diagnosis.evidence_value("retry_sleep_seconds") == 1
+    assert slept == [1]
+    assert diagnosis.evidence_value("retry_sleep_seconds") == sum(slept)
 
 
 def test_a_server_whose_backlog_is_full_is_a_connect_timeout() -> None:
     """No answer to the SYN: a connect timeout (not a read timeout), with the Timeout in force."""
     with full_backlog_server() as port:
-        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http", Timeout=1))
+        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http", Timeout=0.25))
     assert error.diagnosis.rule_id == "client-connect-timeout"
-    assert error.diagnosis.evidence_value("timeout_seconds") == 1.0
+    assert error.diagnosis.evidence_value("timeout_seconds") == 0.25
     assert error.diagnosis.evidence_value("host_source") == "ip"
     assert event["cos_doctor.evidence"]["attempts"] == 1
 
@@ -303,8 +305,9 @@ def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
     with scripted_cos(_gateway_then_cos) as port:
         proxy = f"http://127.0.0.1:{port}"
         client = _client(retry=1, Scheme="http", Proxies={"http": proxy}, AutoSwitchDomainOnRetry=True)
-        with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+        with sdk_retry_sleeps() as slept, capture_logs() as events, pytest.raises(CosServiceError) as caught:
             client.get_object(Bucket=BUCKET, Key="a.txt")
+    assert slept == [1]  # the one retry, to the backup domain
     diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
     assert diagnosis.error_code == "ServiceUnavailable"
     assert diagnosis.evidence_value("attempts") == 2

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import contextlib
+import time
+import types
 from collections.abc import Iterator
+from unittest import mock
 
 import pytest
 from qcloud_cos import CosConfig, CosS3Client
@@ -38,6 +42,23 @@ def make_client(port: int, *, token: str | None = None, retry: int = 0) -> CosS3
         Port=port,
     )
     return CosS3Client(config, retry=retry)
+
+
+@contextlib.contextmanager
+def sdk_retry_sleeps() -> Iterator[list[float]]:
+    """Record the SDK's back-off between attempts (``time.sleep(j)`` in send_request) unslept.
+
+    Only the ``time`` that qcloud_cos.cos_client sees is replaced, so the retries themselves run
+    for real; callers assert the list, so an SDK that stops sleeping this way fails, not slows.
+    """
+    from qcloud_cos import cos_client
+
+    slept: list[float] = []
+    clock = types.ModuleType("time")
+    clock.__dict__.update(vars(time))
+    clock.sleep = slept.append  # type: ignore[attr-defined]
+    with mock.patch.object(cos_client, "time", clock):
+        yield slept
 
 
 @pytest.fixture

@@ -10,12 +10,23 @@ from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._pipeline.client_context import CLIENT_KINDS, classify
 from cos_doctor.errors import diagnosed_copy
 
+# The one client kind that is not read from text: a batch call's per-key errors arrive as data
+# (cos_doctor/_pipeline/parts.py). Every other kind an example names must be one classify() can return.
+DATA_KINDS = frozenset({"batch-errors"})
 CLIENT_EXAMPLES = [
     (rule.id, example.client, example.message)
     for rule in catalogue().rules
     for example in rule.examples
-    if example.client in CLIENT_KINDS  # kinds read from text; batch errors are data, not text
+    if example.client is not None and example.client not in DATA_KINDS
 ]
+
+
+def test_every_client_kind_the_knowledge_names_is_one_the_library_gives() -> None:
+    """A misspelt client kind in a rule's clause or example fails here instead of never matching."""
+    named = {clause.client for rule in catalogue().rules for clause in rule.clauses if clause.client}
+    named |= {example.client for rule in catalogue().rules for example in rule.examples if example.client}
+    assert named <= {*CLIENT_KINDS, *DATA_KINDS}
+    assert named >= DATA_KINDS  # the exemption names a kind that exists
 
 
 @pytest.mark.parametrize(("rule_id", "kind", "message"), CLIENT_EXAMPLES, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(CLIENT_EXAMPLES)])

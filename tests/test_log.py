@@ -16,7 +16,15 @@ from structlog.testing import capture_logs
 
 import cos_doctor
 from cos_doctor._log.event import EVENT, SCHEMA_VERSION
-from tests.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY, TOKEN, make_client
+from tests.conftest import (
+    BUCKET,
+    REGION,
+    SECRET_ID,
+    SECRET_KEY,
+    TOKEN,
+    make_client,
+    sdk_retry_sleeps,
+)
 from tests.replies import Reply, ReplyServer, error_xml
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -201,9 +209,10 @@ def test_server_errors_retried_by_the_sdk_log_once(replies: ReplyServer) -> None
     client = make_client(replies.port, retry=2)
     cos_doctor.install()
     replies.reply = Reply(503, error_xml("SlowDown", "Please reduce your request rate."))
-    with capture_logs() as events, pytest.raises(CosServiceError):
+    with sdk_retry_sleeps() as slept, capture_logs() as events, pytest.raises(CosServiceError):
         client.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x")
     assert len(replies.seen) == 3  # the SDK really retried
+    assert slept == [1, 2]  # with its back-off, recorded rather than waited for
     assert len(events) == 1
 
 
