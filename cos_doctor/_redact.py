@@ -289,20 +289,33 @@ def _quote_twice(text: str) -> str:
     return quote(quote(text, safe=""), safe="")
 
 
+def _quoted(text: str, encode: Callable[[str], str] = repr) -> tuple[str, str]:
+    """How ``repr()`` (or ``ascii()``) spells ``text`` inside a '…' literal, and inside a "…" one.
+
+    Which quote is escaped depends on the whole string the secret sits in (a message quoting
+    it, a list of such messages), not on the secret: both spellings are looked for.
+    """
+    # A '"' appended makes Python pick '…' and escape every "'"; the '"' is cut off again.
+    single = encode(text + '"')[1:-2]
+    return single, single.replace("\\'", "'")
+
+
+def _quoted_twice(text: str) -> tuple[str, ...]:
+    """``text`` escaped by ``repr()`` twice (the SDK logs its failed attempts' words as a list)."""
+    return tuple(outer for inner in _quoted(text) for outer in _quoted(inner))
+
+
 # Every way an output may spell a secret: as sent, percent-encoded (once, as a path, twice, as
-# a form), and escaped by repr() (urllib3 quotes what it cannot parse that way) or JSON.
-_ENCODERS: tuple[Callable[[str], str], ...] = (
-    str,
-    functools.partial(quote, safe=""),
-    functools.partial(quote, safe="/"),
-    _quote_twice,
-    quote_plus,
-    lambda text: repr(text)[1:-1],
-    # Escaped twice: the SDK logs its failed attempts' messages as a list, repr() of each.
-    lambda text: repr(repr(text)[1:-1])[1:-1],
-    lambda text: ascii(text)[1:-1],
-    lambda text: json.dumps(text)[1:-1],
-    lambda text: json.dumps(text, ensure_ascii=False)[1:-1],
+# a form), and escaped by repr() (urllib3 quotes what it cannot parse that way) or JSON. Each
+# encoder gives its spellings in a fixed order, so a value's and its head's line up.
+_ENCODERS: tuple[Callable[[str], tuple[str, ...]], ...] = (
+    lambda text: (text,),
+    lambda text: (quote(text, safe=""), quote(text, safe="/"), _quote_twice(text)),
+    lambda text: (quote_plus(text),),
+    _quoted,
+    _quoted_twice,
+    functools.partial(_quoted, encode=ascii),
+    lambda text: (json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]),
 )
 
 
@@ -318,7 +331,8 @@ def _forms(value: str) -> Iterator[tuple[str, int]]:
     for meaning in dict.fromkeys((value, unquote(value))):
         head = meaning[:_MIN_SECRET_LENGTH]
         for encode in _ENCODERS:
-            yield encode(meaning), len(encode(head))
+            for form, head_form in zip(encode(meaning), encode(head)):
+                yield form, len(head_form)
 
 
 def _common_length(text: str, start: int, form: str, least: int) -> int:
@@ -358,11 +372,29 @@ def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(kept)
 
 
+_QUOTES = "'\""
+
+
 def _without_quoted(text: str, form: str) -> str:
-    """``text`` with the short secret ``form`` removed where it stands whole in quotes."""
-    for mark in ("'", '"'):
-        text = text.replace(f"{mark}{form}{mark}", f"{mark}{REDACTED}{mark}")
-    return text
+    """``text`` with the short secret ``form`` removed where it stands whole in quotes.
+
+    A quote may be escaped before the closing one (a backslash and a quote): a quoted message in a
+    ``repr()`` of it, as the SDK logs its failed attempts.
+    """
+    kept: list[str] = []
+    position = 0
+    found = text.find(form)
+    while found != -1:
+        end = found + len(form)
+        closing = end
+        while closing < len(text) and text[closing] == "\\":
+            closing += 1
+        quoted = found and text[found - 1] in _QUOTES
+        if quoted and closing < len(text) and text[closing] in _QUOTES:
+            kept.extend((text[position:found], REDACTED))
+            position = end
+        found = text.find(form, end)
+    return "".join((*kept, text[position:])) if kept else text
 
 
 #: The redactor for text that belongs to no request: patterns only.
@@ -429,7 +461,9 @@ def _proxy_secrets(configured: tuple[str, ...]) -> list[str]:
         pieces.extend((credentials, password, unquote(credentials), unquote(password)))
         authority = _URLLIB3_AUTHORITY_END.split(credentials, maxsplit=1)
         if len(authority) > 1:  # cut inside the credentials: urllib3 quotes what is left
-            pieces.append(authority[0].rpartition("@")[2])
+            host_and_port = authority[0].rpartition("@")[2]
+            # ... as its "host:port", or as the host alone when it parsed a port after a ':'.
+            pieces.extend((host_and_port, host_and_port.rpartition(":")[0]))
     return pieces
 
 

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import pickle
+import pickletools
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
@@ -147,8 +148,15 @@ def _outputs_of_diagnosis(diagnosis: cos_doctor.Diagnosis) -> list[str]:
         diagnosis.render(),
         diagnosis.headline(),
         *(f"{item.value!r} {item.text}" for item in diagnosis.evidence),
-        *(pickle.dumps(diagnosis, protocol).decode("latin-1") for protocol in (0, pickle.HIGHEST_PROTOCOL)),
+        *(_pickled_text(diagnosis, protocol) for protocol in (0, pickle.HIGHEST_PROTOCOL)),
     ]
+
+
+def _pickled_text(value: object, protocol: int) -> str:
+    """Every string a pickle of ``value`` stores, one per line (not its opcode and length bytes,
+    whose letters could pass for two characters of a secret)."""
+    strings = [str(arg) for _, arg, _ in pickletools.genops(pickle.dumps(value, protocol)) if isinstance(arg, (str, bytes))]
+    return "\n".join(strings)
 
 
 def _assert_sealed(outputs: list[str], secrets: dict[str, str]) -> None:
@@ -355,6 +363,10 @@ class _FormattedRecords(logging.Handler):
 
 @settings(max_examples=30, deadline=None)
 @given(password=st.text(_MARKED + AWKWARD, min_size=1, max_size=14))
+# Found by this property: a quote escaped by the SDK's list repr(), a host cut after an '@'.
+@example(password="'JJ?")
+@example(password="@JJ :?")
+@example(password="\tJJ?")
 def test_no_piece_of_a_proxy_password_survives(password: str) -> None:
     """A proxy password with awkward characters (repr escapes, '#', '/', '@', backslash, short pieces) is never shown, the SDK's own log records included."""
     import socket
