@@ -387,7 +387,8 @@ def _without_quoted(text: str, form: str) -> str:
     while found != -1:
         end = found + len(form)
         closing = end
-        while closing < len(text) and text[closing] == "\\":
+        # At most three backslashes (repr() twice): a bound keeps a run of them linear.
+        while closing < min(len(text), end + 3) and text[closing] == "\\":
             closing += 1
         quoted = found and text[found - 1] in _QUOTES
         if quoted and closing < len(text) and text[closing] in _QUOTES:
