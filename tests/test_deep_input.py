@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import subprocess
 import sys
 from typing import Any
@@ -76,8 +77,14 @@ def test_deeply_nested_xml_is_read_like_any_xml(depth: int, rule_id: str) -> Non
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_deeply_nested_values_passed_as_a_dict_are_left_out(depth: int) -> None:
     """A dict whose values or keys nest too deep to print: those are unreadable, the rest read."""
-    assert cos_doctor.diagnose({"Code": "AccessDenied", "Message": _deep_dict(depth)}).rule_id == "access-denied"
-    assert cos_doctor.diagnose({"Code": "AccessDenied", "Message": _deep_list(depth)}).rule_id == "access-denied"
+    for message in (_deep_dict(depth), _deep_list(depth)):
+        # Whether str() of this depth overflows depends on the interpreter (3.13 prints 1,000
+        # levels): a printable value is read as its text, an unprintable one is left out.
+        read = {"Code": "AccessDenied"}
+        with contextlib.suppress(RecursionError):
+            read["Message"] = str(message)
+        expected = cos_doctor.diagnose(read).rule_id
+        assert cos_doctor.diagnose({"Code": "AccessDenied", "Message": message}).rule_id == expected
     assert cos_doctor.diagnose({"Code": "AccessDenied", _deep_tuple(depth): "x"}).rule_id == "access-denied"
     _diagnosis_or_type_error({"Error": _deep_list(depth)})  # raises anything but TypeError: fails
     batch = {"Error": [{"Code": _deep_list(depth), "Key": "a"}], "Deleted": []}
