@@ -9,6 +9,7 @@ the matcher are tested on what the SDK really raises. The emulator's integration
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,10 +30,13 @@ class Seen:
 
 
 class ReplyServer:
-    """Serve ``reply`` to every request on 127.0.0.1; remember what was received."""
+    """Serve ``reply`` to every request on 127.0.0.1; remember what was received.
+
+    ``reply`` may also be a function of the request received, for a reply that quotes it.
+    """
 
     def __init__(self) -> None:
-        self.reply = Reply()
+        self.reply: Reply | Callable[[Seen], Reply] = Reply()
         self.seen: list[Seen] = []
         owner = self
 
@@ -49,8 +53,9 @@ class ReplyServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                owner.seen.append(Seen(self.command, self.path, dict(self.headers.items())))
-                reply = owner.reply
+                seen = Seen(self.command, self.path, dict(self.headers.items()))
+                owner.seen.append(seen)
+                reply = owner.reply(seen) if callable(owner.reply) else owner.reply
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 self.send_response_only(reply.status)
                 headers = {

@@ -42,8 +42,9 @@ from cos_doctor.emulator import (
     DEFAULT_SUB_UIN,
     Emulator,
 )
+from tests import replies
 from tests.conftest import BUCKET, REGION
-from tests.replies import error_xml
+from tests.replies import Reply, ReplyServer, error_xml
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 SECRET_KEYS = st.text(_ALNUM, min_size=32, max_size=40)
@@ -399,59 +400,28 @@ def test_no_piece_of_a_proxy_password_survives(password: str) -> None:
             assert piece not in output, f"{piece!r} of the proxy password leaked"
 
 
-class TokenServer:
-    """A loopback COS that answers SignatureDoesNotMatch, its FormatString showing another token."""
+def _token_mismatch(seen_token: str) -> Callable[[replies.Seen], Reply]:
+    """COS's SignatureDoesNotMatch whose FormatString shows ``seen_token`` as the signed token."""
 
-    def __init__(self) -> None:
-        self.seen_token = ""
-        owner = self
+    def reply(seen: replies.Seen) -> Reply:
+        format_string = f"get\n/a.txt\n\nhost={quote(seen.headers['Host'], safe='')}&x-cos-security-token={seen_token}\n"
+        extra = f"\t<StringToSign>sha1\n1;2\n0</StringToSign>\n\t<FormatString>{format_string}</FormatString>\n"
+        return Reply(403, error_xml("SignatureDoesNotMatch", "The Signature you specified is invalid.", extra=extra))
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def do_GET(self) -> None:
-                host = self.headers["Host"]
-                format_string = f"get\n/a.txt\n\nhost={quote(host, safe='')}&x-cos-security-token={owner.seen_token}\n"
-                body = (
-                    "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>SignatureDoesNotMatch</Code>\n"
-                    "\t<Message>The Signature you specified is invalid.</Message>\n"
-                    f"\t<StringToSign>sha1\n1;2\n0</StringToSign>\n\t<FormatString>{format_string}</FormatString>\n"
-                    "\t<RequestId>NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0</RequestId>\n</Error>\n"
-                ).encode()
-                self.send_response_only(403)
-                for name, value in (("Server", "tencent-cos"), ("Content-Type", "application/xml"), ("Content-Length", str(len(body)))):
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-
-    def __enter__(self) -> TokenServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    return reply
 
 
 @pytest.fixture(scope="module")
-def token_server() -> Iterator[TokenServer]:
-    with TokenServer() as server:
+def token_server() -> Iterator[ReplyServer]:
+    with ReplyServer() as server:
         yield server
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(token=st.text(_ALNUM, min_size=1, max_size=200).map(lambda text: f"Zq{text}"), change=st.sampled_from(["appended", "cut", "other"]))
-def test_the_signature_diff_never_shows_a_token_or_a_cut_of_it(token_server: TokenServer, token: str, change: str) -> None:
+def test_the_signature_diff_never_shows_a_token_or_a_cut_of_it(token_server: ReplyServer, token: str, change: str) -> None:
     """A token that differs in COS's FormatString: neither value, nor the first 80 characters of a long one, is shown."""
-    token_server.seen_token = {"appended": f"{token}0", "cut": token[:-1], "other": "Zq-another-token"}[change]
+    token_server.reply = _token_mismatch({"appended": f"{token}0", "cut": token[:-1], "other": "Zq-another-token"}[change])
     config = CosConfig(Region=REGION, SecretId="AKID" + "a" * 32, SecretKey="k" * 32, Token=token, Scheme="http", IP="127.0.0.1", Port=token_server.port)
     cos_doctor.install(storm_window=0)
     with capture_logs() as events, pytest.raises(CosServiceError) as caught:
