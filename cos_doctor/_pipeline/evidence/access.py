@@ -6,6 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from cos_doctor._pipeline.evidence.buckets import appid_of
 from cos_doctor._pipeline.evidence.credentials import credential_kind
 from cos_doctor._pipeline.evidence.registry import Facts, detector
 
@@ -62,7 +63,6 @@ _ACTIONS = {
 # them; anyone else needs them granted explicitly (CAM policy or bucket policy).
 _BUCKET_CONFIGURATION = re.compile(r"^(?:Get|Put|Delete)Bucket(?:ACL|Policy|CORS|Referer)$")
 _BUCKET_LEVEL = re.compile(r"Bucket|Service|MultipartUploads|DeleteMultipleObjects")
-_APPID_SUFFIX = re.compile(r"-(\d{6,})$")
 _ANYONE = "qcs::cam::anyone:anyone"
 
 
@@ -76,12 +76,12 @@ def resource_name(context: RequestContext, action: str) -> str | None:
     """``qcs::cos:<region>:uid/<appid>:<bucket>/<key>``, as a bucket policy names it."""
     if not context.bucket or not context.region:
         return None
-    appid = _APPID_SUFFIX.search(context.bucket)
+    appid = appid_of(context.bucket)
     if appid is None:
         return None
     bucket_level = bool(_BUCKET_LEVEL.search(action)) or not context.key
     target = "*" if bucket_level else context.key
-    return f"qcs::cos:{context.region}:uid/{appid.group(1)}:{context.bucket}/{target}"
+    return f"qcs::cos:{context.region}:uid/{appid}:{context.bucket}/{target}"
 
 
 @detector("referer-denied")
@@ -135,7 +135,7 @@ def bucket_name(facts: Facts) -> Iterator[Evidence]:
     """Whether the bucket name carries the -APPID suffix every COS bucket name ends in."""
     bucket = facts.context.bucket
     if bucket:
-        has_appid = _APPID_SUFFIX.search(bucket) is not None
+        has_appid = appid_of(bucket) is not None
         yield facts.say("bucket_appid_suffix", has_appid, variant="yes" if has_appid else "no")
 
 
@@ -148,7 +148,7 @@ def permission(facts: Facts) -> Iterator[Evidence]:
         return
     yield facts.say("required_action", action)
     if context.bucket:
-        has_appid = _APPID_SUFFIX.search(context.bucket) is not None
+        has_appid = appid_of(context.bucket) is not None
         yield facts.say("bucket_appid_suffix", has_appid, variant="yes" if has_appid else "no")
     if _BUCKET_CONFIGURATION.match(action.split(":", 1)[1]):
         yield facts.say("owner_rights_needed", value=True)

@@ -14,22 +14,39 @@ if TYPE_CHECKING:
 
 #: The whole request domain name <BucketName-APPID>.cos.<region>.myqcloud.com.
 MAX_DOMAIN = 60
-_ALLOWED = re.compile(r"^[a-z0-9-]+$")
-_APPID_SUFFIX = re.compile(r"-\d+$")
+_ALLOWED = re.compile(r"[a-z0-9-]+")
+#: The one definition of a bucket name's ``-APPID`` suffix. APPIDs are system-assigned numbers
+#: (1250000000 in the Bucket Overview, 436/13312); five or more digits keep a year or a
+#: sequence number (``backup-2024``) from passing for one. ``\Z``: a trailing newline is no APPID.
+APPID_SUFFIX = re.compile(r"-([0-9]{5,})\Z")
 #: COS region IDs: ap-guangzhou, na-siliconvalley, ap-shenzhen-fsi, eu-frankfurt …
 _REGION_ID = re.compile(r"^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)*$")
 
 
+def appid_of(bucket: str) -> str | None:
+    """The APPID a full bucket name ``<name>-<APPID>`` ends in, or None when it has none."""
+    found = APPID_SUFFIX.search(bucket)
+    return found.group(1) if found else None
+
+
 def bucket_name_problems(bucket: str, region: str | None) -> list[str]:
-    """Return the naming rules ``bucket`` breaks, in the order a user would fix them."""
+    """Return the naming rules ``bucket`` breaks, in the order a user would fix them.
+
+    Bucket Overview (436/13312): lowercase letters, digits and ``-`` only, and the name the
+    user chose may neither begin nor end with ``-``; the full name is ``<name>-<APPID>``.
+    """
     problems = []
     if bucket != bucket.lower():
         problems.append("uppercase")
-    if not _ALLOWED.match(bucket.lower()):
+    if not _ALLOWED.fullmatch(bucket.lower()):
         problems.append("characters")
+    appid = appid_of(bucket)
+    name = bucket[: -len(appid) - 1] if appid else bucket
     if bucket.startswith("-"):
         problems.append("leading-hyphen")
-    if not _APPID_SUFFIX.search(bucket):
+    if name.endswith("-"):
+        problems.append("trailing-hyphen")
+    if appid is None:
         problems.append("no-appid")
     if region and len(f"{bucket}.cos.{region}.myqcloud.com") > MAX_DOMAIN:
         problems.append("domain-too-long")

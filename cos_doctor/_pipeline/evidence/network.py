@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from typing import TYPE_CHECKING
 
+from cos_doctor._pipeline.evidence.buckets import bucket_name_problems
 from cos_doctor._pipeline.evidence.registry import Facts, detector
 from cos_doctor._redact import PROXY_VARIABLES, strip_userinfo
 
@@ -37,8 +37,9 @@ _NETWORK = (
     "client-body-interrupted",
     "client-unrecognized",
 )
-_WELL_FORMED_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]{5,}$")
 _NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
+#: The domains the SDK appends to a Region (EnableOldDomain picks one).
+_COS_DOMAINS = (".myqcloud.com", ".tencentcos.cn")
 
 
 @functools.cache
@@ -77,12 +78,14 @@ def _host_source(facts: Facts) -> Iterator[Evidence]:
     settings = facts.context.settings
     if settings is None:
         return
-    default = f"cos.{settings.region}.myqcloud.com" if settings.region else None
+    # format_region keeps a Region that already holds "cos." as it is, then appends .myqcloud.com.
+    region = settings.region
+    defaults = {f"cos.{region}.myqcloud.com", f"{region}.myqcloud.com"} if region else set()
     if settings.ip:
         yield facts.say("host_source", "ip", "ip", setting=settings.ip)
     elif settings.domain:
         yield facts.say("host_source", "domain", "domain", setting=settings.domain)
-    elif settings.endpoint and settings.endpoint != default:
+    elif settings.endpoint and settings.endpoint not in defaults:
         yield facts.say("host_source", "endpoint", "endpoint", setting=settings.endpoint)
     elif settings.region:
         yield facts.say("host_source", "region", "region", setting=settings.region)
@@ -98,12 +101,32 @@ def _region_known(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("region_known", known, "yes" if known else "no", region=region)
 
 
+@detector("client-dns-failure", "client-unrecognized")
+def _region_not_an_id(facts: Facts) -> Iterator[Evidence]:
+    """A Region that passes the SDK's check yet cannot make a host: an endpoint, a line break.
+
+    format_region accepts letters, digits, '.' and '-' through ``re.match(...$)``, and ``$``
+    also matches before a final newline. An endpoint gains a second .myqcloud.com; a newline
+    reaches DNS as %0a (urllib3 1.26) or is refused by urllib3 2's URL parser.
+    """
+    settings = facts.context.settings
+    region = settings.region if settings else None
+    if region and region != region.strip():
+        yield facts.say("region_malformed", repr(region), "whitespace")
+    elif region and any(domain in region for domain in _COS_DOMAINS):
+        yield facts.say("region_malformed", region, "endpoint", region=region)
+    elif settings is None:  # pasted text: only the host says what the Region was
+        host = facts.context.fills.get("host") or ""
+        if any(host.endswith(f"{domain}{domain}") for domain in _COS_DOMAINS):
+            yield facts.say("region_malformed", host, "doubled-host")
+
+
 @detector("client-dns-failure", "client-unrecognized", "client-bucket-name-invalid")
 def _bucket_format(facts: Facts) -> Iterator[Evidence]:
     bucket = facts.context.bucket
     if not bucket:
         return
-    good = bool(_WELL_FORMED_BUCKET.match(bucket))
+    good = not bucket_name_problems(bucket, None)
     yield facts.say("bucket_well_formed", good, "yes" if good else "no", bucket=bucket)
 
 
