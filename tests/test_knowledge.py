@@ -186,6 +186,7 @@ def test_unknown_placeholder_is_rejected(tmp_path: Path) -> None:
         ("access.toml", 'id = "referer-denied"\nclosing_step = false', 'id = "referer-denied"', "says it again"),
         ("archive.toml", "\n[rule.zh]", '\ndocs = ["https://www.tencentcloud.com/ko/document/product/436/1"]\n\n[rule.zh]', r"\[ko\]: needs exactly"),
         ("closing.toml", "{request_id}，", "{request}，", "unknown placeholder"),
+        ("regions.toml", "regions = [", "regionz = [", "regions must be a list"),
         ("placeholders.toml", 'region = "<region>"\n', "", "names differ"),
     ],
 )

@@ -37,6 +37,7 @@ def compiled_text(rules: Catalogue) -> str:
         "placeholders": rules.placeholders,
         "evidence_text": rules.evidence_text,
         "labels": rules.labels,
+        "regions": rules.regions,
     }
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     if catalogue_from_data(json.loads(text)) != rules:

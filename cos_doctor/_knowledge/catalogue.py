@@ -295,6 +295,7 @@ class Catalogue:
     placeholders: dict[str, dict[str, str]]
     evidence_text: dict[str, dict[str, str]]
     labels: dict[str, dict[str, str]]
+    regions: tuple[str, ...] = ()  # the COS regions of regions.toml, for the region evidence
 
     @Lazy
     def clauses_by_code(self) -> dict[str | None, tuple[tuple[Clause, Rule], ...]]:
@@ -359,6 +360,7 @@ def load_catalogue(directory: Path) -> Catalogue:
         placeholders=_locale_table("placeholders.toml", _table(sources, "placeholders.toml")),
         evidence_text=evidence_text,
         labels=_locale_table("ui.toml", _table(sources, "ui.toml")),
+        regions=_regions(_table(sources, "regions.toml")),
     )
 
 
@@ -369,6 +371,7 @@ def catalogue_from_data(data: dict[str, Any]) -> Catalogue:
         placeholders=data["placeholders"],
         evidence_text=data["evidence_text"],
         labels=data["labels"],
+        regions=tuple(data["regions"]),
     )
 
 
@@ -409,6 +412,13 @@ def _condition_from_data(data: dict[str, Any]) -> Condition:
         prefixes=tuple(data["prefixes"]),
         below=data["below"],
     )
+
+
+def _regions(table: dict[str, Any]) -> tuple[str, ...]:
+    regions = table.get("regions")
+    if not isinstance(regions, list) or not all(isinstance(name, str) for name in regions):
+        raise KnowledgeError("regions.toml: regions must be a list of region names")
+    return tuple(regions)
 
 
 def _closing_steps(table: dict[str, Any]) -> dict[str, str]:
