@@ -233,13 +233,22 @@ def _first_failure_rows(first: dict[str, Any] | None) -> list[Row]:
     )
     cached.target = f"≤ {TARGET_FIRST_FAILURE_MS:g} ms"
     cached.mark = mark(first["cached"]["median"], TARGET_FIRST_FAILURE_MS)
+    cached_cpu = stats_row(
+        "the same, the process's CPU time (what other work on a busy host does not inflate)",
+        first["cached_cpu"],
+        "ms",
+    )
+    cached_cpu.target = cached.target
+    cached_cpu.mark = mark(first["cached_cpu"]["median"], TARGET_FIRST_FAILURE_MS)
     return [
         cached,
+        cached_cpu,
         stats_row(
             "first failure in a fresh process, compiling every module from source "
             "(PYTHONDONTWRITEBYTECODE, no cache)",
             first["source"],
             "ms",
         ),
+        stats_row("the same, CPU time", first["source_cpu"], "ms"),
         stats_row("second failure of the same process, for scale", first["second_cached"], "ms", 2),
     ]
