@@ -17,15 +17,26 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_python(*arguments: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python *arguments`` to completion; a failing child fails the benchmark."""
+def run_python(
+    *arguments: str, timeout: float | None = None, env: dict[str, str | None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python *arguments`` to completion; a failing child fails the benchmark.
+
+    ``env`` sets (or, with None, removes) variables of the child's environment.
+    """
+    environment = child_env()
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     return subprocess.run(
         [sys.executable, *arguments],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=True,
-        env=child_env(),
+        env=environment,
     )
 
 

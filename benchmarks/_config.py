@@ -23,6 +23,7 @@ TARGET_SUCCESS_RATIO = 1.01  # a whole successful call with / without cos_doctor
 TARGET_LAYER_OVER_WRAPT_US = 0.3  # cos_doctor's layer alone minus a bare wrapt pass-through
 TARGET_FAILURE_ADDED_US = 50.0
 TARGET_IMPORT_MS = 20.0
+TARGET_FIRST_FAILURE_MS = 20.0  # issue 16: the first diagnosed failure of a fresh process
 # What `import cos_doctor` and `install()` must not load: it is paid on the first failure.
 LAZY_MODULES = (
     "cos_doctor._knowledge.catalogue",
@@ -54,6 +55,7 @@ class Plan:
     import_runs: int = 15
     memory_runs: int = 3
     memory_failures: int = 2000
+    first_failure_runs: int = 20
 
 
 QUICK = Plan(
@@ -75,4 +77,5 @@ QUICK = Plan(
     import_runs=3,
     memory_runs=1,
     memory_failures=200,
+    first_failure_runs=3,
 )

@@ -1,4 +1,6 @@
-"""Resident memory added by import, install() and diagnosed failures, in a fresh interpreter."""
+"""Resident memory added by import, install() and diagnosed failures, in a fresh interpreter;
+and the time of the first diagnosed failure of a fresh process, with and without cached bytecode.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import io
 import json
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any
 from benchmarks._children import run_python
 from benchmarks._config import BUCKET, HERE, KEY, LAZY_MODULES, Plan
 from benchmarks._sdk import expect_service_error, null_structlog, quiet_sdk_logs
+from benchmarks._stats import summary
 from benchmarks._transport import FakeCos, Reply, error_xml, make_client
 
 
@@ -93,6 +97,78 @@ def memory_child(failures: int) -> dict[str, Any]:
     return readings
 
 
+def first_failure_child() -> dict[str, float]:
+    """Runs in a fresh interpreter (``run.py --child first-failure``): the first two failures, ms.
+
+    The SDK is imported and used, then cos_doctor imported and installed and a call made to
+    succeed, as in an application; then the first failing call is timed, log to stdout
+    (structlog's default sink, redirected) included, and a second one for scale.
+    """
+    quiet_sdk_logs()
+    adapter = FakeCos()
+    adapter.reply = Reply(200)
+    client = make_client(adapter)
+    client.head_object(Bucket=BUCKET, Key=KEY)
+    import cos_doctor
+
+    cos_doctor.install()
+    client.head_object(Bucket=BUCKET, Key=KEY)
+    adapter.reply = Reply(403, error_xml("AccessDenied", "You are denied by bucket referer rule"))
+    get = expect_service_error(lambda: client.get_object(Bucket=BUCKET, Key=KEY))
+    with contextlib.redirect_stdout(io.StringIO()):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        get()
+        first, first_cpu = time.perf_counter(), time.process_time()
+        get()
+        second = time.perf_counter()
+    return {
+        "first_failure_ms": (first - start) * 1000,
+        # CPU time of this process alone: what a host busy with other work does not inflate.
+        "first_failure_cpu_ms": (first_cpu - start_cpu) * 1000,
+        "second_failure_ms": (second - first) * 1000,
+    }
+
+
+# A user's pip install has bytecode beside the sources; a checkout run with
+# PYTHONDONTWRITEBYTECODE (as this project's environment is) compiles every module it imports.
+# Each mode points the bytecode cache at a folder of its own, so neither sees the other's.
+BYTECODE_MODES = ("cached", "source")
+
+
+def bench_first_failure(plan: Plan) -> dict[str, Any]:
+    """The first failure of fresh processes, both bytecode modes alternating run by run."""
+    samples: dict[str, list[float]] = {mode: [] for mode in BYTECODE_MODES}
+    cpu: dict[str, list[float]] = {mode: [] for mode in BYTECODE_MODES}
+    seconds: list[float] = []
+    with tempfile.TemporaryDirectory() as cached, tempfile.TemporaryDirectory() as empty:
+        env: dict[str, dict[str, str | None]] = {
+            "cached": {"PYTHONPYCACHEPREFIX": cached, "PYTHONDONTWRITEBYTECODE": None},
+            "source": {"PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"},
+        }
+        child = (str(HERE / "run.py"), "--child", "first-failure")
+        run_python(*child, env=env["cached"])  # writes the bytecode the cached runs read
+        for index in range(plan.first_failure_runs):
+            order = BYTECODE_MODES if index % 2 == 0 else BYTECODE_MODES[::-1]
+            for mode in order:
+                done = run_python(*child, env=env[mode])
+                reading = json.loads(done.stdout.strip().splitlines()[-1])
+                samples[mode].append(reading["first_failure_ms"])
+                cpu[mode].append(reading["first_failure_cpu_ms"])
+                if mode == "cached":
+                    seconds.append(reading["second_failure_ms"])
+    out = {mode: summary(values) for mode, values in samples.items()}
+    out.update({f"{mode}_cpu": summary(values) for mode, values in cpu.items()})
+    out["second_cached"] = summary(seconds)
+    print(
+        f"  first failure of a fresh process: {out['cached']['median']:.1f} ms with cached "
+        f"bytecode (p10-p90 {out['cached']['p10']:.1f}-{out['cached']['p90']:.1f}), "
+        f"{out['source']['median']:.1f} ms compiling from source; CPU time "
+        f"{out['cached_cpu']['median']:.1f} / {out['source_cpu']['median']:.1f} ms; second "
+        f"{out['second_cached']['median']:.2f} ms"
+    )
+    return out
+
+
 def bench_memory(plan: Plan) -> dict[str, Any]:
     runs = []
     for _ in range(plan.memory_runs):
@@ -119,6 +195,7 @@ def bench_memory(plan: Plan) -> dict[str, Any]:
         "first_failure_ms": median_of("first_failure_ms"),
         "second_failure_ms": median_of("second_failure_ms"),
         "lazy_loaded_after_success": runs[-1]["lazy_loaded_after_success"],
+        "first_failure": bench_first_failure(plan),
     }
     print(
         f"  RSS added: import {out['import_added_kib']:.0f} KiB, import + install "

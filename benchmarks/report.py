@@ -6,6 +6,7 @@ from typing import Any
 
 from benchmarks._config import (
     TARGET_FAILURE_ADDED_US,
+    TARGET_FIRST_FAILURE_MS,
     TARGET_IMPORT_MS,
     TARGET_LAYER_OVER_WRAPT_US,
     TARGET_SUCCESS_RATIO,
@@ -217,9 +218,37 @@ def _memory_rows(memory: dict[str, Any] | None) -> list[Row]:
             f"{memory['growth_added_kib']:.0f} KiB / {memory['traced_bytes_per_failure']:+.0f} B",
             n=n,
         ),
-        Row(
-            "first failure in a fresh process (cold: loads the knowledge base) / second",
-            f"{memory['first_failure_ms']:.1f} ms / {memory['second_failure_ms']:.2f} ms",
-            n=n,
+        *_first_failure_rows(memory.get("first_failure")),
+    ]
+
+
+def _first_failure_rows(first: dict[str, Any] | None) -> list[Row]:
+    if not first:
+        return []
+    cached = stats_row(
+        "first failure in a fresh process, bytecode cached as a pip install has it "
+        "(loads the knowledge base and the diagnosis code)",
+        first["cached"],
+        "ms",
+    )
+    cached.target = f"≤ {TARGET_FIRST_FAILURE_MS:g} ms"
+    cached.mark = mark(first["cached"]["median"], TARGET_FIRST_FAILURE_MS)
+    cached_cpu = stats_row(
+        "the same, the process's CPU time (what other work on a busy host does not inflate)",
+        first["cached_cpu"],
+        "ms",
+    )
+    cached_cpu.target = cached.target
+    cached_cpu.mark = mark(first["cached_cpu"]["median"], TARGET_FIRST_FAILURE_MS)
+    return [
+        cached,
+        cached_cpu,
+        stats_row(
+            "first failure in a fresh process, compiling every module from source "
+            "(PYTHONDONTWRITEBYTECODE, no cache)",
+            first["source"],
+            "ms",
         ),
+        stats_row("the same, CPU time", first["source_cpu"], "ms"),
+        stats_row("second failure of the same process, for scale", first["second_cached"], "ms", 2),
     ]

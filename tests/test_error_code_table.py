@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
-from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, placeholder_names
+from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, catalogue, placeholder_names
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._pipeline.context import RequestContext
 from cos_doctor._pipeline.diagnose import diagnose_context
@@ -18,10 +17,7 @@ from tools.rule_table import README, readme_with_tables, rule_tables
 if TYPE_CHECKING:
     from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - depends on the interpreter
-    import tomli as tomllib
+    from cos_doctor._knowledge.catalogue import RuleText
 
 
 class Row(NamedTuple):
@@ -66,25 +62,25 @@ NEW_TOPIC_FILES = sorted(
     path
     for path in KNOWLEDGE_DIR.glob("*.toml")
     if path.name not in {"access.toml", "common.toml", "generic.toml", "post_object.toml", "signature.toml", "time.toml"}
-    and path.name not in {"placeholders.toml", "evidence.toml", "evidence_client.toml", "regions.toml", "ui.toml"}
+    and path.name not in {"closing.toml", "placeholders.toml", "evidence.toml", "evidence_client.toml", "regions.toml", "ui.toml"}
 )
 
 
 @pytest.mark.parametrize("path", NEW_TOPIC_FILES, ids=lambda path: path.name)
 def test_rules_of_the_table_speak_every_locale_with_the_same_placeholders(path: Path) -> None:
     """Each rule written for the table has en, ko and zh, with the same placeholders in each."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    for rule in data["rule"]:
-        wanted = _placeholders(rule["en"])
+    rules = [rule for rule in catalogue().rules if rule.file == path.name]
+    assert rules
+    for rule in rules:
+        wanted = _placeholders(rule.texts["en"])
         for locale in ("en", "ko", "zh"):
-            text = rule[locale]
-            assert text["title"], (rule["id"], locale)
-            assert text["cause"], (rule["id"], locale)
-            assert text["steps"], (rule["id"], locale)
-            assert text["docs"], (rule["id"], locale)
-            assert _placeholders(text) == wanted, (rule["id"], locale)
+            text = rule.texts[locale]
+            assert text.title, (rule.id, locale)
+            assert text.cause, (rule.id, locale)
+            assert text.steps, (rule.id, locale)
+            assert text.docs, (rule.id, locale)
+            assert _placeholders(text) == wanted, (rule.id, locale)
 
 
-def _placeholders(text: dict[str, object]) -> set[str]:
-    lines = [text["title"], text["cause"], *text["steps"]]  # type: ignore[misc]
-    return {name for line in lines for name in placeholder_names(str(line))}
+def _placeholders(text: RuleText) -> set[str]:
+    return {name for line in (text.title, text.cause, *text.steps) for name in placeholder_names(line)}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,11 @@ from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._pipeline.context import RequestContext
 from cos_doctor._pipeline.diagnose import diagnose_context
 from cos_doctor._pipeline.match import match_rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - depends on the interpreter
+    import tomli as tomllib
 
 README = Path(__file__).parent.parent / "README.md"
 RULES = catalogue().rules
@@ -174,6 +181,12 @@ def test_unknown_placeholder_is_rejected(tmp_path: Path) -> None:
         ("access.toml", "and click {bucket} to open its settings", "and click {nmae} to open its settings", "unknown placeholder"),
         ("access.toml", "and click {bucket} to open its settings", "and click the bucket to open its settings", "placeholders differ"),
         ("ui.toml", 'steps = "how to fix"\n', "", "names differ"),
+        ("client.toml", 'client = "dns"', 'client = "dsn"', "unknown client kind 'dsn'"),
+        ("client.toml", '[[rule.example]]\nclient = "dns"', '[[rule.example]]\nclient = "dsn"', "unknown client kind 'dsn'"),
+        ("access.toml", 'id = "referer-denied"\nclosing_step = false', 'id = "referer-denied"', "says it again"),
+        ("archive.toml", "\n[rule.zh]", '\ndocs = ["https://www.tencentcloud.com/ko/document/product/436/1"]\n\n[rule.zh]', r"\[ko\]: needs exactly"),
+        ("closing.toml", "{request_id}，", "{request}，", "unknown placeholder"),
+        ("regions.toml", "regions = [", "regionz = [", "regions must be a list"),
         ("placeholders.toml", 'region = "<region>"\n', "", "names differ"),
     ],
 )
@@ -225,6 +238,39 @@ def test_cause_mistakes_fail_loading(tmp_path: Path, evidence: str, texts: dict[
 
 
 DIAGNOSIS_TOOL = "https://console.cloud.tencent.com/cos5/diagnose"
+CLOSING = tomllib.loads((KNOWLEDGE_DIR / "closing.toml").read_text(encoding="utf-8"))["step"]
+
+
+def _written(rule: Rule) -> dict[str, object]:
+    """The rule's table as written in its TOML file."""
+    tables = tomllib.loads((KNOWLEDGE_DIR / rule.file).read_text(encoding="utf-8"))["rule"]
+    return next(table for table in tables if table["id"] == rule.id)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_the_closing_step_is_derived_once(rule: Rule) -> None:
+    """A reply rule that writes no closing step of its own ends with closing.toml's, in each locale; client rules get none."""
+    written: dict[str, Any] = _written(rule)
+    derived = written.get("closing_step", rule in REPLY_RULES)
+    for locale in SUPPORTED_LOCALES:
+        steps = rule.texts[locale].steps
+        assert list(steps) == [*written[locale]["steps"], *([CLOSING[locale]] if derived else [])]
+        assert sum(DIAGNOSIS_TOOL in step for step in steps) == (rule in REPLY_RULES)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_korean_doc_links_are_the_english_pages_korean_edition(rule: Rule) -> None:
+    """Korean docs are derived, never written: the English links' page ids on the Korean edition (other sites' links kept)."""
+    written: dict[str, Any] = _written(rule)
+    assert "docs" not in written["ko"]
+    english, korean = rule.texts["en"].docs, rule.texts["ko"].docs
+    assert len(korean) == len(english)
+    for en_link, ko_link in zip(english, korean):
+        if not en_link.startswith(("https://intl.cloud.tencent.com/", "https://www.tencentcloud.com/")):
+            assert ko_link == en_link
+            continue
+        assert ko_link.startswith("https://www.tencentcloud.com/ko/document/")
+        assert ko_link.split("/document/")[1] == en_link.split("/document/")[1]
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

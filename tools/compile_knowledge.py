@@ -1,48 +1,59 @@
-"""Write ``cos_doctor/knowledge/compiled.json``, the parsed copy of the knowledge base's TOML.
+"""Write ``cos_doctor/knowledge/compiled.json``: the validated catalogue the TOML files build.
 
 ``python -m tools.compile_knowledge`` after editing any knowledge file;
-``tests/test_knowledge_sources.py`` fails while the copy is stale. The package only reads the
-copy (:mod:`cos_doctor._knowledge.sources`), and only while its digest matches the TOML.
+``tests/test_knowledge_sources.py`` fails while the copy differs from what the TOML builds.
+The package only reads the copy (:func:`cos_doctor._knowledge.catalogue.catalogue`), with
+no checks of its own: validation runs here and in the tests.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, load_catalogue
-from cos_doctor._knowledge.sources import (
-    COMPILED_FORMAT,
-    COMPILED_NAME,
-    parse_toml,
-    source_digest,
+from cos_doctor._knowledge.catalogue import (
+    KNOWLEDGE_DIR,
+    Catalogue,
+    catalogue_from_data,
+    load_catalogue,
 )
+from cos_doctor._knowledge.sources import COMPILED_FORMAT, COMPILED_NAME
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["compile_sources"]
+__all__ = ["compile_sources", "compiled_text"]
+
+
+def compiled_text(rules: Catalogue) -> str:
+    """The compiled copy of ``rules``: JSON, pretty-printed, in the catalogue's own order.
+
+    Raises ValueError when the copy would not load back as the very same catalogue.
+    """
+    data: dict[str, Any] = {
+        "format": COMPILED_FORMAT,
+        "rules": [dataclasses.asdict(rule) for rule in rules.rules],
+        "placeholders": rules.placeholders,
+        "evidence_text": rules.evidence_text,
+        "labels": rules.labels,
+        "regions": rules.regions,
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if catalogue_from_data(json.loads(text)) != rules:
+        message = "the knowledge base does not survive a JSON round trip"
+        raise ValueError(message)
+    return text
 
 
 def compile_sources(directory: Path) -> Path:
     """Validate the TOML in ``directory`` and write its compiled copy; return the copy's path.
 
-    Raises ``KnowledgeError`` for a schema problem, and ValueError when some value would not
-    survive JSON unchanged (a TOML date, say), so a copy is only ever written for data that
-    loads exactly as the TOML does.
+    Raises ``KnowledgeError`` for a schema problem, writing nothing.
     """
-    load_catalogue(directory, compiled=False)
-    sources = parse_toml(directory)
-    text = json.dumps(
-        {"format": COMPILED_FORMAT, "digest": source_digest(directory), "files": sources},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    if json.loads(text)["files"] != sources:
-        message = "knowledge data does not survive a JSON round trip"
-        raise ValueError(message)
+    text = compiled_text(load_catalogue(directory))
     target = directory / COMPILED_NAME
-    target.write_text(text + "\n", encoding="utf-8")
+    target.write_text(text, encoding="utf-8")
     return target
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from cos_doctor._access import answers as sdk
 from cos_doctor._access import engine as _access
-from cos_doctor._locale import resolve_locale
+from cos_doctor._locale import resolve_locale, say
 from cos_doctor._redact import PATTERNS_ONLY, Redactor, client_redactor
 from cos_doctor.diagnosis import Diagnosis, Evidence, EvidenceValue, sealed_value
 
@@ -538,7 +538,7 @@ def _finding(  # noqa: PLR0913 - the parts of one finding
     # Facts can carry request text (a Referer with a signed query) and configuration (a Sid):
     # the Finding and the enriched Diagnosis seal all they hold when they are built.
     words = {name: _word(value) for name, value in facts.items()}
-    text = _format(entry.get(locale) or entry["en"], words)
+    text = say(entry, locale, words)
     unreadable = tuple(
         f"{r.call}:{r.error_code or r.outcome}" for r in reads if r.outcome in {"denied", "failed"}
     )
@@ -549,7 +549,7 @@ def _finding(  # noqa: PLR0913 - the parts of one finding
             Evidence(
                 "investigation_decided_by",
                 decided_by,
-                _format(template.get(locale) or template["en"], {"value": decided_by}),
+                say(template, locale, {"value": decided_by}),
             )
         )
     if unreadable:
@@ -559,7 +559,7 @@ def _finding(  # noqa: PLR0913 - the parts of one finding
             Evidence(
                 "investigation_unreadable",
                 unreadable,
-                _format(template.get(locale) or template["en"], {"value": shown}),
+                say(template, locale, {"value": shown}),
             )
         )
     kept = [e for e in diagnosis.evidence if not e.key.startswith("investigation")]
@@ -580,15 +580,6 @@ def _word(value: EvidenceValue) -> str:
     if value is None or value == "":
         return "—"
     return str(value)
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "—"
-
-
-def _format(template: str, words: dict[str, str]) -> str:
-    return template.format_map(_Blank(words))
 
 
 def _log(finding: Finding) -> None:

@@ -1,8 +1,8 @@
 """Every message and label the command line prints, in en, ko and zh.
 
 Each entry is written fresh in each language (facts identical); ``{name}`` fields are filled
-by the caller. :func:`say` picks the language and falls back to English only for a language
-this table does not have.
+by the caller, under the one policy of ``cos_doctor._locale.say`` (English for a language
+this table does not have; ``<name>`` for a field the caller gave no value).
 """
 
 # Sentences are kept whole on one line each so that translators read them side by side.
@@ -11,6 +11,7 @@ this table does not have.
 from __future__ import annotations
 
 from cos_doctor._locale import SUPPORTED_LOCALES
+from cos_doctor._locale import say as _say
 
 __all__ = ["CLI_LOCALES", "say"]
 
@@ -276,6 +277,5 @@ _TEXT: dict[str, dict[str, str]] = {
 
 
 def say(key: str, locale: str, /, **words: object) -> str:
-    """The message ``key`` in ``locale`` (English when the locale is unknown), filled in."""
-    entry = _TEXT[key]
-    return (entry.get(locale) or entry["en"]).format(**words)
+    """The message ``key`` in ``locale``, filled in (``_locale.say``: English for an unknown locale)."""
+    return _say(_TEXT[key], locale, words)

@@ -7,6 +7,7 @@ mistake fails the test suite, not a user's error path. The schema is documented 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import string
@@ -14,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cos_doctor._knowledge.sources import read_sources
+from cos_doctor._knowledge.sources import parse_toml, read_compiled
 from cos_doctor._lazy import Lazy
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._normalize import normalize_message
 
 __all__ = [
+    "CLIENT_FAILURE_KINDS",
     "Catalogue",
     "CauseRule",
     "Clause",
@@ -28,12 +30,48 @@ __all__ = [
     "Rule",
     "RuleText",
     "catalogue",
+    "catalogue_from_data",
+    "load_catalogue",
 ]
 
 KNOWLEDGE_DIR = Path(__file__).parent.parent / "knowledge"
 _DATA_FILES = frozenset(
-    {"placeholders.toml", "evidence.toml", "evidence_client.toml", "regions.toml", "ui.toml"},
+    {
+        "closing.toml",
+        "placeholders.toml",
+        "evidence.toml",
+        "evidence_client.toml",
+        "regions.toml",
+        "ui.toml",
+    },
 )
+
+#: The kinds of client-side failure a ``client`` clause may name: every kind
+#: ``_pipeline/client_context.classify()`` gives, and ``batch-errors`` (a batch call's per-key
+#: errors, which arrive as data: ``_pipeline/parts.py``). A misspelt kind fails loading.
+CLIENT_FAILURE_KINDS = (
+    "proxy",
+    "tls",
+    "dns",
+    "connect-timeout",
+    "read-timeout",
+    "body-interrupted",
+    "connection-refused",
+    "connection-reset",
+    "parts-failed",
+    "credentials-missing",
+    "bucket-name-invalid",
+    "region-invalid",
+    "not-utf8",
+    "header-value-type",
+    "unclassified",
+    "batch-errors",
+)
+
+# Korean pages are the international pages' Korean edition, under the same page id.
+_INTERNATIONAL_PAGE = re.compile(r"^https://(?:intl\.cloud\.tencent\.com|www\.tencentcloud\.com)/document/")
+_KOREAN_PAGE = "https://www.tencentcloud.com/ko/document/"
+_DIAGNOSIS_TOOL = "console.cloud.tencent.com/cos5/diagnose"
 
 #: Placeholders every step may use; regex group names of the matching clause add to these.
 REQUEST_PLACEHOLDERS = frozenset(
@@ -136,11 +174,23 @@ class Clause:
     status_class: str | None = None
     code: str | None = None
     message: str | None = None
-    message_regex: re.Pattern[str] | None = None
+    message_pattern: str | None = None
     post_object: bool | None = None
     method: str | None = None
-    key_regex: re.Pattern[str] | None = None
-    client: str | None = None  # the kind of client-side failure (_pipeline/client_context.py)
+    key_pattern: str | None = None
+    client: str | None = None  # the kind of client-side failure (CLIENT_FAILURE_KINDS)
+
+    # Compiled on the first test of the clause, not at load: most clauses are never tested in
+    # a process (matching looks at the clauses of the reply's Code only).
+    @Lazy
+    def message_regex(self) -> re.Pattern[str] | None:
+        """``message_pattern`` compiled, case-insensitive (values quoted back keep their case)."""
+        return _compiled(self.message_pattern, re.IGNORECASE)
+
+    @Lazy
+    def key_regex(self) -> re.Pattern[str] | None:
+        """``key_pattern`` compiled, case-sensitive: object keys are case-sensitive in COS."""
+        return _compiled(self.key_pattern, 0)
 
     @property
     def score(self) -> int:
@@ -148,13 +198,17 @@ class Clause:
         return (
             8 * (self.message is not None)
             + 4 * (self.client is not None)
-            + 6 * (self.message_regex is not None)
-            + 6 * (self.key_regex is not None)
+            + 6 * (self.message_pattern is not None)
+            + 6 * (self.key_pattern is not None)
             + 4 * (self.code is not None)
             + 2 * (self.post_object is not None)
             + 2 * (self.method is not None)
             + 1 * (self.status is not None)
         )
+
+
+def _compiled(pattern: str | None, flags: int) -> re.Pattern[str] | None:
+    return None if pattern is None else re.compile(pattern, flags)
 
 
 @dataclass(frozen=True)
@@ -241,6 +295,7 @@ class Catalogue:
     placeholders: dict[str, dict[str, str]]
     evidence_text: dict[str, dict[str, str]]
     labels: dict[str, dict[str, str]]
+    regions: tuple[str, ...] = ()  # the COS regions of regions.toml, for the region evidence
 
     @Lazy
     def clauses_by_code(self) -> dict[str | None, tuple[tuple[Clause, Rule], ...]]:
@@ -254,17 +309,26 @@ class Catalogue:
 
 @functools.cache
 def catalogue() -> Catalogue:
-    """Load and validate the knowledge base; cached, so only the first failure pays for it."""
-    return load_catalogue(KNOWLEDGE_DIR)
+    """The installed knowledge base; cached, so only the first failure pays for it.
 
-
-def load_catalogue(directory: Path, *, compiled: bool = True) -> Catalogue:
-    """Load every ``*.toml`` in ``directory``; raise KnowledgeError on any schema problem.
-
-    The data comes from the compiled copy while it matches the TOML files exactly (unless
-    ``compiled`` is false), else from the TOML itself; either way it is validated here.
+    Read from the compiled copy, which was validated when it was written, so nothing is
+    checked here (``tests/test_knowledge_sources.py`` keeps the copy in step with the TOML).
+    Without a readable copy, the TOML itself is loaded and validated.
     """
-    sources = read_sources(directory, compiled=compiled)
+    data = read_compiled(KNOWLEDGE_DIR)
+    if data is None:
+        return load_catalogue(KNOWLEDGE_DIR)
+    return catalogue_from_data(data)
+
+
+def load_catalogue(directory: Path) -> Catalogue:
+    """Load and validate every ``*.toml`` in ``directory``; KnowledgeError on any schema problem.
+
+    The tests and the compile tool (``tools/compile_knowledge.py``) load the knowledge this
+    way; a process reads the compiled copy (:func:`catalogue`).
+    """
+    sources = parse_toml(directory)
+    closing = _closing_steps(_table(sources, "closing.toml"))
     rules: list[Rule] = []
     for name, data in sources.items():
         if name in _DATA_FILES:
@@ -272,7 +336,7 @@ def load_catalogue(directory: Path, *, compiled: bool = True) -> Catalogue:
         unknown = set(data) - {"rule"}
         if unknown:
             raise KnowledgeError(f"{name}: unknown top-level keys {sorted(unknown)}")
-        rules.extend(_rule(name, raw) for raw in data.get("rule", []))
+        rules.extend(_rule(name, raw, closing) for raw in data.get("rule", []))
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
@@ -296,7 +360,74 @@ def load_catalogue(directory: Path, *, compiled: bool = True) -> Catalogue:
         placeholders=_locale_table("placeholders.toml", _table(sources, "placeholders.toml")),
         evidence_text=evidence_text,
         labels=_locale_table("ui.toml", _table(sources, "ui.toml")),
+        regions=_regions(_table(sources, "regions.toml")),
     )
+
+
+def catalogue_from_data(data: dict[str, Any]) -> Catalogue:
+    """The catalogue from its compiled form (``tools/compile_knowledge.py``), unchecked."""
+    return Catalogue(
+        rules=tuple(_rule_from_data(rule) for rule in data["rules"]),
+        placeholders=data["placeholders"],
+        evidence_text=data["evidence_text"],
+        labels=data["labels"],
+        regions=tuple(data["regions"]),
+    )
+
+
+def _rule_from_data(data: dict[str, Any]) -> Rule:
+    return Rule(
+        id=data["id"],
+        source=data["source"],
+        clauses=tuple(Clause(**clause) for clause in data["clauses"]),
+        texts={
+            locale: RuleText(
+                title=text["title"],
+                cause=text["cause"],
+                steps=tuple(text["steps"]),
+                docs=tuple(text["docs"]),
+            )
+            for locale, text in data["texts"].items()
+        },
+        examples=tuple(Example(**example) for example in data["examples"]),
+        generic=data["generic"],
+        fallback=data["fallback"],
+        file=data["file"],
+        causes=tuple(
+            CauseRule(
+                id=cause["id"],
+                texts=cause["texts"],
+                likely_when=tuple(_condition_from_data(c) for c in cause["likely_when"]),
+                ruled_out_when=tuple(_condition_from_data(c) for c in cause["ruled_out_when"]),
+            )
+            for cause in data["causes"]
+        ),
+    )
+
+
+def _condition_from_data(data: dict[str, Any]) -> Condition:
+    return Condition(
+        evidence=data["evidence"],
+        values=tuple(data["values"]),
+        prefixes=tuple(data["prefixes"]),
+        below=data["below"],
+    )
+
+
+def _regions(table: dict[str, Any]) -> tuple[str, ...]:
+    regions = table.get("regions")
+    if not isinstance(regions, list) or not all(isinstance(name, str) for name in regions):
+        raise KnowledgeError("regions.toml: regions must be a list of region names")
+    return tuple(regions)
+
+
+def _closing_steps(table: dict[str, Any]) -> dict[str, str]:
+    """``closing.toml``: the last step of a rule of a COS reply, one sentence per locale."""
+    texts = table.get("step")
+    if not isinstance(texts, dict) or set(texts) != set(SUPPORTED_LOCALES):
+        raise KnowledgeError(f"closing.toml: needs a [step] table with {SUPPORTED_LOCALES}")
+    _same_placeholders("closing.toml: step", texts, frozenset({"request_id"}))
+    return texts
 
 
 def _table(sources: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
@@ -355,7 +486,7 @@ def _same_placeholders(where: str, texts: dict[str, str], allowed: frozenset[str
             )
 
 
-def _rule(file: str, raw: dict[str, Any]) -> Rule:
+def _rule(file: str, raw: dict[str, Any], closing: dict[str, str]) -> Rule:
     rule_id = raw.get("id", "")
     where = f"{file}: rule {rule_id!r}"
     if not _RULE_ID.match(rule_id):
@@ -368,6 +499,7 @@ def _rule(file: str, raw: dict[str, Any]) -> Rule:
         "generic",
         "fallback",
         "cause",
+        "closing_step",
         *SUPPORTED_LOCALES,
     }
     unknown = set(raw) - allowed
@@ -383,9 +515,29 @@ def _rule(file: str, raw: dict[str, Any]) -> Rule:
         for name in clause.message_regex.groupindex
     }
     texts = {
-        locale: _text(f"{where} [{locale}]", raw.get(locale), group_names)
+        # Korean docs are derived from the English ones (the same page ids), never written.
+        locale: _text(f"{where} [{locale}]", raw.get(locale), group_names, has_docs=locale != "ko")
         for locale in SUPPORTED_LOCALES
     }
+    # A rule of a COS reply ends by sending the user to the Diagnosis Tool with the RequestId,
+    # then to support (closing.toml), unless it writes its own last step (closing_step = false).
+    # Client-side failures never reached COS: they have no RequestId to look up.
+    answers_a_reply = not all(clause.client for clause in clauses)
+    if raw.get("closing_step", answers_a_reply):
+        for locale, text in texts.items():
+            if any(_DIAGNOSIS_TOOL in step for step in text.steps):
+                raise KnowledgeError(
+                    f"{where} [{locale}]: a step names the Diagnosis Tool, and the closing step "
+                    "(closing.toml) says it again: set closing_step = false or drop the step",
+                )
+        texts = {
+            locale: dataclasses.replace(text, steps=(*text.steps, closing[locale]))
+            for locale, text in texts.items()
+        }
+    texts["ko"] = dataclasses.replace(
+        texts["ko"],
+        docs=tuple(_INTERNATIONAL_PAGE.sub(_KOREAN_PAGE, link) for link in texts["en"].docs),
+    )
     _same_shape(where, texts, REQUEST_PLACEHOLDERS | group_names)
     causes = tuple(
         _cause(where, entry, REQUEST_PLACEHOLDERS | group_names) for entry in raw.get("cause", [])
@@ -466,11 +618,9 @@ def _clause(where: str, raw: dict[str, Any]) -> Clause:
     unknown = set(raw) - _CLAUSE_FIELDS
     if unknown:
         raise KnowledgeError(f"{where}: unknown match fields {sorted(unknown)}")
-    # Case-insensitive, against the message with its case kept: values quoted back to the
-    # user (bucket names, SecretIds) are case-sensitive.
-    compiled = _regex(where, "message_regex", raw.get("message_regex"), re.IGNORECASE)
-    # Object keys are case-sensitive in COS, so their patterns are too.
-    key_regex = _regex(where, "key_regex", raw.get("key_regex"), 0)
+    message_pattern = _regex(where, "message_regex", raw.get("message_regex"))
+    key_pattern = _regex(where, "key_regex", raw.get("key_regex"))
+    client = _client_kind(where, raw.get("client"))
     status_class = raw.get("status_class")
     if status_class is not None and status_class not in {"3xx", "4xx", "5xx"}:
         raise KnowledgeError(f"{where}: status_class must be 3xx, 4xx or 5xx")
@@ -481,30 +631,43 @@ def _clause(where: str, raw: dict[str, Any]) -> Clause:
         status_class=status_class,
         code=raw.get("code"),
         message=normalize_message(message) if message is not None else None,
-        message_regex=compiled,
+        message_pattern=message_pattern,
         post_object=raw.get("post_object"),
         method=method.upper() if method else None,
-        key_regex=key_regex,
-        client=raw.get("client"),
+        key_pattern=key_pattern,
+        client=client,
     )
 
 
-def _regex(where: str, name: str, pattern: str | None, flags: int) -> re.Pattern[str] | None:
+def _regex(where: str, name: str, pattern: str | None) -> str | None:
+    """``pattern`` after checking that it compiles (the clause compiles it again on first use)."""
     if pattern is None:
         return None
     try:
-        return re.compile(pattern, flags)
+        re.compile(pattern)
     except re.error as error:
         raise KnowledgeError(f"{where}: bad {name} {pattern!r}: {error}") from error
+    return pattern
 
 
-def _text(where: str, raw: dict[str, Any] | None, group_names: set[str]) -> RuleText:
+def _client_kind(where: str, kind: str | None) -> str | None:
+    if kind is not None and kind not in CLIENT_FAILURE_KINDS:
+        raise KnowledgeError(
+            f"{where}: unknown client kind {kind!r} (one of {', '.join(CLIENT_FAILURE_KINDS)})",
+        )
+    return kind
+
+
+def _text(
+    where: str, raw: dict[str, Any] | None, group_names: set[str], *, has_docs: bool
+) -> RuleText:
     if raw is None:
         raise KnowledgeError(f"{where}: locale missing")
-    if set(raw) != _TEXT_FIELDS:
-        raise KnowledgeError(f"{where}: needs exactly {sorted(_TEXT_FIELDS)}, has {sorted(raw)}")
+    fields = _TEXT_FIELDS if has_docs else _TEXT_FIELDS - {"docs"}
+    if set(raw) != fields:
+        raise KnowledgeError(f"{where}: needs exactly {sorted(fields)}, has {sorted(raw)}")
     steps = tuple(raw["steps"])
-    docs = tuple(raw["docs"])
+    docs = tuple(raw.get("docs", ()))
     if not raw["title"] or not raw["cause"] or not steps:
         raise KnowledgeError(f"{where}: title, cause and steps must not be empty")
     allowed = REQUEST_PLACEHOLDERS | group_names
@@ -526,7 +689,7 @@ def _example(where: str, raw: dict[str, Any]) -> Example:
         post_object=bool(raw.get("post_object", False)),
         method=raw.get("method"),
         key=raw.get("key"),
-        client=raw.get("client"),
+        client=_client_kind(where, raw.get("client")),
     )
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from cos_doctor._knowledge.catalogue import Catalogue, Rule, catalogue
 from cos_doctor._knowledge.vocabulary import infer_code
-from cos_doctor._locale import resolve_locale
+from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
 from cos_doctor._pipeline.match import Match, match_rule
 from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
@@ -104,7 +104,7 @@ def rank_causes(
         ranked.append(
             Cause(
                 id=cause.id,
-                text=cause.texts[locale].format_map(values),  # unknown names: generic words
+                text=localized(cause.texts, locale).format_map(values),
                 confidence=LIKELY if because else POSSIBLE,
                 because=because,
             ),
@@ -112,20 +112,9 @@ def rank_causes(
     return tuple(sorted(ranked, key=lambda cause: not cause.likely))
 
 
-class _Fallbacks(dict[str, str]):
-    """Placeholder values; an unknown one becomes the locale's generic wording."""
-
-    def __init__(self, known: dict[str, str], generic: dict[str, str]) -> None:
-        super().__init__(known)
-        self._generic = generic
-
-    def __missing__(self, name: str) -> str:
-        return self._generic.get(name, f"<{name}>")
-
-
 def _placeholder_values(
     context: RequestContext, found: Match, rules: Catalogue, locale: str, redactor: Redactor
-) -> _Fallbacks:
+) -> Words:
     known = {
         "bucket": context.bucket,
         "key": context.key,
@@ -145,4 +134,4 @@ def _placeholder_values(
     values = {name: value for name, value in known.items() if value}
     if redactor.finds("\0".join(values.values())):
         values = {name: redactor(value) for name, value in values.items()}
-    return _Fallbacks(values, rules.placeholders[locale])
+    return Words(values, rules.placeholders[locale])  # unknown names: generic wording

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from cos_doctor import _signing
-from cos_doctor._locale import SUPPORTED_LOCALES, resolve_locale
+from cos_doctor._locale import SUPPORTED_LOCALES, Words, localized, resolve_locale
 from cos_doctor._post.policy import (
     FILE_FIELD,
     LENGTH_RANGE,
@@ -41,11 +41,6 @@ from cos_doctor._post.policy import (
     parse_policy,
 )
 from cos_doctor._redact import Redactor, is_secret_field, mask_secret_id
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - depends on the interpreter
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -204,8 +199,13 @@ class _Run:
     def word(self, check: str, field: str | None, **values: object) -> Finding:
         """Build the finding ``check`` in this run's locale; values are sealed first."""
         rule_id, severity = CHECKS[check]
-        text = _texts()[check][self.language]
-        words = _Words({"field": field or "", "bucket": self.bucket, **values}, self.redact)
+        text = localized(_texts()[check], self.language)
+        words = Words(
+            {
+                name: None if value is None else self.redact(str(value))
+                for name, value in {"field": field or "", "bucket": self.bucket, **values}.items()
+            },
+        )
         return Finding(
             check=check,
             rule_id=rule_id,
@@ -231,16 +231,6 @@ class _Run:
                 moved = replace(moved, rule_id=caused.rule_id, severity=caused.severity)
                 result.insert(result.index(caused), moved)
         return tuple(result)
-
-
-class _Words(dict[str, str]):
-    """Placeholder values, sealed; a name a template lacks a value for is empty."""
-
-    def __init__(self, values: dict[str, object], redact: Redactor) -> None:
-        super().__init__({name: redact(str(value)) for name, value in values.items()})
-
-    def __missing__(self, name: str) -> str:
-        return ""
 
 
 def _check_content_type(run: _Run, content_type: str) -> None:
@@ -471,6 +461,12 @@ def _split_at_file(
 
 @functools.cache
 def _texts() -> dict[str, dict[str, dict[str, str]]]:
+    # Imported here: a diagnosed failure imports this module, and only lint() reads the texts.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - depends on the interpreter
+        import tomli as tomllib
+
     with TEXTS_FILE.open("rb") as handle:
         table: dict[str, dict[str, dict[str, str]]] = tomllib.load(handle)
     return table

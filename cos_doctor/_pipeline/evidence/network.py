@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from typing import TYPE_CHECKING
 
+from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._pipeline.evidence.buckets import bucket_name_problems
 from cos_doctor._pipeline.evidence.registry import Facts, detector
 from cos_doctor._redact import PROXY_VARIABLES, strip_userinfo
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - depends on the interpreter
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,10 +40,7 @@ _COS_DOMAINS = (".myqcloud.com", ".tencentcos.cn")
 @functools.cache
 def known_regions() -> frozenset[str]:
     """The COS regions shipped in ``knowledge/regions.toml``."""
-    from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR
-
-    with (KNOWLEDGE_DIR / "regions.toml").open("rb") as handle:
-        return frozenset(tomllib.load(handle)["regions"])
+    return frozenset(catalogue().regions)
 
 
 @detector()

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from cos_doctor._locale import localized, say
 from cos_doctor.diagnosis import Evidence, EvidenceValue
 
 if TYPE_CHECKING:
@@ -42,9 +43,10 @@ class Facts:
         entry = self.catalogue.evidence_text[key]
         if variant is not None:
             entry = entry[variant]  # type: ignore[assignment]  # nested table per variant
-        template = entry.get(self.locale) or entry["en"]
+        generic = localized(self.catalogue.placeholders, self.locale)
+        text = say(entry, self.locale, {"value": value, **words}, generic)
         # Evidence seals its value and text when it is built: the one redaction boundary.
-        return Evidence(key=key, value=value, text=template.format(value=value, **words))
+        return Evidence(key=key, value=value, text=text)
 
 
 Detector = Callable[[Facts], Iterable[Evidence]]
@@ -90,7 +92,7 @@ def human_duration(seconds: float, locale: str) -> str:
     days, remaining = divmod(remaining, 86400)
     hours, remaining = divmod(remaining, 3600)
     minutes, secs = divmod(remaining, 60)
-    units, separator = _DURATION_UNITS.get(locale, _DURATION_UNITS["en"])
+    units, separator = localized(_DURATION_UNITS, locale)
     amounts = zip((days, hours, minutes, secs), units)
     parts = [f"{amount}{unit}" for amount, unit in amounts if amount]
     return separator.join(parts) or f"0{units[3]}"
