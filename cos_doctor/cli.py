@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import errno
 import os
 import re
 import sys
@@ -311,14 +312,7 @@ def _read_input(options: argparse.Namespace, locale: str) -> tuple[str | None, i
     from_stdin = options.source in (None, "-")
     path = "stdin" if from_stdin else options.source
     try:
-        if from_stdin:
-            if sys.stdin.isatty():  # a person, not a pipe: say what to do instead of hanging
-                Output(sys.stderr).line(say("waiting-for-stdin", locale))
-                sys.stderr.flush()
-            raw = getattr(sys.stdin, "buffer", None)  # bytes when there are bytes to read
-            body = _text(raw.read() if raw else sys.stdin.read())
-        else:
-            body = _text(Path(options.source).read_bytes())
+        body = _text(_stdin(locale) if from_stdin else Path(options.source).read_bytes())
     except OSError as error:
         reason = error.strerror or type(error).__name__
         return None, _fail(options, "cannot-read", EXIT_USAGE, path=path, reason=reason)
@@ -327,6 +321,18 @@ def _read_input(options: argparse.Namespace, locale: str) -> tuple[str | None, i
     if not body.strip() and not options.status:
         return None, _fail(options, "empty-input", EXIT_NOTHING)
     return body, EXIT_OK
+
+
+def _stdin(locale: str) -> bytes | str:
+    """What was piped or pasted in; on a terminal, first says what it expects."""
+    stdin = sys.stdin
+    if stdin is None:  # the shell closed it (`<&-`): as unreadable as a bad descriptor
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    if stdin.isatty():  # a person, not a pipe: say what to do instead of waiting silently
+        Output(sys.stderr).line(say("waiting-for-stdin", locale))
+        sys.stderr.flush()
+    raw = getattr(stdin, "buffer", None)  # bytes when there are bytes to read
+    return raw.read() if raw else stdin.read()
 
 
 def _text(data: bytes | str) -> str | None:

@@ -473,3 +473,17 @@ def test_holds_error_is_false_only_for_the_catch_all_without_code_or_status() ->
     assert holds_error(cos_doctor.diagnose("hello <Code>x</Code>"))  # the catch-all, but a Code
     assert holds_error(cos_doctor.diagnose("-121 ERROR_CMD_CORSRULE_NOT_MATCH"))  # a rule, no Code
     assert holds_error(cos_doctor.diagnose(REFUSED))
+
+
+@pytest.mark.parametrize(
+    "closing",
+    ['exec <&-; exec "$0" -m cos_doctor explain', "exec \"$0\" -c 'import os, sys; os.close(0); from cos_doctor.cli import main; sys.exit(main([\"explain\"]))'"],
+    ids=["closed by the shell", "closed after start"],
+)
+def test_a_closed_stdin_is_unreadable_input(closing: str) -> None:
+    """A closed stdin is unreadable input: one line, exit 2, no traceback."""
+    result = subprocess.run(
+        ["sh", "-c", closing, sys.executable], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "cos-doctor: cannot read stdin: Bad file descriptor\n"
