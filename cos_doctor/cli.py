@@ -78,7 +78,7 @@ def _silence_stdout() -> None:
 def _run(arguments: list[str]) -> int:
     parser = _parser()
     if not arguments:
-        # Nothing asked: the help is the answer (as for `pip` or `docker`), not a usage error.
+        # Nothing asked: the help is the answer, not a usage error.
         parser.print_help(sys.stdout)
         return EXIT_OK
     if arguments[:1] == ["emulator"]:

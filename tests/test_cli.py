@@ -306,6 +306,7 @@ def _json_cases(tmp_path: Path) -> dict[str, tuple[list[str], bytes | None, str,
         "no COS error": (["explain", str(notes), "--json"], None, "no-cos-error", 1),
         "bad endpoint": (["check", "--bucket", "b-1250000000", "--region", "ap-guangzhou", "--endpoint", "ftp:x", "--json"], None, "bad-endpoint", 2),
         "empty bucket": (["investigate", str(notes), "--bucket", "", "--json"], None, "no-bucket", 2),
+        "empty region": (["check", "--bucket", "b-1250000000", "--region", "", "--json"], None, "no-region", 2),
         "unreachable url": (["explain", "--url", "http://127.0.0.1:9/a.txt", "--json"], None, "url-unreachable", 1),
     }
 
