@@ -10,21 +10,26 @@ cos-doctor rules                     list every rule id and title
 cos-doctor demo [--all]              provoke every documented failure against the emulator
 cos-doctor emulator [--port N]       serve the local COS emulator (see emulator --help)
 
+Bare ``cos-doctor`` prints this help; ``-V`` / ``--version`` the version.
+
 Exit codes: 0 success (for explain and investigate: a COS error was found and explained;
-for check: no check failed), 1 nothing to explain or a check failed, 2 usage error.
+for check: no check failed), 1 nothing to explain or a check failed, 2 usage error or
+unreadable input (missing, a directory, binary data). With ``--json`` every output is JSON,
+errors included: ``{"error": {"id": …, "message": …, "exit_status": …}}`` on stdout.
 Output never carries terminal control characters from server-supplied text, and is coloured
-only on a terminal and never when ``NO_COLOR`` is set.
+on a terminal without ``NO_COLOR``, or whenever ``FORCE_COLOR`` is set.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import codecs
+import errno
 import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cos_doctor._cli.terminal import Output
 from cos_doctor._cli.text import CLI_LOCALES, say
@@ -71,10 +76,18 @@ def _silence_stdout() -> None:
 
 
 def _run(arguments: list[str]) -> int:
+    parser = _parser()
+    if not arguments:
+        # Nothing asked: the help is the answer, not a usage error.
+        parser.print_help(sys.stdout)
+        return EXIT_OK
     if arguments[:1] == ["emulator"]:
         # The emulator owns its options; argparse would try to read them as ours.
         return _emulator(arguments[1:])
-    options = _parser().parse_args(arguments)
+    try:
+        options = parser.parse_args(arguments)
+    except _UsageError as problem:
+        return _usage_error(problem, as_json="--json" in arguments)
     result: int = options.handler(options)
     return result
 
@@ -85,9 +98,40 @@ def _locale(options: argparse.Namespace) -> str:
     return resolve_locale(getattr(options, "locale", None))
 
 
-def _fail(message: str, code: int) -> int:
-    Output(sys.stderr).line(f"cos-doctor: {message}")
+def _fail(options: argparse.Namespace, key: str, code: int, **words: object) -> int:
+    """Say why the command stops (as JSON under ``--json``); return its exit status."""
+    message = say(key, _locale(options), **words)
+    if getattr(options, "json", False):
+        Output(sys.stdout).json({"error": {"id": key, "message": message, "exit_status": code}})
+    else:
+        Output(sys.stderr).line(f"cos-doctor: {message}")
     return code
+
+
+class _UsageError(Exception):
+    """What argparse would print before exiting 2, raised instead so ``--json`` can answer."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is raised (sub-commands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(self, message)
+
+
+def _usage_error(problem: _UsageError, *, as_json: bool) -> int:
+    usage = problem.parser.format_usage().strip()
+    if as_json:
+        error = {"id": "usage", "message": problem.message, "usage": usage}
+        Output(sys.stdout).json({"error": {**error, "exit_status": EXIT_USAGE}})
+    else:  # argparse's own two lines
+        Output(sys.stderr).line(usage)
+        Output(sys.stderr).line(f"{problem.parser.prog}: error: {problem.message}")
+    return EXIT_USAGE
 
 
 # The parser ----------------------------------------------------------------------------------
@@ -106,8 +150,11 @@ _EXAMPLES = {
   cos-doctor explain --url "$PRESIGNED_URL"            # fetch it, explain the refusal
   cos-doctor explain --url "http://127.0.0.1:9000/a.txt?q-sign-algorithm=..." \\
       --header "Host: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
+  grep -m1 CosServiceError app.log | cos-doctor explain -     # what a log kept of it
+  grep -m1 CosClientError app.log | cos-doctor explain -      # DNS, refused, timeout, TLS, proxy
   cos-doctor explain --example referer-denied --json
-exit status: 0 a COS error was explained, 1 the input holds none, 2 usage error""",
+exit status: 0 a COS error was explained, 1 the input holds none,
+             2 usage error or unreadable input (missing, a directory, binary data)""",
     "investigate": """examples:
   cos-doctor investigate error.xml --bucket examplebucket-1250000000 --region ap-guangzhou \\
       --key reports/q3.csv --principal qcs::cam::uin/100000000001:uin/100000000011
@@ -147,13 +194,15 @@ def _command(commands: Any, name: str, help_text: str, handler: Any) -> argparse
 def _parser() -> argparse.ArgumentParser:
     from cos_doctor import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cos-doctor",
         description="Diagnose Tencent Cloud COS errors.",
         epilog=_EXAMPLES["main"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"cos-doctor {__version__}")
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"cos-doctor {__version__}"
+    )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     explain = _command(commands, "explain", "diagnose a COS error body or URL", _explain)
@@ -198,11 +247,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     investigate.add_argument("--referer", help="the Referer the failed request sent")
     investigate.add_argument("--origin", help="the Origin of the refused preflight")
-    _add_bucket_options(investigate)
+    _add_bucket_options(investigate, region_required=False)
     _add_output_options(investigate)
 
     check = _command(commands, "check", "preflight one bucket, one line per check", _check)
-    _add_bucket_options(check)
+    _add_bucket_options(check, region_required=True)
     check.add_argument("--write", action="store_true", help="also create and delete a probe object")
     _add_output_options(check)
 
@@ -232,9 +281,14 @@ def _add_request_hints(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--operation", help="SDK method or API name (e.g. get_object)")
 
 
-def _add_bucket_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bucket", help="<name>-<APPID>")
-    parser.add_argument("--region", help="e.g. ap-guangzhou")
+def _add_bucket_options(parser: argparse.ArgumentParser, *, region_required: bool) -> None:
+    # argparse lists required options among the optional ones; a group of their own says it.
+    required = parser.add_argument_group("required options")
+    required.add_argument("--bucket", required=True, help="<name>-<APPID>")
+    region_help = "e.g. ap-guangzhou" if region_required else "default: the region the error names"
+    (required if region_required else parser).add_argument(
+        "--region", required=region_required, help=region_help
+    )
     parser.add_argument(
         "--endpoint", help="connect here instead (the emulator, or a private endpoint)"
     )
@@ -255,27 +309,54 @@ def _read_input(options: argparse.Namespace, locale: str) -> tuple[str | None, i
     """The error body, or (None, exit code) after saying why there is none."""
     if getattr(options, "example", None):
         return (EXAMPLES_DIR / f"{options.example}.xml").read_text(encoding="utf-8"), EXIT_OK
+    from_stdin = options.source in (None, "-")
+    path = "stdin" if from_stdin else options.source
     try:
-        if options.source in (None, "-"):
-            raw = getattr(sys.stdin, "buffer", None)  # bytes when there are bytes to read
-            body = raw.read().decode("utf-8", "replace") if raw else sys.stdin.read()
-        else:
-            body = Path(options.source).read_bytes().decode("utf-8", "replace")
+        body = _text(_stdin(locale) if from_stdin else Path(options.source).read_bytes())
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        path = options.source or "stdin"
-        return None, _fail(say("cannot-read", locale, path=path, reason=reason), EXIT_USAGE)
+        return None, _fail(options, "cannot-read", EXIT_USAGE, path=path, reason=reason)
+    if body is None:
+        return None, _fail(options, "not-text", EXIT_USAGE, path=path)
     if not body.strip() and not options.status:
-        return None, _fail(say("empty-input", locale), EXIT_NOTHING)
+        return None, _fail(options, "empty-input", EXIT_NOTHING)
     return body, EXIT_OK
 
 
-def _holds_error(diagnosis: Diagnosis) -> bool:
-    return diagnosis.error_code is not None or diagnosis.http_status is not None
+def _stdin(locale: str) -> bytes | str:
+    """What was piped or pasted in; on a terminal, first says what it expects."""
+    stdin = sys.stdin
+    if stdin is None:  # the shell closed it (`<&-`): as unreadable as a bad descriptor
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    if stdin.isatty():  # a person, not a pipe: say what to do instead of waiting silently
+        Output(sys.stderr).line(say("waiting-for-stdin", locale))
+        sys.stderr.flush()
+    raw = getattr(stdin, "buffer", None)  # bytes when there are bytes to read
+    return raw.read() if raw else stdin.read()
+
+
+def _text(data: bytes | str) -> str | None:
+    """``data`` as text, or None for binary data (a NUL byte, or neither UTF-8 nor GB18030).
+
+    UTF-8 first (a BOM dropped; a character cut at the very end, as `head -c` cuts, ignored),
+    then GB18030: logs written on Chinese Windows are in it, and their Code is still ASCII.
+    """
+    if isinstance(data, str):
+        return None if "\0" in data else data
+    if b"\0" in data:
+        return None
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
 
 
 def _explain(options: argparse.Namespace) -> int:
-    from cos_doctor._readers.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose, holds_error
 
     locale = _locale(options)
     if options.url and options.source is None and not options.example:
@@ -293,8 +374,8 @@ def _explain(options: argparse.Namespace) -> int:
         url=options.url,
         post_object=options.post_object,
     )
-    if not _holds_error(diagnosis):
-        return _fail(say("no-cos-error", locale), EXIT_NOTHING)
+    if not holds_error(diagnosis):
+        return _fail(options, "no-cos-error", EXIT_NOTHING)
     _print_diagnosis(diagnosis, as_json=options.json)
     return EXIT_OK
 
@@ -313,9 +394,9 @@ def _explain_url(options: argparse.Namespace, locale: str) -> int:
             content, status, reply = response.content, response.status_code, response.headers
     except (requests.RequestException, ValueError) as error:
         reason = type(error).__name__
-        return _fail(say("url-unreachable", locale, url=shown_url, reason=reason), EXIT_NOTHING)
+        return _fail(options, "url-unreachable", EXIT_NOTHING, url=shown_url, reason=reason)
     if status < 300:
-        return _fail(say("url-succeeded", locale, url=shown_url, status=status), EXIT_NOTHING)
+        return _fail(options, "url-succeeded", EXIT_NOTHING, url=shown_url, status=status)
     diagnosis = diagnose(
         content,
         locale=locale,
@@ -338,7 +419,7 @@ def _header(text: str) -> tuple[str, str]:
 def _print_diagnosis(diagnosis: Diagnosis, *, as_json: bool) -> None:
     out = Output(sys.stdout)
     if as_json:
-        out.line(json.dumps(diagnosis.to_dict(), ensure_ascii=False, indent=2))
+        out.json(diagnosis.to_dict())
         return
     out.line(diagnosis.headline(), "bold")
     for text in diagnosis.render().splitlines():
@@ -363,10 +444,10 @@ def _target(options: argparse.Namespace, locale: str, *, region: str | None) -> 
     )
 
 
-def _endpoint_ok(options: argparse.Namespace, locale: str) -> bool:
+def _endpoint_ok(options: argparse.Namespace) -> bool:
     endpoint = options.endpoint
     if endpoint and not re.match(r"^https?://[^/\s]+", endpoint):
-        _fail(say("bad-endpoint", locale, value=endpoint), EXIT_USAGE)
+        _fail(options, "bad-endpoint", EXIT_USAGE, value=endpoint)
         return False
     return True
 
@@ -374,12 +455,12 @@ def _endpoint_ok(options: argparse.Namespace, locale: str) -> bool:
 def _investigate(options: argparse.Namespace) -> int:
     from cos_doctor._access.investigate import investigate
     from cos_doctor._cli.check import make_client
-    from cos_doctor._readers.diagnose import diagnose
+    from cos_doctor._readers.diagnose import diagnose, holds_error
 
     locale = _locale(options)
-    if not options.bucket:
-        return _fail(say("no-bucket", locale), EXIT_USAGE)
-    if not _endpoint_ok(options, locale):
+    if not options.bucket:  # given, but empty
+        return _fail(options, "no-bucket", EXIT_USAGE)
+    if not _endpoint_ok(options):
         return EXIT_USAGE
     body, code = _read_input(options, locale)
     if body is None:
@@ -391,8 +472,8 @@ def _investigate(options: argparse.Namespace) -> int:
         http_method=options.method,
         operation=options.operation,
     )
-    if not _holds_error(diagnosis):
-        return _fail(say("no-cos-error", locale), EXIT_NOTHING)
+    if not holds_error(diagnosis):
+        return _fail(options, "no-cos-error", EXIT_NOTHING)
     region = options.region or diagnosis.region
     client = make_client(_target(options, locale, region=region))
     finding = investigate(
@@ -418,7 +499,7 @@ def _print_finding(finding: Finding, locale: str, *, as_json: bool) -> None:
             "diagnosis": finding.diagnosis.to_dict() if finding.diagnosis else None,
             "finding": finding.to_dict(),
         }
-        out.line(json.dumps(data, ensure_ascii=False, indent=2))
+        out.json(data)
         return
     if finding.diagnosis is not None:
         out.line(finding.diagnosis.headline(), "bold")
@@ -441,9 +522,9 @@ def _check(options: argparse.Namespace) -> int:
     from cos_doctor._cli.check import run_checks
 
     locale = _locale(options)
-    if not options.bucket or not options.region:
-        return _fail(say("no-bucket", locale) + " --region <region>", EXIT_USAGE)
-    if not _endpoint_ok(options, locale):
+    if not options.bucket or not options.region:  # given, but empty
+        return _fail(options, "no-bucket" if not options.bucket else "no-region", EXIT_USAGE)
+    if not _endpoint_ok(options):
         return EXIT_USAGE
     out = Output(sys.stdout)
     results: list[CheckResult] = []
@@ -453,7 +534,7 @@ def _check(options: argparse.Namespace) -> int:
             _print_check(out, result, locale)
     failed = sum(r.status == "fail" for r in results)
     if options.json:
-        out.line(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        out.json([r.to_dict() for r in results])
     else:
         counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
         out.line(
@@ -485,7 +566,7 @@ def _rules(options: argparse.Namespace) -> int:
     out = Output(sys.stdout)
     if options.json:
         rows = [{"rule_id": i, "title": t, "generic": r.generic} for i, t, r in titles]
-        out.line(json.dumps(rows, ensure_ascii=False, indent=2))
+        out.json(rows)
         return EXIT_OK
     width = max(len(rule_id) for rule_id, _, _ in titles)
     for rule_id, title, _ in titles:
@@ -500,15 +581,15 @@ def _demo(options: argparse.Namespace) -> int:
 
         from cos_doctor._cli.demo import run_demo
     except ImportError:
-        return _fail(say("missing-extra", locale, extra="emulator"), EXIT_USAGE)
+        return _fail(options, "missing-extra", EXIT_USAGE, extra="emulator")
     mode = "all" if options.all else ("brief" if options.brief else "screen")
     return run_demo(sys.stdout, locale=locale, mode=mode)
 
 
 def _emulator(arguments: list[str]) -> int:
-    locale = _locale(argparse.Namespace(locale=None))
     try:
         from cos_doctor.emulator import main as emulator_main
     except ImportError:
-        return _fail(say("missing-extra", locale, extra="emulator"), EXIT_USAGE)
+        options = argparse.Namespace(locale=None, json=False)
+        return _fail(options, "missing-extra", EXIT_USAGE, extra="emulator")
     return emulator_main(arguments)

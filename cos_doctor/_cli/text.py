@@ -59,6 +59,21 @@ _TEXT: dict[str, dict[str, str]] = {
         "ko": "버킷을 지정하세요: --bucket <이름>-<APPID>",
         "zh": "请指定存储桶：--bucket <名称>-<APPID>",
     },
+    "no-region": {
+        "en": "name the bucket's region: --region <region> (e.g. ap-guangzhou)",
+        "ko": "버킷의 리전을 지정하세요: --region <리전>(예: ap-guangzhou)",
+        "zh": "请指定存储桶所在地域：--region <地域>（例如 ap-guangzhou）",
+    },
+    "not-text": {
+        "en": "{path} is not text (binary data?): give a COS error body (XML or JSON), a line from a log or an exception's message",
+        "ko": "{path}은(는) 텍스트가 아닙니다(바이너리 데이터?). COS 오류 본문(XML 또는 JSON), 로그 한 줄 또는 예외 메시지를 지정하세요",
+        "zh": "{path} 不是文本（二进制数据？）：请提供 COS 错误响应体（XML 或 JSON）、一行日志或异常消息",
+    },
+    "waiting-for-stdin": {
+        "en": "reading the error from standard input: paste a COS error body, a log line or an exception's message, then press Ctrl-D (Ctrl-Z, Enter on Windows); or give a FILE, --url or --example (see --help)",
+        "ko": "표준 입력에서 오류를 읽는 중입니다. COS 오류 본문, 로그 한 줄 또는 예외 메시지를 붙여 넣은 뒤 Ctrl-D(Windows에서는 Ctrl-Z, Enter)를 누르세요. 또는 FILE, --url, --example을 지정하세요(--help 참고)",
+        "zh": "正在从标准输入读取错误：粘贴 COS 错误响应体、一行日志或异常消息，然后按 Ctrl-D（Windows 上按 Ctrl-Z 再按回车）；或者指定 FILE、--url 或 --example（见 --help）",
+    },
     # investigate ----------------------------------------------------------------------------
     "finding": {"en": "finding", "ko": "조사 결과", "zh": "排查结论"},
     "decided-by": {"en": "decided by", "ko": "결정한 항목", "zh": "决定性条目"},

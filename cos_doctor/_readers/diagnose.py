@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._log.event import log_diagnosis
 from cos_doctor._pipeline.context import RequestContext, context_from_body
 from cos_doctor._pipeline.diagnose import diagnose_context
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from cos_doctor._readers.pasted import Pasted
     from cos_doctor.diagnosis import Diagnosis
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "holds_error"]
 
 
 def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
@@ -123,6 +124,19 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     if log:
         log_diagnosis(diagnosis)
     return diagnosis
+
+
+def holds_error(diagnosis: Diagnosis) -> bool:
+    """Whether :func:`diagnose` read an error from what it was given.
+
+    It did when the reply's Code or HTTP status was read, or when a rule recognised the text
+    (a client failure's wording, an old API's error line); only the catch-all rule with
+    neither means the input held no error. ``cos-doctor explain`` asks this, so it explains
+    exactly what diagnose() reads.
+    """
+    if diagnosis.error_code is not None or diagnosis.http_status is not None:
+        return True
+    return not any(rule.fallback and rule.id == diagnosis.rule_id for rule in catalogue().rules)
 
 
 def _decoded(error: Any) -> Any:

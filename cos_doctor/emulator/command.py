@@ -22,10 +22,18 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+_EXAMPLES = """examples:
+  cos-doctor emulator --port 9000          # prints one JSON line: endpoint, bucket, keys
+  cos-doctor emulator --port 9000 --config accounts.json --verbose
+  python -m cos_doctor.emulator --port 9000"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cos-doctor emulator",
         description="Serve a local Tencent COS emulator on 127.0.0.1.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
     parser.add_argument("--config", help="JSON file adding accounts, keys and buckets")
