@@ -33,6 +33,7 @@ other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three
     _config, _lazy, _normalize   settings; lock-free lazy attributes; folding text
 """
 
+import logging
 import typing
 
 from cos_doctor._hook.install import install, is_installed, uninstall
@@ -61,6 +62,10 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# The logging HOWTO's advice for libraries: an application that configured no logging prints
+# nothing (the exception carries the diagnosis), instead of Python's last-resort stderr handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), and
 # install() must be callable before the application imports the SDK.
