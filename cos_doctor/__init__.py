@@ -16,13 +16,13 @@ Layers, top to bottom; each imports only the ones below it, names on one line im
 other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three)::
 
     __main__
-    cli, testing            public faces of the command line and the pytest fixtures
+    cli, testing, sentry    public faces of the command line, the pytest fixtures, Sentry
     _cli                    check, demo, scenarios, printed text
     emulator, _hook         the local COS server; install() and what happens to one failure
     _access                 the access engine and investigate()
     _readers, errors        diagnose() and pasted text; the diagnosed exceptions
     post_object             public face of _post
-    _log                    the event, storms, the SDK's own records redacted
+    _log                    the event, storms, the span, the SDK's own records redacted and lowered
     _sdk                    every private name of qcloud_cos; a live failure read into records
     _pipeline               records -> context -> match -> evidence -> Diagnosis (plain data only)
     _post                   POST Object policy and lint

@@ -56,11 +56,13 @@ class Settings:
     storm_window: float = DEFAULT_STORM_WINDOW
     lower_sdk_records: bool = True
 
+    def is_expected(self, rule_id: str, error_code: str | None) -> bool:
+        """Whether the application marked this failure expected (by rule id or COS code)."""
+        return rule_id in self.expected or (error_code is not None and error_code in self.expected)
+
     def level_for(self, rule_id: str, error_code: str | None) -> int | None:
         """The level of the event for this failure; None means it is not logged."""
-        if rule_id in self.expected or (error_code is not None and error_code in self.expected):
-            return self.expected_level
-        return self.level
+        return self.expected_level if self.is_expected(rule_id, error_code) else self.level
 
 
 class _Configuration:

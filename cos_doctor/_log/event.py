@@ -23,6 +23,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._config import settings
+from cos_doctor._log.otel import record_on_span
 from cos_doctor._log.sdk_records import hold
 from cos_doctor._log.storm import StormGate, Window
 from cos_doctor._redact import scrub
@@ -167,6 +168,14 @@ def log_diagnosis(diagnosis: Diagnosis) -> bool:
     if emitting():
         return False
     current = settings()
+    try:  # the application's trace gets it whatever the log does with it
+        record_on_span(
+            diagnosis,
+            error_type(diagnosis),
+            expected=current.is_expected(diagnosis.rule_id, diagnosis.error_code),
+        )
+    except Exception as failure:  # noqa: BLE001 - a broken tracer must not cost the event
+        log_internal_failure("opentelemetry", failure)
     level = current.level_for(diagnosis.rule_id, diagnosis.error_code)
     if level is None:
         return False
