@@ -4,6 +4,7 @@ failure under basicConfig, and alive after a late dictConfig. Each runs in a fre
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -143,3 +144,17 @@ def test_events_keep_flowing_after_a_late_dict_config(first: str) -> None:
     [line] = done.stderr.splitlines()
     assert line.startswith("cos_doctor cos_request_failed: NoSuchKey (HTTP 404)")
     assert "key=after.txt" in line
+
+
+def test_a_structlog_application_also_sees_one_line_per_failure() -> None:
+    """With structlog configured (the event goes through it) and stdlib basicConfig for the rest, the SDK's record does not add a second line."""
+    done = _run("""
+        import structlog
+        logging.basicConfig(format="%(levelname)s %(name)s %(message)s")
+        structlog.configure(processors=[structlog.processors.add_log_level, structlog.processors.JSONRenderer()])
+        cos_doctor.install()
+        fail()
+    """)
+    [event] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (event["event"], event["level"], event["cos_doctor.rule_id"]) == ("cos_request_failed", "warning", "no-such-key")
+    assert done.stderr == ""  # no ERROR record of the SDK's beside it
