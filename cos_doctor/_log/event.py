@@ -304,12 +304,14 @@ class _Headline:
     def __str__(self) -> str:
         fields = self._fields
         status = fields["http.response.status_code"]
-        if status is None:
+        if status is None and self._diagnosis.error_code is None:
             # No reply to quote (DNS, refused, timeout…): the rule's title says what failed.
-            said = f"no reply from COS: {self._diagnosis.title}"
-        else:
+            said = self._diagnosis.title
+        else:  # a pasted Code may come without its status
             message = fields["cos.error.message"]
-            said = f"{fields['error.type']} (HTTP {status})" + (f": {message}" if message else "")
+            said = f"{fields['error.type']} (HTTP {'?' if status is None else status})" + (
+                f": {message}" if message else ""
+            )
         request = fields["cos.request_id"]
         request_text = f" request_id={request}" if request else ""
         return f"{EVENT}: {said} [{fields['cos_doctor.rule_id']}] {_where(fields)}{request_text}"
