@@ -154,3 +154,18 @@ except CosServiceError as error:
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, cwd=root)
     assert json.loads(done.stdout) == ["no-such-key", []]
+
+
+def test_every_failure_is_on_the_span_even_when_the_log_collapses_them(replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter) -> None:
+    """Three identical failures inside one storm window: one log event, three span events."""
+    from structlog.testing import capture_logs
+
+    client = make_client(replies.port)
+    cos_doctor.install(storm_window=60)
+    replies.reply = MISSING
+    with capture_logs() as events, tracer.start_as_current_span("retry loop"):
+        for _ in range(3):
+            with pytest.raises(CosServiceError):
+                client.get_object(Bucket=BUCKET, Key="a.txt")
+    assert [event["event"] for event in events] == ["cos_request_failed"]
+    assert [event.name for event in _span(exporter, "retry loop").events] == ["cos_doctor.diagnosis"] * 3
