@@ -16,13 +16,13 @@ Layers, top to bottom; each imports only the ones below it, names on one line im
 other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three)::
 
     __main__
-    cli, testing            public faces of the command line and the pytest fixtures
+    cli, testing, sentry    public faces of the command line, the pytest fixtures, Sentry
     _cli                    check, demo, scenarios, printed text
     emulator, _hook         the local COS server; install() and what happens to one failure
     _access                 the access engine and investigate()
     _readers, errors        diagnose() and pasted text; the diagnosed exceptions
     post_object             public face of _post
-    _log                    the event, storms, the SDK's own records redacted
+    _log                    the event, storms, the span, the SDK's own records redacted and lowered
     _sdk                    every private name of qcloud_cos; a live failure read into records
     _pipeline               records -> context -> match -> evidence -> Diagnosis (plain data only)
     _post                   POST Object policy and lint
@@ -33,6 +33,7 @@ other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three
     _config, _lazy, _normalize   settings; lock-free lazy attributes; folding text
 """
 
+import logging
 import typing
 
 from cos_doctor._hook.install import install, is_installed, uninstall
@@ -61,6 +62,10 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# The logging HOWTO's advice for libraries: an application that configured no logging prints
+# nothing (the exception carries the diagnosis), instead of Python's last-resort stderr handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), and
 # install() must be callable before the application imports the SDK.

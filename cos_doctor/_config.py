@@ -46,6 +46,7 @@ class Settings:
     ``expected`` holds COS error codes (``NoSuchKey``) and rule ids (``no-such-key``) the
     application handles itself; their events go out at ``expected_level``, or not at all
     when that is None. ``storm_window`` is in seconds; 0 turns collapsing off.
+    ``lower_sdk_records``: the SDK's own records of a failure cos_doctor logged go out at DEBUG.
     """
 
     locale: str | None = None
@@ -53,12 +54,15 @@ class Settings:
     expected: frozenset[str] = frozenset()
     expected_level: int | None = logging.DEBUG
     storm_window: float = DEFAULT_STORM_WINDOW
+    lower_sdk_records: bool = True
+
+    def is_expected(self, rule_id: str, error_code: str | None) -> bool:
+        """Whether the application marked this failure expected (by rule id or COS code)."""
+        return rule_id in self.expected or (error_code is not None and error_code in self.expected)
 
     def level_for(self, rule_id: str, error_code: str | None) -> int | None:
         """The level of the event for this failure; None means it is not logged."""
-        if rule_id in self.expected or (error_code is not None and error_code in self.expected):
-            return self.expected_level
-        return self.level
+        return self.expected_level if self.is_expected(rule_id, error_code) else self.level
 
 
 class _Configuration:
@@ -95,13 +99,14 @@ def settings() -> Settings:
     return _CONFIGURATION.current
 
 
-def configure(
+def configure(  # noqa: PLR0913 - one keyword per setting, as install() takes them
     *,
     locale: str | _Unset | None = UNSET,
     level: Level | _Unset = UNSET,
     expected: Iterable[str] | _Unset = UNSET,
     expected_level: Level | _Unset | None = UNSET,
     storm_window: float | _Unset | None = UNSET,
+    lower_sdk_records: bool | _Unset = UNSET,
 ) -> Settings:
     """Validate and apply the settings given; those not given keep their current value.
 
@@ -118,6 +123,11 @@ def configure(
             else _level(expected_level)
         ),
         storm_window=UNSET if isinstance(storm_window, _Unset) else _window(storm_window),
+        lower_sdk_records=(
+            lower_sdk_records
+            if isinstance(lower_sdk_records, _Unset)
+            else _flag("lower_sdk_records", lower_sdk_records)
+        ),
     )
 
 
@@ -144,6 +154,12 @@ def _names(values: Iterable[str]) -> frozenset[str]:
     if not all(isinstance(name, str) for name in names):
         raise TypeError("expected= takes COS error codes and rule ids, as strings")
     return names
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} is True or False, not {value!r}")
+    return value
 
 
 def _window(seconds: float | None) -> float:

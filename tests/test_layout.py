@@ -23,7 +23,7 @@ PACKAGE = Path(cos_doctor.__file__).parent
 # Top to bottom. Names in one tuple are independent of each other: neither imports the other.
 LAYERS = (
     ("__main__",),
-    ("cli", "testing"),
+    ("cli", "testing", "sentry"),
     ("_cli",),
     ("emulator", "_hook"),
     ("_access",),

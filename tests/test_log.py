@@ -329,3 +329,26 @@ def test_no_secret_reaches_the_event_the_exception_or_the_sdk_debug_log(
         for secret in (SECRET_KEY, TOKEN, signature, SECRET_ID):
             assert secret not in output
     assert "AKID****000A" in repr(events)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_failure_with_no_reply_names_its_class_and_what_failed(app_logging: logging.StreamHandler) -> None:
+    """A refused connection logs error.type = the rule id (not _OTHER) and a headline with the rule's title, not 'HTTP ?'."""
+    client = make_client(_closed_port())
+    cos_doctor.install()
+    with pytest.raises(cos_doctor.CosDiagnosedClientError) as caught:
+        client.get_object(Bucket=BUCKET, Key="a.txt")
+    [line] = _json_lines(app_logging)
+    assert line["error.type"] == "client-connection-refused"
+    assert line["http.response.status_code"] is None
+    assert line["message"].startswith(f"cos_request_failed: {caught.value.diagnosis.title} [client-connection-refused] operation=get_object")
+    assert "refused" in caught.value.diagnosis.title
+    assert "HTTP ?" not in line["message"]
+    assert "_OTHER" not in line["message"]

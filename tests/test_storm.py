@@ -186,3 +186,45 @@ def test_a_summary_the_log_setup_refuses_does_not_break_uninstall() -> None:
         structlog.configure(processors=[refuse_summaries, *structlog.get_config()["processors"]])
         assert cos_doctor.uninstall() is True
     assert not cos_doctor.is_installed()
+
+
+def test_the_summary_lists_every_key_and_request_id_it_collapsed(replies: ReplyServer) -> None:
+    """Four NoSuchKey failures on four keys: the event names the first, the summary the other three keys and request ids."""
+    client = make_client(replies.port)
+    cos_doctor.install()
+    missing = error_xml("NoSuchKey", "The specified key does not exist.")
+    with capture_logs() as events:
+        for number in range(4):
+            request_id = f"NjU1ZjA0YjNf{number}"
+            replies.reply = Reply(404, missing.replace("NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0", request_id), {"x-cos-request-id": request_id})
+            with pytest.raises(CosServiceError):
+                client.get_object(Bucket=BUCKET, Key=f"reports/{number}.csv")
+        cos_doctor.uninstall()
+    first, summary = events
+    assert (first["event"], first["cos.key"], first["cos.request_id"]) == (EVENT, "reports/0.csv", "NjU1ZjA0YjNf0")
+    assert summary["event"] == STORM_EVENT
+    assert summary["cos_doctor.storm.keys"] == ["reports/1.csv", "reports/2.csv", "reports/3.csv"]
+    assert summary["cos_doctor.storm.request_ids"] == ["NjU1ZjA0YjNf1", "NjU1ZjA0YjNf2", "NjU1ZjA0YjNf3"]
+    assert (summary["cos_doctor.storm.keys_not_listed"], summary["cos_doctor.storm.request_ids_not_listed"]) == (0, 0)
+
+
+def test_the_summary_lists_up_to_its_bound_and_counts_the_rest() -> None:
+    """Past LISTED distinct keys and request ids, the summary counts what it could not list; a repeated key is listed once."""
+    from cos_doctor._log.storm import LISTED
+
+    cos_doctor.install(storm_window=60)
+    with capture_logs() as events:
+        for number in range(LISTED + 6):
+            for _ in range(2):  # each key twice: listed once
+                _log.log_diagnosis(cos_doctor.diagnose(
+                    DENIED.replace("NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0", f"request-{number}"),
+                    http_status=403, http_method="GET", operation="get_object",
+                    url=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com/k{number}",
+                ))
+        cos_doctor.uninstall()
+    [summary] = _summaries(events)
+    assert summary["cos_doctor.storm.repeated"] == 2 * (LISTED + 6) - 1
+    assert summary["cos_doctor.storm.keys"] == [f"k{number}" for number in range(LISTED)]
+    assert summary["cos_doctor.storm.keys_not_listed"] == 2 * 6  # failures on keys beyond the list
+    assert summary["cos_doctor.storm.request_ids"] == [f"request-{number}" for number in range(LISTED)]
+    assert summary["cos_doctor.storm.request_ids_not_listed"] == 2 * 6

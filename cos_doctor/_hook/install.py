@@ -38,6 +38,7 @@ from cos_doctor._log.event import (
     log_diagnosis,
     log_internal_failure,
 )
+from cos_doctor._log.sdk_records import release as release_sdk_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -108,13 +109,14 @@ def _finished_sdk_module() -> Any:
     return module
 
 
-def install(
+def install(  # noqa: PLR0913 - one keyword per setting
     locale: str | _Unset | None = UNSET,
     *,
     level: Level | _Unset = UNSET,
     expected: Iterable[str] | _Unset = UNSET,
     expected_level: Level | _Unset | None = UNSET,
     storm_window: float | _Unset | None = UNSET,
+    lower_sdk_records: bool | _Unset = UNSET,
 ) -> bool:
     """Diagnose every ``CosServiceError`` and ``CosClientError`` the SDK raises from now on.
 
@@ -130,6 +132,10 @@ def install(
       None: not at all). The exception is diagnosed all the same.
     - ``storm_window``: seconds within which identical failures collapse into one event and
       one summary (default 5; 0 or None: every failure logs).
+    - ``lower_sdk_records``: the SDK's own log records of a failure cos_doctor logged (its
+      ERROR with the reply, its WARNING for a HEAD 404, its record of the failed attempts) go
+      out at DEBUG, so each failure logs one line at the app's usual levels (default True;
+      False: at the SDK's own level). The SDK's other records are never touched.
 
     Returns True when it changed the patches, False when cos_doctor was already installed
     (the settings given still apply) or patching failed (logged, never raised). An invalid
@@ -142,6 +148,7 @@ def install(
         expected=expected,
         expected_level=expected_level,
         storm_window=storm_window,
+        lower_sdk_records=lower_sdk_records,
     )
     try:
         # Deferred, like all of it: import cos_doctor stays cheap.
@@ -161,7 +168,7 @@ def install(
             started_meanwhile = module is not None and _import_in_progress(module)
             if module is not None and not started_meanwhile:
                 _patch(module)
-            _sdk_log_filter.attach()
+            _sdk_log_filter.attach(wrappers=(_on_send_request.__code__,))
             _installed = True
         if started_meanwhile:
             # Another thread began importing the SDK after the wait above: wait again, out
@@ -305,10 +312,14 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
         return wrapped(*args, **kwargs)
     except _sdk_errors as error:
         if not _installed:
+            release_sdk_records(logged=False)
             raise
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=None, source=instance)  # noqa: SLF001
         if diagnosed is None:
             raise
+    except BaseException:
+        release_sdk_records(logged=False)  # the SDK's records of a failure that is not ours
+        raise
     # Raised outside the except block, so Python chains nothing of its own: the diagnosed
     # copy takes over the original's frames (one traceback, still ending in the SDK's raise)
     # and its cause chain (requests' and urllib3's exceptions under a CosClientError).
@@ -430,18 +441,32 @@ def _diagnose_safely(
     """Return the diagnosed copy of ``error``, or None to let the original propagate.
 
     ``source`` is the object whose method raised it (the client, or a select EventStream).
+    The SDK's own records of the failure, held meanwhile, go on once it is known whether the
+    failure was logged.
     """
+    logged = False
+    try:
+        copy, logged = _diagnose_and_log(error, wrapper_frame, helper, source)
+    finally:
+        release_sdk_records(logged=logged)
+    return copy
+
+
+def _diagnose_and_log(
+    error: BaseException, wrapper_frame: FrameType, helper: str | None, source: Any
+) -> tuple[Any, bool]:
+    """The diagnosed copy (None: let the original propagate), and whether it was logged."""
     if emitting():
         # A log handler of cos_doctor's own event calling COS (shipping logs to a bucket):
         # diagnosing its failure would log again, and fail again, without end.
-        return None
+        return None, False
     try:
         from cos_doctor._hook.failures import diagnose_failure, diagnose_select_failure
         from cos_doctor._sdk import adapter as _sdk
         from cos_doctor.errors import diagnosed_copy, is_diagnosed
 
         if is_diagnosed(error):
-            return None  # diagnosed (and logged) by a layer further down
+            return None, False  # diagnosed (and logged) by a layer further down
         outcome = (
             diagnose_select_failure(error, source)
             if _sdk.is_event_stream(source)
@@ -454,19 +479,20 @@ def _diagnose_safely(
             )
         )
         if outcome is None:
-            return None
+            return None, False
         diagnosis, emit = outcome
         copy = diagnosed_copy(error, diagnosis)
         copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
-        return None
+        return None, False
+    logged = False
     if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
         try:
-            log_diagnosis(diagnosis)
+            logged = log_diagnosis(diagnosis)
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
-    return copy
+    return copy, logged
 
 
 def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: FrameType) -> None:

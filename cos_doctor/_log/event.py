@@ -23,11 +23,14 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._config import settings
+from cos_doctor._log.otel import record_on_span
+from cos_doctor._log.sdk_records import hold
 from cos_doctor._log.storm import StormGate, Window
 from cos_doctor._redact import scrub
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Collection, Iterator
+    from types import CodeType
 
     from cos_doctor.diagnosis import Diagnosis
 
@@ -40,6 +43,7 @@ __all__ = [
     "STORM_EVENT",
     "SdkSecretFilter",
     "emitting",
+    "error_type",
     "event_fields",
     "holds_own_event",
     "log_diagnosis",
@@ -113,8 +117,6 @@ def holds_own_event(body: object) -> bool:
 
 def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
     """The event's structured fields (schema :data:`SCHEMA_VERSION`); no prose, no secrets."""
-    status = diagnosis.http_status
-    code = diagnosis.error_code
     return {
         "cos_doctor.schema_version": SCHEMA_VERSION,
         "cos_doctor.rule_id": diagnosis.rule_id,
@@ -133,9 +135,8 @@ def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
         "cloud.provider": "tencent_cloud",
         "cloud.region": diagnosis.region,
         "http.request.method": diagnosis.http_method,
-        "http.response.status_code": status,
-        # OpenTelemetry: the error's low-cardinality class; COS's Code, else the status.
-        "error.type": code or (str(status) if status is not None else "_OTHER"),
+        "http.response.status_code": diagnosis.http_status,
+        "error.type": error_type(diagnosis),
         "cos.error.message": diagnosis.error_message,
         "cos.bucket": diagnosis.bucket,
         "cos.key": diagnosis.key,
@@ -145,21 +146,47 @@ def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
     }
 
 
-def log_diagnosis(diagnosis: Diagnosis) -> None:
-    """Emit the event for one diagnosed failure, at the configured level, storms collapsed."""
+def error_type(diagnosis: Diagnosis) -> str:
+    """OpenTelemetry's ``error.type``: the failure's low-cardinality class.
+
+    COS's Code, else the HTTP status (a HEAD reply has no body); a failure with no reply at all
+    (DNS, refused, timeout, TLS) has neither, and its rule id names the class instead
+    (``client-dns-failure``): one of a documented list, as the convention asks.
+    """
+    if diagnosis.error_code:
+        return diagnosis.error_code
+    if diagnosis.http_status is not None:
+        return str(diagnosis.http_status)
+    return diagnosis.rule_id
+
+
+def log_diagnosis(diagnosis: Diagnosis) -> bool:
+    """Emit the event for one diagnosed failure, at the configured level, storms collapsed.
+
+    True when the failure went into the log: its own event, or counted for a storm's summary.
+    """
     if emitting():
-        return
+        return False
     current = settings()
+    try:  # the application's trace gets it whatever the log does with it
+        record_on_span(
+            diagnosis,
+            error_type(diagnosis),
+            expected=current.is_expected(diagnosis.rule_id, diagnosis.error_code),
+        )
+    except Exception as failure:  # noqa: BLE001 - a broken tracer must not cost the event
+        log_internal_failure("opentelemetry", failure)
     level = current.level_for(diagnosis.rule_id, diagnosis.error_code)
     if level is None:
-        return
+        return False
     fields = event_fields(diagnosis)
     if current.storm_window > 0:
         key = (diagnosis.rule_id, diagnosis.bucket, diagnosis.operation, diagnosis.http_status)
         if not _storms.admit(key, current.storm_window, level, fields):
-            return
+            return True
     with quiet():
-        _emit(level, EVENT, fields, _Headline(fields))
+        _emit(level, EVENT, fields, _Headline(fields, diagnosis))
+    return True
 
 
 def log_investigation(diagnosis: Diagnosis | None, finding: dict[str, Any]) -> None:
@@ -198,17 +225,29 @@ def _summarise(window: Window) -> None:
             "cos_doctor.storm.window_seconds": window.seconds,
             "cos_doctor.storm.first_seen": window.first_seen,
             "cos_doctor.storm.last_seen": window.last_seen,
+            "cos_doctor.storm.keys": list(window.keys),
+            "cos_doctor.storm.keys_not_listed": window.keys_not_listed,
+            "cos_doctor.storm.request_ids": list(window.request_ids),
+            "cos_doctor.storm.request_ids_not_listed": window.request_ids_not_listed,
         }
     )
     message = (
         f"{STORM_EVENT}: {window.suppressed} more identical failures not logged one by one "
         f"within {window.seconds:g} s ({_where(fields)})"
+        f"{_listed('keys', window.keys, window.keys_not_listed)}"
+        f"{_listed('request_ids', window.request_ids, window.request_ids_not_listed)}"
     )
     try:
         with quiet():
             _emit(window.level, STORM_EVENT, fields, message)
     except Exception as failure:  # noqa: BLE001 - runs in a timer, at exit or in uninstall()
         log_internal_failure("storm summary", failure)
+
+
+def _listed(label: str, values: list[str], more: int) -> str:
+    if not values:
+        return ""
+    return f" {label}={','.join(values)}" + (f" (+{more} more)" if more else "")
 
 
 _storms = StormGate(_summarise)
@@ -230,31 +269,52 @@ def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> No
         else:
             getattr(logger, method)(event, **fields)
         return
+    # Logger.log() minus its `disabled` check: dictConfig()'s default disables every logger
+    # that exists when it runs, and the events would stop for good after an app's late
+    # configuration. Levels, logging.disable(), filters, handlers and propagation still decide.
     stdlib = logging.getLogger(LOGGER_NAME)
-    if stdlib.isEnabledFor(level):
-        stdlib.log(level, message, extra={"event": event, **fields})
+    if level <= stdlib.manager.disable or level < stdlib.getEffectiveLevel():
+        return
+    here = sys._getframe()  # noqa: SLF001 - the record's origin, as Logger.log would find it
+    record = stdlib.makeRecord(
+        stdlib.name,
+        level,
+        here.f_code.co_filename,
+        here.f_lineno,
+        message,
+        (),
+        None,
+        here.f_code.co_name,
+        {"event": event, **fields},
+    )
+    kept = stdlib.filter(record)
+    if kept:
+        stdlib.callHandlers(kept if isinstance(kept, logging.LogRecord) else record)
 
 
 class _Headline:
     """The stdlib record's message, rendered only if a handler formats it."""
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_diagnosis", "_fields")
 
-    def __init__(self, fields: dict[str, Any]) -> None:
+    def __init__(self, fields: dict[str, Any], diagnosis: Diagnosis) -> None:
         self._fields = fields
+        self._diagnosis = diagnosis
 
     def __str__(self) -> str:
         fields = self._fields
         status = fields["http.response.status_code"]
-        status_text = f"HTTP {status}" if status is not None else "HTTP ?"
-        message = fields["cos.error.message"]
-        said = f": {message}" if message else ""
+        if status is None and self._diagnosis.error_code is None:
+            # No reply to quote (DNS, refused, timeout…): the rule's title says what failed.
+            said = self._diagnosis.title
+        else:  # a pasted Code may come without its status
+            message = fields["cos.error.message"]
+            said = f"{fields['error.type']} (HTTP {'?' if status is None else status})" + (
+                f": {message}" if message else ""
+            )
         request = fields["cos.request_id"]
         request_text = f" request_id={request}" if request else ""
-        return (
-            f"{EVENT}: {fields['error.type']} ({status_text}){said} "
-            f"[{fields['cos_doctor.rule_id']}] {_where(fields)}{request_text}"
-        )
+        return f"{EVENT}: {said} [{fields['cos_doctor.rule_id']}] {_where(fields)}{request_text}"
 
     __repr__ = __str__
 
@@ -286,12 +346,24 @@ class SdkSecretFilter(logging.Filter):
     turning DEBUG on in production would leak them.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._wrappers: frozenset[CodeType] = frozenset()
+
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place when it holds a secret; never drop it."""
+        """Rewrite the record in place when it holds a secret; never drop it.
+
+        A record of a failure the hook is about to diagnose is held for the hook to release
+        (``sdk_records``): it goes on to the handlers from there, once.
+        """
+        self._scrub(record)
+        return not hold(record, self, self._wrappers)
+
+    def _scrub(self, record: logging.LogRecord) -> None:
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed record is the SDK's, not ours to fix
-            return True
+            return
         redact = _record_redactor(record)
         cleaned = redact(message)
         if cleaned != message:
@@ -303,17 +375,17 @@ class SdkSecretFilter(logging.Filter):
             if record.exc_text is None:
                 said = _chain_text(record.exc_info[1])
                 if said is not None and redact(said) == said:
-                    return True
+                    return
             text = record.exc_text or _exception_text(record)
             scrubbed = redact(text)
             if scrubbed != text:
                 record.exc_text = scrubbed
-        return True
 
-    def attach(self) -> None:
-        """Add this filter to the SDK's loggers."""
+    def attach(self, wrappers: Collection[CodeType] = ()) -> None:
+        """Add this filter to the SDK's loggers; ``wrappers``: the hook's, that release records."""
         from cos_doctor._sdk.adapter import SDK_LOGGERS
 
+        self._wrappers = frozenset(wrappers)
         for name in SDK_LOGGERS:
             logging.getLogger(name).addFilter(self)
 

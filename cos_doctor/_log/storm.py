@@ -4,8 +4,10 @@ A hot loop that fails the same way a thousand times a second should tell the log
 then say how often it repeated. Failures are identical when they share a :data:`StormKey`
 (rule, bucket, operation, HTTP status). The first one of a window is logged as usual; the
 rest are counted; when the window closes (a timer thread, or the next failure, or the process
-exiting) one summary goes out with the count, and the window is forgotten. The diagnosis on
-each exception is never affected: only the log collapses.
+exiting) one summary goes out with the count, and the window is forgotten. The summary lists
+the distinct object keys and the request ids of the failures it collapsed, up to
+:data:`LISTED` of each, and counts the rest, so nothing a support ticket needs is lost. The
+diagnosis on each exception is never affected: only the log collapses.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import contextlib
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["StormGate", "StormKey", "Window"]
+__all__ = ["LISTED", "StormGate", "StormKey", "Window"]
+
+#: How many distinct keys, and request ids, a summary lists; the rest are counted.
+LISTED = 20
 
 #: (rule id, bucket, operation, HTTP status): what makes two failures "the same".
 StormKey = tuple[str, "str | None", "str | None", "int | None"]
@@ -40,6 +45,27 @@ class Window:
     last_seen: float
     suppressed: int = 0
     last_fields: dict[str, Any] | None = None  # the last suppressed event's fields
+    keys: list[str] = field(default_factory=list)  # distinct, first seen first, at most LISTED
+    keys_not_listed: int = 0  # collapsed failures whose key is not in ``keys``
+    request_ids: list[str] = field(default_factory=list)  # the same, for request ids
+    request_ids_not_listed: int = 0
+
+    def collapse(self, fields: dict[str, Any]) -> None:
+        """Count one more identical failure, keeping its key and request id in the lists."""
+        self.suppressed += 1
+        self.last_seen = time.time()
+        self.last_fields = fields
+        key, request_id = fields.get("cos.key"), fields.get("cos.request_id")
+        if key is not None and key not in self.keys:
+            if len(self.keys) < LISTED:
+                self.keys.append(key)
+            else:
+                self.keys_not_listed += 1
+        if request_id is not None and request_id not in self.request_ids:
+            if len(self.request_ids) < LISTED:
+                self.request_ids.append(request_id)
+            else:
+                self.request_ids_not_listed += 1
 
 
 class StormGate:
@@ -73,9 +99,7 @@ class StormGate:
             closed = self._expire(now)
             window = self._windows.get(key)
             if window is not None and now < window.closes_at:
-                window.suppressed += 1
-                window.last_seen = time.time()
-                window.last_fields = fields
+                window.collapse(fields)
                 if window.suppressed == 1:  # a new deadline for the timer to keep
                     self._ensure_timer()
                 return False

@@ -1,0 +1,98 @@
+"""One failure, one record: the SDK's own records of a failure cos_doctor logs are lowered.
+
+``send_request`` logs each failure itself (its ERROR with the reply, a WARNING for a HEAD 404,
+the failed attempts) just before it raises; with cos_doctor's event that made two or three
+lines per failure. Whether cos_doctor will log that failure is known only after the raise, so
+such a record is held, on its thread, from the SDK's logging call until the hook has decided,
+then sent on to the handlers: at DEBUG when the failure went into cos_doctor's log (as if the
+SDK had logged it with ``logger.debug``), at its own level otherwise. A record is held only when
+the SDK method that logged it was called directly by the hook's wrapper, which always runs
+next (it catches what the method raises); every other record passes untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from cos_doctor._config import settings
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from types import CodeType, FrameType
+
+__all__ = ["DIAGNOSED", "hold", "release"]
+
+#: Set to True on an SDK record whose failure cos_doctor logged (the Sentry integration drops
+#: its event when it is kept at ERROR).
+DIAGNOSED = "cos_doctor_diagnosed"
+
+_LOGGING_FILE = logging.Logger.handle.__code__.co_filename
+_held = threading.local()
+
+
+def hold(
+    record: logging.LogRecord, by: logging.Filter, wrappers: Collection[CodeType]
+) -> bool:
+    """Whether ``record`` is a failure record to hold until the hook decides (then it is held).
+
+    ``by`` is the filter on the SDK's logger that saw it; ``wrappers`` the code of the hook's
+    wrappers that catch what the logging SDK method raises.
+    """
+    if record.levelno < logging.WARNING or not wrappers:
+        return False
+    caller = _logging_caller(sys._getframe(1))  # noqa: SLF001 - who called logger.error()
+    if caller is None or caller.f_back is None or caller.f_back.f_code not in wrappers:
+        return False
+    logger = logging.getLogger(record.name)
+    filters = logger.filters
+    after = filters[filters.index(by) + 1 :] if by in filters else []
+    pending = getattr(_held, "records", None)
+    if pending is None:
+        pending = _held.records = []
+    pending.append((logger, record, after))
+    return True
+
+
+def release(*, logged: bool) -> None:
+    """Send this thread's held records on: lowered to DEBUG if ``logged``, else as they were."""
+    pending = getattr(_held, "records", None)
+    if not pending:
+        return
+    _held.records = []
+    lower = logged and settings().lower_sdk_records
+    for logger, record, after in pending:
+        if logged:
+            setattr(record, DIAGNOSED, True)
+        if lower:
+            if not logger.isEnabledFor(logging.DEBUG):
+                continue  # what logger.debug() would have done
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        _resume(logger, record, after)
+
+
+def _resume(logger: logging.Logger, record: logging.LogRecord, after: list[Any]) -> None:
+    """Logger.handle() from where the holding filter stopped: the filters after it, handlers."""
+    for other in after:
+        kept = other.filter(record) if hasattr(other, "filter") else other(record)
+        if not kept:
+            return
+        if isinstance(kept, logging.LogRecord):  # Python 3.12+: a filter may replace it
+            record = kept
+    logger.callHandlers(record)
+
+
+def _logging_caller(frame: FrameType | None) -> FrameType | None:
+    """The function that called the logger: the first frame above logging's own frames."""
+    inside = False
+    for _ in range(16):
+        if frame is None:
+            return None
+        in_logging = frame.f_code.co_filename == _LOGGING_FILE
+        if inside and not in_logging:
+            return frame
+        inside = inside or in_logging
+        frame = frame.f_back
+    return None
