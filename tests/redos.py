@@ -286,13 +286,16 @@ def growth(
     """The time ratio for 4x the text, and the larger size it was read at.
 
     Starts at ``start`` characters and multiplies by four while the ratio looks superlinear,
-    up to ``largest`` or until one run takes ``budget`` seconds. One quick run per size
-    first; a superlinear reading is confirmed with the best of five before escalating.
+    up to ``largest`` or until one run takes ``budget`` seconds. A quick reading per size
+    first (the faster of two); a superlinear one is confirmed with the best of five before
+    escalating.
     """
     size = start
-    small = seconds(run, text_of(unit, size), 1)
+    # Two runs each, the faster kept: one run stretched by a busy host can read as linear
+    # growth (a stretched small run) as easily as superlinear (a stretched large one).
+    small = seconds(run, text_of(unit, size), 2)
     while True:
-        large = seconds(run, text_of(unit, 4 * size), 1)
+        large = seconds(run, text_of(unit, 4 * size), 2)
         ratio = large / max(small, _FLOOR)
         if ratio < LINEAR:
             return ratio, 4 * size
