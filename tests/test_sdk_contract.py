@@ -5,6 +5,10 @@ Run by .ci/run against the newest SDK and the oldest one pyproject.toml declares
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
+
 import pytest
 from qcloud_cos import CosConfig, CosS3Client, cos_client, cos_threadpool
 
@@ -120,3 +124,47 @@ def test_the_sdk_logs_through_the_loggers_the_filter_guards(name: str) -> None:
     module = importlib.import_module(name)
     assert isinstance(module.logger, logging.Logger)
     assert module.logger.name == name
+
+
+_FAILURE_LEVELS = {"warning", "warn", "error", "exception", "critical"}
+
+
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    """The statement lists directly inside ``node`` (bodies, else, finally, handlers' bodies)."""
+    blocks = [getattr(node, name) for name in ("body", "orelse", "finalbody") if isinstance(getattr(node, name, None), list)]
+    blocks += [handler.body for handler in getattr(node, "handlers", [])]
+    return [block for block in blocks if block and isinstance(block[0], ast.stmt)]
+
+
+def _unraised_failure_records(node: ast.AST, enclosing_raise: bool) -> list[str]:
+    """Failure-level logger calls not followed by a raise in their block or an enclosing one."""
+    found = []
+    for block in _blocks(node):
+        for index, statement in enumerate(block):
+            raised = enclosing_raise or any(isinstance(later, ast.Raise) for later in block[index + 1 :])
+            call = statement.value if isinstance(statement, ast.Expr) else None
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name)
+                and call.func.value.id == "logger"
+                and call.func.attr in _FAILURE_LEVELS
+                and not raised
+            ):
+                found.append(ast.unparse(statement))
+            # A loop's next statement is its next iteration, not what follows it.
+            inner = raised and not isinstance(statement, (ast.For, ast.While))
+            found += _unraised_failure_records(statement, inner)
+    return found
+
+
+def test_send_request_raises_after_every_failure_record_it_logs() -> None:
+    """Each WARNING-or-higher record send_request logs is followed by a raise.
+
+    cos_doctor holds such a record until its wrapper decides what to log (one record per
+    failure); a record logged on a path that returns would wait for the next failure.
+    """
+    function = inspect.unwrap(CosS3Client.send_request)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    assert any(isinstance(node, ast.Raise) for node in ast.walk(tree))  # the reader reads
+    assert _unraised_failure_records(tree.body[0], enclosing_raise=False) == []
