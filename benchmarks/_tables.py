@@ -41,21 +41,27 @@ def failure_split_table(failure: dict[str, Any] | None) -> list[str]:
             "and sealed, its prose left unworded; copy = diagnosed_copy, the note left unrendered; "
             "log = the event to a null sink; outside hook = added − in hook: the re-raise, the SDK's "
             "ERROR record through the redaction filter, and the SDK's own code running with colder "
-            "CPU caches):"
+            "CPU caches; SDK log filter = that record through the filter, part of outside hook):"
         ),
         "",
         (
             "| rule | added | in hook | context | match | evidence | redactor | build + seal | copy "
-            "| log | rest of hook | outside hook | SDK's failing call | SDK's error parse |"
+            "| log | rest of hook | outside hook | SDK log filter | SDK's failing call "
+            "| SDK's error parse |"
         ),
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rule_id, entry in failure.items():
         situ = entry.get("in_situ")
         if situ:
             values = [entry["added_us"], *(situ[name] for name in _IN_SITU_COLUMNS)]
-            values += [entry["without_us"]["median"], entry["isolated"]["sdk_error_parse"]]
-            lines.append(f"| {rule_id} | " + " | ".join(f"{value:.1f}" for value in values) + " |")
+            values += [
+                situ.get("sdk_log_filter"),
+                entry["without_us"]["median"],
+                entry.get("isolated", {}).get("sdk_error_parse"),
+            ]
+            shown = ["—" if value is None else f"{value:.1f}" for value in values]
+            lines.append(f"| {rule_id} | " + " | ".join(shown) + " |")
     lines += [
         "",
         (
@@ -70,7 +76,9 @@ def failure_split_table(failure: dict[str, Any] | None) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rule_id, entry in failure.items():
-        alone = entry["isolated"]
+        alone = entry.get("isolated")
+        if not alone:  # the refused connection: no reply to diagnose alone
+            continue
         cells = [alone.get(name) for name in _ISOLATED_COLUMNS]
         cells += [alone["pipeline"], alone.get("worded_on_first_access")]
         shown = ["—" if value is None else f"{value:.1f}" for value in cells]
