@@ -29,6 +29,7 @@ from cos_doctor._redact import scrub
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from cos_doctor._pipeline.diagnose import EventFacts
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = [
@@ -111,7 +112,7 @@ def holds_own_event(body: object) -> bool:
     return False
 
 
-def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
+def event_fields(diagnosis: Diagnosis | EventFacts) -> dict[str, Any]:
     """The event's structured fields (schema :data:`SCHEMA_VERSION`); no prose, no secrets."""
     status = diagnosis.http_status
     code = diagnosis.error_code
@@ -145,7 +146,7 @@ def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
     }
 
 
-def log_diagnosis(diagnosis: Diagnosis) -> None:
+def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> None:
     """Emit the event for one diagnosed failure, at the configured level, storms collapsed."""
     if emitting():
         return
