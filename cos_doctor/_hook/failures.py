@@ -46,7 +46,7 @@ def diagnose_failure(
     frames = traceback_frames(error.__traceback__, caller)
     if helper is not None:
         return _helper_failure(error, frames, helper, part_failures), True
-    context = context_from_error(error, caller=caller)
+    context = context_from_error(error, frames=frames)
     collected = _collected_part(context, frames, part_failures, collecting=collecting)
     if collected is not None:
         return collected
