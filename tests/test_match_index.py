@@ -56,3 +56,11 @@ def test_rules_that_read_the_key_are_matched_on_each_key() -> None:
     plain = match_rule(RequestContext(**reply, path="/photos/a.jpg"))  # type: ignore[arg-type]
     assert leading_slash.rule.id == "no-such-key-leading-slash"
     assert plain.rule.id == "no-such-key"
+
+
+def test_a_client_failure_is_looked_up_by_its_kind_whatever_its_message() -> None:
+    """A refused connection's message names a host, a port and an object address that change every time: the kind alone finds the answer."""
+    first = RequestContext(client_failure="connection-refused", error_message="Failed to establish a new connection: [Errno 111] <conn at 0x7f01>")
+    again = dataclasses.replace(first, error_message="Failed to establish a new connection: [Errno 111] <conn at 0x7f02>")
+    assert match_rule(first).rule.id == "client-connection-refused"
+    assert match_rule(again) is match_rule(first)

@@ -55,12 +55,15 @@ class _RuleIndex:
 
     For a reply (not a client-side failure) whose Code's clauses name no key pattern, the
     rule depends only on the Code, the status, the Message (exact or by pattern), whether it
-    answered a POST Object form and the method: the first failure of each such combination
-    runs the full matcher, the next ones look its answer up. Codes whose rules read the key
-    are left to the full matcher every time.
+    answered a POST Object form and the method; for a client-side failure whose kind's
+    clauses read neither message nor key, on its kind and those same fields but the Message
+    (which names hosts, ports and objects that change with every failure). The first failure
+    of each combination runs the full matcher, the next ones look its answer up. Codes and
+    kinds whose rules read the key (or a client failure's message) are left to the full
+    matcher every time.
     """
 
-    __slots__ = ("answers", "rules", "undecided_codes")
+    __slots__ = ("answers", "message_free_kinds", "rules", "undecided_codes")
 
     def __init__(self, rules: Catalogue) -> None:
         self.rules = rules
@@ -75,22 +78,30 @@ class _RuleIndex:
                 if any(clause.key_regex is not None for clause, _ in pairs)
             )
         )
+        # Only a clause naming a kind can match a client failure of that kind.
+        reads_text: dict[str, bool] = {}
+        for pairs in by_code.values():
+            for clause, _ in pairs:
+                if clause.client is not None:
+                    reads = (clause.message, clause.message_regex, clause.key_regex) != (
+                        None,
+                        None,
+                        None,
+                    )
+                    reads_text[clause.client] = reads_text.get(clause.client, False) or reads
+        self.message_free_kinds = frozenset(kind for kind, reads in reads_text.items() if not reads)
         self.answers: dict[tuple[object, ...], Match] = {}
 
     def key(self, context: RequestContext) -> tuple[object, ...] | None:
         """What decides the rule for ``context``, or None when the full matcher must."""
         code = context.error_code
-        if context.client_failure is not None or self.undecided_codes is None:
+        kind = context.client_failure
+        fields = (code, context.http_status, context.post_object, context.http_method)
+        if kind is not None:
+            return (kind, *fields) if kind in self.message_free_kinds else None
+        if self.undecided_codes is None or code in self.undecided_codes:
             return None
-        if code in self.undecided_codes:
-            return None
-        return (
-            code,
-            context.http_status,
-            context.error_message,
-            context.post_object,
-            context.http_method,
-        )
+        return (None, *fields, context.error_message)
 
 
 # The index of the catalogue last matched against (tests load others; the process, one).
