@@ -94,3 +94,12 @@ def test_an_event_whose_values_hold_a_secret_is_reported_sealed() -> None:
     fields = event_fields(assess(context).event())
     assert SECRET_KEY not in repr(fields)
     assert fields == event_fields(assess(context).diagnosis)
+
+
+def test_a_client_failure_never_gets_a_code_from_its_message() -> None:
+    """A failure that got no reply keeps no Code even when its exception's text is a Message COS sends with one Code."""
+    context = RequestContext(client_failure="connection-reset", error_message="The specified key does not exist.", http_method="GET")
+    diagnosis = assess(context).diagnosis
+    assert diagnosis.rule_id == "client-connection-reset"
+    assert diagnosis.error_code is None
+    assert diagnosis.evidence_value("code_inferred_from_message") is None

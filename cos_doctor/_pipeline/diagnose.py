@@ -49,12 +49,17 @@ def assess(context: RequestContext, *, locale: str | None = None) -> Assessment:
     """Match ``context`` and gather its evidence: what the event needs; the Diagnosis later."""
     language = resolve_locale(locale)
     rules = catalogue()
-    inferred = infer_code(
-        context.error_code,
-        context.error_message,
-        body_format=context.body_format,
-        status=context.http_status,
-        rules=rules,
+    # A client-side failure got no reply: its message is the exception's, no COS Message.
+    inferred = (
+        None
+        if context.client_failure is not None
+        else infer_code(
+            context.error_code,
+            context.error_message,
+            body_format=context.body_format,
+            status=context.http_status,
+            rules=rules,
+        )
     )
     if inferred is not None:
         context = dataclasses.replace(context, error_code=inferred)
