@@ -103,3 +103,22 @@ def test_a_client_failure_never_gets_a_code_from_its_message() -> None:
     assert diagnosis.rule_id == "client-connection-reset"
     assert diagnosis.error_code is None
     assert diagnosis.evidence_value("code_inferred_from_message") is None
+
+
+def test_a_diagnosis_that_fails_to_build_when_read_leaves_the_sdk_exception_as_it_was(replies: ReplyServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If building the Diagnosis fails on first read, .diagnosis is None, str() is the SDK's, the getters answer, and the failure is logged, never raised."""
+    from structlog.testing import capture_logs
+
+    from cos_doctor._pipeline import diagnose as _diagnose
+
+    def boom(*_: object) -> tuple[object, ...]:
+        raise RuntimeError("cause ranking exploded")
+
+    monkeypatch.setattr(_diagnose, "rank_causes", boom)
+    error = _unread_failure(replies)
+    with capture_logs() as events:
+        assert error.diagnosis is None
+    assert str(error) == CosServiceError.__str__(error)
+    assert error.get_error_code() == "AccessDenied"
+    assert [event["event"] for event in events] == ["cos_doctor_internal_error"]
+    assert "cause ranking exploded" in events[0]["exception.message"]
