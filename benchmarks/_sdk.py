@@ -106,12 +106,30 @@ def expect_service_error(call: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
-def capture(call: Callable[[], object]) -> Any:
-    """Return the CosServiceError that ``call`` raises (its traceback keeps the frames alive)."""
-    from qcloud_cos.cos_exception import CosServiceError
+def expect_client_error(call: Callable[[], object]) -> Callable[[], None]:
+    """Wrap a call that must raise CosClientError; anything else is a broken workload."""
+    from qcloud_cos.cos_exception import CosClientError
 
+    def run() -> None:
+        try:
+            call()
+        except CosClientError:
+            return
+        raise RuntimeError("the workload was meant to fail with CosClientError")
+
+    return run
+
+
+def capture(call: Callable[[], object], *, client: bool = False) -> Any:
+    """Return the CosServiceError (``client``: CosClientError) that ``call`` raises.
+
+    Its traceback keeps the frames alive.
+    """
+    from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+    expected = CosClientError if client else CosServiceError
     try:
         call()
-    except CosServiceError as error:
+    except expected as error:
         return error
-    raise RuntimeError("the workload was meant to fail with CosServiceError")
+    raise RuntimeError(f"the workload was meant to fail with {expected.__name__}")

@@ -16,13 +16,15 @@ if TYPE_CHECKING:
     from benchmarks._config import Plan
     from benchmarks._transport import Reply
 
-# What the hook calls, by the module attribute it looks up at call time: (owner, name, stage).
+# What the hook calls, by the attribute it looks up at call time: (owner, name, stage); an
+# owner "module:Class" is a class of that module.
 _HOOK_STAGES = (
     ("cos_doctor._hook.install", "_diagnose_safely", "hook"),
     ("cos_doctor._hook.failures", "context_from_error", "context"),
-    ("cos_doctor._hook.failures", "diagnose_context", "diagnose_context"),
+    ("cos_doctor._hook.failures", "assess", "assess"),
     ("cos_doctor._pipeline.diagnose", "match_rule", "match"),
     ("cos_doctor._pipeline.diagnose", "collect_evidence", "evidence"),
+    ("cos_doctor._pipeline.diagnose:Assessment", "event", "event"),
     ("cos_doctor._pipeline.diagnose", "redactor_for", "redactor"),
     ("cos_doctor.errors", "diagnosed_copy", "copy"),
     ("cos_doctor._hook.install", "log_diagnosis", "log"),
@@ -55,8 +57,11 @@ def _stage_timers() -> Iterator[dict[str, list[int]]]:
         return timed
 
     patched = []
-    for module_name, attribute, stage in _HOOK_STAGES:
+    for owner_name, attribute, stage in _HOOK_STAGES:
+        module_name, _, class_name = owner_name.partition(":")
         owner = importlib.import_module(module_name)
+        if class_name:
+            owner = getattr(owner, class_name)
         original = getattr(owner, attribute)
         setattr(owner, attribute, shim(original, stage))
         patched.append((owner, attribute, original))
@@ -85,13 +90,12 @@ def in_situ_stages(run: Callable[[], None], calls: int, added_us: float) -> dict
         stage: statistics.median(values) / 1000 if values else 0.0
         for stage, values in samples.items()
     }
-    # What diagnose_context does besides matching, evidence and the redactor: building the
-    # Diagnosis, which seals it (the prose is no longer worded here: see "worded" below).
-    medians["build_and_seal"] = (
-        medians["diagnose_context"] - medians["match"] - medians["evidence"] - medians["redactor"]
-    )
+    # What assess does besides matching and evidence (the Code inferred, the facts set up),
+    # and what the event's facts cost besides the redactor (the seal check, the causes ranked).
+    medians["assess_other"] = medians["assess"] - medians["match"] - medians["evidence"]
+    medians["event_facts"] = medians["event"] - medians["redactor"]
     medians["hook_other"] = medians["hook"] - sum(
-        medians[stage] for stage in ("context", "diagnose_context", "copy", "log")
+        medians[stage] for stage in ("context", "assess", "event", "copy", "log")
     )
     # Everything the failing call pays beyond the hook's own work: the re-raise, the SDK's
     # ERROR record through the redaction filter, and the SDK's own code running slower
@@ -108,7 +112,7 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
     from cos_doctor._knowledge.catalogue import catalogue
     from cos_doctor._locale import resolve_locale
     from cos_doctor._log.event import log_diagnosis
-    from cos_doctor._pipeline.diagnose import diagnose_context
+    from cos_doctor._pipeline.diagnose import assess, diagnose_context
     from cos_doctor._pipeline.evidence import Facts, collect_evidence
     from cos_doctor._pipeline.match import match_rule
     from cos_doctor._redact import redactor_for
@@ -120,43 +124,45 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
     found = match_rule(context, rules)
     facts = Facts(context=context, match=found, catalogue=rules, locale=resolve_locale(None))
     diagnosis = diagnose_context(context)
+    event = assess(context).event()
     text = reply.body.decode()
 
     def worded_note() -> object:
-        # What a reader pays on first access: title, cause and steps worded, the note rendered.
-        return getattr(diagnosed_copy(error, diagnose_context(context)), "__notes__", None)
+        # What a reader pays on first access: the Diagnosis built, its prose worded, the note.
+        return getattr(diagnosed_copy(error, assess(context)), "__notes__", None)
 
     arms = [
         Arm("context", lambda: context_from_error(error)),
         Arm("match", lambda: match_rule(context, rules)),
         Arm("evidence", lambda: collect_evidence(facts)),
         Arm("redactor", lambda: redactor_for(context)),
+        Arm("assess", lambda: assess(context)),
+        Arm("assess_and_event", lambda: assess(context).event()),
         Arm("diagnose_context", lambda: diagnose_context(context)),
         Arm("copy", lambda: diagnosed_copy(error, diagnosis)),
         Arm("copy_and_note", worded_note),
         Arm("render", diagnosis.render),
-        Arm("log", lambda: log_diagnosis(diagnosis)),
+        Arm("log", lambda: log_diagnosis(event)),
         Arm("sdk_error_parse", lambda: CosServiceError("GET", text, reply.status)),
     ]
     medians = split(alternate(arms, plan.stage_rounds, plan.stage_calls), ("copy", "log"))
-    # Paid only when someone reads the prose or the note (a traceback, str(e) on 3.9/3.10):
-    medians["worded_on_first_access"] = (
-        medians["copy_and_note"] - medians["copy"] - medians["diagnose_context"]
-    )
+    # Paid only when someone reads the exception (.diagnosis, the note, str(), a pickle):
+    medians["built_on_first_read"] = medians["copy_and_note"] - medians["copy"] - medians["assess"]
     return medians
 
 
 def split(results: dict[str, list[float]], tail: Sequence[str]) -> dict[str, Any]:
-    """Per-step medians; build_and_seal = diagnose_context − match − evidence (− redactor)."""
+    """Per-step medians, and the hot path's sum: context + assess + event (+ ``tail``).
+
+    Without assess arms (``diagnose()`` of a pasted body, built whole): context +
+    diagnose_context (+ ``tail``).
+    """
     medians: dict[str, Any] = {name: statistics.median(values) for name, values in results.items()}
-    medians["build_and_seal"] = (
-        medians["diagnose_context"]
-        - medians["match"]
-        - medians["evidence"]
-        - medians.get("redactor", 0.0)
-    )
-    medians["pipeline"] = (
-        medians["context"] + medians["diagnose_context"] + sum(medians[name] for name in tail)
-    )
+    if "assess" in medians:
+        medians["event"] = medians["assess_and_event"] - medians["assess"]
+        hot = medians["context"] + medians["assess"] + medians["event"]
+    else:
+        hot = medians["context"] + medians["diagnose_context"]
+    medians["pipeline"] = hot + sum(medians[name] for name in tail)
     medians["n"] = len(next(iter(results.values())))
     return medians

@@ -11,8 +11,9 @@ _IN_SITU_COLUMNS = (
     "context",
     "match",
     "evidence",
+    "assess_other",
     "redactor",
-    "build_and_seal",
+    "event_facts",
     "copy",
     "log",
     "hook_other",
@@ -23,7 +24,8 @@ _ISOLATED_COLUMNS = (
     "match",
     "evidence",
     "redactor",
-    "build_and_seal",
+    "assess",
+    "event",
     "copy",
     "log",
 )
@@ -37,42 +39,54 @@ def failure_split_table(failure: dict[str, Any] | None) -> list[str]:
         "",
         (
             "Failure path: where the added time goes, measured inside the real failing call (µs, medians; "
-            "build + seal = diagnose_context − match − evidence − redactor: the Diagnosis built "
-            "and sealed, its prose left unworded; copy = diagnosed_copy, the note left unrendered; "
+            "assess, other = assess − match − evidence (the Code inferred, the facts set up); "
+            "event facts = Assessment.event − redactor (the seal check over the event's values, "
+            "the causes ranked); copy = diagnosed_copy, the Diagnosis left unbuilt; "
             "log = the event to a null sink; outside hook = added − in hook: the re-raise, the SDK's "
             "ERROR record through the redaction filter, and the SDK's own code running with colder "
-            "CPU caches):"
+            "CPU caches; SDK log filter = that record through the filter, part of outside hook):"
         ),
         "",
         (
-            "| rule | added | in hook | context | match | evidence | redactor | build + seal | copy "
-            "| log | rest of hook | outside hook | SDK's failing call | SDK's error parse |"
+            "| rule | added | in hook | context | match | evidence | assess, other | redactor "
+            "| event facts | copy | log | rest of hook | outside hook | SDK log filter "
+            "| SDK's failing call | SDK's error parse |"
         ),
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rule_id, entry in failure.items():
         situ = entry.get("in_situ")
         if situ:
             values = [entry["added_us"], *(situ[name] for name in _IN_SITU_COLUMNS)]
-            values += [entry["without_us"]["median"], entry["isolated"]["sdk_error_parse"]]
-            lines.append(f"| {rule_id} | " + " | ".join(f"{value:.1f}" for value in values) + " |")
+            values += [
+                situ.get("sdk_log_filter"),
+                entry["without_us"]["median"],
+                entry.get("isolated", {}).get("sdk_error_parse"),
+            ]
+            shown = ["—" if value is None else f"{value:.1f}" for value in values]
+            lines.append(f"| {rule_id} | " + " | ".join(shown) + " |")
     lines += [
         "",
         (
-            "The same steps alone, repeated on a captured exception (warm caches; µs, medians). "
-            "worded on first access: what reading the prose or the note costs, once, later:"
+            "The same steps alone, repeated on a captured exception (warm caches; µs, medians; "
+            "assess = match + evidence + the rest; event = the event's facts, redactor included; "
+            "sum = context + assess + event + copy + log, the hot path). built on first read: "
+            "what the first reader of the exception pays, once, later (the Diagnosis built and "
+            "sealed, its prose worded, the note rendered):"
         ),
         "",
         (
-            "| rule | context | match | evidence | redactor | build + seal | copy | log | sum "
-            "| worded on first access |"
+            "| rule | context | match | evidence | redactor | assess | event | copy | log | sum "
+            "| built on first read |"
         ),
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rule_id, entry in failure.items():
-        alone = entry["isolated"]
+        alone = entry.get("isolated")
+        if not alone:  # the refused connection: no reply to diagnose alone
+            continue
         cells = [alone.get(name) for name in _ISOLATED_COLUMNS]
-        cells += [alone["pipeline"], alone.get("worded_on_first_access")]
+        cells += [alone["pipeline"], alone.get("built_on_first_read")]
         shown = ["—" if value is None else f"{value:.1f}" for value in cells]
         lines.append(f"| {rule_id} | " + " | ".join(shown) + " |")
     return lines

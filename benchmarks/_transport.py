@@ -83,6 +83,21 @@ def make_client(adapter: FakeCos, client_class: Any = None) -> Any:
     return client
 
 
+def refused_client(port: int, client_class: Any = None) -> Any:
+    """The real CosS3Client over real ``requests``, sent to ``port`` on 127.0.0.1; no retry."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    config = CosConfig(
+        Region=REGION,
+        SecretId=SECRET_ID,
+        SecretKey=SECRET_KEY,
+        Scheme="http",
+        IP="127.0.0.1",
+        Port=port,
+    )
+    return (client_class or CosS3Client)(config, retry=0)
+
+
 def error_xml(code: str | None, message: str | None, extra: str = "") -> bytes:
     """An error body as COS writes it: single-quoted prolog, tab-indented elements."""
     lines = ["<?xml version='1.0' encoding='utf-8' ?>", "<Error>"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -14,14 +15,16 @@ from benchmarks._config import BUCKET, KEY, TARGET_FAILURE_ADDED_US, Plan
 from benchmarks._format import added_line, mark
 from benchmarks._sdk import (
     capture,
+    expect_client_error,
     expect_service_error,
     make_clients,
     null_structlog,
     quiet_sdk_logs,
+    sdk_twin,
 )
 from benchmarks._stages import in_situ_stages, isolated_stages, split
 from benchmarks._stats import compare, summary
-from benchmarks._transport import FakeCos, Reply, error_xml
+from benchmarks._transport import FakeCos, Reply, error_xml, refused_client
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -146,9 +149,54 @@ def bench_failure(plan: Plan) -> dict[str, Any]:
         out[failure.rule_id] = entry
         target = TARGET_FAILURE_ADDED_US if failure.seed else None
         print(f"  {failure.rule_id} ({failure.operation}): {added_line(entry, target)}")
+    out["client-connection-refused"] = bench_refused(plan)
     out.update(bench_post_rules(plan))
     cos_doctor.uninstall()
     return out
+
+
+def bench_refused(plan: Plan) -> dict[str, Any]:
+    """A refused connection: the real SDK over real ``requests`` to a closed port on 127.0.0.1.
+
+    No retry (the SDK sleeps a second before each), so one call is one refused connect, the
+    SDK's ERROR record of it (``logger.exception``), and its ``CosClientError``. The SDK's
+    loggers carry cos_doctor's secret filter only on the cos_doctor side: it is part of what
+    cos_doctor adds.
+    """
+    from cos_doctor._hook import install as _hook
+
+    port = _closed_port()
+    unhooked = refused_client(port, sdk_twin())
+    hooked = refused_client(port)
+    log_filter = _hook._sdk_log_filter  # attached by install(), as in production
+    call = lambda client: client.get_object(Bucket=BUCKET, Key=KEY)  # noqa: E731
+    sdk = expect_client_error(lambda: call(unhooked))
+    doctor = expect_client_error(lambda: call(hooked))
+    diagnosed = capture(lambda: call(hooked), client=True)
+    results = alternate(
+        [Arm("sdk", sdk, log_filter.detach), Arm("cos_doctor", doctor, log_filter.attach)],
+        plan.failure_rounds,
+        plan.failure_calls,
+    )
+    log_filter.attach()
+    entry = compare(results, "sdk", "cos_doctor")
+    entry.update(
+        operation="get_object",
+        http_status=None,
+        seed=True,
+        rule_matched=getattr(getattr(diagnosed, "diagnosis", None), "rule_id", None),
+        calls_per_round=plan.failure_calls,
+        in_situ=in_situ_stages(doctor, plan.failure_rounds * plan.failure_calls, entry["added_us"]),
+    )
+    print(f"  client-connection-refused (get_object): {added_line(entry, TARGET_FAILURE_ADDED_US)}")
+    return entry
+
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 nothing listens on: bound for a moment, never listened, closed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # POST Object (browser form upload) errors: rule id -> (Code, Message) as COS returns them.

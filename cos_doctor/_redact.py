@@ -192,10 +192,10 @@ class Redactor:
     be part of an unrelated word.
 
     Holds secrets, so it is never stored in a value object, logged or pickled: it lives for
-    the duration of one diagnosis.
+    the duration of one diagnosis, or, for a client's own secrets, in this module's cache.
     """
 
-    __slots__ = ("_heads", "_known", "_patterns", "_short")
+    __slots__ = ("_heads", "_known", "_patterns", "_short", "_table", "_values")
 
     def __init__(
         self,
@@ -209,16 +209,47 @@ class Redactor:
         ``patterns=False`` applies only the exact values, not :func:`scrub`.
         """
         self._patterns = patterns
-        # form -> (characters that make a cut of it a secret, whether it is a SecretId).
-        known: dict[str, tuple[int, bool]] = {}
-        short: set[str] = set()
-        for is_secret_id, values in ((True, secret_ids), (False, secrets)):
+        # form -> (characters that make a cut of it a secret, whether it is a SecretId); short
+        # secrets' forms, as a dictionary for a stable order.
+        self._table: dict[str, tuple[int, bool]] = {}
+        self._values: frozenset[tuple[str, bool]] = frozenset()
+        self._learn(secrets, secret_ids, {})
+
+    def extended(self, secrets: Iterable[str | None], secret_ids: Iterable[str | None]) -> Redactor:
+        """This redactor plus more secrets: a request's own, on top of its client's.
+
+        Only values this one does not know yet are encoded, so a redactor built once per
+        client configuration makes each request's cheap.
+        """
+        more = Redactor.__new__(Redactor)
+        more._patterns = self._patterns  # noqa: SLF001 - a copy being built
+        more._table = dict(self._table)  # noqa: SLF001
+        more._values = self._values  # noqa: SLF001
+        more._learn(secrets, secret_ids, dict.fromkeys(self._short))  # noqa: SLF001
+        return more
+
+    def _learn(
+        self,
+        secrets: Iterable[str | None],
+        secret_ids: Iterable[str | None],
+        short: dict[str, None],
+    ) -> None:
+        known = self._table
+        seen = set(self._values)
+        for is_secret_id, given in ((True, secret_ids), (False, secrets)):
             # As given and stripped: a value pasted with its newline travels without it.
-            for value in {part for v in values if v for part in (v, v.strip()) if part.strip()}:
+            for value in {part for v in given if v for part in (v, v.strip()) if part.strip()}:
+                if (value, False) in seen or (value, is_secret_id) in seen:
+                    continue  # learnt already (a secret covers its use as a SecretId)
+                seen.add((value, is_secret_id))
                 if len(value) >= _MIN_SECRET_LENGTH:
-                    known.update({form: (least, is_secret_id) for form, least in _forms(value)})
+                    for form, least in _forms(value):
+                        # A value that is both a secret and a SecretId is removed, not masked.
+                        if not is_secret_id or known.get(form, (0, True))[1]:
+                            known[form] = (least, is_secret_id)
                 elif not is_secret_id:
-                    short.update(form for form, _ in _forms(value))
+                    short.update(dict.fromkeys(form for form, _ in _forms(value)))
+        self._values = frozenset(seen)
         # (spelling, its first characters that already make a secret, whether a SecretId)
         self._known = tuple((form, form[:least], is_id) for form, (least, is_id) in known.items())
         self._heads = tuple({head for _, head, _ in self._known})
@@ -411,7 +442,6 @@ def redactor_for(context: Any) -> Redactor:
     signed = context.signed
     form = {name.lower(): value for name, value in getattr(context, "post_form", ())}
     secrets = [
-        *_client_secrets(context.secrets),
         context.request_headers.get("x-cos-security-token"),
         context.query.get("x-cos-security-token"),
         context.query.get("q-token"),
@@ -424,26 +454,51 @@ def redactor_for(context: Any) -> Redactor:
             from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
 
             secrets.append(sign_key(secret_key, signed.key_time))
-    secret_ids = [context.configured("secret_id"), context.secret_id_sent]
-    return Redactor(secrets, secret_ids)
+    return client_redactor(context.secrets).extended(secrets, [context.secret_id_sent])
+
+
+# Client redactors by the secrets they know: encoding a secret in its dozen spellings costs
+# more than the rest of a redactor, and a client's secrets do not change between failures.
+_CLIENT_REDACTORS: dict[tuple[Any, ...], Redactor] = {}
+_CLIENT_REDACTORS_KEPT = 32
 
 
 def client_redactor(secrets: Any) -> Redactor:
-    """The redactor of a client's own secrets, for output about it that no request made.
+    """The redactor of a client's own secrets (SecretId, SecretKey, token, proxy credentials).
 
-    ``investigate()`` and ``cos-doctor check`` show configuration read with the client (a
-    policy's Sid, a referer entry), which may hold anything, its own keys included.
-    ``secrets`` is what ``cos_doctor._sdk.live.client_secrets`` read from the client.
+    For output about the client that no request made (``investigate()`` and ``cos-doctor
+    check`` show configuration read with it, which may hold anything, its own keys
+    included), and the base of each of its requests' redactors. ``secrets`` is what
+    ``cos_doctor._sdk.live.client_secrets`` read from the client. Built once per set of
+    secrets (the proxy variables of the environment included) and reused.
     """
-    return Redactor(_client_secrets(secrets), [secrets.secret_id])
+    environment = tuple(os.environ.get(name) for name in PROXY_VARIABLES)
+    key = (
+        secrets.secret_id,
+        secrets.secret_key,
+        secrets.token,
+        secrets.proxy_credentials,
+        environment,
+    )
+    redactor = _CLIENT_REDACTORS.get(key)
+    if redactor is None:
+        redactor = Redactor(_client_secrets(secrets, environment), [secrets.secret_id])
+        if len(_CLIENT_REDACTORS) >= _CLIENT_REDACTORS_KEPT:
+            _CLIENT_REDACTORS.clear()  # many clients: start over rather than grow
+        _CLIENT_REDACTORS[key] = redactor
+    return redactor
 
 
-def _client_secrets(secrets: Any) -> list[str | None]:
+def _client_secrets(secrets: Any, environment: tuple[str | None, ...]) -> list[str | None]:
     """A client's SecretKey, session token and proxy credentials (configured or from the env)."""
-    return [secrets.secret_key, secrets.token, *_proxy_secrets(secrets.proxy_credentials)]
+    return [
+        secrets.secret_key,
+        secrets.token,
+        *_proxy_secrets(secrets.proxy_credentials, environment),
+    ]
 
 
-def _proxy_secrets(configured: tuple[str, ...]) -> list[str]:
+def _proxy_secrets(configured: tuple[str, ...], environment: tuple[str | None, ...]) -> list[str]:
     """Proxy credentials, configured or from the environment, and the pieces an error may quote.
 
     The credentials whole, the password alone, each percent-decoded. urllib3 takes a proxy
@@ -452,8 +507,8 @@ def _proxy_secrets(configured: tuple[str, ...]) -> list[str]:
     in the password, the password's middle, as a host it cannot parse.
     """
     found = list(configured)
-    for name in PROXY_VARIABLES:
-        credentials = userinfo(os.environ.get(name, ""))
+    for url in environment:
+        credentials = userinfo(url or "")
         if credentials:
             found.append(credentials)
     pieces: list[str] = []

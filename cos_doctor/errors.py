@@ -16,7 +16,8 @@ SDK's state unchanged plus a :class:`~cos_doctor.Diagnosis`.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+import weakref
+from typing import TYPE_CHECKING, Any, Callable
 
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
@@ -32,6 +33,12 @@ _NOTES_ARE_PRINTED = sys.version_info >= (3, 11)
 _NOTES = "_cos_doctor_notes"  # the list, once rendered (or set, or added to)
 _EARLIER_NOTES = "_cos_doctor_earlier_notes"  # the SDK exception's own notes, to come first
 NOTES_ARE_PRINTED = _NOTES_ARE_PRINTED
+# The builders of diagnoses not read yet, by exception: outside the exception, so nothing
+# public (its attributes, vars(), repr, a pickle) reaches what they hold (a request's
+# secrets); weak, so an exception nobody reads leaves nothing behind.
+_PENDING: weakref.WeakKeyDictionary[BaseException, Callable[[], Diagnosis]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class _Diagnosed:
@@ -44,7 +51,23 @@ class _Diagnosed:
     would have seen had the note been rendered when the exception was made.
     """
 
-    diagnosis: Diagnosis | None = None
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        """The :class:`~cos_doctor.Diagnosis`, built, sealed and kept on first read."""
+        state = self.__dict__
+        found: Diagnosis | None = state.get("diagnosis")
+        if found is None:
+            build = _PENDING.get(self)  # type: ignore[call-overload]
+            if build is None:
+                return None
+            found = state.setdefault("diagnosis", _built(build))  # a concurrent reader's wins
+            _PENDING.pop(self, None)  # type: ignore[call-overload]
+        return found
+
+    @diagnosis.setter
+    def diagnosis(self, diagnosis: Diagnosis | None) -> None:
+        self.__dict__["diagnosis"] = diagnosis
+        _PENDING.pop(self, None)  # type: ignore[call-overload]
 
     def __str__(self) -> str:
         """Return the headline, plus the full report where notes are not printed."""
@@ -76,6 +99,7 @@ class _Diagnosed:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as before lazy notes: args, then the dictionary with ``__notes__`` rendered."""
+        self.diagnosis  # noqa: B018 - built first: the dictionary pickles it, never its builder
         state = {
             name: value
             for name, value in self.__dict__.items()
@@ -146,13 +170,33 @@ CosDiagnosedClientError.__module__ = "cos_doctor"
 _DIAGNOSED = (CosDiagnosedError, CosDiagnosedClientError)
 
 
+def _built(build: Callable[[], Diagnosis]) -> Diagnosis | None:
+    """The diagnosis ``build`` makes; None (and an internal-error event) if cos_doctor fails.
+
+    It runs when the user reads the exception, long after the call raised: a failure of
+    cos_doctor's own must not become the user's.
+    """
+    try:
+        return build()
+    except Exception as failure:  # noqa: BLE001 - the guard, as around the hook
+        from cos_doctor._log.event import log_internal_failure
+
+        log_internal_failure("diagnose", failure)
+        return None
+
+
 def is_diagnosed(error: BaseException) -> bool:
     """Whether ``error`` already carries a diagnosis (it went through cos_doctor once)."""
     return isinstance(error, _DIAGNOSED)
 
 
-def diagnosed_copy(error: Any, diagnosis: Diagnosis) -> CosDiagnosedError | CosDiagnosedClientError:
+def diagnosed_copy(
+    error: Any, diagnosis: Diagnosis | Callable[[], Diagnosis]
+) -> CosDiagnosedError | CosDiagnosedClientError:
     """Return a diagnosed copy of ``error`` with its args and state, plus ``diagnosis``.
+
+    ``diagnosis`` may be a function that builds it: it then runs on the first read of
+    ``.diagnosis``, the note or ``str()`` (or a pickle), once.
 
     A ``CosServiceError`` becomes a ``CosDiagnosedError``, a ``CosClientError`` a
     ``CosDiagnosedClientError``. The SDK's ``__init__`` is not re-run (it would parse the XML
@@ -167,7 +211,10 @@ def diagnosed_copy(error: Any, diagnosis: Diagnosis) -> CosDiagnosedError | CosD
     state = dict(error.__dict__)
     earlier = list(state.pop("__notes__", ()))
     copy.__dict__.update(state)
-    copy.diagnosis = diagnosis
+    if callable(diagnosis):
+        _PENDING[copy] = diagnosis
+    else:
+        copy.diagnosis = diagnosis
     # The SDK's own chain (a CosClientError raised while handling requests' error) stays.
     copy.__cause__ = error.__cause__
     copy.__context__ = error.__context__

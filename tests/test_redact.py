@@ -132,3 +132,35 @@ def test_overlapping_spellings_go_whole() -> None:
     """The JSON and repr() escapes of one character share a backslash: neither leaves the other's tail."""
     secret = "alice:::\xa0JJ?"
     assert Redactor([secret, secret[:-1]])("'alice:::\\xa0JJ' and alice:::\\u00a0JJ") == "'<redacted>' and <redacted>"
+
+
+_SECRET_LISTS = st.lists(st.one_of(_AWKWARD_SECRETS, st.text("abcdefgh0123#:@", min_size=1, max_size=7)), max_size=3)
+
+
+@given(base=_SECRET_LISTS, base_ids=_SECRET_LISTS, more=_SECRET_LISTS, more_ids=_SECRET_LISTS, around=st.sampled_from(["{}", "x '{}' y", "{}… more"]))
+def test_an_extended_redactor_redacts_as_one_built_with_every_secret(base: list[str], base_ids: list[str], more: list[str], more_ids: list[str], around: str) -> None:
+    """A request's redactor built on top of its client's removes exactly what one built from all the secrets at once removes."""
+    extended = Redactor(base, base_ids).extended(more, more_ids)
+    whole = Redactor([*base, *more], [*base_ids, *more_ids])
+    for value in (*base, *base_ids, *more, *more_ids):
+        for text in (around.format(value), around.format(value[:9]), around.format(repr(value)[1:-1])):
+            assert extended(text) == whole(text)
+
+
+def test_a_client_redactor_is_built_once_per_set_of_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same secrets give the same redactor object; other secrets, or a proxy variable set since, give a new one that knows them."""
+    from cos_doctor._pipeline.sources import SecretsSeen
+    from cos_doctor._redact import client_redactor
+
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    secrets = SecretsSeen(secret_id=SECRET_ID, secret_key="client-secret-key-0001")
+    first = client_redactor(secrets)
+    assert client_redactor(SecretsSeen(secret_id=SECRET_ID, secret_key="client-secret-key-0001")) is first
+    assert "client-secret-key-0001" not in first("key client-secret-key-0001")
+    other = client_redactor(SecretsSeen(secret_id=SECRET_ID, secret_key="another-secret-key-02"))
+    assert other is not first
+    assert "another-secret-key-02" not in other("key another-secret-key-02")
+    monkeypatch.setenv("HTTPS_PROXY", "http://alice:proxy-pass-word@127.0.0.1:3128")
+    with_proxy = client_redactor(secrets)
+    assert with_proxy is not first
+    assert "proxy-pass-word" not in with_proxy("'proxy-pass-word'")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._pipeline.diagnose import diagnose_context
+from cos_doctor._pipeline.diagnose import Assessment, assess, diagnose_context
 from cos_doctor._pipeline.sources import Hints
 from cos_doctor._sdk import adapter as _sdk
 from cos_doctor._sdk.live import context_from_error, traceback_frames
@@ -38,18 +38,21 @@ def diagnose_failure(
     helper: str | None,
     part_failures: MutableMapping[Any, list[Diagnosis]],
     collecting: bool,
-) -> tuple[Diagnosis, bool] | None:
-    """Return the diagnosis and whether to log it, or None to leave ``error`` undiagnosed."""
+) -> tuple[Diagnosis | Assessment, bool] | None:
+    """Return the diagnosis and whether to log it, or None to leave ``error`` undiagnosed.
+
+    A failure of the user's own call comes back assessed, its Diagnosis built when read.
+    """
     frames = traceback_frames(error.__traceback__, caller)
     if helper is not None:
         return _helper_failure(error, frames, helper, part_failures), True
-    context = context_from_error(error, caller=caller)
+    context = context_from_error(error, frames=frames)
     collected = _collected_part(context, frames, part_failures, collecting=collecting)
     if collected is not None:
         return collected
     if _is_expected_miss(context):
         return None
-    return diagnose_context(context), True
+    return assess(context), True
 
 
 def diagnose_stream_failure(

@@ -463,6 +463,7 @@ def _diagnose_and_log(
     try:
         from cos_doctor._hook.failures import diagnose_failure, diagnose_select_failure
         from cos_doctor._sdk import adapter as _sdk
+        from cos_doctor.diagnosis import Diagnosis
         from cos_doctor.errors import diagnosed_copy, is_diagnosed
 
         if is_diagnosed(error):
@@ -481,6 +482,7 @@ def _diagnose_and_log(
         if outcome is None:
             return None, False
         diagnosis, emit = outcome
+        # An Assessment builds the Diagnosis when the exception is read; the event needs less.
         copy = diagnosed_copy(error, diagnosis)
         copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
@@ -489,7 +491,9 @@ def _diagnose_and_log(
     logged = False
     if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
         try:
-            logged = log_diagnosis(diagnosis)
+            logged = log_diagnosis(
+                diagnosis if isinstance(diagnosis, Diagnosis) else diagnosis.event()
+            )
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
     return copy, logged

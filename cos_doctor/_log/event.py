@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator
     from types import CodeType
 
+    from cos_doctor._pipeline.diagnose import EventFacts
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = [
@@ -115,7 +116,7 @@ def holds_own_event(body: object) -> bool:
     return False
 
 
-def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
+def event_fields(diagnosis: Diagnosis | EventFacts) -> dict[str, Any]:
     """The event's structured fields (schema :data:`SCHEMA_VERSION`); no prose, no secrets."""
     return {
         "cos_doctor.schema_version": SCHEMA_VERSION,
@@ -146,7 +147,7 @@ def event_fields(diagnosis: Diagnosis) -> dict[str, Any]:
     }
 
 
-def error_type(diagnosis: Diagnosis) -> str:
+def error_type(diagnosis: Diagnosis | EventFacts) -> str:
     """OpenTelemetry's ``error.type``: the failure's low-cardinality class.
 
     COS's Code, else the HTTP status (a HEAD reply has no body); a failure with no reply at all
@@ -160,7 +161,7 @@ def error_type(diagnosis: Diagnosis) -> str:
     return diagnosis.rule_id
 
 
-def log_diagnosis(diagnosis: Diagnosis) -> bool:
+def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
     """Emit the event for one diagnosed failure, at the configured level, storms collapsed.
 
     True when the failure went into the log: its own event, or counted for a storm's summary.
@@ -297,7 +298,7 @@ class _Headline:
 
     __slots__ = ("_diagnosis", "_fields")
 
-    def __init__(self, fields: dict[str, Any], diagnosis: Diagnosis) -> None:
+    def __init__(self, fields: dict[str, Any], diagnosis: Diagnosis | EventFacts) -> None:
         self._fields = fields
         self._diagnosis = diagnosis
 
@@ -305,8 +306,9 @@ class _Headline:
         fields = self._fields
         status = fields["http.response.status_code"]
         if status is None and self._diagnosis.error_code is None:
-            # No reply to quote (DNS, refused, timeout…): the rule's title says what failed.
-            said = self._diagnosis.title
+            # No reply to quote (DNS, refused, timeout…): the rule's title says what failed
+            # (such a failure's event comes from its Diagnosis, never from bare EventFacts).
+            said = getattr(self._diagnosis, "title", fields["cos_doctor.rule_id"])
         else:  # a pasted Code may come without its status
             message = fields["cos.error.message"]
             said = f"{fields['error.type']} (HTTP {'?' if status is None else status})" + (

@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cos_doctor._pipeline.diagnose import EventFacts
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = ["SPAN_EVENT", "record_on_span"]
@@ -23,7 +24,9 @@ SPAN_EVENT = "cos_doctor.diagnosis"
 _PRIMITIVES = (str, bool, int, float)
 
 
-def record_on_span(diagnosis: Diagnosis, error_type: str, *, expected: bool) -> None:
+def record_on_span(
+    diagnosis: Diagnosis | EventFacts, error_type: str, *, expected: bool
+) -> None:
     """Add the diagnosis to the current span if one is recording; otherwise do nothing."""
     trace = sys.modules.get("opentelemetry.trace")
     if trace is None:

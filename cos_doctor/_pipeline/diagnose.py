@@ -8,10 +8,12 @@ and ``cos_doctor._readers``).
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from cos_doctor._knowledge.catalogue import Catalogue, Rule, catalogue
+from cos_doctor._knowledge.catalogue import Catalogue, CauseRule, Rule, catalogue
 from cos_doctor._knowledge.vocabulary import infer_code
+from cos_doctor._lazy import Lazy
 from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
 from cos_doctor._pipeline.match import Match, match_rule
@@ -23,7 +25,15 @@ if TYPE_CHECKING:
 
     from cos_doctor._pipeline.context import RequestContext
 
-__all__ = ["INFERRED_CODE", "diagnose_context", "rank_causes"]
+__all__ = [
+    "INFERRED_CODE",
+    "Assessment",
+    "CauseSeen",
+    "EventFacts",
+    "assess",
+    "diagnose_context",
+    "rank_causes",
+]
 
 #: Evidence key: the Code was missing and was inferred from a Message only it is sent with.
 INFERRED_CODE = "code_inferred_from_message"
@@ -32,14 +42,24 @@ _EXCERPT = 200
 
 def diagnose_context(context: RequestContext, *, locale: str | None = None) -> Diagnosis:
     """Match, gather evidence and word the diagnosis for an already-built context."""
+    return assess(context, locale=locale).diagnosis
+
+
+def assess(context: RequestContext, *, locale: str | None = None) -> Assessment:
+    """Match ``context`` and gather its evidence: what the event needs; the Diagnosis later."""
     language = resolve_locale(locale)
     rules = catalogue()
-    inferred = infer_code(
-        context.error_code,
-        context.error_message,
-        body_format=context.body_format,
-        status=context.http_status,
-        rules=rules,
+    # A client-side failure got no reply: its message is the exception's, no COS Message.
+    inferred = (
+        None
+        if context.client_failure is not None
+        else infer_code(
+            context.error_code,
+            context.error_message,
+            body_format=context.body_format,
+            status=context.http_status,
+            rules=rules,
+        )
     )
     if inferred is not None:
         context = dataclasses.replace(context, error_code=inferred)
@@ -50,34 +70,187 @@ def diagnose_context(context: RequestContext, *, locale: str | None = None) -> D
         # Said first: everything after it rests on a Code the reply did not carry.
         excerpt = (context.error_message or "")[:_EXCERPT]  # sealed with the Diagnosis
         evidence = (facts.say(INFERRED_CODE, inferred, excerpt=excerpt), *evidence)
-    text = found.rule.texts[language]
-    redactor = redactor_for(context)
-    values = _placeholder_values(context, found, rules, language, redactor)
-    causes = rank_causes(found.rule, evidence, language, values)
-    return Diagnosis(
-        rule_id=found.rule.id,
-        title="",
-        cause="",
-        steps=(),
-        evidence=evidence,
-        docs=text.docs,
-        generic=found.rule.generic,
-        locale=language,
-        http_status=context.http_status,
-        error_code=context.error_code,
-        error_message=context.error_message,
-        request_id=context.request_id,
-        trace_id=context.trace_id,
-        operation=context.operation,
-        http_method=context.http_method,
-        bucket=context.bucket,
-        key=context.key,
-        region=context.region,
-        labels=tuple(rules.labels[language].items()),
-        causes=causes,
-        redactor=redactor,
-        wording=Wording(text.title, text.cause, text.steps, values),
-    )
+    return Assessment(context, found, rules, language, evidence)
+
+
+class Assessment:
+    """One failure matched, its evidence gathered, nothing worded or sealed yet.
+
+    The hook raises and logs from this, and builds the :class:`Diagnosis` (causes, wording,
+    sealing) only when someone reads it. Holds the request's secrets (its context, its
+    redactor): it is never stored where a user, a log or a pickle can reach it, and its
+    ``repr`` says nothing.
+    """
+
+    def __init__(
+        self,
+        context: RequestContext,
+        found: Match,
+        rules: Catalogue,
+        language: str,
+        evidence: tuple[Evidence, ...],
+    ) -> None:
+        """Keep what :func:`assess` found."""
+        self._context = context
+        self._found = found
+        self._rules = rules
+        self._language = language
+        self._evidence = evidence
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self._found.rule.id}>"
+
+    def __call__(self) -> Diagnosis:
+        """The Diagnosis (an Assessment is the builder a diagnosed exception keeps)."""
+        return self.diagnosis
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an Assessment holds a request's secrets and is never pickled")
+
+    @Lazy
+    def redactor(self) -> Redactor:
+        """The request's redactor (its client's, reused, plus its own secrets)."""
+        return redactor_for(self._context)
+
+    @Lazy
+    def diagnosis(self) -> Diagnosis:
+        """The Diagnosis, built and sealed on first read."""
+        context, found, rules, language = self._context, self._found, self._rules, self._language
+        text = found.rule.texts[language]
+        redactor = self.redactor
+        values = _placeholder_values(context, found, rules, language, redactor)
+        return Diagnosis(
+            rule_id=found.rule.id,
+            title="",
+            cause="",
+            steps=(),
+            evidence=self._evidence,
+            docs=text.docs,
+            generic=found.rule.generic,
+            locale=language,
+            http_status=context.http_status,
+            error_code=context.error_code,
+            error_message=context.error_message,
+            request_id=context.request_id,
+            trace_id=context.trace_id,
+            operation=context.operation,
+            http_method=context.http_method,
+            bucket=context.bucket,
+            key=context.key,
+            region=context.region,
+            labels=tuple(rules.labels[language].items()),
+            causes=rank_causes(found.rule, self._evidence, language, values),
+            redactor=redactor,
+            wording=Wording(text.title, text.cause, text.steps, values),
+        )
+
+    def event(self) -> EventFacts | Diagnosis:
+        """What the event reports: the fields it needs as they are, when none holds a secret.
+
+        Otherwise the sealed Diagnosis itself (built now, and kept for whoever reads it).
+        """
+        context, evidence = self._context, self._evidence
+        said = [
+            context.error_code,
+            context.error_message,
+            context.request_id,
+            context.trace_id,
+            context.operation,
+            context.http_method,
+            context.bucket,
+            context.key,
+            context.region,
+        ]
+        for item in evidence:
+            value = item.value
+            if isinstance(value, str):
+                said.append(value)
+            elif isinstance(value, tuple):
+                said.extend(part for part in value if isinstance(part, str))
+        if "diagnosis" in self.__dict__ or self.redactor.finds("\0".join(filter(None, said))):
+            return self.diagnosis
+        if context.http_status is None and context.error_code is None:
+            # No reply to quote (DNS, refused, timeout…): the event's headline is the rule's
+            # title, worded with this request's sealed values.
+            return self.diagnosis
+        rule = self._found.rule
+        observed = {item.key: item.value for item in evidence}
+        return EventFacts(
+            rule_id=rule.id,
+            generic=rule.generic,
+            evidence=evidence,
+            docs=rule.texts[self._language].docs,
+            causes=tuple(
+                CauseSeen(cause.id, LIKELY if because else POSSIBLE, because)
+                for cause, because in _ranked(rule, observed)
+            ),
+            http_status=context.http_status,
+            error_code=context.error_code,
+            error_message=context.error_message,
+            request_id=context.request_id,
+            trace_id=context.trace_id,
+            operation=context.operation,
+            http_method=context.http_method,
+            bucket=context.bucket,
+            key=context.key,
+            region=context.region,
+        )
+
+
+@dataclass(frozen=True)
+class CauseSeen:
+    """A ranked cause as the event reports it: its id, confidence and deciding evidence."""
+
+    id: str
+    confidence: str
+    because: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """The fields of a Diagnosis the event reports, for a failure whose values hold no secret.
+
+    Names as on :class:`Diagnosis`, so the event reads either alike.
+    """
+
+    rule_id: str
+    generic: bool
+    evidence: tuple[Evidence, ...]
+    docs: tuple[str, ...]
+    causes: tuple[CauseSeen, ...]
+    http_status: int | None
+    error_code: str | None
+    error_message: str | None
+    request_id: str | None
+    trace_id: str | None
+    operation: str | None
+    http_method: str | None
+    bucket: str | None
+    key: str | None
+    region: str | None
+
+    def part_groups(self) -> list[dict[str, Any]]:
+        """No parts: a helper's grouped failure is reported from its Diagnosis."""
+        return []
+
+
+def _ranked(rule: Rule, observed: dict[str, Any]) -> list[tuple[CauseRule, tuple[str, ...]]]:
+    """The rule's causes not ruled out, likely ones first, each with the evidence that decided.
+
+    A cause is likely when any of its ``likely_when`` conditions holds for the evidence
+    observed. Otherwise it is dropped when a ``ruled_out_when`` condition holds (the evidence
+    excludes it) and stays possible when none does. Within each group the knowledge base's
+    order (most common first) is kept, so no evidence means the documented order.
+    """
+    kept = []
+    for cause in rule.causes:
+        because = tuple(
+            dict.fromkeys(c.evidence for c in cause.likely_when if c.holds(observed)),
+        )
+        if not because and any(c.holds(observed) for c in cause.ruled_out_when):
+            continue
+        kept.append((cause, because))
+    return sorted(kept, key=lambda pair: not pair[1])
 
 
 def rank_causes(
@@ -86,30 +259,17 @@ def rank_causes(
     locale: str,
     values: Mapping[str, str],
 ) -> tuple[Cause, ...]:
-    """The rule's documented causes, likely ones first, each saying which evidence decided.
-
-    A cause is likely when any of its ``likely_when`` conditions holds for the evidence of
-    this request. Otherwise it is dropped when a ``ruled_out_when`` condition holds (the
-    evidence excludes it) and stays possible when none does. Within each group the knowledge
-    base's order (most common first) is kept, so no evidence means the documented order.
-    """
+    """The rule's documented causes, likely ones first, each saying which evidence decided."""
     observed = {item.key: item.value for item in evidence}
-    ranked = []
-    for cause in rule.causes:
-        because = tuple(
-            dict.fromkeys(c.evidence for c in cause.likely_when if c.holds(observed)),
+    return tuple(
+        Cause(
+            id=cause.id,
+            text=localized(cause.texts, locale).format_map(values),  # unknown names: generic words
+            confidence=LIKELY if because else POSSIBLE,
+            because=because,
         )
-        if not because and any(c.holds(observed) for c in cause.ruled_out_when):
-            continue
-        ranked.append(
-            Cause(
-                id=cause.id,
-                text=localized(cause.texts, locale).format_map(values),
-                confidence=LIKELY if because else POSSIBLE,
-                because=because,
-            ),
-        )
-    return tuple(sorted(ranked, key=lambda cause: not cause.likely))
+        for cause, because in _ranked(rule, observed)
+    )
 
 
 def _placeholder_values(

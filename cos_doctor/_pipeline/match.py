@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Match", "match_rule", "sent_key"]
 
+# How many (Code, status, Message, POST, method) answers an index keeps before it starts over.
+_INDEX_SIZE = 1024
+
 
 @dataclass(frozen=True)
 class Match:
@@ -34,6 +37,87 @@ def match_rule(context: RequestContext, rules: Catalogue | None = None) -> Match
     specific diagnosis is worse than an honest generic one.
     """
     rules = rules or catalogue()
+    index = _index_of(rules)
+    key = index.key(context)
+    if key is None:
+        return _full_match(context, rules)
+    found = index.answers.get(key)
+    if found is None:
+        found = _full_match(context, rules)
+        if len(index.answers) >= _INDEX_SIZE:
+            index.answers.clear()  # varying messages (a time, a name in them): start over
+        index.answers[key] = found
+    return found
+
+
+class _RuleIndex:
+    """Answers of the full matcher by what alone decides them, for the rules of one Catalogue.
+
+    For a reply (not a client-side failure) whose Code's clauses name no key pattern, the
+    rule depends only on the Code, the status, the Message (exact or by pattern), whether it
+    answered a POST Object form and the method; for a client-side failure whose kind's
+    clauses read neither message nor key, on its kind and those same fields but the Message
+    (which names hosts, ports and objects that change with every failure). The first failure
+    of each combination runs the full matcher, the next ones look its answer up. Codes and
+    kinds whose rules read the key (or a client failure's message) are left to the full
+    matcher every time.
+    """
+
+    __slots__ = ("answers", "message_free_kinds", "rules", "undecided_codes")
+
+    def __init__(self, rules: Catalogue) -> None:
+        self.rules = rules
+        by_code = rules.clauses_by_code
+        anywhere = any(clause.key_regex is not None for clause, _ in by_code.get(None, ()))
+        self.undecided_codes: frozenset[str | None] | None = (
+            None  # every Code: a clause without one reads the key
+            if anywhere
+            else frozenset(
+                code
+                for code, pairs in by_code.items()
+                if any(clause.key_regex is not None for clause, _ in pairs)
+            )
+        )
+        # Only a clause naming a kind can match a client failure of that kind.
+        reads_text: dict[str, bool] = {}
+        for pairs in by_code.values():
+            for clause, _ in pairs:
+                if clause.client is not None:
+                    reads = (clause.message, clause.message_regex, clause.key_regex) != (
+                        None,
+                        None,
+                        None,
+                    )
+                    reads_text[clause.client] = reads_text.get(clause.client, False) or reads
+        self.message_free_kinds = frozenset(kind for kind, reads in reads_text.items() if not reads)
+        self.answers: dict[tuple[object, ...], Match] = {}
+
+    def key(self, context: RequestContext) -> tuple[object, ...] | None:
+        """What decides the rule for ``context``, or None when the full matcher must."""
+        code = context.error_code
+        kind = context.client_failure
+        fields = (code, context.http_status, context.post_object, context.http_method)
+        if kind is not None:
+            return (kind, *fields) if kind in self.message_free_kinds else None
+        if self.undecided_codes is None or code in self.undecided_codes:
+            return None
+        return (None, *fields, context.error_message)
+
+
+# The index of the catalogue last matched against (tests load others; the process, one).
+_last_index: _RuleIndex | None = None
+
+
+def _index_of(rules: Catalogue) -> _RuleIndex:
+    global _last_index  # noqa: PLW0603 - one index, rebuilt only for another catalogue
+    index = _last_index
+    if index is None or index.rules is not rules:
+        index = _last_index = _RuleIndex(rules)
+    return index
+
+
+def _full_match(context: RequestContext, rules: Catalogue) -> Match:
+    """Every candidate clause tested: the most specific single rule, else a generic one."""
     folded = normalize_message(context.error_message)
     kept_case = normalize_message(context.error_message, casefold=False)
     candidates = rules.clauses_by_code.get(context.error_code, ()) + (

@@ -118,6 +118,13 @@ _send_request_codes: set[CodeType] = set()
 _client_codes: set[CodeType] = set()
 _worker_codes: set[CodeType] = set()
 _registered: weakref.WeakSet[type] = weakref.WeakSet()
+# A code object hashes by its contents, its tuples of constants and names rehashed on every
+# lookup (about 1.5 µs for send_request's): what each one is, is kept by identity, for the
+# current registration only. The entry holds the code object, so its id is never reused.
+_SEND_REQUEST, _CLIENT_METHOD, _POOL_WORKER = 1, 2, 4
+_code_kinds: dict[int, tuple[CodeType, int, int]] = {}
+_CODE_KINDS_KEPT = 4096
+_generation = 0
 
 
 def ensure_registered() -> None:
@@ -144,12 +151,31 @@ def register_sdk_code(client_module: Any) -> None:
     downloader_class = getattr(downloader, "ResumableDownLoader", None)
     if downloader_class is not None:
         codes.update(_function_codes(downloader_class))
+    global _generation  # noqa: PLW0603 - answers about code objects before this are stale
     with _lock:
         if send is not None:
             _send_request_codes.add(send.__code__)
         _client_codes.update(codes)
         _worker_codes.update(workers)
         _registered.add(client_class)
+        _generation += 1
+
+
+def _code_kind(code: CodeType) -> int:
+    """Which of the SDK's code objects ``code`` is (equal to): a set of the bits above."""
+    entry = _code_kinds.get(id(code))
+    if entry is not None and entry[0] is code and entry[2] == _generation:
+        return entry[1]
+    generation = _generation  # read first: a registration meanwhile makes this answer stale
+    kind = (
+        (_SEND_REQUEST if code in _send_request_codes else 0)
+        | (_CLIENT_METHOD if code in _client_codes else 0)
+        | (_POOL_WORKER if code in _worker_codes else 0)
+    )
+    if len(_code_kinds) >= _CODE_KINDS_KEPT:
+        _code_kinds.clear()
+    _code_kinds[id(code)] = (code, kind, generation)
+    return kind
 
 
 def _function_codes(cls: type) -> list[CodeType]:
@@ -174,7 +200,7 @@ def _unwrapped(attribute: Any) -> types.FunctionType | None:
 
 def is_send_request(frame: FrameType) -> bool:
     """Whether ``frame`` runs the SDK's own ``send_request`` (not a wrapper or an override)."""
-    return frame.f_code in _send_request_codes
+    return bool(_code_kind(frame.f_code) & _SEND_REQUEST)
 
 
 # send_request logs each failed attempt at DEBUG, in these words, before it retries.
@@ -189,7 +215,7 @@ def logs_failed_attempt(message: object) -> bool:
 def client_sending(frame: FrameType | None) -> Any:
     """The client whose ``send_request`` runs at ``frame`` or further down the stack, if any."""
     while frame is not None:
-        if frame.f_code in _send_request_codes:
+        if _code_kind(frame.f_code) & _SEND_REQUEST:
             return frame.f_locals.get("self")
         frame = frame.f_back
     return None
@@ -197,12 +223,12 @@ def client_sending(frame: FrameType | None) -> Any:
 
 def is_client_method(frame: FrameType) -> bool:
     """Whether ``frame`` runs a method of the SDK's client (or its resumable downloader)."""
-    return frame.f_code in _client_codes
+    return bool(_code_kind(frame.f_code) & _CLIENT_METHOD)
 
 
 def is_pool_worker(frame: FrameType) -> bool:
     """Whether ``frame`` runs the SDK's thread-pool worker loop."""
-    return frame.f_code in _worker_codes
+    return bool(_code_kind(frame.f_code) & _POOL_WORKER)
 
 
 # ---------------------------------------------------------------------------------------------

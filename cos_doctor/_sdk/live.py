@@ -47,14 +47,18 @@ def context_from_error(
     *,
     caller: FrameType | None = None,
     hints: Hints | None = None,
+    frames: list[FrameType] | None = None,
 ) -> RequestContext:
     """Build the context of an SDK ``CosServiceError`` or ``CosClientError``.
 
     Read from the exception's own state and its traceback's frames; ``caller`` is the frame
     that called the patched method when cos_doctor's hook is on the stack (without it the
-    traceback alone is used, enough for errors diagnosed later).
+    traceback alone is used, enough for errors diagnosed later). ``frames``: what
+    :func:`traceback_frames` gave for the two, when the caller has them already.
     """
-    stack = read_frames(traceback_frames(error.__traceback__, caller))
+    if frames is None:
+        frames = traceback_frames(error.__traceback__, caller)
+    stack = read_frames(frames)
     if not _sdk.is_service_error(error):  # a CosClientError: no reply, or none usable
         return merge(
             call=stack.call,
