@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 __all__ = ["fold_case", "normalize_message"]
@@ -20,7 +19,11 @@ def normalize_message(message: str | None, *, casefold: bool = True) -> str:
     """
     if not message:
         return ""
-    text = html.unescape(message).translate(_QUOTES)
+    if "&" in message:  # an entity: html (1 ms to import) is loaded only for one
+        import html
+
+        message = html.unescape(message)
+    text = message.translate(_QUOTES)
     text = _WHITESPACE.sub(" ", text).strip()
     if text.endswith("."):
         text = text[:-1].rstrip()

@@ -17,7 +17,6 @@ import contextlib
 import itertools
 import logging
 import os
-import secrets
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -71,7 +70,7 @@ _LEVEL_METHODS = {
 _state = threading.local()
 # Every event carries "cos_doctor.event_id", "<mark>-<pid>-<n>": an upload whose body holds this
 # process's mark is the application shipping cos_doctor's own event, whichever thread sends it.
-_MARK = f"cosdoctor{secrets.token_hex(8)}"
+_MARK = f"cosdoctor{os.urandom(8).hex()}"  # os is loaded already; secrets is not
 _MARK_BYTES = _MARK.encode()
 _SEQUENCE = itertools.count(1)
 # How far into an upload's body the mark is looked for: a shipped event, or a batch's first.
