@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._knowledge.catalogue import Catalogue, CauseRule, Rule, catalogue
-from cos_doctor._knowledge.vocabulary import infer_code
 from cos_doctor._lazy import Lazy
 from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
@@ -49,18 +48,20 @@ def assess(context: RequestContext, *, locale: str | None = None) -> Assessment:
     """Match ``context`` and gather its evidence: what the event needs; the Diagnosis later."""
     language = resolve_locale(locale)
     rules = catalogue()
-    # A client-side failure got no reply: its message is the exception's, no COS Message.
-    inferred = (
-        None
-        if context.client_failure is not None
-        else infer_code(
+    # A client-side failure got no reply: its message is the exception's, no COS Message. A
+    # reply with a Code needs nothing inferred: the vocabulary is imported (and built) only
+    # for one without.
+    inferred = None
+    if context.client_failure is None and context.error_code is None:
+        from cos_doctor._knowledge.vocabulary import infer_code
+
+        inferred = infer_code(
             context.error_code,
             context.error_message,
             body_format=context.body_format,
             status=context.http_status,
             rules=rules,
         )
-    )
     if inferred is not None:
         context = dataclasses.replace(context, error_code=inferred)
     found = match_rule(context, rules)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._pipeline.client_context import exception_seen
 from cos_doctor._pipeline.context import RequestContext, merge
 from cos_doctor._pipeline.sources import (
     CallArguments,
@@ -95,6 +94,9 @@ def _int_or_none(value: Any) -> int | None:
 
 def client_error_seen(error: Any, sent: RequestSent | None) -> ExceptionSeen:
     """Read a ``CosClientError``: its message, the classes along its cause chain, its kind."""
+    # Imported here: its classifier serves client-side failures only, not a reply's.
+    from cos_doctor._pipeline.client_context import exception_seen
+
     return exception_seen(error, _message(error), sent)
 
 

@@ -11,7 +11,6 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from cos_doctor._pipeline.evidence.registry import Facts, detector, human_duration, iso_utc
-from cos_doctor._post.lint import form_policy, form_value, lint
 from cos_doctor._redact import is_secret_field, mask_secret_id
 
 if TYPE_CHECKING:
@@ -70,6 +69,9 @@ def issued_form(facts: Facts) -> Iterator[Evidence]:
     pairs = facts.context.post_form
     if not pairs:
         return
+    # Imported here: the form's reader and linter serve only POST Object failures with a form.
+    from cos_doctor._post.lint import form_policy, form_value
+
     document = form_policy(pairs)
     rule_id = facts.match.rule.id
     field = facts.match.groups.get("field") or _FIELD_OF_RULE.get(rule_id)
@@ -105,6 +107,8 @@ def _predicting_finding(
     rule_id: str,
 ) -> tuple[str, str] | None:
     """The first lint finding on the form that names this rule, as (check, message)."""
+    from cos_doctor._post.lint import lint
+
     context = facts.context
     quoted_now = facts.match.groups.get("now", "")
     now = int(quoted_now) if quoted_now.isdigit() else context.server_clock
