@@ -37,12 +37,12 @@ import logging
 import typing
 
 from cos_doctor._hook.install import install, is_installed, uninstall
-from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
 
 if typing.TYPE_CHECKING:
     from cos_doctor import post_object
     from cos_doctor._access.investigate import Finding, investigate
     from cos_doctor._readers.diagnose import diagnose
+    from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
     from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
 
 __all__ = [
@@ -67,9 +67,13 @@ __version__ = "0.1.0"
 # nothing (the exception carries the diagnosis), instead of Python's last-resort stderr handler.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-# Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), and
-# install() must be callable before the application imports the SDK.
+# Loaded on first access: CosDiagnosedError needs qcloud_cos (300 ms to import), install()
+# must be callable before the application imports the SDK, and the value objects (with the
+# redactor they seal with) serve only once something failed.
 _LAZY = {
+    "Cause": "cos_doctor.diagnosis",
+    "Diagnosis": "cos_doctor.diagnosis",
+    "Evidence": "cos_doctor.diagnosis",
     "CosDiagnosedClientError": "cos_doctor.errors",
     "CosDiagnosedError": "cos_doctor.errors",
     "diagnose": "cos_doctor._readers.diagnose",

@@ -31,28 +31,58 @@ from typing import TYPE_CHECKING, Any
 
 from cos_doctor import _config
 from cos_doctor._config import UNSET
-from cos_doctor._log.event import (
-    SdkSecretFilter,
-    emitting,
-    flush_storms,
-    log_diagnosis,
-    log_internal_failure,
-)
-from cos_doctor._log.sdk_records import release as release_sdk_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from types import FrameType
 
     from cos_doctor._config import Level, _Unset
+    from cos_doctor._log.event import SdkSecretFilter
+    from cos_doctor._pipeline.diagnose import EventFacts
     from cos_doctor.diagnosis import Diagnosis
 
 __all__ = ["install", "is_installed", "uninstall"]
 
+# The log machinery (the event, storms, the SDK-log filter) is imported when install() or a
+# failure first needs it, not with `import cos_doctor`: these functions stand for it.
+
+
+def _sdk_log_filter() -> SdkSecretFilter:
+    """The one filter on the SDK's loggers (made on first use)."""
+    from cos_doctor._log.event import sdk_secret_filter
+
+    return sdk_secret_filter()
+
+
+def log_internal_failure(stage: str, error: BaseException) -> None:
+    """cos_doctor failed at ``stage``: say so (``_log.event.log_internal_failure``)."""
+    from cos_doctor._log.event import log_internal_failure as log
+
+    log(stage, error)
+
+
+def emitting() -> bool:
+    """Whether this thread is inside cos_doctor's own event emission (never before the first)."""
+    event = sys.modules.get("cos_doctor._log.event")
+    return event is not None and bool(event.emitting())
+
+
+def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
+    """Emit the failure's event (:func:`cos_doctor._log.event.log_diagnosis`)."""
+    from cos_doctor._log.event import log_diagnosis as log
+
+    return log(diagnosis)
+
+
+def release_sdk_records(*, logged: bool) -> None:
+    """Send this thread's held SDK records on (:func:`cos_doctor._log.sdk_records.release`)."""
+    from cos_doctor._log.sdk_records import release
+
+    release(logged=logged)
+
 _lock = threading.RLock()
 _installed = False
 _watching_imports = False
-_sdk_log_filter = SdkSecretFilter()
 # Every class patched so far, with its table of wrappers (a reloaded SDK module brings a new
 # class); weak, so a discarded class can go.
 _patched: weakref.WeakKeyDictionary[type, dict[str, Callable[..., Any]]] = (
@@ -168,7 +198,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
             started_meanwhile = module is not None and _import_in_progress(module)
             if module is not None and not started_meanwhile:
                 _patch(module)
-            _sdk_log_filter.attach(wrappers=(_on_send_request.__code__,))
+            _sdk_log_filter().attach(wrappers=(_on_send_request.__code__,))
             _installed = True
         if started_meanwhile:
             # Another thread began importing the SDK after the wait above: wait again, out
@@ -198,7 +228,9 @@ def uninstall() -> bool:
             _installed = False
             for patched_class, table in list(_patched.items()):
                 _unpatch(patched_class, table)
-            _sdk_log_filter.detach()
+            _sdk_log_filter().detach()
+        from cos_doctor._log.event import flush_storms
+
         flush_storms()
         _config.reset()
     except Exception as error:  # noqa: BLE001 - uninstall() must never break the host app

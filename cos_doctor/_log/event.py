@@ -50,6 +50,7 @@ __all__ = [
     "log_internal_failure",
     "log_investigation",
     "quiet",
+    "sdk_secret_filter",
 ]
 
 LOGGER_NAME = "cos_doctor"
@@ -396,6 +397,17 @@ class SdkSecretFilter(logging.Filter):
 
         for name in SDK_LOGGERS:
             logging.getLogger(name).removeFilter(self)
+
+
+_SDK_FILTER: SdkSecretFilter | None = None
+
+
+def sdk_secret_filter() -> SdkSecretFilter:
+    """The one filter cos_doctor puts on the SDK's loggers (attached by install())."""
+    global _SDK_FILTER  # noqa: PLW0603 - one per process, made when install() first needs it
+    if _SDK_FILTER is None:
+        _SDK_FILTER = SdkSecretFilter()
+    return _SDK_FILTER
 
 
 def _record_redactor(record: logging.LogRecord) -> Callable[[str], str]:
