@@ -65,7 +65,7 @@ def _stage_timers() -> Iterator[dict[str, list[int]]]:
         original = getattr(owner, attribute)
         setattr(owner, attribute, shim(original, stage))
         patched.append((owner, attribute, original))
-    log_filter = _hook._sdk_log_filter
+    log_filter = _hook._sdk_log_filter()
     log_filter.filter = shim(log_filter.filter, "sdk_log_filter")  # type: ignore[method-assign]
     try:
         yield samples

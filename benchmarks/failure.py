@@ -168,7 +168,7 @@ def bench_refused(plan: Plan) -> dict[str, Any]:
     port = _closed_port()
     unhooked = refused_client(port, sdk_twin())
     hooked = refused_client(port)
-    log_filter = _hook._sdk_log_filter  # attached by install(), as in production
+    log_filter = _hook._sdk_log_filter()  # attached by install(), as in production
     call = lambda client: client.get_object(Bucket=BUCKET, Key=KEY)  # noqa: E731
     sdk = expect_client_error(lambda: call(unhooked))
     doctor = expect_client_error(lambda: call(hooked))

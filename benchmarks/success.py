@@ -161,7 +161,7 @@ def bench_sdk_logging(plan: Plan, unhooked: Any, hooked: Any) -> dict[str, Any]:
     """
     from cos_doctor._hook import install as _hook
 
-    log_filter = _hook._sdk_log_filter
+    log_filter = _hook._sdk_log_filter()
     out: dict[str, Any] = {}
     try:
         for level in (logging.INFO, logging.DEBUG):
