@@ -93,9 +93,7 @@ def bench_big_bodies(plan: Plan) -> dict[str, Any]:
     # With a status, as a relayed reply comes; without, as a paste comes (the client-failure
     # classifier and every paste reader look at it first).
     for (name, body), hints in (
-        (shape, hints)
-        for shape in big_bodies().items()
-        for hints in ({"http_status": 403}, {})
+        (shape, hints) for shape in big_bodies().items() for hints in ({"http_status": 403}, {})
     ):
         if not hints:
             name = f"{name}, no status"  # noqa: PLW2901 - the row's name says which

@@ -36,7 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=2.0, help="seconds per search at most")
     args = parser.parse_args(argv)
     sizes = tuple(KIB * 4**power for power in range(4 if args.quick else 6))
-    print(f"{'pattern':<60}{'shape':>14}" + "".join(f"{size // KIB:>9} KB" for size in sizes) + "     x4")
+    print(
+        f"{'pattern':<60}{'shape':>14}"
+        + "".join(f"{size // KIB:>9} KB" for size in sizes)
+        + "     x4"
+    )
     for found in redos.all_patterns():
         run = redos.searcher(found.pattern)
         worst: tuple[str, list[float]] = ("", [])

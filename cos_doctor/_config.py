@@ -83,7 +83,6 @@ class _Configuration:
         with self._lock:
             self.current = Settings()
 
-
     def after_fork(self) -> None:
         # The parent's lock may have been held by a thread the child does not have.
         self._lock = threading.Lock()

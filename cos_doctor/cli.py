@@ -200,9 +200,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EXAMPLES["main"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "-V", "--version", action="version", version=f"cos-doctor {__version__}"
-    )
+    parser.add_argument("-V", "--version", action="version", version=f"cos-doctor {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     explain = _command(commands, "explain", "diagnose a COS error body or URL", _explain)

@@ -236,8 +236,12 @@ class Diagnosis:
     def headline(self) -> str:
         """Return one line that says what happened: status, code, message and rule."""
         message = f": {self.error_message}" if self.error_message else ""
-        if self.http_status is None and self.error_code is None and self.rule_id.startswith(
-            "client-",
+        if (
+            self.http_status is None
+            and self.error_code is None
+            and self.rule_id.startswith(
+                "client-",
+            )
         ):  # raised on the client's side: there is no status or Code of its own to show
             return f"client-side failure{message} [{self.rule_id}] {self.title}"
         code = self.error_code or "Unknown"

@@ -84,8 +84,20 @@ def self_signed_tls_server(directory: Path) -> Iterator[int]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert),
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
         ],
         check=True,
         capture_output=True,
@@ -152,11 +164,15 @@ def scripted_cos(script: Script) -> Iterator[int]:
                 self.close_connection = True
                 return
             status, payload = outcome[0], outcome[1]
-            headers = outcome[2] if len(outcome) > 2 else {  # type: ignore[misc]
-                "Server": "tencent-cos",
-                "x-cos-request-id": "NjU1ZjA0YjNfbG9vcGJhY2s=",
-                "Content-Type": "application/xml",
-            }
+            headers = (
+                outcome[2]
+                if len(outcome) > 2
+                else {  # type: ignore[misc]
+                    "Server": "tencent-cos",
+                    "x-cos-request-id": "NjU1ZjA0YjNfbG9vcGJhY2s=",
+                    "Content-Type": "application/xml",
+                }
+            )
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -175,7 +191,9 @@ def scripted_cos(script: Script) -> Iterator[int]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server.server_address[1]
@@ -219,7 +237,9 @@ def truncating_cos(size: int) -> Iterator[int]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server.server_address[1]

@@ -38,7 +38,16 @@ PROXY_PASSWORD = "proxy-password-never-printed"
 
 @pytest.fixture(autouse=True)
 def _installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     cos_doctor.install()
     yield
@@ -56,7 +65,9 @@ def _one_failure(events: list[dict[str, Any]]) -> dict[str, Any]:
     return failures[0]
 
 
-def _fail(client: CosS3Client, call: str = "get_object", **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+def _fail(
+    client: CosS3Client, call: str = "get_object", **kwargs: Any
+) -> tuple[Any, dict[str, Any]]:
     arguments = {"Bucket": BUCKET, "Key": "a.txt", **kwargs}
     with capture_logs() as events, pytest.raises(CosClientError) as caught:
         getattr(client, call)(**arguments)
@@ -68,10 +79,15 @@ def _fail(client: CosS3Client, call: str = "get_object", **kwargs: Any) -> tuple
 
 def test_an_unresolvable_custom_domain_is_a_dns_failure_naming_the_setting() -> None:
     """Domain= pointing at a name that does not resolve: host, its source, region and bucket checks."""
-    error, event = _fail(_client(Domain="examplebucket-1250000000.cos.ap-guangzou.invalid", Scheme="http"))
+    error, event = _fail(
+        _client(Domain="examplebucket-1250000000.cos.ap-guangzou.invalid", Scheme="http")
+    )
     diagnosis = error.diagnosis
     assert diagnosis.rule_id == "client-dns-failure"
-    assert diagnosis.evidence_value("failed_host") == "examplebucket-1250000000.cos.ap-guangzou.invalid"
+    assert (
+        diagnosis.evidence_value("failed_host")
+        == "examplebucket-1250000000.cos.ap-guangzou.invalid"
+    )
     assert diagnosis.evidence_value("host_source") == "domain"
     assert diagnosis.evidence_value("region_known") is True
     assert diagnosis.evidence_value("bucket_well_formed") is True
@@ -152,12 +168,16 @@ def test_the_proxy_from_the_environment_is_named(monkeypatch: pytest.MonkeyPatch
     assert PROXY_PASSWORD not in error.diagnosis.render()
 
 
-@pytest.mark.parametrize("password", ["VeryLongProxySecret#1", "AnotherLongSecret/9", PROXY_PASSWORD])
+@pytest.mark.parametrize(
+    "password", ["VeryLongProxySecret#1", "AnotherLongSecret/9", PROXY_PASSWORD]
+)
 def test_a_proxy_url_urllib3_cannot_parse_never_shows_its_password(password: str) -> None:
     """urllib3 quotes an unparsable proxy URL by pieces ('user:pass' is not a valid host): none of them is shown."""
     proxy = f"http://alice:{password}@127.0.0.1:{closed_port()}"
     error, event = _fail(_client(Scheme="http", Proxies={"http": proxy, "https": proxy}))
-    everything = repr(error.diagnosis.to_dict()) + error.diagnosis.render() + repr(event) + str(error)
+    everything = (
+        repr(error.diagnosis.to_dict()) + error.diagnosis.render() + repr(event) + str(error)
+    )
     for piece in (password, *re.split(r"[#?/]", password)):
         if len(piece) >= 8:
             assert piece not in everything, piece
@@ -219,21 +239,27 @@ def _multipart_script(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int
         return 200, b"<ListMultipartUploadsResult></ListMultipartUploadsResult>"
     if handler.command == "POST":
         return 200, (
-            b"<InitiateMultipartUploadResult><Bucket>" + BUCKET.encode() + b"</Bucket><Key>big.bin</Key>"
+            b"<InitiateMultipartUploadResult><Bucket>"
+            + BUCKET.encode()
+            + b"</Bucket><Key>big.bin</Key>"
             b"<UploadId>" + UPLOAD_ID.encode() + b"</UploadId></InitiateMultipartUploadResult>"
         )
     number = int(re.search(r"partNumber=(\d+)", handler.path).group(1))  # type: ignore[union-attr]
     return (403, SIGNATURE_ERROR) if number % 2 else None
 
 
-def test_upload_file_parts_failing_by_signature_and_reset_give_one_grouped_diagnosis(tmp_path: Path) -> None:
+def test_upload_file_parts_failing_by_signature_and_reset_give_one_grouped_diagnosis(
+    tmp_path: Path,
+) -> None:
     """upload_file over its threshold: one exception, one event, parts grouped, cleanup call given."""
     source = tmp_path / "big.bin"
     source.write_bytes(b"x" * (4 * 1024 * 1024))
     with scripted_cos(_multipart_script) as port:
         client = _client(IP="127.0.0.1", Port=port, Scheme="http")
         with capture_logs() as events, pytest.raises(CosClientError) as caught:
-            client.upload_file(Bucket=BUCKET, Key="big.bin", LocalFilePath=str(source), PartSize=1, MAXThread=2)
+            client.upload_file(
+                Bucket=BUCKET, Key="big.bin", LocalFilePath=str(source), PartSize=1, MAXThread=2
+            )
     error = caught.value
     assert isinstance(error, cos_doctor.CosDiagnosedClientError)
     diagnosis = error.diagnosis
@@ -256,7 +282,9 @@ def test_upload_file_parts_failing_by_signature_and_reset_give_one_grouped_diagn
     assert event["cos_doctor.rule_id"] == "client-parts-failed"
 
 
-def test_a_body_that_breaks_while_get_object_streams_it_to_a_file_keeps_its_type(tmp_path: Path) -> None:
+def test_a_body_that_breaks_while_get_object_streams_it_to_a_file_keeps_its_type(
+    tmp_path: Path,
+) -> None:
     """get_stream_to_file on a truncated body: the same exception type, now with .diagnosis, once."""
     with truncating_cos(4096) as port:
         client = _client(IP="127.0.0.1", Port=port, Scheme="http")
@@ -277,7 +305,13 @@ def test_download_file_parts_whose_bodies_break_are_grouped(tmp_path: Path) -> N
     with truncating_cos(3 * 1024 * 1024) as port:
         client = _client(IP="127.0.0.1", Port=port, Scheme="http")
         with capture_logs() as events, pytest.raises(CosClientError) as caught:
-            client.download_file(Bucket=BUCKET, Key="big.bin", DestFilePath=str(tmp_path / "big.bin"), PartSize=1, MAXThread=2)
+            client.download_file(
+                Bucket=BUCKET,
+                Key="big.bin",
+                DestFilePath=str(tmp_path / "big.bin"),
+                PartSize=1,
+                MAXThread=2,
+            )
     diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
     assert diagnosis.rule_id == "client-parts-failed"
     assert diagnosis.operation == "download_file"
@@ -293,7 +327,9 @@ SERVICE_UNAVAILABLE = (
 )
 
 
-def _gateway_then_cos(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | tuple[int, bytes, dict[str, str]]:
+def _gateway_then_cos(
+    handler: BaseHTTPRequestHandler, body: bytes
+) -> tuple[int, bytes] | tuple[int, bytes, dict[str, str]]:
     """As a proxy: myqcloud.com answers like a broken gateway (no request id), tencentcos.cn like COS."""
     if "myqcloud.com" in handler.path:
         return 502, b"Bad Gateway", {"Server": "nginx", "Content-Type": "text/plain"}
@@ -304,8 +340,14 @@ def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
     """AutoSwitchDomainOnRetry: the diagnosis is the backup's, and says what myqcloud.com answered."""
     with scripted_cos(_gateway_then_cos) as port:
         proxy = f"http://127.0.0.1:{port}"
-        client = _client(retry=1, Scheme="http", Proxies={"http": proxy}, AutoSwitchDomainOnRetry=True)
-        with sdk_retry_sleeps() as slept, capture_logs() as events, pytest.raises(CosServiceError) as caught:
+        client = _client(
+            retry=1, Scheme="http", Proxies={"http": proxy}, AutoSwitchDomainOnRetry=True
+        )
+        with (
+            sdk_retry_sleeps() as slept,
+            capture_logs() as events,
+            pytest.raises(CosServiceError) as caught,
+        ):
             client.get_object(Bucket=BUCKET, Key="a.txt")
     assert slept == [1]  # the one retry, to the backup domain
     diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
@@ -318,7 +360,9 @@ def test_auto_switch_domain_reports_what_the_primary_domain_answered() -> None:
     assert _one_failure(events)["error.type"] == "ServiceUnavailable"
 
 
-def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(emulator: Emulator) -> None:
+def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(
+    emulator: Emulator,
+) -> None:
     """A sub-account without rights deletes two keys: the result is unchanged, one event names them."""
     from cos_doctor.emulator import DEFAULT_SUB_SECRET_ID, DEFAULT_SUB_UIN
 
@@ -326,7 +370,11 @@ def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(
     for key in ("logs/a.txt", "logs/b.txt"):
         owner.put_object(Bucket=emulator.bucket, Key=key, Body=b"x")
     # May send the batch request, may not delete any object.
-    may_batch = {"statement": [{"effect": "allow", "action": ["name/cos:DeleteMultipleObjects"], "resource": ["*"]}]}
+    may_batch = {
+        "statement": [
+            {"effect": "allow", "action": ["name/cos:DeleteMultipleObjects"], "resource": ["*"]}
+        ]
+    }
     emulator.state.set_user_policy(DEFAULT_SUB_UIN, may_batch)
     deleter = emulator.client(DEFAULT_SUB_SECRET_ID)
     request = {"Object": [{"Key": "logs/a.txt"}, {"Key": "logs/b.txt"}], "Quiet": "false"}
@@ -347,7 +395,15 @@ def test_delete_objects_errors_returned_as_data_are_logged_once_and_diagnosable(
 def _copy_script(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | None:
     """As a proxy: the source is 3 MiB; initiate gives an UploadId; part copies fail as above."""
     if handler.command == "HEAD":
-        return 200, b"", {"Server": "tencent-cos", "Content-Length": str(3 * 1024 * 1024), "x-cos-request-id": "NjU1ZjA0YjNfaGVhZA=="}  # type: ignore[return-value]
+        return (
+            200,
+            b"",
+            {
+                "Server": "tencent-cos",
+                "Content-Length": str(3 * 1024 * 1024),
+                "x-cos-request-id": "NjU1ZjA0YjNfaGVhZA==",
+            },
+        )  # type: ignore[return-value]
     if handler.command == "POST":
         return _multipart_script(handler, body)
     return _multipart_script(handler, body)
@@ -378,7 +434,9 @@ def test_upload_file_from_buffer_parts_failing_are_grouped() -> None:
         client = _client(IP="127.0.0.1", Port=port, Scheme="http")
         stream = io.BytesIO(b"x" * (3 * 1024 * 1024))
         with capture_logs() as events, pytest.raises(CosClientError) as caught:
-            client.upload_file_from_buffer(Bucket=BUCKET, Key="big.bin", Body=stream, PartSize=1, MAXThread=2)
+            client.upload_file_from_buffer(
+                Bucket=BUCKET, Key="big.bin", Body=stream, PartSize=1, MAXThread=2
+            )
     diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
     assert diagnosis.rule_id == "client-parts-failed"
     assert diagnosis.operation == "upload_file_from_buffer"
@@ -411,8 +469,12 @@ def test_a_non_string_header_value_raised_inside_send_request_is_diagnosed_by_th
 
 ARGUMENT_ERRORS = {
     "client-not-utf8": lambda client: client.put_object(Bucket=BUCKET, Body=b"x", Key=b"\xff\xfe"),
-    "client-bucket-name-invalid": lambda client: client.get_object(Bucket=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com", Key="a.txt"),
-    "client-credentials-missing": lambda client: CosConfig(Region="ap-guangzhou", SecretId=None, SecretKey=None),
+    "client-bucket-name-invalid": lambda client: client.get_object(
+        Bucket=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com", Key="a.txt"
+    ),
+    "client-credentials-missing": lambda client: CosConfig(
+        Region="ap-guangzhou", SecretId=None, SecretKey=None
+    ),
 }
 
 

@@ -81,7 +81,10 @@ def test_every_seed_rule_has_a_scenario() -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.rule_id)
 def test_misconfiguration_is_diagnosed(
-    scenario: Scenario, emulator: Emulator, http: requests.Session, installed: None,
+    scenario: Scenario,
+    emulator: Emulator,
+    http: requests.Session,
+    installed: None,
 ) -> None:
     """The rule id, the key evidence and exactly one log event come out right."""
     with capture_logs() as events:
@@ -109,7 +112,9 @@ def test_misconfiguration_is_diagnosed(
 
 
 def test_presigned_window_is_the_one_the_sdk_signed(
-    emulator: Emulator, http: requests.Session, installed: None,
+    emulator: Emulator,
+    http: requests.Session,
+    installed: None,
 ) -> None:
     """get_presigned_url(Expired=60) signs now-60 … now+60: the evidence shows that window."""
     scenario = next(item for item in SCENARIOS if item.rule_id == "request-expired")

@@ -28,7 +28,9 @@ class RewritingHop(HTTPAdapter):
         super().__init__()
         self.change = change
 
-    def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object) -> requests.Response:  # type: ignore[override]
+    def send(
+        self, request: requests.PreparedRequest, *args: object, **kwargs: object
+    ) -> requests.Response:  # type: ignore[override]
         on_the_wire = request.copy()
         self.change(on_the_wire)
         response = super().send(on_the_wire, *args, **kwargs)  # type: ignore[arg-type]
@@ -37,7 +39,9 @@ class RewritingHop(HTTPAdapter):
 
 
 @pytest.fixture
-def hop_client(emulator: Emulator) -> Iterator[Callable[[Callable[[requests.PreparedRequest], None]], CosS3Client]]:
+def hop_client(
+    emulator: Emulator,
+) -> Iterator[Callable[[Callable[[requests.PreparedRequest], None]], CosS3Client]]:
     sessions: list[requests.Session] = []
 
     def build(change: Callable[[requests.PreparedRequest], None]) -> CosS3Client:
@@ -45,7 +49,14 @@ def hop_client(emulator: Emulator) -> Iterator[Callable[[Callable[[requests.Prep
         session.trust_env = False
         session.mount("http://", RewritingHop(change))
         sessions.append(session)
-        config = CosConfig(Region=DEFAULT_REGION, SecretId=DEFAULT_OWNER_SECRET_ID, SecretKey=DEFAULT_OWNER_SECRET_KEY, Scheme="http", IP="127.0.0.1", Port=emulator.port)
+        config = CosConfig(
+            Region=DEFAULT_REGION,
+            SecretId=DEFAULT_OWNER_SECRET_ID,
+            SecretKey=DEFAULT_OWNER_SECRET_KEY,
+            Scheme="http",
+            IP="127.0.0.1",
+            Port=emulator.port,
+        )
         return CosS3Client(config, retry=0, session=session)
 
     yield build
@@ -65,7 +76,9 @@ def test_header_rewritten_after_signing(emulator: Emulator, hop_client, installe
 
     client = hop_client(rewrite)
     with pytest.raises(cos_doctor.CosDiagnosedError) as caught:
-        client.put_object(Bucket=emulator.bucket, Key="k.txt", Body=b"x", Metadata={"x-cos-meta-owner": "alice"})
+        client.put_object(
+            Bucket=emulator.bucket, Key="k.txt", Body=b"x", Metadata={"x-cos-meta-owner": "alice"}
+        )
     diagnosis = caught.value.diagnosis
     assert diagnosis.rule_id == "signature-mismatch"
     assert diagnosis.evidence_value("signature_diff") == "headers:x-cos-meta-owner"
@@ -152,7 +165,11 @@ def test_delete_bucket_policy_needs_owner_rights(emulator: Emulator, installed: 
     with pytest.raises(cos_doctor.CosDiagnosedError) as caught:
         emulator.client(DEFAULT_SUB_SECRET_ID).put_bucket_referer(
             Bucket=emulator.bucket,
-            RefererConfiguration={"Status": "Enabled", "RefererType": "White-List", "DomainList": {"Domain": ["a.com"]}},
+            RefererConfiguration={
+                "Status": "Enabled",
+                "RefererType": "White-List",
+                "DomainList": {"Domain": ["a.com"]},
+            },
         )
     diagnosis = caught.value.diagnosis
     assert diagnosis.rule_id == "access-denied"
@@ -167,5 +184,7 @@ def test_secret_id_that_is_not_one(emulator: Emulator, installed: None) -> None:
         client.get_object(Bucket=emulator.bucket, Key="k.txt")
     diagnosis = caught.value.diagnosis
     assert diagnosis.rule_id == "invalid-access-key-id"
-    assert [item.value for item in diagnosis.evidence if item.key == "secret_id_problem"] == ["prefix"]
+    assert [item.value for item in diagnosis.evidence if item.key == "secret_id_problem"] == [
+        "prefix"
+    ]
     assert "emulator-owner-secret-key-not-real" not in repr(diagnosis.to_dict())

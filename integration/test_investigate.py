@@ -365,7 +365,10 @@ def test_denied_reads_of_its_own_log_no_failure_event(emulator: Emulator) -> Non
 
 @pytest.mark.usefixtures("installed")
 def test_the_investigation_event_follows_the_apps_logging(
-    emulator: Emulator, owner: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    emulator: Emulator,
+    owner: Any,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without structlog configured the finding goes to the stdlib logger cos_doctor, namespaced, and nothing to stdout."""
     import logging
@@ -373,12 +376,16 @@ def test_the_investigation_event_follows_the_apps_logging(
     import structlog
 
     put_policy(owner, emulator, statement("deny", SUB))
-    error = refused(emulator.client(DEFAULT_SUB_SECRET_ID).get_object, Bucket=emulator.bucket, Key=KEY)
+    error = refused(
+        emulator.client(DEFAULT_SUB_SECRET_ID).get_object, Bucket=emulator.bucket, Key=KEY
+    )
     structlog.reset_defaults()
     capsys.readouterr()
     with caplog.at_level(logging.INFO, logger="cos_doctor"):
         cos_doctor.investigate(error, owner, principal=SUB)
     assert capsys.readouterr().out == ""
-    [record] = [r for r in caplog.records if getattr(r, "event", None) == "cos_request_investigated"]
+    [record] = [
+        r for r in caplog.records if getattr(r, "event", None) == "cos_request_investigated"
+    ]
     assert record.__dict__["cos_doctor.finding"]["kind"] == "policy-deny"
     assert record.__dict__["cos.request_id"] == error.diagnosis.request_id

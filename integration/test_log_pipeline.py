@@ -19,7 +19,9 @@ LOG_BUCKET = "missing-logs-1250000000"  # the emulator has no such bucket: every
 MOST_UPLOADS = 50  # a loop shows itself long before this; the worker stops here either way
 
 
-def _ship_from_a_worker(client: Any, shipped: queue.Queue[str]) -> tuple[threading.Thread, list[str]]:
+def _ship_from_a_worker(
+    client: Any, shipped: queue.Queue[str]
+) -> tuple[threading.Thread, list[str]]:
     """Start the application's shipper: it uploads each queued event as its own object."""
     failures: list[str] = []
 
@@ -42,13 +44,17 @@ def _ship_from_a_worker(client: Any, shipped: queue.Queue[str]) -> tuple[threadi
     return worker, failures
 
 
-def test_a_structlog_processor_queueing_events_for_a_shipping_thread_logs_one_failure_once(emulator: Any) -> None:
+def test_a_structlog_processor_queueing_events_for_a_shipping_thread_logs_one_failure_once(
+    emulator: Any,
+) -> None:
     """User failure -> one event; the worker's failed upload of it is diagnosed, not logged again."""
     client = emulator.client()
     cos_doctor.install(storm_window=0)
     shipped: queue.Queue[str] = queue.Queue()
 
-    def queue_for_shipping(logger: object, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def queue_for_shipping(
+        logger: object, method: str, event_dict: dict[str, Any]
+    ) -> dict[str, Any]:
         shipped.put(json.dumps(event_dict, default=str))
         return event_dict
 
@@ -63,7 +69,9 @@ def test_a_structlog_processor_queueing_events_for_a_shipping_thread_logs_one_fa
     assert failures == ["NoSuchBucket"]  # the one upload failed, and nothing more was queued
 
 
-def test_a_logging_handler_queueing_records_for_a_shipping_thread_logs_one_failure_once(emulator: Any) -> None:
+def test_a_logging_handler_queueing_records_for_a_shipping_thread_logs_one_failure_once(
+    emulator: Any,
+) -> None:
     """The same through the stdlib logger: a handler queues the record's fields, a worker uploads them."""
     client = emulator.client()
     cos_doctor.install(storm_window=0)

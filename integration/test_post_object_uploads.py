@@ -126,9 +126,7 @@ def test_clean_form_uploads_and_reads_back(emulator, http, keys, who):
         policy = cos_doctor.post_object.build_policy(
             bucket=post_forms.BUCKET, credentials=keys.temporary, key_prefix="uploads/"
         )
-        signed = cos_doctor.post_object.sign_form(
-            policy, keys.temporary, region=post_forms.REGION
-        )
+        signed = cos_doctor.post_object.sign_form(policy, keys.temporary, region=post_forms.REGION)
         form = post_forms.Upload(policy, signed.fields)
     assert form.lint() == ()
     response = upload(http, emulator, form)

@@ -35,7 +35,9 @@ def upload_form_url(monkeypatch):
     exec(compile(readme_example("post-object-server"), "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
     server = ThreadingHTTPServer(("127.0.0.1", 0), namespace["UploadForm"])
     # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/upload-form"

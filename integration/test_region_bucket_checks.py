@@ -35,20 +35,33 @@ def _installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", no_cos_names)
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     cos_doctor.install()
     yield
     cos_doctor.uninstall()
 
 
-def _failed_call(region: str, bucket: str = BUCKET) -> tuple[cos_doctor.Diagnosis, list[dict[str, Any]]]:
-    client = CosS3Client(CosConfig(Region=region, SecretId=SECRET_ID, SecretKey=SECRET_KEY), retry=0)
+def _failed_call(
+    region: str, bucket: str = BUCKET
+) -> tuple[cos_doctor.Diagnosis, list[dict[str, Any]]]:
+    client = CosS3Client(
+        CosConfig(Region=region, SecretId=SECRET_ID, SecretKey=SECRET_KEY), retry=0
+    )
     with capture_logs() as events, pytest.raises(CosClientError) as caught:
         client.get_object(Bucket=bucket, Key="a.txt")
     assert isinstance(caught.value, cos_doctor.CosDiagnosedClientError)
     assert caught.value.diagnosis is not None
-    return caught.value.diagnosis, [event for event in events if event["event"] == "cos_request_failed"]
+    return caught.value.diagnosis, [
+        event for event in events if event["event"] == "cos_request_failed"
+    ]
 
 
 @pytest.mark.parametrize("region", ["cos.ap-guangzhou.myqcloud.com", "ap-guangzhou.myqcloud.com"])
@@ -60,7 +73,9 @@ def test_an_endpoint_passed_as_region_fails_in_dns_on_a_doubled_suffix(region: s
     assert diagnosis.evidence_value("region_malformed") == region
     assert diagnosis.evidence_value("host_source") == "region"
     assert len(events) == 1
-    assert "Region='ap-guangzhou'" in next(e.text for e in diagnosis.evidence if e.key == "region_malformed")
+    assert "Region='ap-guangzhou'" in next(
+        e.text for e in diagnosis.evidence if e.key == "region_malformed"
+    )
 
 
 def test_a_final_newline_in_region_passes_the_sdk_check_and_is_named() -> None:
@@ -79,7 +94,9 @@ def test_a_final_newline_in_bucket_passes_the_sdk_check_but_is_not_well_formed()
     assert diagnosis.evidence_value("bucket_well_formed") is False
 
 
-@pytest.mark.parametrize("region", ["ap-guangzhou ", "https://cos.ap-guangzhou.myqcloud.com", "ap_guangzhou"])
+@pytest.mark.parametrize(
+    "region", ["ap-guangzhou ", "https://cos.ap-guangzhou.myqcloud.com", "ap_guangzhou"]
+)
 def test_the_sdk_refuses_a_space_a_url_or_an_underscore_in_region(region: str) -> None:
     """What format_region does refuse: client-region-invalid."""
     with pytest.raises(CosClientError, match="region format is illegal") as caught:
@@ -87,10 +104,14 @@ def test_the_sdk_refuses_a_space_a_url_or_an_underscore_in_region(region: str) -
     assert cos_doctor.diagnose(caught.value).rule_id == "client-region-invalid"
 
 
-@pytest.mark.parametrize("bucket", [f"{BUCKET} ", f"-{BUCKET}", "examplebucket-", "example.bucket-1250000000"])
+@pytest.mark.parametrize(
+    "bucket", [f"{BUCKET} ", f"-{BUCKET}", "examplebucket-", "example.bucket-1250000000"]
+)
 def test_the_sdk_refuses_a_space_an_edge_hyphen_or_a_dot_in_bucket(bucket: str) -> None:
     """What format_bucket does refuse: client-bucket-name-invalid."""
-    client = CosS3Client(CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey=SECRET_KEY), retry=0)
+    client = CosS3Client(
+        CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey=SECRET_KEY), retry=0
+    )
     with pytest.raises(CosClientError, match="bucket format is illegal") as caught:
         client.get_object(Bucket=bucket, Key="a.txt")
     assert cos_doctor.diagnose(caught.value).rule_id == "client-bucket-name-invalid"

@@ -18,23 +18,33 @@ def workload(emulator: Emulator, http: requests.Session, tmp_path: Path) -> dict
     client = emulator.client()
     bucket = emulator.bucket
     seen: dict[str, Any] = {}
-    put = client.put_object(Bucket=bucket, Key="dir/a b+c(1).txt", Body=b"hello", Metadata={"x-cos-meta-team": "데이터"})
+    put = client.put_object(
+        Bucket=bucket, Key="dir/a b+c(1).txt", Body=b"hello", Metadata={"x-cos-meta-team": "데이터"}
+    )
     seen["put_etag"] = put["ETag"]
     got = client.get_object(Bucket=bucket, Key="dir/a b+c(1).txt")
     seen["get_body"] = got["Body"].get_raw_stream().read()
     seen["meta"] = got["x-cos-meta-team"]
-    seen["head_length"] = client.head_object(Bucket=bucket, Key="dir/a b+c(1).txt")["Content-Length"]
+    seen["head_length"] = client.head_object(Bucket=bucket, Key="dir/a b+c(1).txt")[
+        "Content-Length"
+    ]
     seen["exists"] = client.object_exists(Bucket=bucket, Key="dir/a b+c(1).txt")
     seen["missing"] = client.object_exists(Bucket=bucket, Key="nope")
-    seen["listing"] = [item["Key"] for item in client.list_objects(Bucket=bucket, Prefix="dir/a b+c")["Contents"]]
+    seen["listing"] = [
+        item["Key"] for item in client.list_objects(Bucket=bucket, Prefix="dir/a b+c")["Contents"]
+    ]
 
     big = tmp_path / "big.bin"
     big.write_bytes(bytes(range(256)) * 9 * 4096)  # 9 MiB: several parts at a 1 MiB part size
-    client.upload_file(Bucket=bucket, Key="big.bin", LocalFilePath=str(big), PartSize=1, MAXThread=2)
+    client.upload_file(
+        Bucket=bucket, Key="big.bin", LocalFilePath=str(big), PartSize=1, MAXThread=2
+    )
     seen["multipart_length"] = client.head_object(Bucket=bucket, Key="big.bin")["Content-Length"]
 
     signer = emulator.client(via_proxy=True)
-    url, headers = emulator.localize(signer.get_presigned_url(Bucket=bucket, Key="dir/a b+c(1).txt", Method="GET", Expired=300))
+    url, headers = emulator.localize(
+        signer.get_presigned_url(Bucket=bucket, Key="dir/a b+c(1).txt", Method="GET", Expired=300)
+    )
     with http.get(url, headers=headers) as response:
         seen["presigned"] = (response.status_code, response.content)
     client.delete_object(Bucket=bucket, Key="dir/a b+c(1).txt")
@@ -43,7 +53,9 @@ def workload(emulator: Emulator, http: requests.Session, tmp_path: Path) -> dict
 
 
 def test_success_path_is_identical_with_and_without_cos_doctor(
-    emulator: Emulator, http: requests.Session, tmp_path: Path,
+    emulator: Emulator,
+    http: requests.Session,
+    tmp_path: Path,
 ) -> None:
     """Round trips, multipart upload_file and presigned URLs: same results, no events."""
     without = workload(emulator, http, tmp_path)

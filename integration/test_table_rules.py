@@ -28,30 +28,59 @@ def _started_upload(client: CosS3Client, key: str) -> str:
 def _reused_aborted_upload(client: CosS3Client) -> None:
     upload_id = _started_upload(client, "big.bin")
     client.abort_multipart_upload(Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id)
-    client.upload_part(Bucket=DEFAULT_BUCKET, Key="big.bin", Body=b"x", PartNumber=1, UploadId=upload_id)
+    client.upload_part(
+        Bucket=DEFAULT_BUCKET, Key="big.bin", Body=b"x", PartNumber=1, UploadId=upload_id
+    )
 
 
 def _parts_out_of_order(client: CosS3Client) -> None:
     upload_id = _started_upload(client, "big.bin")
     parts = [
-        {"PartNumber": number, "ETag": client.upload_part(Bucket=DEFAULT_BUCKET, Key="big.bin", Body=b"x" * MB, PartNumber=number, UploadId=upload_id)["ETag"]}
+        {
+            "PartNumber": number,
+            "ETag": client.upload_part(
+                Bucket=DEFAULT_BUCKET,
+                Key="big.bin",
+                Body=b"x" * MB,
+                PartNumber=number,
+                UploadId=upload_id,
+            )["ETag"],
+        }
         for number in (1, 2)
     ]
-    client.complete_multipart_upload(Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": parts[::-1]})
+    client.complete_multipart_upload(
+        Bucket=DEFAULT_BUCKET,
+        Key="big.bin",
+        UploadId=upload_id,
+        MultipartUpload={"Part": parts[::-1]},
+    )
 
 
 def _completed_with_no_parts(client: CosS3Client) -> None:
     upload_id = _started_upload(client, "big.bin")
-    client.complete_multipart_upload(Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": []})
+    client.complete_multipart_upload(
+        Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": []}
+    )
 
 
 def _small_middle_part(client: CosS3Client) -> None:
     upload_id = _started_upload(client, "big.bin")
     parts = [
-        {"PartNumber": number, "ETag": client.upload_part(Bucket=DEFAULT_BUCKET, Key="big.bin", Body=b"x" * 1024, PartNumber=number, UploadId=upload_id)["ETag"]}
+        {
+            "PartNumber": number,
+            "ETag": client.upload_part(
+                Bucket=DEFAULT_BUCKET,
+                Key="big.bin",
+                Body=b"x" * 1024,
+                PartNumber=number,
+                UploadId=upload_id,
+            )["ETag"],
+        }
         for number in (1, 2)
     ]
-    client.complete_multipart_upload(Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": parts})
+    client.complete_multipart_upload(
+        Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id, MultipartUpload={"Part": parts}
+    )
 
 
 def _delete_bucket_with_data(client: CosS3Client) -> None:
@@ -65,7 +94,11 @@ def _create_existing_bucket(client: CosS3Client) -> None:
 
 def _restore_standard_object(client: CosS3Client) -> None:
     client.put_object(Bucket=DEFAULT_BUCKET, Key="plain.txt", Body=b"x")
-    client.restore_object(Bucket=DEFAULT_BUCKET, Key="plain.txt", RestoreRequest={"Days": 1, "CASJobParameters": {"Tier": "Standard"}})
+    client.restore_object(
+        Bucket=DEFAULT_BUCKET,
+        Key="plain.txt",
+        RestoreRequest={"Days": 1, "CASJobParameters": {"Tier": "Standard"}},
+    )
 
 
 def _restore_twice(client: CosS3Client) -> None:
@@ -104,8 +137,14 @@ CASES: list[tuple[str, Callable[[CosS3Client], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("mistake", "rule_id"), [(run, rule) for _, run, rule in CASES], ids=[name for name, _, _ in CASES])
-def test_misuse_is_diagnosed_by_its_table_rule(emulator: Emulator, installed: None, mistake: Callable[[CosS3Client], None], rule_id: str) -> None:
+@pytest.mark.parametrize(
+    ("mistake", "rule_id"),
+    [(run, rule) for _, run, rule in CASES],
+    ids=[name for name, _, _ in CASES],
+)
+def test_misuse_is_diagnosed_by_its_table_rule(
+    emulator: Emulator, installed: None, mistake: Callable[[CosS3Client], None], rule_id: str
+) -> None:
     """The SDK's failing call is diagnosed by the specific rule for its documented Code."""
     with pytest.raises(CosServiceError) as caught:
         mistake(emulator.client())
@@ -129,7 +168,9 @@ def test_reused_upload_names_its_upload_id(emulator: Emulator, installed: None) 
     upload_id = _started_upload(client, "big.bin")
     client.abort_multipart_upload(Bucket=DEFAULT_BUCKET, Key="big.bin", UploadId=upload_id)
     with pytest.raises(CosServiceError) as caught:
-        client.upload_part(Bucket=DEFAULT_BUCKET, Key="big.bin", Body=b"x", PartNumber=1, UploadId=upload_id)
+        client.upload_part(
+            Bucket=DEFAULT_BUCKET, Key="big.bin", Body=b"x", PartNumber=1, UploadId=upload_id
+        )
     diagnosis = caught.value.diagnosis
     assert diagnosis.evidence_value("upload_id") == upload_id
     assert diagnosis.evidence_value("list_parts_call") == (

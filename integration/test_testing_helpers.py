@@ -33,10 +33,14 @@ def test_emulated_cos_without_diagnosis_raises_the_bare_sdk_error() -> None:
         assert caught.value.get_error_code() == "NoSuchKey"
 
 
-def test_pytest_fixtures_are_registered(cos_emulator: EmulatedCos, cos_doctor_events: list[Any]) -> None:
+def test_pytest_fixtures_are_registered(
+    cos_emulator: EmulatedCos, cos_doctor_events: list[Any]
+) -> None:
     """The plugin's fixtures: an emulator with a client, and the events of this test."""
     cos_emulator.state.set_clock_offset(-1800)
     with pytest.raises(cos_doctor.CosDiagnosedError) as caught:
         cos_emulator.client.list_objects(Bucket=cos_emulator.bucket)
     assert caught.value.diagnosis.rule_id == "request-time-too-skewed"
-    assert [event["cos_doctor.rule_id"] for event in cos_doctor_events] == ["request-time-too-skewed"]
+    assert [event["cos_doctor.rule_id"] for event in cos_doctor_events] == [
+        "request-time-too-skewed"
+    ]

@@ -129,7 +129,11 @@ def _flags(node: ast.expr | None) -> int:
     """``re.I | re.DOTALL`` and the like, read from the source (0 when absent)."""
     if node is None:
         return 0
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "re":
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "re"
+    ):
         return int(getattr(re, node.attr))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return _flags(node.left) | _flags(node.right)
@@ -162,7 +166,9 @@ def shapes(pattern: re.Pattern[str]) -> list[str]:
     return [unit + suffix for unit in units for suffix in _SUFFIXES]
 
 
-def _walk(items: list[Any], flags: int, chars: list[str], chains: list[str], *, repeated: bool) -> None:
+def _walk(
+    items: list[Any], flags: int, chars: list[str], chains: list[str], *, repeated: bool
+) -> None:
     """Collect literal runs (and their chains) and the characters repeats accept."""
     runs: list[str] = []
     current = ""
@@ -176,7 +182,9 @@ def _walk(items: list[Any], flags: int, chars: list[str], chains: list[str], *, 
             current = ""
         if name in ("IN", "ANY", "NOT_LITERAL"):
             if repeated:
-                chars.extend(c for c in _ALPHABET if _accepts(name, value, c, flags) and c not in chars)
+                chars.extend(
+                    c for c in _ALPHABET if _accepts(name, value, c, flags) and c not in chars
+                )
             continue
         inner_repeated = repeated or name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
         for inner in _inner(name, value):

@@ -83,7 +83,9 @@ class ReplyServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> ReplyServer:
         self._thread.start()
@@ -94,7 +96,13 @@ class ReplyServer:
         self._server.server_close()
 
 
-def error_xml(code: str, message: str, *, resource: str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.txt", extra: str = "") -> str:
+def error_xml(
+    code: str,
+    message: str,
+    *,
+    resource: str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.txt",
+    extra: str = "",
+) -> str:
     """An error body shaped like COS's (single-quoted prolog, tab-indented)."""
     return (
         "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n"

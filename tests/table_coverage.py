@@ -29,7 +29,9 @@ def main() -> None:
     generic = []
     rows = table_rows()
     for status, code, message in rows:
-        found = match_rule(RequestContext(http_status=status, error_code=code, error_message=message))
+        found = match_rule(
+            RequestContext(http_status=status, error_code=code, error_message=message)
+        )
         per_rule[(found.rule.file, found.rule.id)] += 1
         if found.rule.generic:
             generic.append(f"{status} {code}")

@@ -53,10 +53,15 @@ def test_wrong_secret_key_is_the_likely_cause(emulator: Emulator) -> None:
     first = diagnosis.causes[0]
     assert (first.id, first.confidence) == ("wrong-secret-key", "likely")
     assert "signature_verdict" in first.because
-    assert [cause.confidence for cause in diagnosis.causes[1:]] == ["possible"] * (len(diagnosis.causes) - 1)
+    assert [cause.confidence for cause in diagnosis.causes[1:]] == ["possible"] * (
+        len(diagnosis.causes) - 1
+    )
     # COS signed exactly what the client signed: nothing altered the request on the way
     shown = {cause.id for cause in diagnosis.causes}
-    assert not {"altered-in-transit", "key-encoding", "query-re-encoded", "hand-made-signature"} & shown
+    assert (
+        not {"altered-in-transit", "key-encoding", "query-re-encoded", "hand-made-signature"}
+        & shown
+    )
 
 
 def test_secret_key_with_a_line_break_is_flagged_and_never_shown(emulator: Emulator) -> None:
@@ -78,7 +83,9 @@ def test_anonymous_read_makes_the_unsigned_cause_likely(emulator: Emulator) -> N
     """An anonymous read of a private object puts unsigned-request first."""
     emulator.client().put_object(Bucket=emulator.bucket, Key="docs/private.txt", Body=b"x")
     anonymous = emulator.client(anonymous=True)
-    diagnosis = cos_doctor.diagnose(_caught(anonymous.get_object, Bucket=emulator.bucket, Key="docs/private.txt"))
+    diagnosis = cos_doctor.diagnose(
+        _caught(anonymous.get_object, Bucket=emulator.bucket, Key="docs/private.txt")
+    )
     assert diagnosis.rule_id == "access-denied"
     assert diagnosis.causes[0].id == "unsigned-request"
     assert diagnosis.causes[0].likely
@@ -87,7 +94,9 @@ def test_anonymous_read_makes_the_unsigned_cause_likely(emulator: Emulator) -> N
 def test_sub_account_without_rights_has_no_likely_guess(emulator: Emulator) -> None:
     """A permanent key with no CAM grant: nothing points at one cause, the evidence rules some out."""
     sub = emulator.client(DEFAULT_SUB_SECRET_ID)
-    diagnosis = cos_doctor.diagnose(_caught(sub.put_object, Bucket=emulator.bucket, Key="docs/c.txt", Body=b"x"))
+    diagnosis = cos_doctor.diagnose(
+        _caught(sub.put_object, Bucket=emulator.bucket, Key="docs/c.txt", Body=b"x")
+    )
     assert diagnosis.rule_id == "access-denied"
     assert all(cause.confidence == "possible" for cause in diagnosis.causes)
     # the documented order is kept when nothing decides
@@ -97,11 +106,17 @@ def test_sub_account_without_rights_has_no_likely_guess(emulator: Emulator) -> N
     assert shown == [cause_id for cause_id in documented if cause_id in shown]  # documented order
     # signed with a permanent key for a data call: unsigned, temporary-key and
     # access-configuration causes are excluded by the evidence, not listed as possible
-    assert not {"unsigned-request", "temporary-credential-policy", "access-configuration-call"} & set(shown)
+    assert not {
+        "unsigned-request",
+        "temporary-credential-policy",
+        "access-configuration-call",
+    } & set(shown)
     assert "no-allow-for-identity" in shown
 
 
-def test_sub_account_changing_bucket_acl_points_at_the_configuration_grant(emulator: Emulator) -> None:
+def test_sub_account_changing_bucket_acl_points_at_the_configuration_grant(
+    emulator: Emulator,
+) -> None:
     """A sub-account writing the bucket ACL: the access-configuration cause is likely."""
     sub = emulator.client(DEFAULT_SUB_SECRET_ID)
     error = _caught(sub.put_bucket_acl, Bucket=emulator.bucket, ACL="private")
@@ -130,17 +145,26 @@ def test_copy_from_an_archived_source_names_the_source(emulator: Emulator) -> No
     assert isinstance(restore, str)
     assert "Key='cold/2019.tar'" in restore
     assert "warm" not in restore
-    assert (diagnosis.causes[0].id, diagnosis.causes[0].confidence) == ("copy-source-archived", "likely")
+    assert (diagnosis.causes[0].id, diagnosis.causes[0].confidence) == (
+        "copy-source-archived",
+        "likely",
+    )
 
 
 def test_no_such_bucket_never_blames_a_missing_appid(emulator: Emulator) -> None:
     """NoSuchBucket never blames a missing -APPID: COS answers that name with InvalidRequest instead."""
     body = "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist.</Message></Error>"
-    short = cos_doctor.diagnose(body, http_status=404, url="https://examplebucket.cos.ap-guangzhou.myqcloud.com/a.txt")
+    short = cos_doctor.diagnose(
+        body, http_status=404, url="https://examplebucket.cos.ap-guangzhou.myqcloud.com/a.txt"
+    )
     assert short.rule_id == "no-such-bucket"
     assert "bucket-name-lacks-appid" not in {cause.id for cause in short.causes}
     assert not any("-APPID suffix" in cause.text for cause in short.causes)
-    full = cos_doctor.diagnose(body, http_status=404, url="https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.txt")
+    full = cos_doctor.diagnose(
+        body,
+        http_status=404,
+        url="https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.txt",
+    )
     assert not any(cause.likely for cause in full.causes)
     assert "ap-guangzhou" in " ".join(cause.text for cause in full.causes)
 

@@ -103,7 +103,9 @@ def _commands() -> list[str]:
     """Every sub-command the parser lists."""
     from cos_doctor.cli import _parser
 
-    (commands,) = [action for action in _parser()._actions if isinstance(action, argparse._SubParsersAction)]
+    (commands,) = [
+        action for action in _parser()._actions if isinstance(action, argparse._SubParsersAction)
+    ]
     return list(commands.choices)
 
 
@@ -127,7 +129,9 @@ def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> 
     ("command", "required"),
     [("check", "--bucket BUCKET --region REGION"), ("investigate", "--bucket BUCKET")],
 )
-def test_help_shows_required_options_as_required(command: str, required: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_shows_required_options_as_required(
+    command: str, required: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Options a command cannot run without are unbracketed in its usage and listed apart."""
     with pytest.raises(SystemExit):
         main([command, "--help"])
@@ -217,7 +221,10 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
     ],
 )
 def test_force_color_is_honoured(
-    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], on_a_terminal: bool, coloured: bool
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    on_a_terminal: bool,
+    coloured: bool,
 ) -> None:
     """A non-empty FORCE_COLOR colours any stream, over NO_COLOR too (force-color.org); empty ones count as unset."""
     from cos_doctor._cli.terminal import Output as _Output
@@ -235,7 +242,9 @@ def test_force_color_is_honoured(
     assert stream.getvalue() == ("\x1b[31mx\x1b[0m\n" if coloured else "x\n")
 
 
-def test_force_color_reaches_the_command_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_force_color_reaches_the_command_output(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """With FORCE_COLOR, `explain` into a pipe prints its headline in bold; JSON stays uncoloured."""
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert main(["explain", "--example", "referer-denied"]) == 0
@@ -298,16 +307,50 @@ def _json_cases(tmp_path: Path) -> dict[str, tuple[list[str], bytes | None, str,
     return {
         "usage": (["check", "--json"], None, "usage", 2),
         "unknown option": (["rules", "--json", "--frobnicate"], None, "usage", 2),
-        "missing file": (["explain", str(tmp_path / "missing.xml"), "--json"], None, "cannot-read", 2),
+        "missing file": (
+            ["explain", str(tmp_path / "missing.xml"), "--json"],
+            None,
+            "cannot-read",
+            2,
+        ),
         "a directory": (["explain", str(tmp_path), "--json"], None, "cannot-read", 2),
         "binary file": (["explain", str(garbage), "--json"], None, "not-text", 2),
         "binary stdin": (["explain", "-", "--json"], GARBAGE, "not-text", 2),
         "empty stdin": (["explain", "-", "--json"], b" \n", "empty-input", 1),
         "no COS error": (["explain", str(notes), "--json"], None, "no-cos-error", 1),
-        "bad endpoint": (["check", "--bucket", "b-1250000000", "--region", "ap-guangzhou", "--endpoint", "ftp:x", "--json"], None, "bad-endpoint", 2),
-        "empty bucket": (["investigate", str(notes), "--bucket", "", "--json"], None, "no-bucket", 2),
-        "empty region": (["check", "--bucket", "b-1250000000", "--region", "", "--json"], None, "no-region", 2),
-        "unreachable url": (["explain", "--url", "http://127.0.0.1:9/a.txt", "--json"], None, "url-unreachable", 1),
+        "bad endpoint": (
+            [
+                "check",
+                "--bucket",
+                "b-1250000000",
+                "--region",
+                "ap-guangzhou",
+                "--endpoint",
+                "ftp:x",
+                "--json",
+            ],
+            None,
+            "bad-endpoint",
+            2,
+        ),
+        "empty bucket": (
+            ["investigate", str(notes), "--bucket", "", "--json"],
+            None,
+            "no-bucket",
+            2,
+        ),
+        "empty region": (
+            ["check", "--bucket", "b-1250000000", "--region", "", "--json"],
+            None,
+            "no-region",
+            2,
+        ),
+        "unreachable url": (
+            ["explain", "--url", "http://127.0.0.1:9/a.txt", "--json"],
+            None,
+            "url-unreachable",
+            1,
+        ),
     }
 
 
@@ -333,7 +376,9 @@ def test_json_errors_are_json(case: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("as_json", [False, True])
-def test_binary_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
+def test_binary_input_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
     """Binary garbage is unreadable input, exit 2 as documented, never 'no COS error' (exit 1)."""
     path = tmp_path / "core.bin"
     path.write_bytes(GARBAGE)
@@ -351,7 +396,9 @@ def test_binary_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ],
     ids=["utf-8 with a BOM", "utf-8 cut mid-character", "gbk"],
 )
-def test_text_in_other_shapes_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes) -> None:
+def test_text_in_other_shapes_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes
+) -> None:
     """Text that is not plain UTF-8 is still text: a BOM, a character cut at the end, GBK."""
     path = tmp_path / "error.xml"
     path.write_bytes(data)
@@ -359,7 +406,9 @@ def test_text_in_other_shapes_is_read(tmp_path: Path, capsys: pytest.CaptureFixt
     assert json.loads(capsys.readouterr().out)["error_code"] == "AccessDenied"
 
 
-def test_json_output_stays_valid_with_control_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_stays_valid_with_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """C1 controls and bidirectional overrides in a server's Message are JSON escapes, never raw or invalid."""
     body = tmp_path / "error.xml"
     body.write_text(error_xml("AccessDenied", "Access\x85 Denied\u202e.\x1b[2J"))
@@ -398,7 +447,10 @@ def test_explain_on_a_terminal_says_what_it_expects() -> None:
             assert b"paste" in said
             assert b"Ctrl-D" in said
             # The person pastes a line and ends the input (the terminal's EOF character).
-            os.write(controller, b"requests.exceptions.ConnectionError: [Errno 111] Connection refused\n\x04")
+            os.write(
+                controller,
+                b"requests.exceptions.ConnectionError: [Errno 111] Connection refused\n\x04",
+            )
             out, _ = process.communicate(timeout=60)
         finally:
             process.kill()  # a no-op once it has exited; else it would wait on the terminal forever
@@ -443,7 +495,9 @@ REFUSED = (
 )
 
 
-@pytest.mark.parametrize(("rule_id", "text"), [("client-connection-refused", REFUSED), *_pasted_examples()])
+@pytest.mark.parametrize(
+    ("rule_id", "text"), [("client-connection-refused", REFUSED), *_pasted_examples()]
+)
 def test_explain_reads_every_text_diagnose_reads(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], rule_id: str, text: str
 ) -> None:
@@ -478,13 +532,20 @@ def test_holds_error_is_false_only_for_the_catch_all_without_code_or_status() ->
 
 @pytest.mark.parametrize(
     "closing",
-    ['exec <&-; exec "$0" -m cos_doctor explain', "exec \"$0\" -c 'import os, sys; os.close(0); from cos_doctor.cli import main; sys.exit(main([\"explain\"]))'"],
+    [
+        'exec <&-; exec "$0" -m cos_doctor explain',
+        'exec "$0" -c \'import os, sys; os.close(0); from cos_doctor.cli import main; sys.exit(main(["explain"]))\'',
+    ],
     ids=["closed by the shell", "closed after start"],
 )
 def test_a_closed_stdin_is_unreadable_input(closing: str) -> None:
     """A closed stdin is unreadable input: one line, exit 2, no traceback."""
     result = subprocess.run(
-        ["sh", "-c", closing, sys.executable], capture_output=True, text=True, timeout=60, check=False
+        ["sh", "-c", closing, sys.executable],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr == "cos-doctor: cannot read stdin: Bad file descriptor\n"

@@ -23,14 +23,24 @@ CLIENT_EXAMPLES = [
 
 def test_every_client_kind_the_knowledge_names_is_one_the_library_gives() -> None:
     """A misspelt client kind in a rule's clause or example fails here instead of never matching."""
-    named = {clause.client for rule in catalogue().rules for clause in rule.clauses if clause.client}
-    named |= {example.client for rule in catalogue().rules for example in rule.examples if example.client}
+    named = {
+        clause.client for rule in catalogue().rules for clause in rule.clauses if clause.client
+    }
+    named |= {
+        example.client for rule in catalogue().rules for example in rule.examples if example.client
+    }
     assert named <= {*CLIENT_KINDS, *DATA_KINDS}
     assert named >= DATA_KINDS  # the exemption names a kind that exists
 
 
-@pytest.mark.parametrize(("rule_id", "kind", "message"), CLIENT_EXAMPLES, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(CLIENT_EXAMPLES)])
-def test_each_client_example_text_is_classified_and_diagnosed_as_its_rule(rule_id: str, kind: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("rule_id", "kind", "message"),
+    CLIENT_EXAMPLES,
+    ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(CLIENT_EXAMPLES)],
+)
+def test_each_client_example_text_is_classified_and_diagnosed_as_its_rule(
+    rule_id: str, kind: str, message: str
+) -> None:
     """The wording of every client-rule example alone leads diagnose() to that rule."""
     assert classify((), message) == kind
     if kind == "unclassified":
@@ -53,14 +63,19 @@ def test_pasted_text_yields_the_host_and_timeout_it_names() -> None:
         "HTTPSConnectionPool(host='examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com', port=443): Read timed out. (read timeout=30)",
     )
     assert diagnosis.rule_id == "client-read-timeout"
-    assert diagnosis.evidence_value("failed_host") == "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
+    assert (
+        diagnosis.evidence_value("failed_host")
+        == "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"
+    )
     assert diagnosis.evidence_value("timeout_seconds") == 30.0
     assert diagnosis.evidence_value("proxy_environment") is None
 
 
 def test_the_diagnosed_copy_getters_do_not_raise_on_a_bodiless_reply() -> None:
     """The SDK's getters KeyError on a headers-only dict digest; ours answer "Unknown", the id is on .diagnosis."""
-    error = CosServiceError("HEAD", {"x-cos-request-id": "NjU1ZjA0YjM=", "content-length": "0"}, 403)
+    error = CosServiceError(
+        "HEAD", {"x-cos-request-id": "NjU1ZjA0YjM=", "content-length": "0"}, 403
+    )
     with pytest.raises(KeyError):
         error.get_error_code()
     copy = diagnosed_copy(error, cos_doctor.diagnose(error))
@@ -73,7 +88,9 @@ def test_the_diagnosed_copy_getters_do_not_raise_on_a_bodiless_reply() -> None:
 
 def test_a_client_failure_headline_shows_no_made_up_status() -> None:
     """Without a reply there is no status or Code: the headline says so instead of 'HTTP ?'."""
-    diagnosis = cos_doctor.diagnose("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))")
+    diagnosis = cos_doctor.diagnose(
+        "('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))"
+    )
     assert diagnosis.headline().startswith("client-side failure: ('Connection aborted.'")
     assert "HTTP ?" not in diagnosis.headline()
 
@@ -82,29 +99,68 @@ def test_a_client_failure_headline_shows_no_made_up_status() -> None:
 # and the wording of the other COS SDKs' runtimes (Go, Java / Android, Node.js, PHP cURL).
 WILD_WORDINGS = [
     ("dns", "Failed to establish a new connection: [Errno 11002] getaddrinfo failed"),
-    ("dns", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno -2] 未知的名称或服务')"),
-    ("dns", "dial tcp: lookup examplebucket-1250000000.cos.ap-shenzhen.myqcloud.com on 192.168.50.1:53: no such host"),
-    ("dns", "java.net.UnknownHostException: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
-    ("dns", "com.qcloud.cos.exception.CosClientException: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com\n\tat com.qcloud.cos.utils.ExceptionUtils.createClientException(ExceptionUtils.java:44)"),
+    (
+        "dns",
+        "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno -2] 未知的名称或服务')",
+    ),
+    (
+        "dns",
+        "dial tcp: lookup examplebucket-1250000000.cos.ap-shenzhen.myqcloud.com on 192.168.50.1:53: no such host",
+    ),
+    (
+        "dns",
+        "java.net.UnknownHostException: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+    ),
+    (
+        "dns",
+        "com.qcloud.cos.exception.CosClientException: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com\n\tat com.qcloud.cos.utils.ExceptionUtils.createClientException(ExceptionUtils.java:44)",
+    ),
     ("dns", "Error: getaddrinfo ENOTFOUND examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
-    ("dns", "cURL error 6: Could not resolve host: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
-    ("dns", "GuzzleHttp\\Exception\\ConnectException: Could not resolve: b-1250000000.cos.ap-guangzhou.myqcloud.com (Domain name not found)"),
+    (
+        "dns",
+        "cURL error 6: Could not resolve host: examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+    ),
+    (
+        "dns",
+        "GuzzleHttp\\Exception\\ConnectException: Could not resolve: b-1250000000.cos.ap-guangzhou.myqcloud.com (Domain name not found)",
+    ),
     ("dns", "DNS error"),
     ("tls", "RequestError: Error: certificate has expired"),
     ("tls", "Error: unable to get local issuer certificate"),
-    ("tls", "java.security.cert.CertPathValidatorException: Trust anchor for certification path not found"),
+    (
+        "tls",
+        "java.security.cert.CertPathValidatorException: Trust anchor for certification path not found",
+    ),
     ("tls", "javax.net.ssl.SSLHandshakeException: PKIX path building failed"),
-    ("tls", "Get https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/: x509: certificate signed by unknown authority"),
+    (
+        "tls",
+        "Get https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/: x509: certificate signed by unknown authority",
+    ),
     ("tls", "cURL error 60: See http://curl.haxx.se/libcurl/c/libcurl-errors.html"),
     ("tls", "SSLEOFError(8, 'EOF occurred in violation of protocol (_ssl.c:1129)')"),
-    ("connection-refused", "dial tcp 203.0.113.7:80: connectex: No connection could be made because the target machine actively refused it."),
-    ("connection-refused", "NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to establish a new connection: [WinError 10061] 由于目标计算机积极拒绝，无法连接。')"),
-    ("connect-timeout", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [WinError 10060] 由于连接方在一段时间后没有正确答复或连接的主机没有反应，连接尝试失败。')"),
-    ("connect-timeout", "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno 110] Connection timed out')"),
+    (
+        "connection-refused",
+        "dial tcp 203.0.113.7:80: connectex: No connection could be made because the target machine actively refused it.",
+    ),
+    (
+        "connection-refused",
+        "NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to establish a new connection: [WinError 10061] 由于目标计算机积极拒绝，无法连接。')",
+    ),
+    (
+        "connect-timeout",
+        "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [WinError 10060] 由于连接方在一段时间后没有正确答复或连接的主机没有反应，连接尝试失败。')",
+    ),
+    (
+        "connect-timeout",
+        "NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno 110] Connection timed out')",
+    ),
     ("connect-timeout", "java.net.SocketTimeoutException: connect timed out"),
     ("connect-timeout", "cURL error 28: Connection timed out after 10001 milliseconds"),
     ("connection-reset", "('Connection aborted.', ConnectionResetError(104, '连接被对方重置'))"),
-    ("connection-reset", "('Connection aborted.', ConnectionAbortedError(10053, '你的主机中的软件中止了一个已建立的连接。', None, 10053, None))"),
+    (
+        "connection-reset",
+        "('Connection aborted.', ConnectionAbortedError(10053, '你的主机中的软件中止了一个已建立的连接。', None, 10053, None))",
+    ),
 ]
 
 RULE_OF_KIND = {
@@ -124,7 +180,9 @@ NOT_NETWORK = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "text"), WILD_WORDINGS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(WILD_WORDINGS)])
+@pytest.mark.parametrize(
+    ("kind", "text"), WILD_WORDINGS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(WILD_WORDINGS)]
+)
 def test_wild_wordings_of_a_cause_are_classified_as_it(kind: str, text: str) -> None:
     """Each runtime's and locale's wording of a network failure is read as the same kind."""
     assert classify((), text) == kind

@@ -25,9 +25,19 @@ ROUTES = {
         [
             (403, "AccessDenied", "Access Denied.", "access-denied"),
             (404, "NoSuchKey", "The specified key does not exist.", "no-such-key"),
-            (403, "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records.", "invalid-access-key-id"),
+            (
+                403,
+                "InvalidAccessKeyId",
+                "The Access Key Id you provided does not exist in our records.",
+                "invalid-access-key-id",
+            ),
             (503, "SlowDown", "Please reduce your request rate.", "slow-down"),
-            (500, "InternalError", "We encountered an internal error. Please try again.", "internal-error"),
+            (
+                500,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+                "internal-error",
+            ),
             (404, "NoSuchBucket", "The specified bucket does not exist.", "no-such-bucket"),
             (403, "AccessDenied", "You are denied by bucket referer rule", "referer-denied"),
             (418, "Teapot", "I am a teapot.", "unrecognized-4xx"),
@@ -48,9 +58,15 @@ class RoutingCos:
 
             def do_GET(self) -> None:
                 status, code, message, _ = self.routes[self.path.lstrip("/").split("?")[0]]
-                body = error_xml(code, message, resource=f"{BUCKET}.cos.ap-guangzhou.myqcloud.com{self.path}").encode()
+                body = error_xml(
+                    code, message, resource=f"{BUCKET}.cos.ap-guangzhou.myqcloud.com{self.path}"
+                ).encode()
                 self.send_response_only(status)
-                for name, value in (("Server", "tencent-cos"), ("Content-Type", "application/xml"), ("Content-Length", str(len(body)))):
+                for name, value in (
+                    ("Server", "tencent-cos"),
+                    ("Content-Type", "application/xml"),
+                    ("Content-Length", str(len(body))),
+                ):
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
@@ -62,7 +78,9 @@ class RoutingCos:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def close(self) -> None:
         self._server.shutdown()
@@ -97,7 +115,9 @@ def _run_threads(target: object, count: int) -> list[BaseException]:
     return problems
 
 
-def test_sixteen_threads_sharing_one_client_each_get_their_own_diagnosis(routing_cos: RoutingCos) -> None:
+def test_sixteen_threads_sharing_one_client_each_get_their_own_diagnosis(
+    routing_cos: RoutingCos,
+) -> None:
     """16 threads, one client, 16 different failures: every error names its own key and rule."""
     client = make_client(routing_cos.port)
     cos_doctor.install()
@@ -158,8 +178,17 @@ BODIES = st.one_of(
     st.binary(max_size=600),
     _TEXT.map(lambda text: text.encode("utf-8", "surrogatepass")),
     _TEXT.map(lambda text: text.encode("utf-16", "surrogatepass")),  # with a BOM
-    _TEXT.map(lambda text: b"\xef\xbb\xbf" + error_xml("AccessDenied", text.replace("<", "")).encode("utf-8", "surrogatepass")),
-    st.integers(0, 400).map(lambda cut: error_xml("SignatureDoesNotMatch", "The Signature you specified is invalid.").encode()[:cut]),
+    _TEXT.map(
+        lambda text: (
+            b"\xef\xbb\xbf"
+            + error_xml("AccessDenied", text.replace("<", "")).encode("utf-8", "surrogatepass")
+        )
+    ),
+    st.integers(0, 400).map(
+        lambda cut: error_xml(
+            "SignatureDoesNotMatch", "The Signature you specified is invalid."
+        ).encode()[:cut]
+    ),
     st.sampled_from(
         [
             b"<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>",
@@ -174,7 +203,9 @@ BODIES = st.one_of(
     st.integers(0, 600_000).map(lambda size: b"x" * size),
 )
 HEADERS = st.dictionaries(
-    st.sampled_from(["Date", "x-cos-request-id", "x-cos-trace-id", "Content-Type", "Server", "x-cos-error-code"]),
+    st.sampled_from(
+        ["Date", "x-cos-request-id", "x-cos-trace-id", "Content-Type", "Server", "x-cos-error-code"]
+    ),
     st.text(_VISIBLE, max_size=60).map(str.strip),
     max_size=4,
 )
@@ -182,13 +213,29 @@ HEADERS = st.dictionaries(
 
 def _state(error: BaseException) -> dict[str, object]:
     """The SDK's own state of an exception: its dictionary without cos_doctor's additions."""
-    return {name: value for name, value in vars(error).items() if name != "diagnosis" and not name.startswith("_cos_doctor")}
+    return {
+        name: value
+        for name, value in vars(error).items()
+        if name != "diagnosis" and not name.startswith("_cos_doctor")
+    }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(status=st.integers(400, 599), body=BODIES, headers=HEADERS, head=st.booleans())
 def test_any_reply_through_the_hook_raises_the_sdks_error_intact_and_diagnosed(
-    replies: ReplyServer, status: int, body: bytes, headers: dict[str, str], head: bool,
+    replies: ReplyServer,
+    status: int,
+    body: bytes,
+    headers: dict[str, str],
+    head: bool,
 ) -> None:
     """Arbitrary statuses, headers and bodies: the SDK's own error type, its fields, a diagnosis."""
     client = make_client(replies.port)

@@ -62,12 +62,17 @@ def _diagnosis_or_type_error(error: Any, **hints: Any) -> Diagnosis | None:
 )
 def test_deeply_nested_text_gets_the_generic_rule(opener: str, closer: str, depth: int) -> None:
     """JSON or a Python literal nested 1,000 or 100,000 deep is unreadable: the generic rule."""
-    for text in (_nested(opener, closer, depth), "ERROR cos: 403 " + _nested(opener, closer, depth)):
+    for text in (
+        _nested(opener, closer, depth),
+        "ERROR cos: 403 " + _nested(opener, closer, depth),
+    ):
         diagnosis = cos_doctor.diagnose(text)
         assert diagnosis.generic
 
 
-@pytest.mark.parametrize(("depth", "rule_id"), [(1_000, "access-denied"), (100_000, "unrecognized-403")])
+@pytest.mark.parametrize(
+    ("depth", "rule_id"), [(1_000, "access-denied"), (100_000, "unrecognized-403")]
+)
 def test_deeply_nested_xml_is_read_like_any_xml(depth: int, rule_id: str) -> None:
     """XML nested deep reads like any XML body: the Code's rule, or generic past the first 64 KiB."""
     body = "<Error>" + _nested("<a>", "</a>", depth, "") + "<Code>AccessDenied</Code></Error>"
@@ -85,7 +90,10 @@ def test_deeply_nested_values_passed_as_a_dict_are_left_out(depth: int) -> None:
             read["Message"] = str(message)
         expected = cos_doctor.diagnose(read).rule_id
         assert cos_doctor.diagnose({"Code": "AccessDenied", "Message": message}).rule_id == expected
-    assert cos_doctor.diagnose({"Code": "AccessDenied", _deep_tuple(depth): "x"}).rule_id == "access-denied"
+    assert (
+        cos_doctor.diagnose({"Code": "AccessDenied", _deep_tuple(depth): "x"}).rule_id
+        == "access-denied"
+    )
     _diagnosis_or_type_error({"Error": _deep_list(depth)})  # raises anything but TypeError: fails
     batch = {"Error": [{"Code": _deep_list(depth), "Key": "a"}], "Deleted": []}
     assert cos_doctor.diagnose(batch).rule_id == "delete-objects-errors"
@@ -103,10 +111,16 @@ def test_a_deeply_nested_post_policy_is_unreadable(depth: int) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     st.integers(min_value=1, max_value=3_000),
-    st.lists(st.sampled_from(['{"a":', "[", "{'a':", "(", "<a>", '{"Code":', "<Error>"]), min_size=1, max_size=3),
+    st.lists(
+        st.sampled_from(['{"a":', "[", "{'a':", "(", "<a>", '{"Code":', "<Error>"]),
+        min_size=1,
+        max_size=3,
+    ),
     st.sampled_from(["", "403 ", "ERROR cos: ", "<Code>NoSuchKey</Code>"]),
 )
-def test_any_deep_nesting_never_raises_anything_but_type_error(depth: int, openers: list[str], prefix: str) -> None:
+def test_any_deep_nesting_never_raises_anything_but_type_error(
+    depth: int, openers: list[str], prefix: str
+) -> None:
     """Whatever nests, however deep, diagnose() answers or refuses with a TypeError."""
     _diagnosis_or_type_error(prefix + "".join(openers) * depth)
 

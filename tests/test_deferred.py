@@ -77,7 +77,9 @@ def _example_context(example: object) -> RequestContext:
     )
 
 
-@pytest.mark.parametrize(("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or "")
+@pytest.mark.parametrize(
+    ("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or ""
+)
 def test_the_event_reports_what_the_diagnosis_says(rule: object, example: object) -> None:
     """For every example, the event's fields from the unbuilt assessment are those of the built Diagnosis."""
     context = _example_context(example)
@@ -98,14 +100,20 @@ def test_an_event_whose_values_hold_a_secret_is_reported_sealed() -> None:
 
 def test_a_client_failure_never_gets_a_code_from_its_message() -> None:
     """A failure that got no reply keeps no Code even when its exception's text is a Message COS sends with one Code."""
-    context = RequestContext(client_failure="connection-reset", error_message="The specified key does not exist.", http_method="GET")
+    context = RequestContext(
+        client_failure="connection-reset",
+        error_message="The specified key does not exist.",
+        http_method="GET",
+    )
     diagnosis = assess(context).diagnosis
     assert diagnosis.rule_id == "client-connection-reset"
     assert diagnosis.error_code is None
     assert diagnosis.evidence_value("code_inferred_from_message") is None
 
 
-def test_a_diagnosis_that_fails_to_build_when_read_leaves_the_sdk_exception_as_it_was(replies: ReplyServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_diagnosis_that_fails_to_build_when_read_leaves_the_sdk_exception_as_it_was(
+    replies: ReplyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If building the Diagnosis fails on first read, .diagnosis is None, str() is the SDK's, the getters answer, and the failure is logged, never raised."""
     from structlog.testing import capture_logs
 

@@ -17,7 +17,12 @@ from tests.replies import Reply, ReplyServer, error_xml
 def test_diagnose_works_without_install(replies: ReplyServer) -> None:
     """An SDK exception caught without install() is diagnosed from its traceback."""
     client = make_client(replies.port)
-    replies.reply = Reply(403, error_xml("InvalidObjectState", "The operation is not valid for the object's storage class"))
+    replies.reply = Reply(
+        403,
+        error_xml(
+            "InvalidObjectState", "The operation is not valid for the object's storage class"
+        ),
+    )
     with pytest.raises(CosServiceError) as caught:
         client.get_object(Bucket=BUCKET, Key="archive/2019.tar")
     diagnosis = cos_doctor.diagnose(caught.value)
@@ -37,17 +42,31 @@ def test_raw_xml_body_is_diagnosed() -> None:
 
 def test_signature_mismatch_from_a_post_form_is_the_post_rule() -> None:
     """SignatureDoesNotMatch maps to post-signature-invalid only when known to be a POST form."""
-    body = error_xml("SignatureDoesNotMatch", "The Signature you specified is invalid.", resource="examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/")
+    body = error_xml(
+        "SignatureDoesNotMatch",
+        "The Signature you specified is invalid.",
+        resource="examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/",
+    )
     assert cos_doctor.diagnose(body, http_status=403).rule_id == "signature-mismatch"
-    assert cos_doctor.diagnose(body, http_status=403, post_object=True).rule_id == "post-signature-invalid"
+    assert (
+        cos_doctor.diagnose(body, http_status=403, post_object=True).rule_id
+        == "post-signature-invalid"
+    )
     assert cos_doctor.diagnose(body, operation="PostObject").rule_id == "post-signature-invalid"
-    posted = cos_doctor.diagnose(body, http_method="POST", url="http://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/")
+    posted = cos_doctor.diagnose(
+        body,
+        http_method="POST",
+        url="http://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/",
+    )
     assert posted.rule_id == "post-signature-invalid"
 
 
 def test_post_expiration_values_become_evidence() -> None:
     """The expiration and server time in the message are parsed into typed evidence."""
-    body = error_xml("AccessDenied", "You post object request has been expired, expiration time: 1621188104 but the time now : 1621245817")
+    body = error_xml(
+        "AccessDenied",
+        "You post object request has been expired, expiration time: 1621188104 but the time now : 1621245817",
+    )
     diagnosis = cos_doctor.diagnose(body, http_status=403, post_object=True)
     assert diagnosis.rule_id == "post-policy-expired"
     assert diagnosis.evidence_value("policy_expiration") == 1621188104
@@ -60,11 +79,22 @@ def test_post_expiration_values_become_evidence() -> None:
 
 def test_post_condition_values_become_evidence() -> None:
     """The failing condition's field and quoted value are evidence; a q-ak value is masked."""
-    key = cos_doctor.diagnose(error_xml("AccessDenied", "Condition key key doesn&apos;t match the value uploads/photo.jpg"), http_status=403)
+    key = cos_doctor.diagnose(
+        error_xml(
+            "AccessDenied", "Condition key key doesn&apos;t match the value uploads/photo.jpg"
+        ),
+        http_status=403,
+    )
     assert key.rule_id == "post-condition-mismatch"
     assert key.evidence_value("condition_field") == "key"
     assert key.evidence_value("condition_value") == "uploads/photo.jpg"
-    qak = cos_doctor.diagnose(error_xml("AccessDenied", "Condition key q-ak doesn't match the value AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"), http_status=403)
+    qak = cos_doctor.diagnose(
+        error_xml(
+            "AccessDenied",
+            "Condition key q-ak doesn't match the value AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
+        ),
+        http_status=403,
+    )
     assert qak.rule_id == "post-qak-mismatch"
     assert qak.evidence_value("condition_value") == "AKID****9U5q"
     assert "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q" not in repr(qak.to_dict())
@@ -72,7 +102,9 @@ def test_post_condition_values_become_evidence() -> None:
 
 def test_unknown_access_denied_message_gets_the_honest_generic_rule() -> None:
     """AccessDenied with a message no rule knows is unrecognized-403, never a guess."""
-    diagnosis = cos_doctor.diagnose(error_xml("AccessDenied", "Something entirely new"), http_status=403)
+    diagnosis = cos_doctor.diagnose(
+        error_xml("AccessDenied", "Something entirely new"), http_status=403
+    )
     assert diagnosis.rule_id == "unrecognized-403"
     assert diagnosis.generic
     assert any("NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0" in step for step in diagnosis.steps)
@@ -80,7 +112,13 @@ def test_unknown_access_denied_message_gets_the_honest_generic_rule() -> None:
 
 @pytest.mark.parametrize(
     ("status", "rule_id"),
-    [(403, "unrecognized-403"), (404, "unrecognized-404"), (409, "unrecognized-4xx"), (502, "unrecognized-5xx"), (None, "unrecognized-error")],
+    [
+        (403, "unrecognized-403"),
+        (404, "unrecognized-404"),
+        (409, "unrecognized-4xx"),
+        (502, "unrecognized-5xx"),
+        (None, "unrecognized-error"),
+    ],
 )
 def test_generic_fallback_by_status_class(status: int | None, rule_id: str) -> None:
     """An unknown code falls back by status class."""
@@ -105,7 +143,10 @@ def test_head_error_without_body_is_diagnosed_from_status(replies: ReplyServer) 
 
 def test_json_and_plain_text_bodies_are_read(replies: ReplyServer) -> None:
     """JSON error bodies (Fetch API style) and plain text still yield code and message."""
-    as_json = cos_doctor.diagnose('{"code": "AccessDenied", "message": "Access Denied.", "request_id": "abc"}', http_status=403)
+    as_json = cos_doctor.diagnose(
+        '{"code": "AccessDenied", "message": "Access Denied.", "request_id": "abc"}',
+        http_status=403,
+    )
     assert as_json.rule_id == "access-denied"
     assert as_json.request_id == "abc"
     as_text = cos_doctor.diagnose("upstream connect error", http_status=502)
@@ -115,9 +156,21 @@ def test_json_and_plain_text_bodies_are_read(replies: ReplyServer) -> None:
 
 @pytest.mark.parametrize(
     ("explicit", "installed", "environment", "expected"),
-    [("ko", None, None, "ko"), (None, "ko", None, "ko"), (None, None, "ko_KR.UTF-8", "ko"), ("en", "ko", "ko", "en"), (None, None, "xx", "en")],
+    [
+        ("ko", None, None, "ko"),
+        (None, "ko", None, "ko"),
+        (None, None, "ko_KR.UTF-8", "ko"),
+        ("en", "ko", "ko", "en"),
+        (None, None, "xx", "en"),
+    ],
 )
-def test_locale_resolution(monkeypatch: pytest.MonkeyPatch, explicit: str | None, installed: str | None, environment: str | None, expected: str) -> None:
+def test_locale_resolution(
+    monkeypatch: pytest.MonkeyPatch,
+    explicit: str | None,
+    installed: str | None,
+    environment: str | None,
+    expected: str,
+) -> None:
     """Argument beats install(locale=…), which beats $COS_DOCTOR_LOCALE; unknown values fall to en."""
     if environment is None:
         monkeypatch.delenv("COS_DOCTOR_LOCALE", raising=False)
@@ -125,7 +178,9 @@ def test_locale_resolution(monkeypatch: pytest.MonkeyPatch, explicit: str | None
         monkeypatch.setenv("COS_DOCTOR_LOCALE", environment)
     if installed:
         cos_doctor.install(locale=installed)
-    diagnosis = cos_doctor.diagnose(error_xml("AccessDenied", "Access Denied."), http_status=403, locale=explicit)
+    diagnosis = cos_doctor.diagnose(
+        error_xml("AccessDenied", "Access Denied."), http_status=403, locale=explicit
+    )
     assert diagnosis.locale == expected
 
 
@@ -144,15 +199,23 @@ def test_locale_resolution(monkeypatch: pytest.MonkeyPatch, explicit: str | None
         ("ja_JP", "en"),
     ],
 )
-def test_locale_names_are_normalised(monkeypatch: pytest.MonkeyPatch, name: str, expected: str) -> None:
+def test_locale_names_are_normalised(
+    monkeypatch: pytest.MonkeyPatch, name: str, expected: str
+) -> None:
     """Every Chinese locale name (Traditional ones too) gives zh; unknown languages fall to en."""
     monkeypatch.setenv("COS_DOCTOR_LOCALE", name)
-    assert cos_doctor.diagnose(error_xml("AccessDenied", "Access Denied."), http_status=403).locale == expected
+    assert (
+        cos_doctor.diagnose(error_xml("AccessDenied", "Access Denied."), http_status=403).locale
+        == expected
+    )
 
 
 def test_chinese_diagnosis_is_written_in_chinese() -> None:
     """The zh locale gives Chinese prose, labels, evidence and durations."""
-    body = error_xml("AccessDenied", "You post object request has been expired, expiration time: 1621188104 but the time now : 1621245817")
+    body = error_xml(
+        "AccessDenied",
+        "You post object request has been expired, expiration time: 1621188104 but the time now : 1621245817",
+    )
     diagnosis = cos_doctor.diagnose(body, http_status=403, post_object=True, locale="zh")
     assert any("\u4e00" <= char <= "\u9fff" for char in diagnosis.title + diagnosis.cause)
     assert "解决方法" in diagnosis.render()
@@ -161,7 +224,9 @@ def test_chinese_diagnosis_is_written_in_chinese() -> None:
 
 def test_korean_diagnosis_is_written_in_korean() -> None:
     """The ko locale gives Korean prose and labels."""
-    diagnosis = cos_doctor.diagnose(error_xml("AccessDenied", "Access Denied."), http_status=403, locale="ko")
+    diagnosis = cos_doctor.diagnose(
+        error_xml("AccessDenied", "Access Denied."), http_status=403, locale="ko"
+    )
     assert any("\uac00" <= char <= "\ud7a3" for char in diagnosis.title + diagnosis.cause)
     assert "해결 방법" in diagnosis.render()
 

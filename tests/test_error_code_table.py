@@ -61,8 +61,24 @@ def test_readme_rule_tables_are_generated_from_the_knowledge_base() -> None:
 NEW_TOPIC_FILES = sorted(
     path
     for path in KNOWLEDGE_DIR.glob("*.toml")
-    if path.name not in {"access.toml", "common.toml", "generic.toml", "post_object.toml", "signature.toml", "time.toml"}
-    and path.name not in {"closing.toml", "placeholders.toml", "evidence.toml", "evidence_client.toml", "regions.toml", "ui.toml"}
+    if path.name
+    not in {
+        "access.toml",
+        "common.toml",
+        "generic.toml",
+        "post_object.toml",
+        "signature.toml",
+        "time.toml",
+    }
+    and path.name
+    not in {
+        "closing.toml",
+        "placeholders.toml",
+        "evidence.toml",
+        "evidence_client.toml",
+        "regions.toml",
+        "ui.toml",
+    }
 )
 
 
@@ -83,4 +99,6 @@ def test_rules_of_the_table_speak_every_locale_with_the_same_placeholders(path: 
 
 
 def _placeholders(text: RuleText) -> set[str]:
-    return {name for line in (text.title, text.cause, *text.steps) for name in placeholder_names(line)}
+    return {
+        name for line in (text.title, text.cause, *text.steps) for name in placeholder_names(line)
+    }

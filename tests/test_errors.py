@@ -46,7 +46,9 @@ def pair(replies: ReplyServer) -> tuple[CosServiceError, CosServiceError]:
     return plain, diagnosed
 
 
-def test_diagnosed_error_is_caught_as_cos_service_error(pair: tuple[CosServiceError, CosServiceError]) -> None:
+def test_diagnosed_error_is_caught_as_cos_service_error(
+    pair: tuple[CosServiceError, CosServiceError],
+) -> None:
     """`except CosServiceError` still catches it, and it carries a Diagnosis."""
     _, diagnosed = pair
     assert isinstance(diagnosed, cos_doctor.CosDiagnosedError)
@@ -68,7 +70,9 @@ def test_every_getter_and_args_are_unchanged(pair: tuple[CosServiceError, CosSer
     [("get_object", 403), ("get_object", 503), ("head_object", 403), ("head_object", 404)],
 )
 def test_a_bodiless_reply_keeps_the_sdks_getter_values_and_the_diagnosis_has_the_request_id(
-    replies: ReplyServer, call: str, status: int,
+    replies: ReplyServer,
+    call: str,
+    status: int,
 ) -> None:
     """Getters answer what the SDK's own do for the same reply; the header's request id is on .diagnosis."""
     client = make_client(replies.port)
@@ -87,11 +91,15 @@ def test_a_bodiless_reply_keeps_the_sdks_getter_values_and_the_diagnosis_has_the
     assert isinstance(diagnosed, cos_doctor.CosDiagnosedError)
     for getter in GETTERS:
         assert getattr(diagnosed, getter)() == getattr(plain, getter)(), getter
-    assert diagnosed.diagnosis.request_id == "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"  # the reply's header
+    assert (
+        diagnosed.diagnosis.request_id == "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"
+    )  # the reply's header
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
-def test_pickle_round_trips_under_every_protocol(pair: tuple[CosServiceError, CosServiceError], protocol: int) -> None:
+def test_pickle_round_trips_under_every_protocol(
+    pair: tuple[CosServiceError, CosServiceError], protocol: int
+) -> None:
     """Unpickling gives the same class, args, getters and diagnosis."""
     _, diagnosed = pair
     restored = pickle.loads(pickle.dumps(diagnosed, protocol=protocol))
@@ -131,7 +139,9 @@ def test_process_pool_round_trip(replies: ReplyServer) -> None:
     assert caught.value.get_error_code() == "AccessDenied"
 
 
-def test_traceback_is_one_traceback_ending_in_the_sdk(pair: tuple[CosServiceError, CosServiceError]) -> None:
+def test_traceback_is_one_traceback_ending_in_the_sdk(
+    pair: tuple[CosServiceError, CosServiceError],
+) -> None:
     """No 'During handling…' chain; the last frame is the SDK's own raise."""
     _, diagnosed = pair
     text = "".join(traceback.format_exception(type(diagnosed), diagnosed, diagnosed.__traceback__))
@@ -142,7 +152,9 @@ def test_traceback_is_one_traceback_ending_in_the_sdk(pair: tuple[CosServiceErro
     assert frames[-1].filename.endswith("cos_client.py")
 
 
-def test_printed_traceback_shows_the_whole_diagnosis(pair: tuple[CosServiceError, CosServiceError]) -> None:
+def test_printed_traceback_shows_the_whole_diagnosis(
+    pair: tuple[CosServiceError, CosServiceError],
+) -> None:
     """Status, code, message, rule id, operation, bucket/key, region, request id, cause,
     evidence, numbered steps with the user's values, and doc links all reach the traceback."""
     _, diagnosed = pair
@@ -171,7 +183,12 @@ def test_str_starts_with_a_one_line_headline(pair: tuple[CosServiceError, CosSer
     """The first line of str(e) names status, code, message and rule; on 3.11+ it is all of it."""
     _, diagnosed = pair
     first = str(diagnosed).splitlines()[0]
-    for expected in ("AccessDenied", "403", "You are denied by bucket referer rule", "referer-denied"):
+    for expected in (
+        "AccessDenied",
+        "403",
+        "You are denied by bucket referer rule",
+        "referer-denied",
+    ):
         assert expected in first
     if sys.version_info >= (3, 11):
         assert "\n" not in str(diagnosed)
@@ -184,7 +201,13 @@ def test_getters_return_the_digest_values_as_the_sdk_parsed_them() -> None:
 
     from cos_doctor.errors import diagnosed_copy
 
-    digest = {"code": -133, "message": "ERROR_CMD", "resource": "r", "requestid": "q", "traceid": "t"}
+    digest = {
+        "code": -133,
+        "message": "ERROR_CMD",
+        "resource": "r",
+        "requestid": "q",
+        "traceid": "t",
+    }
     original = CosServiceError("GET", digest, 400)  # a parsed body, as every supported SDK keeps it
     copy = diagnosed_copy(original, cos_doctor.diagnose(original))
     assert copy.get_error_code() == original.get_error_code() == -133

@@ -28,7 +28,9 @@ from tests.replies import Reply, ReplyServer, error_xml
 README_PATH = "README.md"
 
 
-def _diagnosed(replies: ReplyServer, reply: Reply, call: str = "get_object", **kwargs: object) -> Diagnosis:
+def _diagnosed(
+    replies: ReplyServer, reply: Reply, call: str = "get_object", **kwargs: object
+) -> Diagnosis:
     client = make_client(replies.port, token=kwargs.pop("token", None))  # type: ignore[arg-type]
     cos_doctor.install()
     replies.reply = reply
@@ -47,10 +49,16 @@ def _server_date(offset: float) -> dict[str, str]:
 
 
 class TestClock:
-    @pytest.mark.parametrize(("offset", "variant", "sign"), [(-1204, "ahead", 1), (3600, "behind", -1)])
-    def test_skew_is_signed_and_worded(self, replies: ReplyServer, offset: int, variant: str, sign: int) -> None:
+    @pytest.mark.parametrize(
+        ("offset", "variant", "sign"), [(-1204, "ahead", 1), (3600, "behind", -1)]
+    )
+    def test_skew_is_signed_and_worded(
+        self, replies: ReplyServer, offset: int, variant: str, sign: int
+    ) -> None:
         """clock_skew_seconds is local minus server: positive when the local clock is ahead."""
-        diagnosis = _diagnosed(replies, Reply(403, error_xml("RequestTimeTooSkewed", "skewed"), _server_date(offset)))
+        diagnosis = _diagnosed(
+            replies, Reply(403, error_xml("RequestTimeTooSkewed", "skewed"), _server_date(offset))
+        )
         skew = diagnosis.evidence_value("clock_skew_seconds")
         assert isinstance(skew, int)
         assert abs(skew + offset) <= 2
@@ -67,7 +75,10 @@ class TestClock:
 
     def test_signature_window_and_expiry(self, replies: ReplyServer) -> None:
         """The q-sign-time window is shown, and how long before COS's time it ended."""
-        diagnosis = _diagnosed(replies, Reply(403, error_xml("AccessDenied", "Request has expired"), _server_date(20000)))
+        diagnosis = _diagnosed(
+            replies,
+            Reply(403, error_xml("AccessDenied", "Request has expired"), _server_date(20000)),
+        )
         start = diagnosis.evidence_value("signature_start")
         end = diagnosis.evidence_value("signature_end")
         assert isinstance(start, int)
@@ -79,21 +90,37 @@ class TestClock:
 
     def test_skewed_signature_start_is_measured(self, replies: ReplyServer) -> None:
         """A window starting beyond COS's 15-minute tolerance is reported with its size."""
-        diagnosis = _diagnosed(replies, Reply(403, error_xml("RequestTimeTooSkewed", "skewed"), _server_date(-1204)))
+        diagnosis = _diagnosed(
+            replies, Reply(403, error_xml("RequestTimeTooSkewed", "skewed"), _server_date(-1204))
+        )
         early = diagnosis.evidence_value("signature_starts_in_future_seconds")
         assert isinstance(early, int)
         assert abs(early - (1204 - 60)) <= 3
 
     def test_pasted_body_does_not_claim_a_local_skew(self) -> None:
         """A body diagnosed later says nothing about this machine's clock."""
-        diagnosis = cos_doctor.diagnose(error_xml("RequestTimeTooSkewed", "skewed"), http_status=403, headers=_server_date(-5000))
+        diagnosis = cos_doctor.diagnose(
+            error_xml("RequestTimeTooSkewed", "skewed"),
+            http_status=403,
+            headers=_server_date(-5000),
+        )
         assert diagnosis.evidence_value("clock_skew_seconds") is None
 
 
 class TestCredentials:
     def test_temporary_credentials_point_to_expiry(self, replies: ReplyServer) -> None:
         """A token was sent: the kind is temporary and the likely expiry is named."""
-        diagnosis = _diagnosed(replies, Reply(403, error_xml("InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records.")), token=TOKEN)
+        diagnosis = _diagnosed(
+            replies,
+            Reply(
+                403,
+                error_xml(
+                    "InvalidAccessKeyId",
+                    "The Access Key Id you provided does not exist in our records.",
+                ),
+            ),
+            token=TOKEN,
+        )
         assert diagnosis.evidence_value("credential_kind") == "temporary"
         assert diagnosis.evidence_value("temporary_key_lifetime") == "likely-expired"
 
@@ -104,16 +131,35 @@ class TestCredentials:
             ("AKIDcosdoctorTESTsecretid00000", "length"),
         ],
     )
-    def test_secret_id_shape_problems(self, replies: ReplyServer, secret_id: str, problem: str) -> None:
+    def test_secret_id_shape_problems(
+        self, replies: ReplyServer, secret_id: str, problem: str
+    ) -> None:
         """Whitespace, a wrong prefix and a wrong length in the SecretId sent are flagged."""
         from qcloud_cos import CosConfig, CosS3Client
 
-        config = CosConfig(Region=REGION, SecretId=secret_id, SecretKey=SECRET_KEY, Scheme="http", IP="127.0.0.1", Port=replies.port)
+        config = CosConfig(
+            Region=REGION,
+            SecretId=secret_id,
+            SecretKey=SECRET_KEY,
+            Scheme="http",
+            IP="127.0.0.1",
+            Port=replies.port,
+        )
         cos_doctor.install()
-        replies.reply = Reply(403, error_xml("InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."))
+        replies.reply = Reply(
+            403,
+            error_xml(
+                "InvalidAccessKeyId",
+                "The Access Key Id you provided does not exist in our records.",
+            ),
+        )
         with pytest.raises(CosServiceError) as caught:
             CosS3Client(config, retry=0).get_object(Bucket=BUCKET, Key="a.txt")
-        problems = [item.value for item in caught.value.diagnosis.evidence if item.key == "secret_id_problem"]
+        problems = [
+            item.value
+            for item in caught.value.diagnosis.evidence
+            if item.key == "secret_id_problem"
+        ]
         assert problem in problems
         assert secret_id.strip() not in repr(caught.value.diagnosis.to_dict())
 
@@ -124,7 +170,11 @@ class TestCredentials:
             error_code="InvalidAccessKeyId",
             query={"q-ak": "AKIDcosdoctorTESTsecret id0000000000A", "q-sign-time": "1;2"},
         )
-        problems = [item.value for item in diagnose_context(context).evidence if item.key == "secret_id_problem"]
+        problems = [
+            item.value
+            for item in diagnose_context(context).evidence
+            if item.key == "secret_id_problem"
+        ]
         assert "whitespace" in problems
 
     def test_case_difference_from_configuration(self) -> None:
@@ -133,8 +183,12 @@ class TestCredentials:
         context = RequestContext(
             http_status=403,
             error_code="InvalidAccessKeyId",
-            request_headers={"authorization": "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"},
-            secrets=SecretsSeen(secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key=SECRET_KEY),
+            request_headers={
+                "authorization": "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"
+            },
+            secrets=SecretsSeen(
+                secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key=SECRET_KEY
+            ),
         )
         diagnosis = diagnose_context(context)
         problems = [item.value for item in diagnosis.evidence if item.key == "secret_id_problem"]
@@ -143,7 +197,10 @@ class TestCredentials:
 
 def _signature_reply(format_string: str) -> Reply:
     extra = f"\t<StringToSign>sha1\n1;2\n0</StringToSign>\n\t<FormatString>{format_string}</FormatString>\n"
-    return Reply(403, error_xml("SignatureDoesNotMatch", "The Signature you specified is invalid.", extra=extra))
+    return Reply(
+        403,
+        error_xml("SignatureDoesNotMatch", "The Signature you specified is invalid.", extra=extra),
+    )
 
 
 def _client_string(replies: ReplyServer) -> str:
@@ -154,7 +211,9 @@ def _client_string(replies: ReplyServer) -> str:
 
 
 class TestSignature:
-    def test_same_string_and_consistent_signature_means_wrong_key(self, replies: ReplyServer) -> None:
+    def test_same_string_and_consistent_signature_means_wrong_key(
+        self, replies: ReplyServer
+    ) -> None:
         """COS signed what the client signed, and the client's signature fits its key."""
         _diagnosed(replies, _signature_reply("x"))  # learn the exact Host the SDK sends
         diagnosis = _diagnosed(replies, _signature_reply(_client_string(replies)))
@@ -183,7 +242,9 @@ class TestSignature:
         """A signed-list header the client never signed with that value is named."""
         _diagnosed(replies, _signature_reply("x"))
         client = _client_string(replies)
-        diagnosis = _diagnosed(replies, _signature_reply(client.rstrip("\n") + "&x-cos-meta-proxy=1\n"))
+        diagnosis = _diagnosed(
+            replies, _signature_reply(client.rstrip("\n") + "&x-cos-meta-proxy=1\n")
+        )
         assert diagnosis.evidence_value("signature_diff") == "headers:x-cos-meta-proxy"
         assert "added after signing" in " ".join(item.text for item in diagnosis.evidence)
 
@@ -194,12 +255,25 @@ class TestSignature:
         _diagnosed(replies, _signature_reply("x"))
         digest = hashlib.sha1(_client_string(replies).encode()).hexdigest()
         extra = f"\t<StringToSign>sha1\n1;2\n{digest}\n</StringToSign>\n"
-        reply = Reply(403, error_xml("SignatureDoesNotMatch", "The Signature you specified is invalid.", extra=extra))
+        reply = Reply(
+            403,
+            error_xml(
+                "SignatureDoesNotMatch", "The Signature you specified is invalid.", extra=extra
+            ),
+        )
         assert _diagnosed(replies, reply).evidence_value("signature_verdict") == "wrong-secret-key"
 
     def test_a_signature_that_does_not_follow_from_the_request_is_the_clients_fault(self) -> None:
         """The client's signature does not fit its own request and key: client-signing-error."""
-        signed = sign_request(secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key="another-key", key_time="1;2", method="GET", path="/a.txt", params={}, headers={"host": "h"})
+        signed = sign_request(
+            secret_id="AKIDcosdoctorTESTsecretid0000000000A",
+            secret_key="another-key",
+            key_time="1;2",
+            method="GET",
+            path="/a.txt",
+            params={},
+            headers={"host": "h"},
+        )
 
         context = RequestContext(
             http_status=403,
@@ -207,9 +281,13 @@ class TestSignature:
             http_method="GET",
             path="/a.txt",
             request_headers={"authorization": signed.to_header(), "host": "h"},
-            secrets=SecretsSeen(secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key=SECRET_KEY),
+            secrets=SecretsSeen(
+                secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key=SECRET_KEY
+            ),
         )
-        assert diagnose_context(context).evidence_value("signature_verdict") == "client-signing-error"
+        assert (
+            diagnose_context(context).evidence_value("signature_verdict") == "client-signing-error"
+        )
 
     def test_no_secret_in_signature_evidence(self, replies: ReplyServer) -> None:
         """The sent signature and the SecretKey never appear in the evidence."""
@@ -224,14 +302,21 @@ class TestSignature:
         """Parameter encodings are compared name by name."""
         client = "get\n/\nprefix=dir%2Fa%20b\nhost=h\n"
         server = "get\n/\nprefix=dir%2Fa%2Bb\nhost=h\n"
-        assert first_difference(client, server) == ("params", "prefix", "dir%2Fa%20b", "dir%2Fa%2Bb")
+        assert first_difference(client, server) == (
+            "params",
+            "prefix",
+            "dir%2Fa%20b",
+            "dir%2Fa%2Bb",
+        )
         assert first_difference(client, client) is None
 
 
 class TestAccess:
     def test_referer_and_signing_are_reported(self, replies: ReplyServer) -> None:
         """The Referer sent (here: the one the caller passed) and that the call was signed."""
-        diagnosis = _diagnosed(replies, Reply(403, error_xml("AccessDenied", "You are denied by bucket referer rule")))
+        diagnosis = _diagnosed(
+            replies, Reply(403, error_xml("AccessDenied", "You are denied by bucket referer rule"))
+        )
         assert diagnosis.evidence_value("referer_sent") is None
         assert diagnosis.evidence_value("request_signed") is True
         assert "No Referer header" in " ".join(item.text for item in diagnosis.evidence)
@@ -240,7 +325,10 @@ class TestAccess:
         """Action, resource, APPID suffix and a granting statement for access-denied."""
         diagnosis = _diagnosed(replies, Reply(403, error_xml("AccessDenied", "Access Denied.")))
         assert diagnosis.evidence_value("required_action") == "name/cos:GetObject"
-        assert diagnosis.evidence_value("resource_name") == f"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/docs/a b+c.txt"
+        assert (
+            diagnosis.evidence_value("resource_name")
+            == f"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/docs/a b+c.txt"
+        )
         assert diagnosis.evidence_value("bucket_appid_suffix") is True
         statement = diagnosis.evidence_value("policy_statement")
         assert isinstance(statement, str)
@@ -248,16 +336,30 @@ class TestAccess:
 
     def test_bucket_configuration_calls_need_owner_rights(self, replies: ReplyServer) -> None:
         """Reading a bucket policy is a bucket-configuration call."""
-        diagnosis = _diagnosed(replies, Reply(403, error_xml("AccessDenied", "Access Denied.")), call="get_bucket_policy")
+        diagnosis = _diagnosed(
+            replies,
+            Reply(403, error_xml("AccessDenied", "Access Denied.")),
+            call="get_bucket_policy",
+        )
         assert diagnosis.evidence_value("required_action") == "name/cos:GetBucketPolicy"
         assert diagnosis.evidence_value("owner_rights_needed") is True
-        assert diagnosis.evidence_value("resource_name") == f"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/*"
+        assert (
+            diagnosis.evidence_value("resource_name")
+            == f"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/*"
+        )
 
 
 class TestObjectsAndReplies:
     def test_archived_object_gets_a_ready_restore_call(self, replies: ReplyServer) -> None:
         """The storage class from the reply and a restore_object call with the user's names."""
-        diagnosis = _diagnosed(replies, Reply(403, error_xml("InvalidObjectState", "archived"), {"x-cos-storage-class": "DEEP_ARCHIVE"}))
+        diagnosis = _diagnosed(
+            replies,
+            Reply(
+                403,
+                error_xml("InvalidObjectState", "archived"),
+                {"x-cos-storage-class": "DEEP_ARCHIVE"},
+            ),
+        )
         assert diagnosis.evidence_value("storage_class") == "DEEP_ARCHIVE"
         assert diagnosis.evidence_value("restore_call") == (
             f"client.restore_object(Bucket='{BUCKET}', Key='docs/a b+c.txt', "
@@ -266,7 +368,11 @@ class TestObjectsAndReplies:
 
     def test_plain_text_from_a_proxy_is_called_out(self, replies: ReplyServer) -> None:
         """A non-XML body from a server that is not COS is named as such."""
-        reply = Reply(502, "<html><body>Bad Gateway</body></html>", {"Server": "nginx", "Content-Type": "text/html"})
+        reply = Reply(
+            502,
+            "<html><body>Bad Gateway</body></html>",
+            {"Server": "nginx", "Content-Type": "text/html"},
+        )
         client = make_client(replies.port)
         cos_doctor.install()
         replies.reply = reply
@@ -292,7 +398,9 @@ class TestObjectsAndReplies:
 def test_every_evidence_text_exists_in_every_locale() -> None:
     """Each evidence key and variant is worded in every supported locale."""
     for key, entry in catalogue().evidence_text.items():
-        tables = entry.values() if all(isinstance(value, dict) for value in entry.values()) else [entry]
+        tables = (
+            entry.values() if all(isinstance(value, dict) for value in entry.values()) else [entry]
+        )
         for table in tables:
             for locale in SUPPORTED_LOCALES:
                 assert table.get(locale), (key, locale)

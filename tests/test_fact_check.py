@@ -20,13 +20,21 @@ from tests.conftest import REGION, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
 RULES = {rule.id: rule for rule in catalogue().rules}
-CLIENT_RULES = [rule for rule in catalogue().rules if rule.clauses and all(c.client for c in rule.clauses)]
+CLIENT_RULES = [
+    rule for rule in catalogue().rules if rule.clauses and all(c.client for c in rule.clauses)
+]
 GETTING_STARTED = "436/12269"  # Python SDK Getting Started: the CosConfig options
 OBJECT_OPERATIONS = "436/31546"  # Python SDK Object Operations: upload_file, download_file
 #: Client rules whose advice is about CosConfig options (IP, Port, Endpoint, Timeout, Proxies, keys).
 COSCONFIG_RULES = {
-    "client-dns-failure", "client-connection-refused", "client-connection-reset", "client-connect-timeout",
-    "client-read-timeout", "client-tls-failure", "client-proxy-failure", "client-credentials-missing",
+    "client-dns-failure",
+    "client-connection-refused",
+    "client-connection-reset",
+    "client-connect-timeout",
+    "client-read-timeout",
+    "client-tls-failure",
+    "client-proxy-failure",
+    "client-credentials-missing",
     "client-unrecognized",
 }
 
@@ -61,9 +69,15 @@ def test_policy_version_full_never_advises_deleting_versions(locale: str, deleti
 
 @pytest.mark.parametrize(
     ("locale", "object_lock", "billing"),
-    [("en", "Object Lock", "Billing"), ("ko", "객체 잠금", "센터에서 계정"), ("zh", "对象锁定", "费用中心")],
+    [
+        ("en", "Object Lock", "Billing"),
+        ("ko", "객체 잠금", "센터에서 계정"),
+        ("zh", "对象锁定", "费用中心"),
+    ],
 )
-def test_bucket_locked_blames_object_lock_not_billing(locale: str, object_lock: str, billing: str) -> None:
+def test_bucket_locked_blames_object_lock_not_billing(
+    locale: str, object_lock: str, billing: str
+) -> None:
     """BucketLocked names Object Lock (which cannot be disabled) and reads its configuration; no billing step."""
     text = _text("bucket-locked", locale)
     assert object_lock in text
@@ -74,7 +88,9 @@ def test_bucket_locked_blames_object_lock_not_billing(locale: str, object_lock: 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 @pytest.mark.parametrize("rule_id", ["client-dns-failure", "no-such-bucket"])
-def test_a_missing_appid_is_no_cause_of_dns_failure_or_no_such_bucket(rule_id: str, locale: str) -> None:
+def test_a_missing_appid_is_no_cause_of_dns_failure_or_no_such_bucket(
+    rule_id: str, locale: str
+) -> None:
     """A bucket name without -APPID gets COS's InvalidRequest (missing-appid), so neither rule blames it."""
     assert "bucket-name-lacks-appid" not in {cause.id for cause in RULES[rule_id].causes}
     cause = RULES[rule_id].texts[locale].cause
@@ -114,7 +130,9 @@ def test_read_timeout_bounds_each_wait_not_the_transfer(locale: str, per_wait: s
         ("zh", "会重试并", "继续下载"),
     ],
 )
-def test_download_file_resumes_but_does_not_retry_a_broken_part(locale: str, retries: str, resumes: str) -> None:
+def test_download_file_resumes_but_does_not_retry_a_broken_part(
+    locale: str, retries: str, resumes: str
+) -> None:
     """download_file counts a broken part as failed; calling it again resumes from the parts written."""
     text = _text("client-body-interrupted", locale)
     assert retries not in text
@@ -146,7 +164,11 @@ def test_client_rules_cite_getting_started_for_cosconfig(rule: Rule, locale: str
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_tls_failure_prefers_the_https_port_to_plain_http(locale: str) -> None:
     """WRONG_VERSION_NUMBER: go to the https port; Scheme='http' is named only as what not to do."""
-    step = next(step for step in RULES["client-tls-failure"].texts[locale].steps if "WRONG_VERSION_NUMBER" in step)
+    step = next(
+        step
+        for step in RULES["client-tls-failure"].texts[locale].steps
+        if "WRONG_VERSION_NUMBER" in step
+    )
     assert "443" in step
     assert "use Scheme='http'" not in step
     assert "Scheme='http'를 쓰거나" not in step
@@ -161,7 +183,9 @@ def test_tls_failure_prefers_the_https_port_to_plain_http(locale: str) -> None:
         ("zh", "安全策略允许", "中国香港"),
     ],
 )
-def test_kms_service_error_names_the_regions_and_guards_the_sse_cos_fallback(locale: str, policy: str, regions: str) -> None:
+def test_kms_service_error_names_the_regions_and_guards_the_sse_cos_fallback(
+    locale: str, policy: str, regions: str
+) -> None:
     """SSE-KMS regions come from the Server-side Encryption Overview; SSE-COS only where policy allows."""
     text = RULES["kms-service-error"].texts[locale]
     assert regions in text.cause
@@ -199,7 +223,13 @@ def test_eu_moscow_is_not_a_known_region() -> None:
     assert "eu-frankfurt" in known_regions()
 
 
-OLD_KOREAN_LABELS = ("[크로스 도메인 CORS 액세스 설정]", "[사용자 지정 오리진 도메인]", "[기본 설정]", "비용 센터", "'지역 및 액세스 도메인'")
+OLD_KOREAN_LABELS = (
+    "[크로스 도메인 CORS 액세스 설정]",
+    "[사용자 지정 오리진 도메인]",
+    "[기본 설정]",
+    "비용 센터",
+    "'지역 및 액세스 도메인'",
+)
 
 
 @pytest.mark.parametrize("rule", list(RULES.values()), ids=lambda rule: rule.id)
@@ -210,7 +240,10 @@ def test_korean_console_labels_match_the_korean_docs(rule: Rule) -> None:
     assert not [label for label in OLD_KOREAN_LABELS if label in joined]
 
 
-@pytest.mark.parametrize(("locale", "label"), [("en", "Permission Policy Settings"), ("ko", "[Policy 권한 설정]"), ("zh", "Policy 权限设置")])
+@pytest.mark.parametrize(
+    ("locale", "label"),
+    [("en", "Permission Policy Settings"), ("ko", "[Policy 권한 설정]"), ("zh", "Policy 权限设置")],
+)
 def test_malformed_policy_names_the_policy_tab_as_the_console_does(locale: str, label: str) -> None:
     """The bucket policy editor sits under Permission Management → Permission Policy Settings."""
     assert label in " ".join(RULES["malformed-policy"].texts[locale].steps)
@@ -245,4 +278,6 @@ def test_one_appid_definition_serves_every_detector(replies: ReplyServer) -> Non
     diagnosis = caught.value.diagnosis
     assert diagnosis.rule_id == "access-denied"
     assert diagnosis.evidence_value("bucket_appid_suffix") is True
-    assert diagnosis.evidence_value("resource_name") == f"qcs::cos:{REGION}:uid/12345:{bucket}/a.txt"
+    assert (
+        diagnosis.evidence_value("resource_name") == f"qcs::cos:{REGION}:uid/12345:{bucket}/a.txt"
+    )

@@ -24,14 +24,23 @@ from cos_doctor._log.event import INTERNAL_FAILURE_EVENT
 from tests.conftest import BUCKET, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
-GENERIC = {"unrecognized-403", "unrecognized-404", "unrecognized-4xx", "unrecognized-5xx", "unrecognized-error"}
+GENERIC = {
+    "unrecognized-403",
+    "unrecognized-404",
+    "unrecognized-4xx",
+    "unrecognized-5xx",
+    "unrecognized-error",
+}
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
 
 def _run(script: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         cwd=Path(__file__).resolve().parents[1],
     )
 
@@ -65,7 +74,9 @@ def _fork(child: object) -> int:
 
 
 @needs_fork
-def test_a_fork_while_another_thread_holds_the_install_lock_leaves_the_child_working(replies: ReplyServer) -> None:
+def test_a_fork_while_another_thread_holds_the_install_lock_leaves_the_child_working(
+    replies: ReplyServer,
+) -> None:
     """The child's install(), uninstall() and next failure do not wait for a thread it lacks."""
     replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
     cos_doctor.install()
@@ -109,10 +120,16 @@ class _SlowHeaders(dict):  # type: ignore[type-arg]
 @needs_fork
 @pytest.mark.parametrize(
     ("attribute", "headers"),
-    [("signed", "request_headers"), ("secret_id_sent", "request_headers"), ("server_clock", "response_headers")],
+    [
+        ("signed", "request_headers"),
+        ("secret_id_sent", "request_headers"),
+        ("server_clock", "response_headers"),
+    ],
 )
 def test_a_fork_while_another_thread_computes_a_lazy_context_attribute_leaves_the_child_working(
-    replies: ReplyServer, attribute: str, headers: str,
+    replies: ReplyServer,
+    attribute: str,
+    headers: str,
 ) -> None:
     """A thread inside RequestContext's lazy computation at the fork: the child's failed call is diagnosed."""
     from cos_doctor._pipeline.context import RequestContext
@@ -155,8 +172,14 @@ def _module_locks() -> list[tuple[str, tuple[str, ...]]]:
         for attribute, value in vars(module).items():
             if isinstance(value, lock_types):
                 locks.append((name, (attribute,)))
-            elif not isinstance(value, plain) and isinstance(getattr(value, "__dict__", None), dict):
-                locks.extend((name, (attribute, inner)) for inner, held in vars(value).items() if isinstance(held, lock_types))
+            elif not isinstance(value, plain) and isinstance(
+                getattr(value, "__dict__", None), dict
+            ):
+                locks.extend(
+                    (name, (attribute, inner))
+                    for inner, held in vars(value).items()
+                    if isinstance(held, lock_types)
+                )
     return locks
 
 
@@ -189,7 +212,11 @@ def test_no_lock_of_cos_doctor_held_by_another_thread_at_a_fork_stays_held_in_th
     reading, writing = os.pipe()
 
     def child() -> None:
-        stuck = [f"{module}.{'.'.join(path)}" for module, path in locks if not _resolve(module, path).acquire(timeout=1)]
+        stuck = [
+            f"{module}.{'.'.join(path)}"
+            for module, path in locks
+            if not _resolve(module, path).acquire(timeout=1)
+        ]
         os.write(writing, " ".join(stuck).encode())
 
     try:
@@ -309,7 +336,9 @@ def test_a_10_mb_body_through_the_sdk_is_diagnosed(replies: ReplyServer) -> None
     """The real SDK receiving a 10 MB proxy page still raises one diagnosed error."""
     client = make_client(replies.port)
     cos_doctor.install()
-    replies.reply = Reply(502, "upstream unavailable\n" * (10 * 1024 * 1024 // 21), {"Content-Type": "text/plain"})
+    replies.reply = Reply(
+        502, "upstream unavailable\n" * (10 * 1024 * 1024 // 21), {"Content-Type": "text/plain"}
+    )
     with pytest.raises(cos_doctor.CosDiagnosedError) as caught:
         client.get_object(Bucket=BUCKET, Key="a.txt")
     assert caught.value.diagnosis.rule_id == "unrecognized-5xx"
@@ -375,15 +404,68 @@ def test_failures_with_the_collector_off_keep_memory_flat(replies: ReplyServer) 
         (Reply(403, "42", {"Content-Type": "application/json"}), "unrecognized-403"),
         (Reply(500, '"internal"', {"Content-Type": "application/json"}), "unrecognized-5xx"),
         (Reply(404, "null", {"Content-Type": "application/json"}), "unrecognized-404"),
-        (Reply(403, error_xml("RequestTimeTooSkewed", "The difference is too large."), {"Date": "Fri, 31 Dec 99999 23:59:59 GMT"}), "request-time-too-skewed"),
-        (Reply(403, error_xml("AccessDenied", "Access Denied."), {"Date": "Mon, 01 Jan 0001 00:00:00 GMT"}), "access-denied"),
-        (Reply(403, error_xml("RequestTimeTooSkewed", "too large", extra="\t<ServerTime>99999999999999999999999</ServerTime>\n")), "request-time-too-skewed"),
-        (Reply(403, error_xml("RequestTimeTooSkewed", "too large", extra="\t<ServerTime>9999-99-99T99:99:99Z</ServerTime>\n")), "request-time-too-skewed"),
-        (Reply(403, error_xml("InvalidAccessKeyId", "x", extra="\t<ServerTime>nan</ServerTime>\n"), {"Date": "garbage"}), "invalid-access-key-id"),
+        (
+            Reply(
+                403,
+                error_xml("RequestTimeTooSkewed", "The difference is too large."),
+                {"Date": "Fri, 31 Dec 99999 23:59:59 GMT"},
+            ),
+            "request-time-too-skewed",
+        ),
+        (
+            Reply(
+                403,
+                error_xml("AccessDenied", "Access Denied."),
+                {"Date": "Mon, 01 Jan 0001 00:00:00 GMT"},
+            ),
+            "access-denied",
+        ),
+        (
+            Reply(
+                403,
+                error_xml(
+                    "RequestTimeTooSkewed",
+                    "too large",
+                    extra="\t<ServerTime>99999999999999999999999</ServerTime>\n",
+                ),
+            ),
+            "request-time-too-skewed",
+        ),
+        (
+            Reply(
+                403,
+                error_xml(
+                    "RequestTimeTooSkewed",
+                    "too large",
+                    extra="\t<ServerTime>9999-99-99T99:99:99Z</ServerTime>\n",
+                ),
+            ),
+            "request-time-too-skewed",
+        ),
+        (
+            Reply(
+                403,
+                error_xml("InvalidAccessKeyId", "x", extra="\t<ServerTime>nan</ServerTime>\n"),
+                {"Date": "garbage"},
+            ),
+            "invalid-access-key-id",
+        ),
     ],
-    ids=["json-array", "json-number", "json-string", "json-null", "date-year-99999", "date-year-1", "servertime-huge", "servertime-impossible", "servertime-nan"],
+    ids=[
+        "json-array",
+        "json-number",
+        "json-string",
+        "json-null",
+        "date-year-99999",
+        "date-year-1",
+        "servertime-huge",
+        "servertime-impossible",
+        "servertime-nan",
+    ],
 )
-def test_odd_bodies_and_absurd_clocks_still_get_an_honest_diagnosis(replies: ReplyServer, reply: Reply, expected: str) -> None:
+def test_odd_bodies_and_absurd_clocks_still_get_an_honest_diagnosis(
+    replies: ReplyServer, reply: Reply, expected: str
+) -> None:
     """JSON that is not an object, impossible dates: the rule still matches, or the generic one."""
     client = make_client(replies.port)
     cos_doctor.install()

@@ -19,7 +19,8 @@ def _boom(facts: object) -> list[object]:
 
 
 def test_a_failing_detector_leaves_the_original_exception_untouched(
-    replies: ReplyServer, monkeypatch: pytest.MonkeyPatch,
+    replies: ReplyServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The SDK's own CosServiceError propagates, with its own traceback, and the failure is logged."""
     monkeypatch.setattr(_evidence, "_DETECTORS", [*_evidence._DETECTORS, (None, _boom)])
@@ -37,7 +38,8 @@ def test_a_failing_detector_leaves_the_original_exception_untouched(
 
 
 def test_a_broken_log_setup_still_gives_the_diagnosis(
-    replies: ReplyServer, monkeypatch: pytest.MonkeyPatch,
+    replies: ReplyServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """If emitting the event fails, the diagnosed exception is still raised."""
     from cos_doctor._hook import install as _hook
@@ -56,7 +58,9 @@ def test_a_broken_log_setup_still_gives_the_diagnosis(
 def test_success_returns_the_sdks_result_unchanged(replies: ReplyServer) -> None:
     """A successful call returns the same data with and without cos_doctor."""
     client = make_client(replies.port)
-    replies.reply = Reply(200, b"hello", {"ETag": '"5d41402abc4b2a76b9719d911017c592"', "Content-Type": "text/plain"})
+    replies.reply = Reply(
+        200, b"hello", {"ETag": '"5d41402abc4b2a76b9719d911017c592"', "Content-Type": "text/plain"}
+    )
     plain = client.get_object(Bucket=BUCKET, Key="a.txt")
     plain_body = plain["Body"].get_raw_stream().read()
     cos_doctor.install()

@@ -82,7 +82,9 @@ def test_after_uninstall_the_sdk_raises_its_own_exception(replies: ReplyServer) 
     assert type(caught.value) is CosServiceError
 
 
-def test_uninstall_under_a_foreign_wrapper_leaves_it_and_passes_through(replies: ReplyServer) -> None:
+def test_uninstall_under_a_foreign_wrapper_leaves_it_and_passes_through(
+    replies: ReplyServer,
+) -> None:
     """Another library's wrapper on top of ours survives uninstall(); ours stops diagnosing."""
     client = make_client(replies.port)
     cos_doctor.install()
@@ -103,8 +105,16 @@ def test_uninstall_under_a_foreign_wrapper_leaves_it_and_passes_through(replies:
         assert type(caught.value) is CosServiceError
         assert calls == ["foreign"]
         assert cos_doctor.install() is True  # finds its dormant layer instead of adding one
-        assert _hook._our_layer(cos_client.CosS3Client.__dict__["send_request"], _hook._on_send_request) is not None
-        assert _hook._our_layer(foreign_layer.__wrapped__, _hook._on_send_request) is foreign_layer.__wrapped__
+        assert (
+            _hook._our_layer(
+                cos_client.CosS3Client.__dict__["send_request"], _hook._on_send_request
+            )
+            is not None
+        )
+        assert (
+            _hook._our_layer(foreign_layer.__wrapped__, _hook._on_send_request)
+            is foreign_layer.__wrapped__
+        )
     finally:
         cos_doctor.uninstall()
         cos_client.CosS3Client.send_request = ORIGINAL_SEND_REQUEST

@@ -63,7 +63,9 @@ def test_there_is_exactly_one_catch_all() -> None:
     assert [rule.id for rule in RULES if rule.fallback] == ["unrecognized-error"]
 
 
-@pytest.mark.parametrize(("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or "")
+@pytest.mark.parametrize(
+    ("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or ""
+)
 def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) -> None:
     """Every example matches its rule, and no other rule scores the same for it."""
     context = RequestContext(
@@ -80,13 +82,23 @@ def test_each_example_is_won_by_its_own_rule_alone(rule: Rule, example: object) 
     assert found.rule.id == rule.id
 
 
-@pytest.mark.parametrize("rule", [rule for rule in RULES if rule.id in SEED_RULES], ids=lambda rule: rule.id)
+@pytest.mark.parametrize(
+    "rule", [rule for rule in RULES if rule.id in SEED_RULES], ids=lambda rule: rule.id
+)
 def test_each_seed_rule_shows_both_spellings_where_the_guide_differs(rule: Rule) -> None:
     """Seed 403 cases named by Code accept the guide's AccessDenied/<name> spelling too."""
     codes = {clause.code for clause in rule.clauses}
-    guide_names = {"InvalidAccessKeyId", "InvalidObjectState", "RequestTimeTooSkewed", "SignatureDoesNotMatch", "AccessForbidden"}
+    guide_names = {
+        "InvalidAccessKeyId",
+        "InvalidObjectState",
+        "RequestTimeTooSkewed",
+        "SignatureDoesNotMatch",
+        "AccessForbidden",
+    }
     for name in codes & guide_names:
-        assert any(c.code == "AccessDenied" and c.message == name.casefold() for c in rule.clauses), name
+        assert any(
+            c.code == "AccessDenied" and c.message == name.casefold() for c in rule.clauses
+        ), name
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
@@ -147,10 +159,16 @@ def _copy_knowledge(tmp_path: Path) -> Path:
     ("replace", "by", "complaint"),
     [
         ('id = "access-denied"', 'id = "Access Denied"', "lowercase slug"),
-        ('[[rule.match]]\ncode = "AccessDenied"\nmessage = "Access Denied."', '[[rule.match]]\ncode = "AccessDenied"\nmesage = "Access Denied."', "unknown match fields"),
+        (
+            '[[rule.match]]\ncode = "AccessDenied"\nmessage = "Access Denied."',
+            '[[rule.match]]\ncode = "AccessDenied"\nmesage = "Access Denied."',
+            "unknown match fields",
+        ),
     ],
 )
-def test_schema_mistakes_are_rejected(tmp_path: Path, replace: str, by: str, complaint: str) -> None:
+def test_schema_mistakes_are_rejected(
+    tmp_path: Path, replace: str, by: str, complaint: str
+) -> None:
     """A malformed rule fails loading with a message naming the problem."""
     directory = _copy_knowledge(tmp_path)
     path = directory / "access.toml"
@@ -174,17 +192,52 @@ def test_unknown_placeholder_is_rejected(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "replace", "by", "complaint"),
     [
-        ("evidence.toml", "SecretId sent as q-ak: {value}", "SecretId sent as q-ak: {vlaue}", "unknown placeholder"),
+        (
+            "evidence.toml",
+            "SecretId sent as q-ak: {value}",
+            "SecretId sent as q-ak: {vlaue}",
+            "unknown placeholder",
+        ),
         ("evidence.toml", "{human} ahead of COS", "{hmuan} ahead of COS", "unknown placeholder"),
-        ("evidence.toml", 'ko = "q-ak로 보낸 SecretId: {value}"', 'ko = "q-ak로 보낸 SecretId"', "placeholders differ"),
+        (
+            "evidence.toml",
+            'ko = "q-ak로 보낸 SecretId: {value}"',
+            'ko = "q-ak로 보낸 SecretId"',
+            "placeholders differ",
+        ),
         ("evidence.toml", 'ko = "보낸 Referer: {value}"\n', "", "needs exactly the locales"),
-        ("access.toml", "and click {bucket} to open its settings", "and click {nmae} to open its settings", "unknown placeholder"),
-        ("access.toml", "and click {bucket} to open its settings", "and click the bucket to open its settings", "placeholders differ"),
+        (
+            "access.toml",
+            "and click {bucket} to open its settings",
+            "and click {nmae} to open its settings",
+            "unknown placeholder",
+        ),
+        (
+            "access.toml",
+            "and click {bucket} to open its settings",
+            "and click the bucket to open its settings",
+            "placeholders differ",
+        ),
         ("ui.toml", 'steps = "how to fix"\n', "", "names differ"),
         ("client.toml", 'client = "dns"', 'client = "dsn"', "unknown client kind 'dsn'"),
-        ("client.toml", '[[rule.example]]\nclient = "dns"', '[[rule.example]]\nclient = "dsn"', "unknown client kind 'dsn'"),
-        ("access.toml", 'id = "referer-denied"\nclosing_step = false', 'id = "referer-denied"', "says it again"),
-        ("archive.toml", "\n[rule.zh]", '\ndocs = ["https://www.tencentcloud.com/ko/document/product/436/1"]\n\n[rule.zh]', r"\[ko\]: needs exactly"),
+        (
+            "client.toml",
+            '[[rule.example]]\nclient = "dns"',
+            '[[rule.example]]\nclient = "dsn"',
+            "unknown client kind 'dsn'",
+        ),
+        (
+            "access.toml",
+            'id = "referer-denied"\nclosing_step = false',
+            'id = "referer-denied"',
+            "says it again",
+        ),
+        (
+            "archive.toml",
+            "\n[rule.zh]",
+            '\ndocs = ["https://www.tencentcloud.com/ko/document/product/436/1"]\n\n[rule.zh]',
+            r"\[ko\]: needs exactly",
+        ),
         ("closing.toml", "{request_id}，", "{request}，", "unknown placeholder"),
         ("regions.toml", "regions = [", "regionz = [", "regions must be a list"),
         ("placeholders.toml", 'region = "<region>"\n', "", "names differ"),
@@ -223,16 +276,23 @@ likely_when = [{{ evidence = "{evidence}" }}]
         ("credential_kind", {"en": ""}, "non-empty text"),
     ],
 )
-def test_cause_mistakes_fail_loading(tmp_path: Path, evidence: str, texts: dict[str, str] | None, complaint: str) -> None:
+def test_cause_mistakes_fail_loading(
+    tmp_path: Path, evidence: str, texts: dict[str, str] | None, complaint: str
+) -> None:
     """A cause naming unknown evidence, a bad placeholder or an empty text fails loading."""
     directory = _copy_knowledge(tmp_path)
     path = directory / "access.toml"
     text = path.read_text(encoding="utf-8")
     words = {locale: f"Cause in {locale}." for locale in SUPPORTED_LOCALES} | (texts or {})
-    lines = "\n".join(f"{locale} = {words[locale]!r}".replace("'", '"') for locale in SUPPORTED_LOCALES)
+    lines = "\n".join(
+        f"{locale} = {words[locale]!r}".replace("'", '"') for locale in SUPPORTED_LOCALES
+    )
     anchor = '[rule.en]\ntitle = "Access denied'
     assert anchor in text
-    path.write_text(text.replace(anchor, _CAUSE.format(evidence=evidence, texts=lines) + "\n" + anchor, 1), encoding="utf-8")
+    path.write_text(
+        text.replace(anchor, _CAUSE.format(evidence=evidence, texts=lines) + "\n" + anchor, 1),
+        encoding="utf-8",
+    )
     with pytest.raises(KnowledgeError, match=complaint):
         load_catalogue(directory)
 
@@ -266,7 +326,9 @@ def test_korean_doc_links_are_the_english_pages_korean_edition(rule: Rule) -> No
     english, korean = rule.texts["en"].docs, rule.texts["ko"].docs
     assert len(korean) == len(english)
     for en_link, ko_link in zip(english, korean):
-        if not en_link.startswith(("https://intl.cloud.tencent.com/", "https://www.tencentcloud.com/")):
+        if not en_link.startswith(
+            ("https://intl.cloud.tencent.com/", "https://www.tencentcloud.com/")
+        ):
             assert ko_link == en_link
             continue
         assert ko_link.startswith("https://www.tencentcloud.com/ko/document/")
@@ -310,7 +372,9 @@ def test_no_known_wrong_or_risky_advice(rule: Rule) -> None:
         joined = " ".join((text.title, text.cause, *text.steps, *text.docs))
         assert "436/7733" not in joined  # GET Bucket acl, not an ACL overview
         assert "sign with the owner account's key" not in joined
-        assert "Time & Language" not in joined  # the Windows clock path is Clock, Language, and Region
+        assert (
+            "Time & Language" not in joined
+        )  # the Windows clock path is Clock, Language, and Region
         assert "Bucket Policy," not in joined
 
 

@@ -63,7 +63,9 @@ def test_the_process_does_not_validate(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [rule.id for rule in rules] == [rule["id"] for rule in copy["rules"]]
 
 
-def test_without_a_copy_the_toml_is_loaded(knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_copy_the_toml_is_loaded(
+    knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A package whose compiled copy is missing still diagnoses: the TOML is loaded, validated."""
     (knowledge_copy / COMPILED_NAME).unlink()
     monkeypatch.setattr(catalogue_module, "KNOWLEDGE_DIR", knowledge_copy)

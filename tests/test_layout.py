@@ -95,18 +95,20 @@ def test_every_module_sits_in_a_layer() -> None:
 def test_layers_import_only_downwards(graph: grimp.ImportGraph) -> None:
     """No layer imports a layer above it, nor a sibling it was declared independent of."""
     layers = [
-        grimp.Layer(*(f"cos_doctor.{name}" for name in layer), independent=True)
-        for layer in LAYERS
+        grimp.Layer(*(f"cos_doctor.{name}" for name in layer), independent=True) for layer in LAYERS
     ]
     illegal = graph.find_illegal_dependencies_for_layers(layers=layers)
-    assert sorted(
-        f"{dependency.importer} -> {dependency.imported}: "
-        + "; ".join(
-            " -> ".join([*sorted(route.heads), *route.middle, *sorted(route.tails)])
-            for route in dependency.routes
+    assert (
+        sorted(
+            f"{dependency.importer} -> {dependency.imported}: "
+            + "; ".join(
+                " -> ".join([*sorted(route.heads), *route.middle, *sorted(route.tails)])
+                for route in dependency.routes
+            )
+            for dependency in illegal
         )
-        for dependency in illegal
-    ) == []
+        == []
+    )
 
 
 @pytest.mark.parametrize("forbidden", PIPELINE_NEVER_IMPORTS)
@@ -153,7 +155,9 @@ def test_pickles_name_only_public_modules(protocol: int) -> None:
 
     body = "<Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>"
     service = CosServiceError("GET", body, 403)
-    client = CosClientError("HTTPSConnectionPool(host='b', port=443): Read timed out. (read timeout=1)")
+    client = CosClientError(
+        "HTTPSConnectionPool(host='b', port=443): Read timed out. (read timeout=1)"
+    )
     named: set[tuple[str, str]] = set()
     for error in (service, client):
         diagnosed = diagnosed_copy(error, cos_doctor.diagnose(error))

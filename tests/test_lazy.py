@@ -30,7 +30,9 @@ FAILURES = {
 
 def _eager_twin(diagnosis: Diagnosis) -> Diagnosis:
     """The same diagnosis built the eager way, from already worded fields."""
-    return Diagnosis(**{field.name: getattr(diagnosis, field.name) for field in dataclasses.fields(Diagnosis)})
+    return Diagnosis(
+        **{field.name: getattr(diagnosis, field.name) for field in dataclasses.fields(Diagnosis)}
+    )
 
 
 def _fail(replies: ReplyServer, reply: Reply) -> CosServiceError:
@@ -54,12 +56,16 @@ def test_the_event_never_words_the_diagnosis(replies: ReplyServer, rule_id: str)
 
 
 @pytest.mark.parametrize("rule_id", sorted(FAILURES))
-def test_a_lazily_worded_diagnosis_equals_its_eager_twin_everywhere(replies: ReplyServer, rule_id: str) -> None:
+def test_a_lazily_worded_diagnosis_equals_its_eager_twin_everywhere(
+    replies: ReplyServer, rule_id: str
+) -> None:
     """Equality, repr, to_dict, render and pickles (every protocol) are those of the eager form."""
     cos_doctor.install()
     lazy = _fail(replies, FAILURES[rule_id]).diagnosis
     fresh = copy.copy(lazy)  # copies go through __getstate__ too
-    pickled = {protocol: pickle.dumps(lazy, protocol) for protocol in range(pickle.HIGHEST_PROTOCOL + 1)}
+    pickled = {
+        protocol: pickle.dumps(lazy, protocol) for protocol in range(pickle.HIGHEST_PROTOCOL + 1)
+    }
     eager = _eager_twin(lazy)
     assert lazy == eager == fresh
     assert repr(lazy) == repr(eager)
@@ -80,7 +86,9 @@ def test_threads_reading_a_fresh_diagnosis_all_see_the_same_words(replies: Reply
 
     def read() -> None:
         start.wait()
-        seen.append((error.diagnosis.steps, error.diagnosis.title, tuple(getattr(error, "__notes__", ()))))
+        seen.append(
+            (error.diagnosis.steps, error.diagnosis.title, tuple(getattr(error, "__notes__", ())))
+        )
 
     threads = [threading.Thread(target=read) for _ in range(8)]
     for thread in threads:
@@ -90,7 +98,9 @@ def test_threads_reading_a_fresh_diagnosis_all_see_the_same_words(replies: Reply
     assert len(set(seen)) == 1
 
 
-def test_the_traceback_str_and_pickle_of_the_exception_are_as_if_worded_at_once(replies: ReplyServer) -> None:
+def test_the_traceback_str_and_pickle_of_the_exception_are_as_if_worded_at_once(
+    replies: ReplyServer,
+) -> None:
     """format_exception, str(e), notes and a pickled copy: the same before and after first access."""
     cos_doctor.install()
     lazy = _fail(replies, FAILURES["access-denied"])
@@ -132,7 +142,9 @@ def test_the_interpreter_s_own_traceback_printer_shows_the_report() -> None:
         raise diagnosed_copy(error, cos_doctor.diagnose(error))
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 1
     assert done.stdout
     assert done.stdout in done.stderr  # the note (3.11+) or str(e) (3.9, 3.10) carries it all

@@ -25,17 +25,40 @@ from tests import redos
 
 # The patterns the rewrites replaced (quadratic or cubic on the shapes named).
 OLD_URL_USERINFO = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@'\"<>]+@", re.IGNORECASE)  # "a" * n
-OLD_HEADER_PART = re.compile(r"Header part \(.*\) from .* must be of type str or bytes", re.IGNORECASE)
+OLD_HEADER_PART = re.compile(
+    r"Header part \(.*\) from .* must be of type str or bytes", re.IGNORECASE
+)
 OLD_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z0-9]*)\s*$")  # "a" * n + "!"
 OLD_CLIENT_KINDS = (
-    ("proxy", r"ProxyError|Unable to connect to proxy|Cannot connect to proxy|Tunnel connection failed|Proxy Authentication Required|ProxySchemeUnknown|代理"),
-    ("tls", r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL[:\]]|WRONG_VERSION_NUMBER|wrong version number|doesn't match|TLSV1_ALERT|证书|EOF occurred in violation of protocol|certificate has expired|CERT_HAS_EXPIRED|certificate is not yet valid|unable to (?:verify the first|get local issuer) certificate|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SSLHandshakeException|PKIX path building failed|CertPathValidatorException|Trust anchor for certification path|x509: |cURL error (?:35|60)\b|SSL certificate problem"),
-    ("dns", r"NameResolutionError|Failed to resolve|Name or service not known|nodename nor servname|getaddrinfo failed|Temporary failure in name resolution|No address associated with hostname|Errno -[235]\b|Errno 11001|Errno 11002|Errno 11004|域名解析|无法解析|未知的名称或服务|UnknownHostException|(?m:Exception: [\w.-]+\.myqcloud\.com\s*$)|ENOTFOUND|EAI_AGAIN|no such host|Could(?: not|n't) resolve(?: host)?:|cURL error 6\b|\bDNS (?:error|failure|lookup failed|resolution failed)"),
-    ("connect-timeout", r"ConnectTimeout|connect timeout=|Connection to \S+ timed out|WinError 10060|连接尝试失败|connect timed out|connect ETIMEDOUT|Connection timed out after \d+|Failed to establish a new connection: \[Errno (?:110|60)\]"),
+    (
+        "proxy",
+        r"ProxyError|Unable to connect to proxy|Cannot connect to proxy|Tunnel connection failed|Proxy Authentication Required|ProxySchemeUnknown|代理",
+    ),
+    (
+        "tls",
+        r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL[:\]]|WRONG_VERSION_NUMBER|wrong version number|doesn't match|TLSV1_ALERT|证书|EOF occurred in violation of protocol|certificate has expired|CERT_HAS_EXPIRED|certificate is not yet valid|unable to (?:verify the first|get local issuer) certificate|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SSLHandshakeException|PKIX path building failed|CertPathValidatorException|Trust anchor for certification path|x509: |cURL error (?:35|60)\b|SSL certificate problem",
+    ),
+    (
+        "dns",
+        r"NameResolutionError|Failed to resolve|Name or service not known|nodename nor servname|getaddrinfo failed|Temporary failure in name resolution|No address associated with hostname|Errno -[235]\b|Errno 11001|Errno 11002|Errno 11004|域名解析|无法解析|未知的名称或服务|UnknownHostException|(?m:Exception: [\w.-]+\.myqcloud\.com\s*$)|ENOTFOUND|EAI_AGAIN|no such host|Could(?: not|n't) resolve(?: host)?:|cURL error 6\b|\bDNS (?:error|failure|lookup failed|resolution failed)",
+    ),
+    (
+        "connect-timeout",
+        r"ConnectTimeout|connect timeout=|Connection to \S+ timed out|WinError 10060|连接尝试失败|connect timed out|connect ETIMEDOUT|Connection timed out after \d+|Failed to establish a new connection: \[Errno (?:110|60)\]",
+    ),
     ("read-timeout", r"ReadTimeout|Read timed out|read timeout="),
-    ("body-interrupted", r"ChunkedEncodingError|IncompleteRead|InvalidChunkLength|Response ended prematurely|download failed with incomplete file"),
-    ("connection-refused", r"Connection refused|Errno 111\b|Errno 61\b|WinError 10061|actively refused|ECONNREFUSED|拒绝连接|积极拒绝"),
-    ("connection-reset", r"Connection reset|Errno 104\b|Errno 54\b|WinError 10054|forcibly closed|RemoteDisconnected|Connection aborted|ECONNRESET|Broken pipe|Errno 32\b|closed connection without response|连接被重置|被对方重置|被对端重置|强迫关闭|WinError 10053|中止了一个已建立的连接"),
+    (
+        "body-interrupted",
+        r"ChunkedEncodingError|IncompleteRead|InvalidChunkLength|Response ended prematurely|download failed with incomplete file",
+    ),
+    (
+        "connection-refused",
+        r"Connection refused|Errno 111\b|Errno 61\b|WinError 10061|actively refused|ECONNREFUSED|拒绝连接|积极拒绝",
+    ),
+    (
+        "connection-reset",
+        r"Connection reset|Errno 104\b|Errno 54\b|WinError 10054|forcibly closed|RemoteDisconnected|Connection aborted|ECONNRESET|Broken pipe|Errno 32\b|closed connection without response|连接被重置|被对方重置|被对端重置|强迫关闭|WinError 10053|中止了一个已建立的连接",
+    ),
     ("parts-failed", r"some (?:upload_part|upload_part_copy|download_part) fail"),
     ("credentials-missing", r"SecretId and SecretKey is Required"),
     ("bucket-name-invalid", r"bucket format is illegal|bucket is not string"),
@@ -80,7 +103,9 @@ def test_the_audit_finds_patterns_wherever_they_are_defined() -> None:
     """The audit sees module-level, nested, inline, emulator and knowledge-base patterns."""
     places = {found.where for found in redos.all_patterns()}
     assert "cos_doctor._redact._SECRET_ID" in places  # module level
-    assert "cos_doctor._pipeline.client_context._KINDS" in places  # a bound search in a nested tuple
+    assert (
+        "cos_doctor._pipeline.client_context._KINDS" in places
+    )  # a bound search in a nested tuple
     assert "cos_doctor._readers.pasted._STATUS_PATTERNS" in places  # nested tuple
     assert any(place.startswith("cos_doctor.emulator.") for place in places)
     assert any(place.startswith("cos_doctor/cli.py:") for place in places)  # inline re.match
@@ -130,12 +155,21 @@ def _diagnose_run(text: str) -> object:
 
 
 SCANNERS: dict[str, tuple[Callable[[str], object], list[str]]] = {
-    "scrub": (_redact.scrub, ["a", "a://", "://a@", "a.", "AKID", "q-signature=", "token= ", "@ ://"]),
-    "classify": (lambda text: _client_context.classify((), text), ["Header part (", "Header part () from ", "errno ", "connection to a", "a"]),
+    "scrub": (
+        _redact.scrub,
+        ["a", "a://", "://a@", "a.", "AKID", "q-signature=", "token= ", "@ ://"],
+    ),
+    "classify": (
+        lambda text: _client_context.classify((), text),
+        ["Header part (", "Header part () from ", "errno ", "connection to a", "a"],
+    ),
     "last-word": (_pasted._last_word, ["a", "a\x00", "1", " "]),
     "glob": (lambda text: _access.glob_match("*a*a*a*a*b", text), ["a", "ab"]),
     "referer": (_referer_run, ["a", "a.", "a/", "ab."]),
-    "diagnose": (_diagnose_run, ["a", "Header part () from ", "http://a", "a ://x@", '{"a":', "<Code>", "403 "]),
+    "diagnose": (
+        _diagnose_run,
+        ["a", "Header part () from ", "http://a", "a ://x@", '{"a":', "<Code>", "403 "],
+    ),
 }
 
 
@@ -149,14 +183,56 @@ def test_each_scanner_grows_linearly(name: str) -> None:
 
 # ----------------------------------------------------------------------------- same answers
 
-_URL_PIECES = st.sampled_from(["a", "Z", "1", "+", ".", "-", ":", "/", "://", "@", " ", "'", "ſ", "K", "İ", "http://u:p@h", "x<"])
+_URL_PIECES = st.sampled_from(
+    [
+        "a",
+        "Z",
+        "1",
+        "+",
+        ".",
+        "-",
+        ":",
+        "/",
+        "://",
+        "@",
+        " ",
+        "'",
+        "ſ",
+        "K",
+        "İ",
+        "http://u:p@h",
+        "x<",
+    ]
+)
 _CLIENT_PIECES = st.sampled_from(
     [
-        "Header part (", ") from ", " must be of type str or bytes", "\n", " ", "x", "(",
-        "Errno 111", "errno -2", "cURL error 60", "curl error 6", "DNS error", "Connection to h timed out",
-        "Connection timed out after 5", "Exception: a.myqcloud.com", "[SSL: x]", "[ssl]", "Read timed out",
-        "Couldn't resolve host:", "self signed certificate", "some upload_part fail", "代理", "拒绝连接",
-        "Failed to establish a new connection: [Errno 110]", "ECONNRESET", "Broken pipe", "Errno 32",
+        "Header part (",
+        ") from ",
+        " must be of type str or bytes",
+        "\n",
+        " ",
+        "x",
+        "(",
+        "Errno 111",
+        "errno -2",
+        "cURL error 60",
+        "curl error 6",
+        "DNS error",
+        "Connection to h timed out",
+        "Connection timed out after 5",
+        "Exception: a.myqcloud.com",
+        "[SSL: x]",
+        "[ssl]",
+        "Read timed out",
+        "Couldn't resolve host:",
+        "self signed certificate",
+        "some upload_part fail",
+        "代理",
+        "拒绝连接",
+        "Failed to establish a new connection: [Errno 110]",
+        "ECONNRESET",
+        "Broken pipe",
+        "Errno 32",
     ],
 )
 _CASES = st.sampled_from([str, str.upper, str.lower, str.title])
@@ -168,7 +244,11 @@ def test_url_userinfo_is_found_as_the_pattern_found_it(text: str) -> None:
     assert _redact._without_url_userinfo(text) == OLD_URL_USERINFO.sub(r"\1<redacted>@", text)
 
 
-@given(st.lists(st.tuples(_CLIENT_PIECES, _CASES).map(lambda pair: pair[1](pair[0])), max_size=8).map("".join))
+@given(
+    st.lists(st.tuples(_CLIENT_PIECES, _CASES).map(lambda pair: pair[1](pair[0])), max_size=8).map(
+        "".join
+    )
+)
 def test_client_failures_are_classified_as_the_patterns_classified_them(text: str) -> None:
     """Phrases and gated patterns give the kind the fourteen case-insensitive patterns gave."""
     assert _client_context.classify((), text) == _old_classify(text)

@@ -20,7 +20,9 @@ TABLE = {"en": "copy {key} to {bucket}", "ko": "{bucket}에 {key} 복사"}
 
 def test_a_locale_the_table_lacks_reads_in_english() -> None:
     """A table without the asked locale gives its English text, filled in the same way."""
-    assert say(TABLE, "zh", {"key": "a.txt", "bucket": "b-1250000000"}) == "copy a.txt to b-1250000000"
+    assert (
+        say(TABLE, "zh", {"key": "a.txt", "bucket": "b-1250000000"}) == "copy a.txt to b-1250000000"
+    )
     assert say(TABLE, "ko", {"key": "a.txt", "bucket": "b"}) == "b에 a.txt 복사"
     assert localized({"en": 1, "zh": 2}, "ko") == 1
 
@@ -43,7 +45,9 @@ def test_the_command_line_follows_the_policy(locale: str) -> None:
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_evidence_sentences_follow_the_policy(locale: str) -> None:
     """An evidence sentence missing a word says the locale's generic wording or <name>, never raises."""
-    context = RequestContext(http_status=403, error_code="AccessDenied", error_message="Access Denied.")
+    context = RequestContext(
+        http_status=403, error_code="AccessDenied", error_message="Access Denied."
+    )
     facts = Facts(context=context, match=match_rule(context), catalogue=catalogue(), locale=locale)
     item = facts.say("policy_expiration", 1700000000)  # the sentence also names {when}
     assert "<when>" in item.text

@@ -31,11 +31,15 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 COS_REQUEST_ID = "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"
 INVALID_KEY = Reply(
     403,
-    error_xml("InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."),
+    error_xml(
+        "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."
+    ),
 )
 
 
-def _fail_once(replies: ReplyServer, reply: Reply = INVALID_KEY, key: str = "docs/report.pdf") -> CosServiceError:
+def _fail_once(
+    replies: ReplyServer, reply: Reply = INVALID_KEY, key: str = "docs/report.pdf"
+) -> CosServiceError:
     client = make_client(replies.port)
     replies.reply = reply
     with pytest.raises(CosServiceError) as caught:
@@ -49,8 +53,17 @@ class JsonFormatter(logging.Formatter):
     _standard = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message"}
 
     def format(self, record: logging.LogRecord) -> str:
-        extras = {name: value for name, value in record.__dict__.items() if name not in self._standard}
-        return json.dumps({"level": record.levelname, "logger": record.name, "message": record.getMessage(), **extras})
+        extras = {
+            name: value for name, value in record.__dict__.items() if name not in self._standard
+        }
+        return json.dumps(
+            {
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage(),
+                **extras,
+            }
+        )
 
 
 @pytest.fixture
@@ -126,7 +139,9 @@ def test_the_apps_bound_request_and_trace_ids_survive(replies: ReplyServer) -> N
 
 
 def test_without_structlog_configured_the_event_goes_to_stdlib_logging(
-    replies: ReplyServer, app_logging: logging.StreamHandler, capsys: pytest.CaptureFixture[str],
+    replies: ReplyServer,
+    app_logging: logging.StreamHandler,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """An app that only uses logging gets the event through its own handler, as one JSON line."""
     cos_doctor.install()
@@ -144,7 +159,9 @@ def test_without_structlog_configured_the_event_goes_to_stdlib_logging(
     assert capsys.readouterr().out == ""  # nothing printed by cos_doctor itself
 
 
-def test_stdlib_levels_and_filters_govern_the_event(replies: ReplyServer, app_logging: logging.StreamHandler) -> None:
+def test_stdlib_levels_and_filters_govern_the_event(
+    replies: ReplyServer, app_logging: logging.StreamHandler
+) -> None:
     """Raising the cos_doctor logger's level silences the event, as for any library's logger."""
     cos_doctor.install()
     logging.getLogger("cos_doctor").setLevel(logging.ERROR)
@@ -168,7 +185,9 @@ def test_expected_failures_log_at_debug(replies: ReplyServer, name: str) -> None
     """A code or rule marked expected logs at DEBUG, and the exception is still diagnosed."""
     cos_doctor.install(expected=[name])
     with capture_logs() as events:
-        error = _fail_once(replies, Reply(404, error_xml("NoSuchKey", "The specified key does not exist.")))
+        error = _fail_once(
+            replies, Reply(404, error_xml("NoSuchKey", "The specified key does not exist."))
+        )
     assert error.diagnosis.rule_id == "no-such-key"
     assert [event["log_level"] for event in events] == ["debug"]
 
@@ -195,9 +214,16 @@ def test_install_again_without_arguments_keeps_the_settings(replies: ReplyServer
 
 @pytest.mark.parametrize(
     ("settings", "error"),
-    [({"level": "LOUD"}, ValueError), ({"level": 1.5}, TypeError), ({"storm_window": -1}, ValueError), ({"expected": [404]}, TypeError)],
+    [
+        ({"level": "LOUD"}, ValueError),
+        ({"level": 1.5}, TypeError),
+        ({"storm_window": -1}, ValueError),
+        ({"expected": [404]}, TypeError),
+    ],
 )
-def test_invalid_settings_are_refused_before_anything_changes(settings: dict, error: type[Exception]) -> None:
+def test_invalid_settings_are_refused_before_anything_changes(
+    settings: dict, error: type[Exception]
+) -> None:
     """A nonsensical setting raises at install() and leaves cos_doctor as it was."""
     with pytest.raises(error):
         cos_doctor.install(**settings)
@@ -240,7 +266,9 @@ def test_helpers_still_diagnose_errors_they_do_not_swallow(replies: ReplyServer)
     assert [event["cos_doctor.rule_id"] for event in events] == ["unrecognized-403"]
 
 
-def test_a_log_processor_that_writes_to_cos_never_triggers_a_second_diagnosis(replies: ReplyServer) -> None:
+def test_a_log_processor_that_writes_to_cos_never_triggers_a_second_diagnosis(
+    replies: ReplyServer,
+) -> None:
     """A processor shipping events to a bucket that rejects writes: one event, two requests, no loop."""
     client = make_client(replies.port)
     cos_doctor.install()
@@ -248,7 +276,11 @@ def test_a_log_processor_that_writes_to_cos_never_triggers_a_second_diagnosis(re
 
     def ship_to_cos(logger: object, method: str, event_dict: dict) -> dict:
         try:
-            client.put_object(Bucket=BUCKET, Key="logs/event.json", Body=json.dumps(event_dict, default=str).encode())
+            client.put_object(
+                Bucket=BUCKET,
+                Key="logs/event.json",
+                Body=json.dumps(event_dict, default=str).encode(),
+            )
         except CosServiceError as error:
             raised.append(error)
         return event_dict
@@ -299,7 +331,8 @@ def test_a_handler_on_another_thread_that_writes_to_cos_never_loops(replies: Rep
 
 
 def test_no_secret_reaches_the_event_the_exception_or_the_sdk_debug_log(
-    replies: ReplyServer, caplog: pytest.LogCaptureFixture,
+    replies: ReplyServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """SecretKey, token, signature, sign key and the full SecretId appear nowhere we write."""
     client = make_client(replies.port, token=TOKEN)
@@ -310,7 +343,11 @@ def test_no_secret_reaches_the_event_the_exception_or_the_sdk_debug_log(
         extra=f"\t<StringToSign>sha1\n1;2\nabc\n</StringToSign>\n\t<FormatString>get\n/a.txt\n\nx-cos-security-token={TOKEN}\n</FormatString>\n",
     )
     replies.reply = Reply(403, body)
-    with caplog.at_level(logging.DEBUG, logger="qcloud_cos"), capture_logs() as events, pytest.raises(CosServiceError) as caught:
+    with (
+        caplog.at_level(logging.DEBUG, logger="qcloud_cos"),
+        capture_logs() as events,
+        pytest.raises(CosServiceError) as caught,
+    ):
         client.get_object(Bucket=BUCKET, Key="a.txt")
     sent_authorization = replies.seen[-1].headers["Authorization"]
     signature = sent_authorization.rsplit("q-signature=", 1)[1]
@@ -339,7 +376,9 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_failure_with_no_reply_names_its_class_and_what_failed(app_logging: logging.StreamHandler) -> None:
+def test_a_failure_with_no_reply_names_its_class_and_what_failed(
+    app_logging: logging.StreamHandler,
+) -> None:
     """A refused connection logs error.type = the rule id (not _OTHER) and a headline with the rule's title, not 'HTTP ?'."""
     client = make_client(_closed_port())
     cos_doctor.install()
@@ -348,7 +387,9 @@ def test_a_failure_with_no_reply_names_its_class_and_what_failed(app_logging: lo
     [line] = _json_lines(app_logging)
     assert line["error.type"] == "client-connection-refused"
     assert line["http.response.status_code"] is None
-    assert line["message"].startswith(f"cos_request_failed: {caught.value.diagnosis.title} [client-connection-refused] operation=get_object")
+    assert line["message"].startswith(
+        f"cos_request_failed: {caught.value.diagnosis.title} [client-connection-refused] operation=get_object"
+    )
     assert "refused" in caught.value.diagnosis.title
     assert "HTTP ?" not in line["message"]
     assert "_OTHER" not in line["message"]

@@ -44,7 +44,12 @@ def _records(stderr: str) -> list[list[str]]:
 def _run(body: str) -> subprocess.CompletedProcess[str]:
     script = PREAMBLE + textwrap.dedent(body)
     return subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, cwd=ROOT
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=ROOT,
     )
 
 
@@ -68,7 +73,10 @@ def test_basic_config_shows_one_line_per_failure() -> None:
     """)
     lines = done.stderr.splitlines()
     assert len(lines) == 2
-    assert all(line.startswith("WARNING cos_doctor cos_request_failed: NoSuchKey (HTTP 404)") for line in lines)
+    assert all(
+        line.startswith("WARNING cos_doctor cos_request_failed: NoSuchKey (HTTP 404)")
+        for line in lines
+    )
     assert [line.split("key=")[1].split()[0] for line in lines] == ["a.txt", "b.txt"]
 
 
@@ -80,9 +88,15 @@ def test_the_sdks_lowered_record_still_shows_at_debug() -> None:
         cos_doctor.install()
         fail()
     """)
-    failure = [line.split(" ", 2)[:2] for line in done.stderr.splitlines() if line.startswith(("WARNING", "DEBUG")) and ("NoSuchKey" in line or "<?xml" in line)]
+    failure = [
+        line.split(" ", 2)[:2]
+        for line in done.stderr.splitlines()
+        if line.startswith(("WARNING", "DEBUG")) and ("NoSuchKey" in line or "<?xml" in line)
+    ]
     assert failure == [["WARNING", "cos_doctor"], ["DEBUG", "qcloud_cos.cos_client"]]
-    assert "DEBUG qcloud_cos.cos_client send request" in done.stderr  # the SDK's other DEBUG records as ever
+    assert (
+        "DEBUG qcloud_cos.cos_client send request" in done.stderr
+    )  # the SDK's other DEBUG records as ever
 
 
 def test_a_setting_keeps_the_sdks_record_at_its_own_level() -> None:
@@ -156,5 +170,9 @@ def test_a_structlog_application_also_sees_one_line_per_failure() -> None:
         fail()
     """)
     [event] = [json.loads(line) for line in done.stdout.splitlines()]
-    assert (event["event"], event["level"], event["cos_doctor.rule_id"]) == ("cos_request_failed", "warning", "no-such-key")
+    assert (event["event"], event["level"], event["cos_doctor.rule_id"]) == (
+        "cos_request_failed",
+        "warning",
+        "no-such-key",
+    )
     assert done.stderr == ""  # no ERROR record of the SDK's beside it

@@ -26,7 +26,9 @@ def _context(example: Example, **changes: object) -> RequestContext:
     return dataclasses.replace(context, **changes)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or "")
+@pytest.mark.parametrize(
+    ("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or ""
+)
 def test_the_index_answers_as_the_full_matcher(rule: Rule, example: Example) -> None:
     """For every example, and the same failure on another key, status, method or form, the index gives the full matcher's rule, captures and ties, the first time and the next."""
     variants = [
@@ -45,13 +47,23 @@ def test_the_index_answers_as_the_full_matcher(rule: Rule, example: Example) -> 
 
 def test_a_failure_seen_before_is_looked_up() -> None:
     """The second identical reply gets the very answer of the first, without running the matcher."""
-    context = RequestContext(http_status=403, error_code="AccessDenied", error_message="Access Denied.", http_method="GET")
+    context = RequestContext(
+        http_status=403,
+        error_code="AccessDenied",
+        error_message="Access Denied.",
+        http_method="GET",
+    )
     assert match_rule(context) is match_rule(dataclasses.replace(context))
 
 
 def test_rules_that_read_the_key_are_matched_on_each_key() -> None:
     """NoSuchKey's rules look at the key COS saw: the same reply on another key is matched again, not looked up."""
-    reply = {"http_status": 404, "error_code": "NoSuchKey", "error_message": "The specified key does not exist.", "http_method": "GET"}
+    reply = {
+        "http_status": 404,
+        "error_code": "NoSuchKey",
+        "error_message": "The specified key does not exist.",
+        "http_method": "GET",
+    }
     leading_slash = match_rule(RequestContext(**reply, path="//photos/a.jpg"))  # type: ignore[arg-type]
     plain = match_rule(RequestContext(**reply, path="/photos/a.jpg"))  # type: ignore[arg-type]
     assert leading_slash.rule.id == "no-such-key-leading-slash"
@@ -60,7 +72,12 @@ def test_rules_that_read_the_key_are_matched_on_each_key() -> None:
 
 def test_a_client_failure_is_looked_up_by_its_kind_whatever_its_message() -> None:
     """A refused connection's message names a host, a port and an object address that change every time: the kind alone finds the answer."""
-    first = RequestContext(client_failure="connection-refused", error_message="Failed to establish a new connection: [Errno 111] <conn at 0x7f01>")
-    again = dataclasses.replace(first, error_message="Failed to establish a new connection: [Errno 111] <conn at 0x7f02>")
+    first = RequestContext(
+        client_failure="connection-refused",
+        error_message="Failed to establish a new connection: [Errno 111] <conn at 0x7f01>",
+    )
+    again = dataclasses.replace(
+        first, error_message="Failed to establish a new connection: [Errno 111] <conn at 0x7f02>"
+    )
     assert match_rule(first).rule.id == "client-connection-refused"
     assert match_rule(again) is match_rule(first)

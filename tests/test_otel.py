@@ -45,7 +45,9 @@ def _span(exporter: InMemorySpanExporter, name: str) -> ReadableSpan:
     return span
 
 
-def test_the_diagnosis_is_an_event_on_the_current_span(replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter) -> None:
+def test_the_diagnosis_is_an_event_on_the_current_span(
+    replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter
+) -> None:
     """A failed call inside a recording span adds cos_doctor.diagnosis (rule, code, request id, evidence) and error.type."""
     client = make_client(replies.port)
     cos_doctor.install()
@@ -64,11 +66,17 @@ def test_the_diagnosis_is_an_event_on_the_current_span(replies: ReplyServer, tra
     assert attributes["http.response.status_code"] == 404
     evidence = {item.key for item in caught.value.diagnosis.evidence}
     assert evidence  # this rule has evidence to carry
-    assert {name.removeprefix("cos_doctor.evidence.") for name in attributes if name.startswith("cos_doctor.evidence.")} == evidence
+    assert {
+        name.removeprefix("cos_doctor.evidence.")
+        for name in attributes
+        if name.startswith("cos_doctor.evidence.")
+    } == evidence
     assert span.attributes["error.type"] == "NoSuchKey"
 
 
-def test_a_span_from_the_requests_instrumentation_stays_as_it_made_it(replies: ReplyServer, exporter: InMemorySpanExporter) -> None:
+def test_a_span_from_the_requests_instrumentation_stays_as_it_made_it(
+    replies: ReplyServer, exporter: InMemorySpanExporter
+) -> None:
     """With OpenTelemetry's requests instrumentation, the SDK's HTTP request is its own child span; the diagnosis goes on the app's span."""
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -78,7 +86,10 @@ def test_a_span_from_the_requests_instrumentation_stays_as_it_made_it(replies: R
         client = make_client(replies.port)
         cos_doctor.install()
         replies.reply = MISSING
-        with provider.get_tracer("app").start_as_current_span("handle upload"), pytest.raises(CosServiceError):
+        with (
+            provider.get_tracer("app").start_as_current_span("handle upload"),
+            pytest.raises(CosServiceError),
+        ):
             client.get_object(Bucket=BUCKET, Key="reports/q3.csv")
     finally:
         instrumentor.uninstrument()
@@ -86,14 +97,19 @@ def test_a_span_from_the_requests_instrumentation_stays_as_it_made_it(replies: R
     [http] = [span for span in exporter.get_finished_spans() if span is not parent]
     assert http.parent is not None
     assert http.parent.span_id == parent.context.span_id
-    assert 404 in (http.attributes.get("http.status_code"), http.attributes.get("http.response.status_code"))  # its own reading (old or stable names)
+    assert 404 in (
+        http.attributes.get("http.status_code"),
+        http.attributes.get("http.response.status_code"),
+    )  # its own reading (old or stable names)
     assert http.events == ()  # ended before the SDK raised: cos_doctor never writes to it
     assert [event.name for event in parent.events] == ["cos_doctor.diagnosis"]
     assert parent.events[0].attributes["cos.request_id"] == REQUEST_ID
     assert parent.attributes["error.type"] == "NoSuchKey"
 
 
-def test_a_failure_with_no_reply_gives_the_span_its_rule_as_error_type(tracer: trace.Tracer, exporter: InMemorySpanExporter) -> None:
+def test_a_failure_with_no_reply_gives_the_span_its_rule_as_error_type(
+    tracer: trace.Tracer, exporter: InMemorySpanExporter
+) -> None:
     """A refused connection sets error.type to the rule id, and its evidence rides on the event."""
     client = make_client(_closed_port())
     cos_doctor.install()
@@ -106,7 +122,9 @@ def test_a_failure_with_no_reply_gives_the_span_its_rule_as_error_type(tracer: t
     assert attributes["cos_doctor.evidence.failed_host"] == "127.0.0.1"
 
 
-def test_an_expected_failure_is_an_event_without_error_type(replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter) -> None:
+def test_an_expected_failure_is_an_event_without_error_type(
+    replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter
+) -> None:
     """A failure the app marked expected is recorded on the span but does not mark the span with error.type."""
     client = make_client(replies.port)
     cos_doctor.install(expected=["NoSuchKey"], expected_level=None)
@@ -118,7 +136,9 @@ def test_an_expected_failure_is_an_event_without_error_type(replies: ReplyServer
     assert "error.type" not in span.attributes
 
 
-def test_success_and_spans_that_do_not_record_are_left_alone(replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter) -> None:
+def test_success_and_spans_that_do_not_record_are_left_alone(
+    replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter
+) -> None:
     """A successful call adds nothing to the span; a failure outside any recording span is diagnosed as ever."""
     client = make_client(replies.port)
     cos_doctor.install()
@@ -152,11 +172,20 @@ except CosServiceError as error:
     print(json.dumps([error.diagnosis.rule_id, sorted(m for m in sys.modules if m.startswith("opentelemetry"))]))
 """
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, cwd=root)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=root,
+    )
     assert json.loads(done.stdout) == ["no-such-key", []]
 
 
-def test_every_failure_is_on_the_span_even_when_the_log_collapses_them(replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter) -> None:
+def test_every_failure_is_on_the_span_even_when_the_log_collapses_them(
+    replies: ReplyServer, tracer: trace.Tracer, exporter: InMemorySpanExporter
+) -> None:
     """Three identical failures inside one storm window: one log event, three span events."""
     from structlog.testing import capture_logs
 
@@ -168,4 +197,6 @@ def test_every_failure_is_on_the_span_even_when_the_log_collapses_them(replies: 
             with pytest.raises(CosServiceError):
                 client.get_object(Bucket=BUCKET, Key="a.txt")
     assert [event["event"] for event in events] == ["cos_request_failed"]
-    assert [event.name for event in _span(exporter, "retry loop").events] == ["cos_doctor.diagnosis"] * 3
+    assert [event.name for event in _span(exporter, "retry loop").events] == [
+        "cos_doctor.diagnosis"
+    ] * 3

@@ -130,7 +130,11 @@ def test_json_error_reply_pasted_gives_the_same_diagnosis(replies: ReplyServer) 
     from tests.conftest import BUCKET, make_client
 
     body = json.dumps(
-        {"Code": "NoSuchKey", "Message": "The specified key does not exist.", "RequestId": "NjU1Zg=="},
+        {
+            "Code": "NoSuchKey",
+            "Message": "The specified key does not exist.",
+            "RequestId": "NjU1Zg==",
+        },
     )
     replies.reply = Reply(404, body, {"Content-Type": "application/json"})
     with pytest.raises(CosServiceError) as caught:
@@ -193,11 +197,17 @@ def test_a_client_error_is_diagnosed_and_other_exceptions_are_refused() -> None:
 def test_a_bodiless_head_failure_pasted_with_its_status(emulator: Emulator) -> None:
     """A HEAD 403 has no body: str(e) is the reply's headers, and with the status it diagnoses alike."""
     anonymous = emulator.client(anonymous=True)
-    error = _raise(emulator, lambda em: anonymous.head_object(Bucket=em.bucket, Key="docs/private.txt"))
+    error = _raise(
+        emulator, lambda em: anonymous.head_object(Bucket=em.bucket, Key="docs/private.txt")
+    )
     live = cos_doctor.diagnose(error)
     assert live.http_status == 403
     pasted = cos_doctor.diagnose(f"HTTP {error.get_status_code()} {error}")
-    assert (pasted.rule_id, pasted.http_status, pasted.request_id) == (live.rule_id, 403, live.request_id)
+    assert (pasted.rule_id, pasted.http_status, pasted.request_id) == (
+        live.rule_id,
+        403,
+        live.request_id,
+    )
     assert pasted.request_id
 
 

@@ -124,13 +124,21 @@ class TestSignForm:
     def test_fields_in_the_order_cos_needs(self):
         """key first, then required values, token, policy and the four signature fields."""
         policy = post_object.build_policy(
-            bucket=post_forms.BUCKET, credentials=TEMPORARY, key_prefix="uploads/",
+            bucket=post_forms.BUCKET,
+            credentials=TEMPORARY,
+            key_prefix="uploads/",
             content_type="image/png",
         )
         form = post_object.sign_form(policy, TEMPORARY, region=post_forms.REGION)
         assert [name for name, _ in form.fields] == [
-            "key", "Content-Type", "x-cos-security-token", "policy",
-            "q-sign-algorithm", "q-ak", "q-key-time", "q-signature",
+            "key",
+            "Content-Type",
+            "x-cos-security-token",
+            "policy",
+            "q-sign-algorithm",
+            "q-ak",
+            "q-key-time",
+            "q-signature",
         ]
         assert form.url == "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/"
         assert form.as_dict()["key"] == "uploads/${filename}"
@@ -204,7 +212,9 @@ class TestLint:
         )
         (finding,) = post_object.lint(policy, form, bucket=post_forms.BUCKET, now=now)
         assert (finding.check, finding.severity, finding.rule_id) == (
-            "policy-expiring-soon", "warning", "post-policy-expired",
+            "policy-expiring-soon",
+            "warning",
+            "post-policy-expired",
         )
 
     @pytest.mark.parametrize(
@@ -238,7 +248,10 @@ class TestLint:
         pairs = [*form.fields, ("file", ""), ("x-cos-meta-note", "lost")]
         (finding,) = post_object.lint(policy, pairs, bucket=post_forms.BUCKET)
         assert (finding.check, finding.rule_id, finding.severity, finding.field) == (
-            "field-after-file", None, "warning", "x-cos-meta-note",
+            "field-after-file",
+            None,
+            "warning",
+            "x-cos-meta-note",
         )
 
     def test_key_argument_does_not_replace_the_key_field(self):
@@ -268,7 +281,13 @@ class TestLint:
 
     # Up to 20 leaves: the same shapes (any nesting of lists, objects and scalars) as the default
     # 100, whose generation alone took 3 s while lint reads each document in microseconds.
-    @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=20))
+    @given(
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(),
+            lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+            max_leaves=20,
+        )
+    )
     @settings(max_examples=200, deadline=None)
     def test_any_json_policy_is_judged(self, document):
         """Any JSON document as a policy gives findings, never an exception."""
@@ -307,7 +326,8 @@ class TestTexts:
         assert names["en"] == names["ko"] == names["zh"]
 
     @pytest.mark.parametrize(
-        ("locale", "script"), [("en", r"[A-Za-z]"), ("ko", r"[\uac00-\ud7a3]"), ("zh", r"[\u4e00-\u9fff]")]
+        ("locale", "script"),
+        [("en", r"[A-Za-z]"), ("ko", r"[\uac00-\ud7a3]"), ("zh", r"[\u4e00-\u9fff]")],
     )
     def test_findings_speak_the_locale(self, locale, script):
         """lint(locale=...) words message and fix in that language."""

@@ -55,7 +55,9 @@ def test_expired_reply_is_judged_at_the_server_time_it_quotes():
         "You post object request has been expired, expiration time: "
         f"{expiration} but the time now : {expiration + 600}"
     )
-    diagnosis = cos_doctor.diagnose(body("AccessDenied", message), http_status=403, form=form.fields)
+    diagnosis = cos_doctor.diagnose(
+        body("AccessDenied", message), http_status=403, form=form.fields
+    )
     assert diagnosis.rule_id == "post-policy-expired"
     assert diagnosis.evidence_value("form_policy_expiration") == expiration
     assert diagnosis.evidence_value("form_finding") == "policy-expired"
@@ -88,8 +90,13 @@ def test_form_evidence_texts_exist_in_every_locale():
     from cos_doctor._knowledge.catalogue import catalogue
 
     texts = catalogue().evidence_text
-    for key in ("form_condition", "form_value", "form_policy_expiration",
-                "form_string_to_sign", "form_finding"):
+    for key in (
+        "form_condition",
+        "form_value",
+        "form_policy_expiration",
+        "form_string_to_sign",
+        "form_finding",
+    ):
         assert {"en", "ko", "zh"} <= set(texts[key]), key
 
 
@@ -101,7 +108,8 @@ def test_form_secrets_never_reach_the_diagnosis():
     form = post_object.sign_form(policy, TEMPORARY, region=post_forms.REGION)
     signature = form.as_dict()["q-signature"]
     reply = body(
-        "AccessDenied", f"Condition key x-cos-security-token doesn't match the value {TEMPORARY.token}"
+        "AccessDenied",
+        f"Condition key x-cos-security-token doesn't match the value {TEMPORARY.token}",
     )
     diagnosis = cos_doctor.diagnose(reply, http_status=403, form=form)
     evidence = json.dumps([item.to_dict() for item in diagnosis.evidence], ensure_ascii=False)

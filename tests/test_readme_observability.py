@@ -21,11 +21,25 @@ def _example(heading: str) -> tuple[str, str]:
     return found.group(1), found.group(2)
 
 
-@pytest.mark.parametrize(("heading", "stream"), [("### One line per failure", "stderr"), ("## Sentry", "stdout"), ("## OpenTelemetry", "stdout")])
+@pytest.mark.parametrize(
+    ("heading", "stream"),
+    [
+        ("### One line per failure", "stderr"),
+        ("## Sentry", "stdout"),
+        ("## OpenTelemetry", "stdout"),
+    ],
+)
 def test_the_example_prints_what_the_readme_shows(heading: str, stream: str) -> None:
     """Each example runs in a fresh interpreter and prints the documented lines ('…' stands for a request id's rest)."""
     code, shown = _example(heading)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=ROOT,
+    )
     printed = getattr(done, stream)
     expected = [re.escape(line).replace("…", "[^ ,']*") for line in shown.splitlines()]
     lines = printed.splitlines()

@@ -20,14 +20,32 @@ SECRET_ID = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"
 @pytest.mark.parametrize(
     ("text", "secret"),
     [
-        (f"q-sign-algorithm=sha1&q-ak={SECRET_ID}&q-signature=3b8851a11a569213c17ba8fa7dcf2abec6935172", "3b8851a11a569213c17ba8fa7dcf2abec6935172"),
-        ("sign_keyeb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f", "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f"),
-        ("sign_key: eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f", "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f"),
-        ("sign: 3b8851a11a569213c17ba8fa7dcf2abec6935172", "3b8851a11a569213c17ba8fa7dcf2abec6935172"),
+        (
+            f"q-sign-algorithm=sha1&q-ak={SECRET_ID}&q-signature=3b8851a11a569213c17ba8fa7dcf2abec6935172",
+            "3b8851a11a569213c17ba8fa7dcf2abec6935172",
+        ),
+        (
+            "sign_keyeb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
+            "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
+        ),
+        (
+            "sign_key: eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
+            "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
+        ),
+        (
+            "sign: 3b8851a11a569213c17ba8fa7dcf2abec6935172",
+            "3b8851a11a569213c17ba8fa7dcf2abec6935172",
+        ),
         ("{'x-cos-security-token': 'tok-123.abc', 'Host': 'h'}", "tok-123.abc"),
         ("host=h&x-cos-security-token=tok-123.abc\n", "tok-123.abc"),
-        ("https://b.cos.ap-guangzhou.myqcloud.com/k?q-signature=abcdef0123&x-cos-security-token=tok-9", "abcdef0123"),
-        ("https://b.cos.ap-guangzhou.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1%26q-signature%3Dabcdef0123", "abcdef0123"),
+        (
+            "https://b.cos.ap-guangzhou.myqcloud.com/k?q-signature=abcdef0123&x-cos-security-token=tok-9",
+            "abcdef0123",
+        ),
+        (
+            "https://b.cos.ap-guangzhou.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1%26q-signature%3Dabcdef0123",
+            "abcdef0123",
+        ),
         (f"q-ak={SECRET_ID}", SECRET_ID),
         ("Cannot connect to proxy http://alice:pa55word@127.0.0.1:3128", "pa55word"),
         ("sign=q-sign-algorithm%253Dsha1%2526q-signature%253Dabcdef0123", "abcdef0123"),
@@ -55,15 +73,44 @@ def test_scrub_is_idempotent(text: str) -> None:
 
 def test_sdk_debug_records_are_scrubbed() -> None:
     """The filter rewrites the SDK's own DEBUG lines that carry the sign key."""
-    record = logging.LogRecord("qcloud_cos.cos_auth", logging.DEBUG, __file__, 1, "sign_key%s", ("eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",), None)
+    record = logging.LogRecord(
+        "qcloud_cos.cos_auth",
+        logging.DEBUG,
+        __file__,
+        1,
+        "sign_key%s",
+        ("eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",),
+        None,
+    )
     assert SdkSecretFilter().filter(record) is True
     assert "eb2519b4" not in record.getMessage()
 
 
 _FRAGMENTS = [
-    "q-signature=", "Q-SIGNATURE: ", "q-signature%3D", "sign_key", "SIGN KEY ", "sign:", "ſign_key", "sıgn", "İ",
-    "x-cos-security-token: ", "SecurityToken='", "session_token=b'", "toKen", "AKID", "akid", "K",
-    "0123456789abcdef" * 3, "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f", "&", " ", "'", "\n", "x", "Z9",
+    "q-signature=",
+    "Q-SIGNATURE: ",
+    "q-signature%3D",
+    "sign_key",
+    "SIGN KEY ",
+    "sign:",
+    "ſign_key",
+    "sıgn",
+    "İ",
+    "x-cos-security-token: ",
+    "SecurityToken='",
+    "session_token=b'",
+    "toKen",
+    "AKID",
+    "akid",
+    "K",
+    "0123456789abcdef" * 3,
+    "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f",
+    "&",
+    " ",
+    "'",
+    "\n",
+    "x",
+    "Z9",
 ]
 
 
@@ -84,8 +131,12 @@ def test_keyword_shortcut_changes_nothing(text: str) -> None:
     assert scrub(text) == _scrub_everything(text)
 
 
-_AWKWARD_SECRETS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=8, max_size=40).filter(
-    lambda text: text.strip() == text and text[:8] not in "<redacted>",  # no secret is what replaces one
+_AWKWARD_SECRETS = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=8, max_size=40
+).filter(
+    lambda text: (
+        text.strip() == text and text[:8] not in "<redacted>"
+    ),  # no secret is what replaces one
 )
 _SPELLINGS = [
     lambda text: text,
@@ -96,8 +147,15 @@ _SPELLINGS = [
 ]
 
 
-@given(secret=_AWKWARD_SECRETS, spell=st.sampled_from(_SPELLINGS), cut=st.integers(8, 40), around=st.sampled_from(["{}", "x '{}' y", "Host {}… more", "a{}b"]))
-def test_a_known_secret_goes_in_every_spelling_and_every_cut(secret: str, spell: Callable[[str], str], cut: int, around: str) -> None:
+@given(
+    secret=_AWKWARD_SECRETS,
+    spell=st.sampled_from(_SPELLINGS),
+    cut=st.integers(8, 40),
+    around=st.sampled_from(["{}", "x '{}' y", "Host {}… more", "a{}b"]),
+)
+def test_a_known_secret_goes_in_every_spelling_and_every_cut(
+    secret: str, spell: Callable[[str], str], cut: int, around: str
+) -> None:
     """A secret the redactor knows is removed as sent, escaped, encoded once or twice, and cut to eight characters or more."""
     shown = spell(secret[:cut])
     redacted = Redactor([secret])(around.format(shown))
@@ -106,17 +164,29 @@ def test_a_known_secret_goes_in_every_spelling_and_every_cut(secret: str, spell:
 
 
 @given(secret=_AWKWARD_SECRETS, spell=st.sampled_from(_SPELLINGS), cut=st.integers(4, 7))
-def test_the_head_of_a_secret_before_a_cut_mark_goes(secret: str, spell: Callable[[str], str], cut: int) -> None:
+def test_the_head_of_a_secret_before_a_cut_mark_goes(
+    secret: str, spell: Callable[[str], str], cut: int
+) -> None:
     """What a cut marked with '…' leaves of a secret's start, four characters or more, is removed."""
     head = spell(secret)[:cut]
-    assert not Redactor([secret])(f"First difference: '{head}…'").startswith(f"First difference: '{head}")
+    assert not Redactor([secret])(f"First difference: '{head}…'").startswith(
+        f"First difference: '{head}"
+    )
 
 
-@given(secret=st.text("abcdefgh0123#:@", min_size=1, max_size=7), quote_mark=st.sampled_from(["'", '"']))
-def test_a_short_secret_goes_where_it_is_quoted_whole_and_nowhere_else(secret: str, quote_mark: str) -> None:
+@given(
+    secret=st.text("abcdefgh0123#:@", min_size=1, max_size=7),
+    quote_mark=st.sampled_from(["'", '"']),
+)
+def test_a_short_secret_goes_where_it_is_quoted_whole_and_nowhere_else(
+    secret: str, quote_mark: str
+) -> None:
     """A secret under eight characters is removed where it stands quoted whole, and inside other words it is left alone."""
     redact = Redactor([secret])
-    assert redact(f"Failed to parse: {quote_mark}{secret}{quote_mark} is not valid") == f"Failed to parse: {quote_mark}<redacted>{quote_mark} is not valid"
+    assert (
+        redact(f"Failed to parse: {quote_mark}{secret}{quote_mark} is not valid")
+        == f"Failed to parse: {quote_mark}<redacted>{quote_mark} is not valid"
+    )
     unrelated = f"x{secret}y and {quote_mark}z{secret}{quote_mark}"
     assert redact(unrelated) == scrub(unrelated)
 
@@ -131,23 +201,42 @@ def test_a_cut_secret_id_keeps_only_its_public_prefix() -> None:
 def test_overlapping_spellings_go_whole() -> None:
     """The JSON and repr() escapes of one character share a backslash: neither leaves the other's tail."""
     secret = "alice:::\xa0JJ?"
-    assert Redactor([secret, secret[:-1]])("'alice:::\\xa0JJ' and alice:::\\u00a0JJ") == "'<redacted>' and <redacted>"
+    assert (
+        Redactor([secret, secret[:-1]])("'alice:::\\xa0JJ' and alice:::\\u00a0JJ")
+        == "'<redacted>' and <redacted>"
+    )
 
 
-_SECRET_LISTS = st.lists(st.one_of(_AWKWARD_SECRETS, st.text("abcdefgh0123#:@", min_size=1, max_size=7)), max_size=3)
+_SECRET_LISTS = st.lists(
+    st.one_of(_AWKWARD_SECRETS, st.text("abcdefgh0123#:@", min_size=1, max_size=7)), max_size=3
+)
 
 
-@given(base=_SECRET_LISTS, base_ids=_SECRET_LISTS, more=_SECRET_LISTS, more_ids=_SECRET_LISTS, around=st.sampled_from(["{}", "x '{}' y", "{}… more"]))
-def test_an_extended_redactor_redacts_as_one_built_with_every_secret(base: list[str], base_ids: list[str], more: list[str], more_ids: list[str], around: str) -> None:
+@given(
+    base=_SECRET_LISTS,
+    base_ids=_SECRET_LISTS,
+    more=_SECRET_LISTS,
+    more_ids=_SECRET_LISTS,
+    around=st.sampled_from(["{}", "x '{}' y", "{}… more"]),
+)
+def test_an_extended_redactor_redacts_as_one_built_with_every_secret(
+    base: list[str], base_ids: list[str], more: list[str], more_ids: list[str], around: str
+) -> None:
     """A request's redactor built on top of its client's removes exactly what one built from all the secrets at once removes."""
     extended = Redactor(base, base_ids).extended(more, more_ids)
     whole = Redactor([*base, *more], [*base_ids, *more_ids])
     for value in (*base, *base_ids, *more, *more_ids):
-        for text in (around.format(value), around.format(value[:9]), around.format(repr(value)[1:-1])):
+        for text in (
+            around.format(value),
+            around.format(value[:9]),
+            around.format(repr(value)[1:-1]),
+        ):
             assert extended(text) == whole(text)
 
 
-def test_a_client_redactor_is_built_once_per_set_of_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_client_redactor_is_built_once_per_set_of_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The same secrets give the same redactor object; other secrets, or a proxy variable set since, give a new one that knows them."""
     from cos_doctor._pipeline.sources import SecretsSeen
     from cos_doctor._redact import client_redactor
@@ -155,7 +244,10 @@ def test_a_client_redactor_is_built_once_per_set_of_secrets(monkeypatch: pytest.
     monkeypatch.delenv("HTTPS_PROXY", raising=False)
     secrets = SecretsSeen(secret_id=SECRET_ID, secret_key="client-secret-key-0001")
     first = client_redactor(secrets)
-    assert client_redactor(SecretsSeen(secret_id=SECRET_ID, secret_key="client-secret-key-0001")) is first
+    assert (
+        client_redactor(SecretsSeen(secret_id=SECRET_ID, secret_key="client-secret-key-0001"))
+        is first
+    )
     assert "client-secret-key-0001" not in first("key client-secret-key-0001")
     other = client_redactor(SecretsSeen(secret_id=SECRET_ID, secret_key="another-secret-key-02"))
     assert other is not first

@@ -31,7 +31,9 @@ def test_every_rule_a_detector_serves_exists() -> None:
 
 def test_a_detector_for_a_missing_rule_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The check above is live: a detector naming a misspelt rule id shows up."""
-    monkeypatch.setattr(registry, "_DETECTORS", [*registry._DETECTORS, (frozenset({"acess-denied"}), list)])
+    monkeypatch.setattr(
+        registry, "_DETECTORS", [*registry._DETECTORS, (frozenset({"acess-denied"}), list)]
+    )
     assert _detector_rules() - RULE_IDS == {"acess-denied"}
 
 
@@ -53,13 +55,21 @@ def _compared_rule_ids(source: str) -> set[str]:
         if not any(
             (isinstance(side, ast.Name) and side.id == "rule_id")
             or (isinstance(side, ast.Attribute) and side.attr == "rule_id")
-            or (isinstance(side, ast.Attribute) and side.attr == "id" and "rule" in ast.unparse(side.value))
+            or (
+                isinstance(side, ast.Attribute)
+                and side.attr == "id"
+                and "rule" in ast.unparse(side.value)
+            )
             for side in sides
         ):
             continue
         for side in sides:
             values = side.elts if isinstance(side, (ast.Tuple, ast.Set, ast.List)) else [side]
-            found |= {value.value for value in values if isinstance(value, ast.Constant) and isinstance(value.value, str)}
+            found |= {
+                value.value
+                for value in values
+                if isinstance(value, ast.Constant) and isinstance(value.value, str)
+            }
     return found
 
 

@@ -14,10 +14,29 @@ from qcloud_cos import CosConfig, CosS3Client, cos_client, cos_threadpool
 
 from cos_doctor._sdk import adapter as _sdk
 
-SEND_REQUEST_LOCALS = ("self", "method", "url", "bucket", "timeout", "kwargs", "res", "j", "exception_logbuf")
+SEND_REQUEST_LOCALS = (
+    "self",
+    "method",
+    "url",
+    "bucket",
+    "timeout",
+    "kwargs",
+    "res",
+    "j",
+    "exception_logbuf",
+)
 CONFIG_ATTRIBUTES = (
-    "_region", "_endpoint", "_domain", "_ip", "_scheme", "_verify_ssl",
-    "_proxies", "_timeout", "_secret_id", "_secret_key", "_token",
+    "_region",
+    "_endpoint",
+    "_domain",
+    "_ip",
+    "_scheme",
+    "_verify_ssl",
+    "_proxies",
+    "_timeout",
+    "_secret_id",
+    "_secret_key",
+    "_token",
 )
 
 
@@ -47,13 +66,16 @@ def test_every_patched_method_exists(name: str) -> None:
     assert name in vars(CosS3Client)
 
 
-@pytest.mark.parametrize(("method", "names"), [
-    ("upload_file", ("pool", "uploadid", "parts_num")),
-    ("upload_file_from_buffer", ("pool", "uploadid", "part_num")),
-    ("copy", ("pool", "uploadid", "parts_num")),
-    ("copy_object", ("rt",)),
-    ("complete_multipart_upload", ("rt",)),
-])
+@pytest.mark.parametrize(
+    ("method", "names"),
+    [
+        ("upload_file", ("pool", "uploadid", "parts_num")),
+        ("upload_file_from_buffer", ("pool", "uploadid", "part_num")),
+        ("copy", ("pool", "uploadid", "parts_num")),
+        ("copy_object", ("rt",)),
+        ("complete_multipart_upload", ("rt",)),
+    ],
+)
 def test_helpers_have_the_locals_the_adapter_reads(method: str, names: tuple[str, ...]) -> None:
     """The helpers keep their pool, upload id and part count (and the raisers their reply) in locals."""
     assert set(names) <= set(_locals(vars(CosS3Client)[method]))
@@ -90,7 +112,9 @@ def test_the_select_event_stream_has_the_method_and_reply_the_adapter_reads() ->
     assert _sdk.SELECT_METHOD in vars(stream_class)
     assert _sdk.SELECT_OPERATION in vars(CosS3Client)
     reply = requests.Response()
-    reply.request = requests.Request("POST", "http://127.0.0.1/a.csv?select&select-type=2").prepare()
+    reply.request = requests.Request(
+        "POST", "http://127.0.0.1/a.csv?select&select-type=2"
+    ).prepare()
     stream = stream_class(reply)
     assert _sdk.is_event_stream(stream)
     assert _sdk.stream_reply(stream) is reply
@@ -131,7 +155,11 @@ _FAILURE_LEVELS = {"warning", "warn", "error", "exception", "critical"}
 
 def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
     """The statement lists directly inside ``node`` (bodies, else, finally, handlers' bodies)."""
-    blocks = [getattr(node, name) for name in ("body", "orelse", "finalbody") if isinstance(getattr(node, name, None), list)]
+    blocks = [
+        getattr(node, name)
+        for name in ("body", "orelse", "finalbody")
+        if isinstance(getattr(node, name, None), list)
+    ]
     blocks += [handler.body for handler in getattr(node, "handlers", [])]
     return [block for block in blocks if block and isinstance(block[0], ast.stmt)]
 
@@ -141,7 +169,9 @@ def _unraised_failure_records(node: ast.AST, enclosing_raise: bool) -> list[str]
     found = []
     for block in _blocks(node):
         for index, statement in enumerate(block):
-            raised = enclosing_raise or any(isinstance(later, ast.Raise) for later in block[index + 1 :])
+            raised = enclosing_raise or any(
+                isinstance(later, ast.Raise) for later in block[index + 1 :]
+            )
             call = statement.value if isinstance(statement, ast.Expr) else None
             if (
                 isinstance(call, ast.Call)

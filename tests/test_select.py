@@ -24,7 +24,10 @@ ORIGINAL = vars(select_event_stream.EventStream)["next_event"]
 def _message(headers: dict[str, str], payload: bytes = b"") -> bytes:
     """One event-stream message as COS frames it: prelude, its CRC, headers, payload, CRC."""
     encoded = b"".join(
-        struct.pack(">B", len(name)) + name.encode() + struct.pack(">BH", 7, len(value.encode())) + value.encode()
+        struct.pack(">B", len(name))
+        + name.encode()
+        + struct.pack(">BH", 7, len(value.encode()))
+        + value.encode()
         for name, value in headers.items()
     )
     prelude = struct.pack(">II", 16 + len(encoded) + len(payload), len(encoded))
@@ -32,9 +35,22 @@ def _message(headers: dict[str, str], payload: bytes = b"") -> bytes:
     return message + struct.pack(">I", zlib.crc32(message))
 
 
-RECORDS = _message({":message-type": "event", ":event-type": "Records", ":content-type": "application/octet-stream"}, b"1,alice\n")
+RECORDS = _message(
+    {
+        ":message-type": "event",
+        ":event-type": "Records",
+        ":content-type": "application/octet-stream",
+    },
+    b"1,alice\n",
+)
 END = _message({":message-type": "event", ":event-type": "End"})
-ERROR = _message({":message-type": "error", ":error-code": "InvalidTextEncoding", ":error-message": "UTF-8 encoding is required."})
+ERROR = _message(
+    {
+        ":message-type": "error",
+        ":error-code": "InvalidTextEncoding",
+        ":error-message": "UTF-8 encoding is required.",
+    }
+)
 SELECTED = {
     "Expression": "Select * from COSObject",
     "ExpressionType": "SQL",
@@ -52,7 +68,9 @@ def _restore_next_event() -> Any:
 
 def _select(replies: ReplyServer, stream: bytes) -> Any:
     replies.reply = Reply(200, stream, {"Content-Type": "application/octet-stream"})
-    return make_client(replies.port).select_object_content(Bucket=BUCKET, Key="people.csv", **SELECTED)["Payload"]
+    return make_client(replies.port).select_object_content(
+        Bucket=BUCKET, Key="people.csv", **SELECTED
+    )["Payload"]
 
 
 def _iterate(payload: Any) -> tuple[list[Any], CosServiceError]:
@@ -62,7 +80,9 @@ def _iterate(payload: Any) -> tuple[list[Any], CosServiceError]:
     return events, caught.value
 
 
-def test_an_error_message_in_the_stream_is_diagnosed_once_with_the_sdks_getters(replies: ReplyServer) -> None:
+def test_an_error_message_in_the_stream_is_diagnosed_once_with_the_sdks_getters(
+    replies: ReplyServer,
+) -> None:
     """Iterating the Payload raises a CosDiagnosedError after the records, one event, same getters."""
     plain_events, plain = _iterate(_select(replies, RECORDS + ERROR))
     cos_doctor.install()
@@ -72,18 +92,34 @@ def test_an_error_message_in_the_stream_is_diagnosed_once_with_the_sdks_getters(
     assert type(plain) is CosServiceError
     assert isinstance(diagnosed, cos_doctor.CosDiagnosedError)
     assert diagnosed.args == plain.args
-    for getter in ("get_error_code", "get_error_msg", "get_status_code", "get_request_id", "get_trace_id", "get_resource_location"):
+    for getter in (
+        "get_error_code",
+        "get_error_msg",
+        "get_status_code",
+        "get_request_id",
+        "get_trace_id",
+        "get_resource_location",
+    ):
         assert getattr(diagnosed, getter)() == getattr(plain, getter)(), getter
     diagnosis = diagnosed.diagnosis
-    assert (diagnosis.error_code, diagnosis.error_message) == ("InvalidTextEncoding", "UTF-8 encoding is required.")
-    assert (diagnosis.operation, diagnosis.http_method, diagnosis.request_id) == ("select_object_content", "POST", REQUEST_ID)
+    assert (diagnosis.error_code, diagnosis.error_message) == (
+        "InvalidTextEncoding",
+        "UTF-8 encoding is required.",
+    )
+    assert (diagnosis.operation, diagnosis.http_method, diagnosis.request_id) == (
+        "select_object_content",
+        "POST",
+        REQUEST_ID,
+    )
     assert diagnosis.rule_id == "error-in-ok-reply"
     assert "select_object_content" in diagnosis.render()  # the step for a failed query
     assert [event["event"] for event in logged] == [EVENT]
 
 
 @pytest.mark.parametrize("reader", ["get_select_result", "get_select_result_to_file"])
-def test_the_sdks_readers_of_the_stream_raise_the_diagnosed_error_once(replies: ReplyServer, reader: str, tmp_path: Any) -> None:
+def test_the_sdks_readers_of_the_stream_raise_the_diagnosed_error_once(
+    replies: ReplyServer, reader: str, tmp_path: Any
+) -> None:
     """get_select_result() and get_select_result_to_file() raise the diagnosed error, logged once."""
     cos_doctor.install()
     arguments = [str(tmp_path / "result.csv")] if reader.endswith("to_file") else []
@@ -103,7 +139,9 @@ def test_a_stream_without_error_is_read_unchanged(replies: ReplyServer) -> None:
 
 
 @pytest.mark.parametrize("order", ["tracer-first", "cos-doctor-first"])
-def test_a_tracer_on_next_event_and_cos_doctor_compose_in_either_order(replies: ReplyServer, order: str) -> None:
+def test_a_tracer_on_next_event_and_cos_doctor_compose_in_either_order(
+    replies: ReplyServer, order: str
+) -> None:
     """Both wrapt layers run on next_event; uninstall() removes only cos_doctor's."""
     seen: list[Any] = []
 

@@ -47,7 +47,9 @@ def _sentry_stopped() -> Iterator[None]:
     yield
     sentry_sdk.get_client().close()
     for kind in ("global", "isolation", "current"):  # sentry-sdk 2.0 has them on Scope only
-        getter = getattr(sentry_sdk, f"get_{kind}_scope", None) or getattr(sentry_sdk.Scope, f"get_{kind}_scope")
+        getter = getattr(sentry_sdk, f"get_{kind}_scope", None) or getattr(
+            sentry_sdk.Scope, f"get_{kind}_scope"
+        )
         getter().set_client(None)
 
 
@@ -60,7 +62,9 @@ def _fail_and_capture(client: Any, key: str = "reports/q3.csv") -> CosServiceErr
     raise AssertionError("the call did not fail")
 
 
-def test_a_diagnosed_failure_is_one_event_with_tags_context_and_fingerprint(replies: ReplyServer) -> None:
+def test_a_diagnosed_failure_is_one_event_with_tags_context_and_fingerprint(
+    replies: ReplyServer,
+) -> None:
     """One event per failure, tagged with rule, code, operation and bucket, with a cos_doctor context and a rule+operation fingerprint."""
     transport = _start(CosDoctorIntegration())
     cos_doctor.install()
@@ -68,8 +72,14 @@ def test_a_diagnosed_failure_is_one_event_with_tags_context_and_fingerprint(repl
     error = _fail_and_capture(make_client(replies.port))
     sentry_sdk.flush()
     [event] = transport.events
-    assert {name: event["tags"][name] for name in ("cos.rule_id", "cos.error_code", "cos.operation", "cos.bucket")} == {
-        "cos.rule_id": "access-denied", "cos.error_code": "AccessDenied", "cos.operation": "get_object", "cos.bucket": BUCKET,
+    assert {
+        name: event["tags"][name]
+        for name in ("cos.rule_id", "cos.error_code", "cos.operation", "cos.bucket")
+    } == {
+        "cos.rule_id": "access-denied",
+        "cos.error_code": "AccessDenied",
+        "cos.operation": "get_object",
+        "cos.bucket": BUCKET,
     }
     context = event["contexts"]["cos_doctor"]
     diagnosis = error.diagnosis
@@ -90,18 +100,24 @@ def test_the_same_failure_groups_whatever_its_request(replies: ReplyServer) -> N
         replies.reply = Reply(403, DENIED.body, {"x-cos-request-id": f"request-{number}"})
         _fail_and_capture(client, key=f"k{number}")
     sentry_sdk.flush()
-    assert [event["fingerprint"] for event in transport.events] == [["cos_doctor", "access-denied", "get_object"]] * 2
+    assert [event["fingerprint"] for event in transport.events] == [
+        ["cos_doctor", "access-denied", "get_object"]
+    ] * 2
 
 
 @pytest.mark.parametrize("lower", [True, False])
-def test_the_sdks_own_error_record_is_never_a_second_event(replies: ReplyServer, lower: bool) -> None:
+def test_the_sdks_own_error_record_is_never_a_second_event(
+    replies: ReplyServer, lower: bool
+) -> None:
     """Lowered (the default) or kept at ERROR, the SDK's log record of a diagnosed failure adds no event to the exception's."""
     transport = _start(CosDoctorIntegration())
     cos_doctor.install(lower_sdk_records=lower)
     replies.reply = DENIED
     _fail_and_capture(make_client(replies.port))
     sentry_sdk.flush()
-    assert [event.get("logger") for event in transport.events] == [None]  # the exception's, none from a logger
+    assert [event.get("logger") for event in transport.events] == [
+        None
+    ]  # the exception's, none from a logger
 
 
 def test_without_the_integration_the_kept_record_is_a_second_event(replies: ReplyServer) -> None:
@@ -111,7 +127,10 @@ def test_without_the_integration_the_kept_record_is_a_second_event(replies: Repl
     replies.reply = DENIED
     _fail_and_capture(make_client(replies.port))
     sentry_sdk.flush()
-    assert sorted(str(event.get("logger")) for event in transport.events) == ["None", "qcloud_cos.cos_client"]
+    assert sorted(str(event.get("logger")) for event in transport.events) == [
+        "None",
+        "qcloud_cos.cos_client",
+    ]
     assert all("cos.rule_id" not in event.get("tags", {}) for event in transport.events)
 
 

@@ -22,7 +22,10 @@ DENIED = error_xml("AccessDenied", "Access Denied.")
 
 def _diagnosis(bucket: str = BUCKET) -> cos_doctor.Diagnosis:
     return cos_doctor.diagnose(
-        DENIED, http_status=403, http_method="GET", operation="get_object",
+        DENIED,
+        http_status=403,
+        http_method="GET",
+        operation="get_object",
         url=f"https://{bucket}.cos.ap-guangzhou.myqcloud.com/a.txt",
     )
 
@@ -75,7 +78,9 @@ def test_the_summary_goes_out_when_the_window_closes_without_another_failure() -
 def test_a_failure_after_the_window_is_logged_again_after_the_summary() -> None:
     """Once the window has closed, the next identical failure opens a new one and is logged."""
     clock = [0.0]
-    gate = _log.StormGate(lambda window: summaries.append(window.suppressed), clock=lambda: clock[0])
+    gate = _log.StormGate(
+        lambda window: summaries.append(window.suppressed), clock=lambda: clock[0]
+    )
     summaries: list[int] = []
     key = ("access-denied", BUCKET, "get_object", 403)
     admitted = [gate.admit(key, 5.0, 30, {}) for _ in range(3)]
@@ -89,7 +94,9 @@ def test_windows_of_distinct_failures_are_forgotten_once_closed() -> None:
     """10,000 failures that never repeat leave one window behind once theirs have closed."""
     clock = [0.0]
     summaries: list[int] = []
-    gate = _log.StormGate(lambda window: summaries.append(window.suppressed), clock=lambda: clock[0])
+    gate = _log.StormGate(
+        lambda window: summaries.append(window.suppressed), clock=lambda: clock[0]
+    )
     for number in range(10_000):
         clock[0] = number / 1000  # ten seconds of distinct failures, a 5 s window each
         assert gate.admit(("no-such-key", f"bucket-{number}", "get_object", 404), 5.0, 30, {})
@@ -104,7 +111,9 @@ def test_a_closed_window_forgotten_by_another_failure_still_gets_its_summary() -
     """The count of a storm whose window another failure expires goes out, exactly once."""
     clock = [0.0]
     summaries: list[int] = []
-    gate = _log.StormGate(lambda window: summaries.append(window.suppressed), clock=lambda: clock[0])
+    gate = _log.StormGate(
+        lambda window: summaries.append(window.suppressed), clock=lambda: clock[0]
+    )
     storm = ("access-denied", BUCKET, "get_object", 403)
     admitted = [gate.admit(storm, 5.0, 30, {}) for _ in range(4)]
     clock[0] = 6.0
@@ -119,7 +128,10 @@ def test_different_failures_are_never_collapsed(replies: ReplyServer) -> None:
     client = make_client(replies.port)
     cos_doctor.install()
     with capture_logs() as events:
-        for reply in (Reply(403, DENIED), Reply(404, error_xml("NoSuchKey", "The specified key does not exist."))):
+        for reply in (
+            Reply(403, DENIED),
+            Reply(404, error_xml("NoSuchKey", "The specified key does not exist.")),
+        ):
             replies.reply = reply
             for _ in range(3):
                 with pytest.raises(CosServiceError):
@@ -163,10 +175,14 @@ cos_doctor.install(storm_window=600)
 for _ in range(5):
     cos_doctor.diagnose({DENIED!r}, http_status=403, operation="get_object", log=True)
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
     lines = done.stderr.splitlines()
     assert len([line for line in lines if line.startswith(EVENT + ":")]) == 1
-    assert next(line for line in lines if line.startswith(STORM_EVENT)).startswith(f"{STORM_EVENT}: 4 more identical failures")
+    assert next(line for line in lines if line.startswith(STORM_EVENT)).startswith(
+        f"{STORM_EVENT}: 4 more identical failures"
+    )
     assert done.stdout == ""
 
 
@@ -196,16 +212,31 @@ def test_the_summary_lists_every_key_and_request_id_it_collapsed(replies: ReplyS
     with capture_logs() as events:
         for number in range(4):
             request_id = f"NjU1ZjA0YjNf{number}"
-            replies.reply = Reply(404, missing.replace("NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0", request_id), {"x-cos-request-id": request_id})
+            replies.reply = Reply(
+                404,
+                missing.replace("NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0", request_id),
+                {"x-cos-request-id": request_id},
+            )
             with pytest.raises(CosServiceError):
                 client.get_object(Bucket=BUCKET, Key=f"reports/{number}.csv")
         cos_doctor.uninstall()
     first, summary = events
-    assert (first["event"], first["cos.key"], first["cos.request_id"]) == (EVENT, "reports/0.csv", "NjU1ZjA0YjNf0")
+    assert (first["event"], first["cos.key"], first["cos.request_id"]) == (
+        EVENT,
+        "reports/0.csv",
+        "NjU1ZjA0YjNf0",
+    )
     assert summary["event"] == STORM_EVENT
     assert summary["cos_doctor.storm.keys"] == ["reports/1.csv", "reports/2.csv", "reports/3.csv"]
-    assert summary["cos_doctor.storm.request_ids"] == ["NjU1ZjA0YjNf1", "NjU1ZjA0YjNf2", "NjU1ZjA0YjNf3"]
-    assert (summary["cos_doctor.storm.keys_not_listed"], summary["cos_doctor.storm.request_ids_not_listed"]) == (0, 0)
+    assert summary["cos_doctor.storm.request_ids"] == [
+        "NjU1ZjA0YjNf1",
+        "NjU1ZjA0YjNf2",
+        "NjU1ZjA0YjNf3",
+    ]
+    assert (
+        summary["cos_doctor.storm.keys_not_listed"],
+        summary["cos_doctor.storm.request_ids_not_listed"],
+    ) == (0, 0)
 
 
 def test_the_summary_lists_up_to_its_bound_and_counts_the_rest() -> None:
@@ -216,15 +247,21 @@ def test_the_summary_lists_up_to_its_bound_and_counts_the_rest() -> None:
     with capture_logs() as events:
         for number in range(LISTED + 6):
             for _ in range(2):  # each key twice: listed once
-                _log.log_diagnosis(cos_doctor.diagnose(
-                    DENIED.replace("NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0", f"request-{number}"),
-                    http_status=403, http_method="GET", operation="get_object",
-                    url=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com/k{number}",
-                ))
+                _log.log_diagnosis(
+                    cos_doctor.diagnose(
+                        DENIED.replace("NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0", f"request-{number}"),
+                        http_status=403,
+                        http_method="GET",
+                        operation="get_object",
+                        url=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com/k{number}",
+                    )
+                )
         cos_doctor.uninstall()
     [summary] = _summaries(events)
     assert summary["cos_doctor.storm.repeated"] == 2 * (LISTED + 6) - 1
     assert summary["cos_doctor.storm.keys"] == [f"k{number}" for number in range(LISTED)]
     assert summary["cos_doctor.storm.keys_not_listed"] == 2 * 6  # failures on keys beyond the list
-    assert summary["cos_doctor.storm.request_ids"] == [f"request-{number}" for number in range(LISTED)]
+    assert summary["cos_doctor.storm.request_ids"] == [
+        f"request-{number}" for number in range(LISTED)
+    ]
     assert summary["cos_doctor.storm.request_ids_not_listed"] == 2 * 6

@@ -61,7 +61,9 @@ class TestKeys:
         assert diagnosis.evidence_value("key_suggested") == "reports/2024 Q1.pdf"
 
     @pytest.mark.parametrize("key", ["docs/a b+c.txt", "/images/logo.png", "文档/报告.pdf"])
-    def test_ordinary_keys_keep_the_plain_no_such_key_rule(self, replies: ReplyServer, key: str) -> None:
+    def test_ordinary_keys_keep_the_plain_no_such_key_rule(
+        self, replies: ReplyServer, key: str
+    ) -> None:
         """Spaces, '+', non-ASCII and one leading slash (which the SDK strips) are not misread."""
         diagnosis = _raised(replies, _no_such_key(), "get_object", Key=key)
         assert diagnosis.rule_id == "no-such-key"
@@ -75,10 +77,20 @@ class TestKeys:
 
 
 class TestUploads:
-    def test_no_such_upload_names_the_upload_and_a_list_parts_call(self, replies: ReplyServer) -> None:
+    def test_no_such_upload_names_the_upload_and_a_list_parts_call(
+        self, replies: ReplyServer
+    ) -> None:
         """upload_part's UploadId is shown, with a ready list_parts call for the same bucket and key."""
         reply = Reply(404, error_xml("NoSuchUpload", "The specified upload does not exist."))
-        diagnosis = _raised(replies, reply, "upload_part", Key="big.bin", Body=b"x", PartNumber=1, UploadId="1700-abc")
+        diagnosis = _raised(
+            replies,
+            reply,
+            "upload_part",
+            Key="big.bin",
+            Body=b"x",
+            PartNumber=1,
+            UploadId="1700-abc",
+        )
         assert diagnosis.rule_id == "no-such-upload"
         assert diagnosis.evidence_value("upload_id") == "1700-abc"
         assert diagnosis.evidence_value("list_parts_call") == (
@@ -93,7 +105,9 @@ class TestUploads:
             ("not-an-md5", "malformed"),
         ],
     )
-    def test_content_md5_form_is_recognised(self, replies: ReplyServer, sent: str, form: str) -> None:
+    def test_content_md5_form_is_recognised(
+        self, replies: ReplyServer, sent: str, form: str
+    ) -> None:
         """The Content-MD5 the SDK sent is classified as hex, well-formed Base64, or malformed."""
         reply = Reply(400, error_xml("InvalidDigest", "The Content-MD5 you specified was invalid."))
         diagnosis = _raised(replies, reply, "put_object", Key="a.txt", Body=b"a", ContentMD5=sent)
@@ -102,7 +116,9 @@ class TestUploads:
 
     def test_announced_length_is_shown_for_a_short_body(self, replies: ReplyServer) -> None:
         """IncompleteBody shows the Content-Length the request announced."""
-        reply = Reply(400, error_xml("IncompleteBody", "You did not provide the number of bytes specified."))
+        reply = Reply(
+            400, error_xml("IncompleteBody", "You did not provide the number of bytes specified.")
+        )
         diagnosis = _raised(replies, reply, "put_object", Key="a.txt", Body=b"abcd")
         assert diagnosis.rule_id == "body-length-mismatch"
         assert diagnosis.evidence_value("body_framing") == 4
@@ -121,11 +137,21 @@ def test_missing_bucket_comes_with_a_region_lookup(replies: ReplyServer) -> None
 class TestEncryption:
     def test_sse_header_names_are_shown_without_the_key(self, replies: ReplyServer) -> None:
         """An SSE-C read lists the headers sent by name; the customer key never appears."""
-        reply = Reply(400, error_xml("SSEHeaderNotAllowed", "The operation does not support the specified SSE header."))
+        reply = Reply(
+            400,
+            error_xml(
+                "SSEHeaderNotAllowed", "The operation does not support the specified SSE header."
+            ),
+        )
         secret = "MDEyMzQ1Njc4OUFCQ0RFRjAxMjM0NTY3ODlBQkNERUY="
         diagnosis = _raised(
-            replies, reply, "get_object", Key="a.txt",
-            SSECustomerAlgorithm="AES256", SSECustomerKey=secret, SSECustomerKeyMD5="U5L61r7jcwdNvT7frmUG8g==",
+            replies,
+            reply,
+            "get_object",
+            Key="a.txt",
+            SSECustomerAlgorithm="AES256",
+            SSECustomerKey=secret,
+            SSECustomerKeyMD5="U5L61r7jcwdNvT7frmUG8g==",
         )
         assert diagnosis.rule_id == "sse-header-rejected"
         assert diagnosis.evidence_value("sse_headers_sent") == (
@@ -137,7 +163,9 @@ class TestEncryption:
 
     def test_a_read_without_ssec_headers_says_so(self, replies: ReplyServer) -> None:
         """Reading an SSE-C object without its key is shown as 'no encryption headers sent'."""
-        reply = Reply(400, error_xml("SsecDecryptHeaderInvalid", "The source object is encrypted with SSE-C."))
+        reply = Reply(
+            400, error_xml("SsecDecryptHeaderInvalid", "The source object is encrypted with SSE-C.")
+        )
         diagnosis = _raised(replies, reply, "get_object", Key="a.txt")
         assert diagnosis.rule_id == "ssec-key-required"
         assert diagnosis.evidence_value("sse_headers_sent") == ()
@@ -146,7 +174,11 @@ class TestEncryption:
 class TestReads:
     def test_range_and_object_size(self, replies: ReplyServer) -> None:
         """An unsatisfiable Range is shown with the size COS reported in Content-Range."""
-        reply = Reply(416, error_xml("InvalidRange", "The requested range is not satisfiable"), {"Content-Range": "bytes */10"})
+        reply = Reply(
+            416,
+            error_xml("InvalidRange", "The requested range is not satisfiable"),
+            {"Content-Range": "bytes */10"},
+        )
         diagnosis = _raised(replies, reply, "get_object", Key="a.txt", Range="bytes=100-200")
         assert diagnosis.rule_id == "invalid-range"
         assert diagnosis.evidence_value("range_sent") == "bytes=100-200"
@@ -175,14 +207,20 @@ class TestPastedReplies:
             http_status=403,
             http_method="GET",
             url=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com/a.txt",
-            request_headers={"Authorization": _AUTH.format(headers="host", params=""), "Range": "bytes=0-9", "Host": f"{BUCKET}.cos.ap-guangzhou.myqcloud.com"},
+            request_headers={
+                "Authorization": _AUTH.format(headers="host", params=""),
+                "Range": "bytes=0-9",
+                "Host": f"{BUCKET}.cos.ap-guangzhou.myqcloud.com",
+            },
         )
         assert diagnosis.rule_id == "strict-signature-header"
         assert diagnosis.evidence_value("unsigned_headers") == ("range",)
 
     def test_strict_signature_names_the_unsigned_param(self) -> None:
         """A versionId appended to a presigned URL after signing is named for the strict-signature rule."""
-        query = _AUTH.format(headers="host", params="").replace("&q-signature", "&versionId=MTg0NDUx&q-signature")
+        query = _AUTH.format(headers="host", params="").replace(
+            "&q-signature", "&versionId=MTg0NDUx&q-signature"
+        )
         diagnosis = cos_doctor.diagnose(
             error_xml("AccessDenied", "Strict signature missing param that must be signed."),
             http_status=403,
@@ -194,7 +232,10 @@ class TestPastedReplies:
     def test_accelerate_endpoint_is_recognised(self) -> None:
         """ActionAccelerateNotSupported says the request went to the global-acceleration domain."""
         diagnosis = cos_doctor.diagnose(
-            error_xml("ActionAccelerateNotSupported", "The acceleration endpoint does not support this operation."),
+            error_xml(
+                "ActionAccelerateNotSupported",
+                "The acceleration endpoint does not support this operation.",
+            ),
             http_status=400,
             url=f"https://{BUCKET}.cos.accelerate.myqcloud.com/?acl",
         )
@@ -206,7 +247,11 @@ class TestPastedReplies:
         message = "The APK/IPA file is not allowed to be distributed in a public network using COS default domain, please use custom domain instead."
         for status in (403, 400):
             body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n<Code>DownloadForbidden</Code>\n<Message>{message}</Message>\n</Error>'
-            diagnosis = cos_doctor.diagnose(body, http_status=status, url=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com/app.apk")
+            diagnosis = cos_doctor.diagnose(
+                body,
+                http_status=status,
+                url=f"https://{BUCKET}.cos.ap-guangzhou.myqcloud.com/app.apk",
+            )
             assert diagnosis.rule_id == "download-forbidden"
             assert diagnosis.evidence_value("endpoint_kind") == "default"
 
@@ -215,7 +260,10 @@ class TestPastedReplies:
         body = '{"code":-133,"message":"ERROR_CMD_BUCKET_NOTEXIST","request_id":"NWEzMGU3NWJfYWRhZDM1MGFfMTZhOGRfMTY2YTMx"}'
         assert cos_doctor.diagnose(body).rule_id == "legacy-json-api-error"
 
-    @pytest.mark.parametrize(("host", "shape"), [("cos.guangzhou.myqcloud.com", "not-an-id"), ("cos.ap-guangzhou.myqcloud.com", "id")])
+    @pytest.mark.parametrize(
+        ("host", "shape"),
+        [("cos.guangzhou.myqcloud.com", "not-an-id"), ("cos.ap-guangzhou.myqcloud.com", "id")],
+    )
     def test_region_shape_is_checked(self, host: str, shape: str) -> None:
         """InvalidRegionName shows the region used and whether it is shaped like a COS region ID."""
         diagnosis = cos_doctor.diagnose(
@@ -235,7 +283,9 @@ class TestPastedReplies:
             url="https://Example_Bucket-1250000000.cos.ap-guangzhou.myqcloud.com/",
         )
         assert diagnosis.rule_id == "invalid-bucket-name"
-        assert diagnosis.evidence_value("bucket_name_problem") == "characters"  # host names arrive lowercased
+        assert (
+            diagnosis.evidence_value("bucket_name_problem") == "characters"
+        )  # host names arrive lowercased
 
 
 @pytest.mark.parametrize(
@@ -268,10 +318,24 @@ def test_endpoint_kinds(host: str, kind: str) -> None:
 
 
 NEW_KEYS = [
-    "key_sent", "key_suggested", "key_bytes", "upload_id", "list_parts_call", "content_md5_form",
-    "body_framing", "range_sent", "object_size", "conditions_sent", "endpoint_kind",
-    "unsigned_headers", "unsigned_params", "bucket_name_problem", "sse_headers_sent", "region_used",
-    "version_id_sent", "bucket_region_lookup",
+    "key_sent",
+    "key_suggested",
+    "key_bytes",
+    "upload_id",
+    "list_parts_call",
+    "content_md5_form",
+    "body_framing",
+    "range_sent",
+    "object_size",
+    "conditions_sent",
+    "endpoint_kind",
+    "unsigned_headers",
+    "unsigned_params",
+    "bucket_name_problem",
+    "sse_headers_sent",
+    "region_used",
+    "version_id_sent",
+    "bucket_region_lookup",
 ]
 
 

@@ -42,7 +42,9 @@ def _failures(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("order", ["tracer-first", "cos-doctor-first"])
-def test_another_wrapt_layer_and_cos_doctor_both_work_in_either_order(replies: ReplyServer, order: str) -> None:
+def test_another_wrapt_layer_and_cos_doctor_both_work_in_either_order(
+    replies: ReplyServer, order: str
+) -> None:
     """Both layers run, the tracer sees the bound client, and the failure is diagnosed once."""
     seen: list[Any] = []
     if order == "tracer-first":
@@ -69,7 +71,9 @@ def test_a_tracer_on_top_unwraps_itself_and_leaves_cos_doctor(replies: ReplyServ
     cos_doctor.install()
     ours = cos_client.CosS3Client.__dict__["send_request"]
     wrapt.wrap_function_wrapper(cos_client.CosS3Client, "send_request", _tracer([]))
-    cos_client.CosS3Client.send_request = cos_client.CosS3Client.__dict__["send_request"].__wrapped__
+    cos_client.CosS3Client.send_request = cos_client.CosS3Client.__dict__[
+        "send_request"
+    ].__wrapped__
     assert cos_client.CosS3Client.__dict__["send_request"] is ours
     assert cos_doctor.is_installed()
     replies.reply = DENIED
@@ -130,13 +134,19 @@ def test_object_exists_logs_nothing_with_a_tracer_in_the_stack(replies: ReplySer
     replies.reply = Reply(404, b"")
     try:
         with capture_logs() as events:
-            assert make_client(replies.port).object_exists(Bucket=BUCKET, Key="missing.txt") is False
+            assert (
+                make_client(replies.port).object_exists(Bucket=BUCKET, Key="missing.txt") is False
+            )
         assert _failures(events) == []
     finally:
-        cos_client.CosS3Client.head_object = cos_client.CosS3Client.__dict__["head_object"].__wrapped__
+        cos_client.CosS3Client.head_object = cos_client.CosS3Client.__dict__[
+            "head_object"
+        ].__wrapped__
 
 
-def test_a_foreign_repatch_with_a_captured_original_is_seen_and_repaired(replies: ReplyServer) -> None:
+def test_a_foreign_repatch_with_a_captured_original_is_seen_and_repaired(
+    replies: ReplyServer,
+) -> None:
     """A library that re-patches with an original captured before install() makes
     is_installed() False; install() puts cos_doctor back on top, and both layers run."""
     captured = cos_client.CosS3Client.send_request

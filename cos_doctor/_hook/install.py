@@ -80,6 +80,7 @@ def release_sdk_records(*, logged: bool) -> None:
 
     release(logged=logged)
 
+
 _lock = threading.RLock()
 _installed = False
 _watching_imports = False

@@ -69,7 +69,9 @@ CLIENT_FAILURE_KINDS = (
 )
 
 # Korean pages are the international pages' Korean edition, under the same page id.
-_INTERNATIONAL_PAGE = re.compile(r"^https://(?:intl\.cloud\.tencent\.com|www\.tencentcloud\.com)/document/")
+_INTERNATIONAL_PAGE = re.compile(
+    r"^https://(?:intl\.cloud\.tencent\.com|www\.tencentcloud\.com)/document/"
+)
 _KOREAN_PAGE = "https://www.tencentcloud.com/ko/document/"
 _DIAGNOSIS_TOOL = "console.cloud.tencent.com/cos5/diagnose"
 

@@ -100,8 +100,6 @@ def quiet() -> Iterator[None]:
         _state.emitting = before
 
 
-
-
 def holds_own_event(body: object) -> bool:
     """Whether an upload's body (text or bytes) holds an event this process emitted.
 

@@ -24,9 +24,7 @@ SPAN_EVENT = "cos_doctor.diagnosis"
 _PRIMITIVES = (str, bool, int, float)
 
 
-def record_on_span(
-    diagnosis: Diagnosis | EventFacts, error_type: str, *, expected: bool
-) -> None:
+def record_on_span(diagnosis: Diagnosis | EventFacts, error_type: str, *, expected: bool) -> None:
     """Add the diagnosis to the current span if one is recording; otherwise do nothing."""
     trace = sys.modules.get("opentelemetry.trace")
     if trace is None:

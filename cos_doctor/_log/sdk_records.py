@@ -33,9 +33,7 @@ _LOGGING_FILE = logging.Logger.handle.__code__.co_filename
 _held = threading.local()
 
 
-def hold(
-    record: logging.LogRecord, by: logging.Filter, wrappers: Collection[CodeType]
-) -> bool:
+def hold(record: logging.LogRecord, by: logging.Filter, wrappers: Collection[CodeType]) -> bool:
     """Whether ``record`` is a failure record to hold until the hook decides (then it is held).
 
     ``by`` is the filter on the SDK's logger that saw it; ``wrappers`` the code of the hook's

@@ -90,9 +90,7 @@ class StormGate:
         if hasattr(os, "register_at_fork"):  # a child must not inherit the parent's counts
             os.register_at_fork(after_in_child=self._after_fork)
 
-    def admit(
-        self, key: StormKey, seconds: float, level: int, fields: dict[str, Any]
-    ) -> bool:
+    def admit(self, key: StormKey, seconds: float, level: int, fields: dict[str, Any]) -> bool:
         """Whether this failure's event goes out now (True) or is counted for a summary."""
         now = self._clock()
         with self._lock:
@@ -134,9 +132,7 @@ class StormGate:
         now = self._clock()
         with self._lock:
             due = [
-                window
-                for window in self._windows.values()
-                if everything or window.closes_at <= now
+                window for window in self._windows.values() if everything or window.closes_at <= now
             ]
             for window in due:
                 del self._windows[window.key]

@@ -208,11 +208,7 @@ def merge(  # noqa: PLR0913 - one keyword per source
     address = urlsplit(url) if url else None
     resource = _resource_address(reply.resource)
     path = _path(address) or _path(resource)
-    query = (
-        _query(address)
-        or (dict(sent.params) if sent is not None else {})
-        or _query(resource)
-    )
+    query = _query(address) or (dict(sent.params) if sent is not None else {}) or _query(resource)
     host = (
         request_headers.get("host")
         or (address.netloc if address else None)

@@ -73,8 +73,13 @@ def grouped_diagnosis(
     if ordered:
         extra.append(_say(context, "parts_failed", len(ordered), locale, total=total or "?"))
         extra.append(
-            _say(context, "part_failure_groups", tuple(f"{c} × {lbl}" for lbl, _, c in groups),
-                 locale, groups=summary),
+            _say(
+                context,
+                "part_failure_groups",
+                tuple(f"{c} × {lbl}" for lbl, _, c in groups),
+                locale,
+                groups=summary,
+            ),
         )
     if upload_id and helper in _LEAVES_UPLOAD:
         call = (
@@ -140,8 +145,13 @@ def batch_diagnosis(
     base = diagnose_context(context, locale=locale)
     extra = (
         _say(context, "keys_failed", len(parts), locale, total=total or "?"),
-        _say(context, "part_failure_groups", tuple(f"{c} × {lbl}" for lbl, _, c in groups),
-             locale, groups=summary),
+        _say(
+            context,
+            "part_failure_groups",
+            tuple(f"{c} × {lbl}" for lbl, _, c in groups),
+            locale,
+            groups=summary,
+        ),
     )
     return dataclasses.replace(
         base,

@@ -156,7 +156,6 @@ def _pasted(error: str | bytes | Mapping[Any, Any]) -> Pasted:
     return read_pasted(text)
 
 
-
 def _is_sdk_error(error: object) -> bool:
     """Whether ``error`` is the SDK's: a CosServiceError or a CosClientError.
 

@@ -51,9 +51,7 @@ _XML_MARKERS = ("<Error>", "<Code>", "<Message>")
 _STATUS_PATTERNS = (
     (
         ("status",),
-        re.compile(
-            r"\bstatus(?:[ _-]?code)?['\"]?\s*[:=]?\s*['\"]?([1-5]\d\d)\b", re.IGNORECASE
-        ),
+        re.compile(r"\bstatus(?:[ _-]?code)?['\"]?\s*[:=]?\s*['\"]?([1-5]\d\d)\b", re.IGNORECASE),
     ),
     (("http",), re.compile(r"\bHTTP(?:/\d(?:\.\d)?)?\s*[:=]?\s*([1-5]\d\d)\b", re.IGNORECASE)),
     (("",), re.compile(r"^\s*([1-5]\d\d)\b")),

@@ -263,9 +263,7 @@ def list_multipart_uploads_result(
     return root
 
 
-def copy_result(
-    tag: str, etag: str, last_modified: float, crc64: str | None = None
-) -> ET.Element:
+def copy_result(tag: str, etag: str, last_modified: float, crc64: str | None = None) -> ET.Element:
     """Build a ``<CopyObjectResult>`` (ETag, CRC64, LastModified: 436/10881) or part result."""
     root = ET.Element(tag)
     _add(root, "ETag", etag)

@@ -109,9 +109,7 @@ def subresource_of(request: CosRequest) -> str:
         if name in request.query:
             return name
     unserved = (
-        name
-        for name in request.query
-        if name.split("/", 1)[0].lower() in UNSERVED_SUBRESOURCES
+        name for name in request.query if name.split("/", 1)[0].lower() in UNSERVED_SUBRESOURCES
     )
     return next(unserved, "")
 

@@ -20,12 +20,10 @@ def statement(effect, principal, action="name/cos:GetObject", resource="*"):
     }
 
 
-
 @pytest.fixture
 def secret(owner, bucket):
     owner.put_object(Bucket=bucket, Key="secret.txt", Body=b"classified")
     return "secret.txt"
-
 
 
 class TestSubAccounts:

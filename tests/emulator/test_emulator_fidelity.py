@@ -62,7 +62,9 @@ def test_sub_resource_written_into_the_url_is_501(owner, bucket):
 
 
 class TestParametersThatNameNoSubresource:
-    def test_presigned_url_with_a_cache_buster_serves_the_object(self, emulator, http, owner, bucket):
+    def test_presigned_url_with_a_cache_buster_serves_the_object(
+        self, emulator, http, owner, bucket
+    ):
         """A presigned URL with an unsigned &cachebust=1 appended still serves the object."""
         owner.put_object(Bucket=bucket, Key="p.txt", Body=b"presigned")
         signer = emulator.client(via_proxy=True)  # signs the bucket's own host
@@ -71,7 +73,9 @@ class TestParametersThatNameNoSubresource:
         with http.get(local, headers=host) as response:
             assert (response.status_code, response.content) == (200, b"presigned")
 
-    def test_signed_get_with_an_extra_parameter_serves_the_object(self, emulator, http, owner, bucket):
+    def test_signed_get_with_an_extra_parameter_serves_the_object(
+        self, emulator, http, owner, bucket
+    ):
         """GET /obj?t=… (a parameter COS does not know) is GET Object, not 501."""
         owner.put_object(Bucket=bucket, Key="t.txt", Body=b"plain")
         signer = emulator.client(via_proxy=True)

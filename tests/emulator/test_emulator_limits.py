@@ -76,7 +76,7 @@ def test_upload_part_is_bounded_too(emulator, owner, bucket):
 
 
 def test_configuration_sets_the_limit_and_reset_keeps_it():
-    """"max_body_size" in a configuration sets the limit, and reset() returns to it."""
+    """ "max_body_size" in a configuration sets the limit, and reset() returns to it."""
     state = default_state({"max_body_size": 10})
     state.max_body_size = 99
     state.reset()
@@ -95,7 +95,9 @@ def test_command_line_sets_the_limit(http):
                 announcement, http, announcement["secret_id"], announcement["secret_key"]
             )
             owner.put_object(Bucket=announcement["bucket"], Key="ok", Body=b"v" * 100)
-            error = failure(owner.put_object, Bucket=announcement["bucket"], Key="no", Body=b"v" * 101)
+            error = failure(
+                owner.put_object, Bucket=announcement["bucket"], Key="no", Body=b"v" * 101
+            )
             assert error.get_error_code() == "EntityTooLarge"
         finally:
             process.send_signal(signal.SIGTERM)

@@ -44,14 +44,14 @@ class TestSseCMultipart:
         signer = emulator.client(via_proxy=True)  # create_multipart_upload returns no headers
         auth = signer.get_auth(Method="POST", Bucket=bucket, Key="mp", Params={"uploads": ""})
         url, host = emulator.url("mp")
-        with http.post(f"{url}?uploads", headers={**host, **headers, "Authorization": auth}) as reply:
+        with http.post(
+            f"{url}?uploads", headers={**host, **headers, "Authorization": auth}
+        ) as reply:
             assert reply.status_code == 200
             assert _echoed(reply.headers) == ECHOED
 
     @pytest.mark.parametrize("keys", [{}, _sse_c(OTHER)], ids=["no-key", "other-key"])
-    def test_part_without_the_upload_key_is_refused(
-        self, emulator, owner, bucket, upload_id, keys
-    ):
+    def test_part_without_the_upload_key_is_refused(self, emulator, owner, bucket, upload_id, keys):
         """Upload Part of an SSE-C upload needs the upload's own key (436/7750): else 400, no part."""
         error = failure(
             owner.upload_part,
@@ -73,7 +73,12 @@ class TestSseCMultipart:
         parts = []
         for number, body in enumerate((PART, b"tail"), 1):
             part = owner.upload_part(
-                Bucket=bucket, Key="mp", Body=body, PartNumber=number, UploadId=upload_id, **_sse_c()
+                Bucket=bucket,
+                Key="mp",
+                Body=body,
+                PartNumber=number,
+                UploadId=upload_id,
+                **_sse_c(),
             )
             assert _echoed(part) == ECHOED
             parts.append({"PartNumber": number, "ETag": part["ETag"]})

@@ -12,7 +12,6 @@ from tests.emulator.helpers import read
 WEIRD_KEY = "dir/腾讯云 a+b()!*.txt"
 
 
-
 class TestRoundTrips:
     def test_put_get_head_delete(self, owner, bucket):
         """A put object is readable, described by HEAD, and gone after DELETE."""

@@ -99,4 +99,3 @@ def _shape_problems(sent: str, configured: str | None) -> list[str]:
         else:
             problems.append("differs-from-config")
     return problems
-

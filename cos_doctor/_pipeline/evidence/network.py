@@ -63,8 +63,12 @@ def _failed_host(facts: Facts) -> Iterator[Evidence]:
         yield facts.say("failed_host", host)
 
 
-@detector("client-dns-failure", "client-connection-refused", "client-connect-timeout",
-          "client-tls-failure")
+@detector(
+    "client-dns-failure",
+    "client-connection-refused",
+    "client-connect-timeout",
+    "client-tls-failure",
+)
 def _host_source(facts: Facts) -> Iterator[Evidence]:
     """Which setting produced the host that failed: IP, Domain, a custom Endpoint, or Region."""
     settings = facts.context.settings
@@ -144,8 +148,13 @@ def _tls(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("verify_ssl", shown, "default" if shown is None else "set")
 
 
-@detector("client-proxy-failure", "client-tls-failure", "client-connection-reset",
-          "client-connect-timeout", "client-read-timeout")
+@detector(
+    "client-proxy-failure",
+    "client-tls-failure",
+    "client-connection-reset",
+    "client-connect-timeout",
+    "client-read-timeout",
+)
 def _proxies(facts: Facts) -> Iterator[Evidence]:
     settings = facts.context.settings
     if settings is not None and settings.proxies:
@@ -154,7 +163,8 @@ def _proxies(facts: Facts) -> Iterator[Evidence]:
     if not facts.context.live:
         return  # pasted text: this process's environment says nothing about the sender's
     variables = tuple(
-        f"{name}={strip_userinfo(os.environ[name])}" for name in PROXY_VARIABLES
+        f"{name}={strip_userinfo(os.environ[name])}"
+        for name in PROXY_VARIABLES
         if os.environ.get(name)
     )
     if variables:

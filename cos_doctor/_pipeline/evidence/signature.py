@@ -170,4 +170,3 @@ def _verdict(
     if consistent is True and server is not None and client == server:
         return "wrong-secret-key"
     return "undetermined"
-
