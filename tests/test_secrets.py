@@ -172,6 +172,23 @@ def _pickled_text(value: object, protocol: int) -> str:
     return "\n".join(strings)
 
 
+def _explained(
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    body: str,
+    url: str,
+    *,
+    as_json: bool,
+) -> str:
+    """What `cos-doctor explain FILE --status 403 --url URL` prints for ``body`` (exit 0)."""
+    path: Path = tmp_path_factory.mktemp("bodies") / "body.xml"
+    path.write_text(body, encoding="utf-8")
+    capsys.readouterr()
+    command = ["explain", str(path), "--status", "403", "--url", url]
+    assert cli.main([*command, *(["--json"] if as_json else [])]) == 0
+    return capsys.readouterr().out
+
+
 def _assert_sealed(outputs: list[str], secrets: dict[str, str]) -> None:
     for output in outputs:
         for name, secret in secrets.items():
@@ -317,24 +334,7 @@ def test_no_secret_survives_diagnose_of_a_body_or_the_cli(  # noqa: PLR0917 - Hy
         url=url,
         request_headers={"Referer": f"https://x.example.com/?t={token}"},
     )
-    path: Path = tmp_path_factory.mktemp("bodies") / "body.xml"
-    path.write_text(body, encoding="utf-8")
-    capsys.readouterr()
-    assert (
-        cli.main(
-            [
-                "explain",
-                str(path),
-                "--status",
-                "403",
-                "--url",
-                url,
-                *(["--json"] if as_json else []),
-            ]
-        )
-        == 0
-    )
-    printed = capsys.readouterr().out
+    printed = _explained(tmp_path_factory, capsys, body, url, as_json=as_json)
     assert printed
     _assert_sealed([printed, *_outputs_of_diagnosis(diagnosis)], secrets)
 
@@ -799,24 +799,10 @@ def test_a_pasted_token_encoded_twice_is_sealed(
     body = error_xml("AccessDenied", message)
     headers = {"Referer": f"https://x.example.com/?next={twice}"} if place == "referer" else {}
     diagnosis = cos_doctor.diagnose(body, http_status=403, url=url, request_headers=headers)
-    path: Path = tmp_path_factory.mktemp("bodies") / "body.xml"
-    path.write_text(body, encoding="utf-8")
-    capsys.readouterr()
-    assert (
-        cli.main(
-            [
-                "explain",
-                str(path),
-                "--status",
-                "403",
-                "--url",
-                url,
-                *(["--json"] if as_json else []),
-            ]
-        )
-        == 0
-    )
-    outputs = [capsys.readouterr().out, *_outputs_of_diagnosis(diagnosis)]
+    outputs = [
+        _explained(tmp_path_factory, capsys, body, url, as_json=as_json),
+        *_outputs_of_diagnosis(diagnosis),
+    ]
     _assert_sealed(outputs, {"token": token})
     for output in outputs:
         assert twice not in output

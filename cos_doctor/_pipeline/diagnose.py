@@ -129,16 +129,7 @@ class Assessment:
             docs=text.docs,
             generic=found.rule.generic,
             locale=language,
-            http_status=context.http_status,
-            error_code=context.error_code,
-            error_message=context.error_message,
-            request_id=context.request_id,
-            trace_id=context.trace_id,
-            operation=context.operation,
-            http_method=context.http_method,
-            bucket=context.bucket,
-            key=context.key,
-            region=context.region,
+            **_reported(context),
             labels=tuple(rules.labels[language].items()),
             causes=rank_causes(found.rule, self._evidence, language, values),
             redactor=redactor,
@@ -151,28 +142,21 @@ class Assessment:
         Otherwise the sealed Diagnosis itself (built now, and kept for whoever reads it).
         """
         context, evidence = self._context, self._evidence
-        said = [
-            context.error_code,
-            context.error_message,
-            context.request_id,
-            context.trace_id,
-            context.operation,
-            context.http_method,
-            context.bucket,
-            context.key,
-            context.region,
-        ]
+        if "diagnosis" in self.__dict__ or (
+            context.http_status is None and context.error_code is None
+        ):
+            # Built already; or no reply to quote (DNS, refused, timeout…): the event's
+            # headline is then the rule's title, worded with this request's sealed values.
+            return self.diagnosis
+        reported = _reported(context)
+        said = [value for value in reported.values() if isinstance(value, str)]
         for item in evidence:
             value = item.value
             if isinstance(value, str):
                 said.append(value)
             elif isinstance(value, tuple):
                 said.extend(part for part in value if isinstance(part, str))
-        if "diagnosis" in self.__dict__ or self.redactor.finds("\0".join(filter(None, said))):
-            return self.diagnosis
-        if context.http_status is None and context.error_code is None:
-            # No reply to quote (DNS, refused, timeout…): the event's headline is the rule's
-            # title, worded with this request's sealed values.
+        if self.redactor.finds("\0".join(said)):
             return self.diagnosis
         rule = self._found.rule
         observed = {item.key: item.value for item in evidence}
@@ -185,17 +169,24 @@ class Assessment:
                 CauseSeen(cause.id, LIKELY if because else POSSIBLE, because)
                 for cause, because in _ranked(rule, observed)
             ),
-            http_status=context.http_status,
-            error_code=context.error_code,
-            error_message=context.error_message,
-            request_id=context.request_id,
-            trace_id=context.trace_id,
-            operation=context.operation,
-            http_method=context.http_method,
-            bucket=context.bucket,
-            key=context.key,
-            region=context.region,
+            **_reported(context),
         )
+
+
+def _reported(context: RequestContext) -> dict[str, Any]:
+    """The request's and reply's facts a Diagnosis and the event both report, as read."""
+    return {
+        "http_status": context.http_status,
+        "error_code": context.error_code,
+        "error_message": context.error_message,
+        "request_id": context.request_id,
+        "trace_id": context.trace_id,
+        "operation": context.operation,
+        "http_method": context.http_method,
+        "bucket": context.bucket,
+        "key": context.key,
+        "region": context.region,
+    }
 
 
 @dataclass(frozen=True)
