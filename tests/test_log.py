@@ -393,3 +393,29 @@ def test_a_failure_with_no_reply_names_its_class_and_what_failed(
     assert "refused" in caught.value.diagnosis.title
     assert "HTTP ?" not in line["message"]
     assert "_OTHER" not in line["message"]
+
+
+def test_a_failing_sdk_log_filter_never_breaks_the_call(
+    replies: ReplyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If scrubbing the SDK's record fails, the call still raises its diagnosed error and the unscrubbed record is dropped."""
+    from cos_doctor._log import event
+
+    def broken(record: logging.LogRecord) -> object:
+        raise RuntimeError("scrubbing failed")
+
+    monkeypatch.setattr(event, "_record_redactor", broken)
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    sdk_logger = logging.getLogger("qcloud_cos.cos_client")
+    sdk_logger.addHandler(handler)
+    try:
+        cos_doctor.install(storm_window=0)
+        replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
+        with pytest.raises(CosServiceError) as caught:
+            make_client(replies.port).get_object(Bucket=BUCKET, Key="a.txt")
+    finally:
+        sdk_logger.removeHandler(handler)
+    assert caught.value.diagnosis.rule_id == "access-denied"
+    assert not [record for record in seen if record.levelno >= logging.WARNING]

@@ -356,8 +356,14 @@ class SdkSecretFilter(logging.Filter):
         A record of a failure the hook is about to diagnose is held for the hook to release
         (``sdk_records``): it goes on to the handlers from there, once.
         """
-        self._scrub(record)
-        return not hold(record, self, self._wrappers)
+        try:
+            self._scrub(record)
+        except Exception:  # noqa: BLE001 - the SDK's own logging call must never fail by us
+            return False  # not known to be clean: better lost than leaked
+        try:
+            return not hold(record, self, self._wrappers)
+        except Exception:  # noqa: BLE001 - same; scrubbed, so it goes on as it is
+            return True
 
     def _scrub(self, record: logging.LogRecord) -> None:
         try:
