@@ -66,16 +66,17 @@ class _RuleIndex:
     __slots__ = ("answers", "message_free_kinds", "rules", "undecided_codes")
 
     def __init__(self, rules: Catalogue) -> None:
+        # Read from the clauses' pattern texts: their compiled forms wait for a first test.
         self.rules = rules
         by_code = rules.clauses_by_code
-        anywhere = any(clause.key_regex is not None for clause, _ in by_code.get(None, ()))
+        anywhere = any(clause.key_pattern is not None for clause, _ in by_code.get(None, ()))
         self.undecided_codes: frozenset[str | None] | None = (
             None  # every Code: a clause without one reads the key
             if anywhere
             else frozenset(
                 code
                 for code, pairs in by_code.items()
-                if any(clause.key_regex is not None for clause, _ in pairs)
+                if any(clause.key_pattern is not None for clause, _ in pairs)
             )
         )
         # Only a clause naming a kind can match a client failure of that kind.
@@ -83,7 +84,7 @@ class _RuleIndex:
         for pairs in by_code.values():
             for clause, _ in pairs:
                 if clause.client is not None:
-                    reads = (clause.message, clause.message_regex, clause.key_regex) != (
+                    reads = (clause.message, clause.message_pattern, clause.key_pattern) != (
                         None,
                         None,
                         None,
