@@ -38,8 +38,7 @@ class Window:
 
     key: StormKey
     seconds: float
-    opened_at: float  # time.monotonic()
-    closes_at: float
+    closes_at: float  # time.monotonic()
     level: int
     first_seen: float  # time.time(), for people
     last_seen: float
@@ -104,7 +103,7 @@ class StormGate:
             if window is not None:  # closed, behind a window opened earlier that is still open
                 closed.append(self._windows.pop(key))
             moment = time.time()
-            self._windows[key] = Window(key, seconds, now, now + seconds, level, moment, moment)
+            self._windows[key] = Window(key, seconds, now + seconds, level, moment, moment)
         for window in closed:
             if window.suppressed:
                 self._summarise(window)
