@@ -41,6 +41,7 @@ from cos_doctor._hook.install import install, is_installed, uninstall
 if typing.TYPE_CHECKING:
     from cos_doctor import post_object
     from cos_doctor._access.investigate import Finding, investigate
+    from cos_doctor._hook.botocore_errors import CosDiagnosedS3Error
     from cos_doctor._readers.diagnose import diagnose
     from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
     from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
@@ -49,6 +50,7 @@ __all__ = [
     "Cause",
     "CosDiagnosedClientError",
     "CosDiagnosedError",
+    "CosDiagnosedS3Error",
     "Diagnosis",
     "Evidence",
     "Finding",
@@ -76,6 +78,7 @@ _LAZY = {
     "Evidence": "cos_doctor.diagnosis",
     "CosDiagnosedClientError": "cos_doctor.errors",
     "CosDiagnosedError": "cos_doctor.errors",
+    "CosDiagnosedS3Error": "cos_doctor._hook.botocore_errors",  # needs botocore
     "diagnose": "cos_doctor._readers.diagnose",
     "Finding": "cos_doctor._access.investigate",
     "investigate": "cos_doctor._access.investigate",

@@ -47,6 +47,8 @@ class Settings:
     application handles itself; their events go out at ``expected_level``, or not at all
     when that is None. ``storm_window`` is in seconds; 0 turns collapsing off.
     ``lower_sdk_records``: the SDK's own records of a failure cos_doctor logged go out at DEBUG.
+    ``cos_domains``: the application's own domains in front of COS (lowercase, no dot first):
+    a botocore error from one of them is diagnosed like one from ``myqcloud.com``.
     """
 
     locale: str | None = None
@@ -55,6 +57,7 @@ class Settings:
     expected_level: int | None = logging.DEBUG
     storm_window: float = DEFAULT_STORM_WINDOW
     lower_sdk_records: bool = True
+    cos_domains: tuple[str, ...] = ()
 
     def is_expected(self, rule_id: str, error_code: str | None) -> bool:
         """Whether the application marked this failure expected (by rule id or COS code)."""
@@ -106,6 +109,7 @@ def configure(  # noqa: PLR0913 - one keyword per setting, as install() takes th
     expected_level: Level | _Unset | None = UNSET,
     storm_window: float | _Unset | None = UNSET,
     lower_sdk_records: bool | _Unset = UNSET,
+    cos_domains: Iterable[str] | _Unset = UNSET,
 ) -> Settings:
     """Validate and apply the settings given; those not given keep their current value.
 
@@ -127,6 +131,7 @@ def configure(  # noqa: PLR0913 - one keyword per setting, as install() takes th
             if isinstance(lower_sdk_records, _Unset)
             else _flag("lower_sdk_records", lower_sdk_records)
         ),
+        cos_domains=UNSET if isinstance(cos_domains, _Unset) else _domains(cos_domains),
     )
 
 
@@ -153,6 +158,15 @@ def _names(values: Iterable[str]) -> frozenset[str]:
     if not all(isinstance(name, str) for name in names):
         raise TypeError("expected= takes COS error codes and rule ids, as strings")
     return names
+
+
+def _domains(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):  # one domain given bare: "cdn.example.com", not its letters
+        values = (values,)
+    domains = tuple(values)
+    if not all(isinstance(domain, str) and domain.strip(" .") for domain in domains):
+        raise TypeError("cos_domains= takes domain names, as non-empty strings")
+    return tuple(dict.fromkeys(domain.strip().strip(".").lower() for domain in domains))
 
 
 def _flag(name: str, value: object) -> bool:

@@ -24,7 +24,7 @@ from qcloud_cos.cos_exception import CosClientError, CosServiceError
 if TYPE_CHECKING:
     from cos_doctor.diagnosis import Diagnosis
 
-__all__ = ["CosDiagnosedClientError", "CosDiagnosedError", "diagnosed_copy"]
+__all__ = ["CosDiagnosedClientError", "CosDiagnosedError", "attach_builder", "diagnosed_copy"]
 
 # Python 3.11+ prints exception notes under the traceback, so the one-line str() can stay
 # short; older interpreters only print str(), which must then carry the whole report.
@@ -208,9 +208,16 @@ def diagnosed_copy(
         CosDiagnosedClientError if isinstance(error, CosClientError) else CosDiagnosedError
     )
     copy = kind.__new__(kind, *error.args)
-    state = dict(error.__dict__)
-    earlier = list(state.pop("__notes__", ()))
-    copy.__dict__.update(state)
+    copy.__dict__.update(error.__dict__)
+    attach_builder(copy, error, diagnosis)
+    return copy
+
+
+def attach_builder(
+    copy: Any, error: BaseException, diagnosis: Diagnosis | Callable[[], Diagnosis]
+) -> None:
+    """Give ``copy`` of ``error`` its diagnosis (or builder), ``error``'s chain and notes."""
+    earlier = list(copy.__dict__.pop("__notes__", ()))
     if callable(diagnosis):
         _PENDING[copy] = diagnosis
     else:
@@ -223,4 +230,3 @@ def diagnosed_copy(
         copy.__dict__[_EARLIER_NOTES] = earlier  # the report joins them on first access
     elif earlier:
         copy.__dict__[_NOTES] = earlier
-    return copy

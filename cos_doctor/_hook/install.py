@@ -81,6 +81,13 @@ def release_sdk_records(*, logged: bool) -> None:
     release(logged=logged)
 
 
+def _botocore() -> Any:
+    """The botocore hook (``_hook/botocore.py``): botocore's own patch, lock and watcher."""
+    from cos_doctor._hook import botocore
+
+    return botocore
+
+
 _lock = threading.RLock()
 _installed = False
 _watching_imports = False
@@ -148,6 +155,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
     expected_level: Level | _Unset | None = UNSET,
     storm_window: float | _Unset | None = UNSET,
     lower_sdk_records: bool | _Unset = UNSET,
+    cos_domains: Iterable[str] | _Unset = UNSET,
 ) -> bool:
     """Diagnose every ``CosServiceError`` and ``CosClientError`` the SDK raises from now on.
 
@@ -167,6 +175,10 @@ def install(  # noqa: PLR0913 - one keyword per setting
       ERROR with the reply, its WARNING for a HEAD 404, its record of the failed attempts) go
       out at DEBUG, so each failure logs one line at the app's usual levels (default True;
       False: at the SDK's own level). The SDK's other records are never touched.
+    - ``cos_domains``: your own domains in front of COS (``"files.example.com"``; a
+      subdomain counts too). botocore (boto3) errors are diagnosed only when COS answered:
+      its reply headers say so, or the endpoint is under ``myqcloud.com``, ``tencentcos.cn``
+      or one of these. botocore is patched too, now or when it is imported.
 
     Returns True when it changed the patches, False when cos_doctor was already installed
     (the settings given still apply) or patching failed (logged, never raised). An invalid
@@ -180,6 +192,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
         expected_level=expected_level,
         storm_window=storm_window,
         lower_sdk_records=lower_sdk_records,
+        cos_domains=cos_domains,
     )
     try:
         # Deferred, like all of it: import cos_doctor stays cheap.
@@ -188,6 +201,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
         module = _finished_sdk_module()
         with _lock:
             if _installed:
+                _botocore().enable()  # idempotent: puts back a layer a foreign re-patch dropped
                 if is_installed():
                     return False
                 # Someone replaced our layer (a foreign re-patch with an original it captured
@@ -200,6 +214,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
             if module is not None and not started_meanwhile:
                 _patch(module)
             _sdk_log_filter().attach(wrappers=(_on_send_request.__code__,))
+            _botocore().enable()
             _installed = True
         if started_meanwhile:
             # Another thread began importing the SDK after the wait above: wait again, out
@@ -229,6 +244,7 @@ def uninstall() -> bool:
             _installed = False
             for patched_class, table in list(_patched.items()):
                 _unpatch(patched_class, table)
+            _botocore().disable()
             _sdk_log_filter().detach()
         from cos_doctor._log.event import flush_storms
 

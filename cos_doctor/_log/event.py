@@ -142,7 +142,16 @@ def event_fields(diagnosis: Diagnosis | EventFacts) -> dict[str, Any]:
         "cos.operation": diagnosis.operation,
         "cos.request_id": diagnosis.request_id,
         "cos.trace_id": diagnosis.trace_id,
+        "cos.client.library": _client_library(diagnosis),
     }
+
+
+def _client_library(diagnosis: Diagnosis | EventFacts) -> str:
+    """``botocore`` for a call through boto3 / botocore, else the COS SDK's package name."""
+    for item in diagnosis.evidence:
+        if item.key == "client_library":
+            return "botocore"
+    return "cos-python-sdk-v5"
 
 
 def error_type(diagnosis: Diagnosis | EventFacts) -> str:

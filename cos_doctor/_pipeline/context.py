@@ -34,6 +34,8 @@ from cos_doctor._signing import Authorization, parse_authorization
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from cos_doctor._pipeline.botocore_seen import BotocoreSeen
+
 __all__ = ["RequestContext", "context_from_body", "merge"]
 
 #: Operation names that mean a browser POST Object form upload (the SDK has no such call).
@@ -92,6 +94,7 @@ class RequestContext:
     timeout: float | None = None  # the timeout the SDK passed to requests, in seconds
     primary_host: str | None = None  # the host first asked, when the SDK switched domains
     fills: Mapping[str, str] = field(default_factory=dict)  # extra placeholder values
+    botocore: BotocoreSeen | None = None  # the call came through botocore (boto3), not the SDK
 
     @property
     def endpoint(self) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 # Importing the topic modules registers their detectors.
 from cos_doctor._pipeline.evidence import (  # noqa: F401 - imported for their registrations
     access,
+    botocore,
     buckets,
     clock,
     credentials,

@@ -1,0 +1,197 @@
+"""botocore (boto3) pointed at COS: the same diagnoses, on ``BaseClient._make_api_call``.
+
+Every boto3 / botocore call funnels through ``_make_api_call``, which raises ``ClientError``
+for an error reply after botocore's retries: one wrapt ``FunctionWrapper`` on the class covers
+clients made before install(), composes with OpenTelemetry's and Sentry's layers on the same
+method in either order, and removes only itself. On success it only calls through. On failure
+a reply is diagnosed only when it is COS's (its headers, or a COS or configured endpoint
+domain); anything else propagates untouched. Patched when ``install()`` runs if botocore is
+imported, else when ``botocore.client`` is first executed (and on every reload).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from cos_doctor import _config
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+__all__ = ["disable", "enable", "is_patched"]
+
+_lock = threading.RLock()
+_enabled = False
+_watching = False
+# Every BaseClient class patched so far (a reloaded botocore.client brings a new one); weak.
+_patched: weakref.WeakSet[type] = weakref.WeakSet()
+
+
+class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raised
+    """Stands in for botocore's ClientError until botocore is patched."""
+
+
+_client_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
+
+
+def enable() -> None:
+    """Patch botocore now if it is imported, and whenever ``botocore.client`` is executed."""
+    global _enabled, _watching  # noqa: PLW0603 - process-wide patch state
+    from cos_doctor._sdk import botocore as _boto
+
+    module = _finished_module()
+    with _lock:
+        _enabled = True
+        if not _watching:
+            from cos_doctor._hook.import_watch import watch_module
+
+            watch_module(_boto.CLIENT_MODULE, _on_import)
+            _watching = True
+        module = sys.modules.get(_boto.CLIENT_MODULE, module)
+        if module is not None and hasattr(module, _boto.CLIENT_CLASS):
+            _patch(module)
+
+
+def disable() -> None:
+    """Remove cos_doctor's layer where it is on top; below another layer it passes through."""
+    global _enabled  # noqa: PLW0603 - process-wide patch state
+    from cos_doctor._sdk import botocore as _boto
+
+    with _lock:
+        _enabled = False
+        for client_class in list(_patched):
+            current = client_class.__dict__.get(_boto.API_CALL)
+            if current is not None and _our_layer(current) is current:
+                setattr(client_class, _boto.API_CALL, current.__wrapped__)
+        _patched.clear()
+
+
+def is_patched() -> bool:
+    """Whether botocore's current BaseClient carries cos_doctor's layer (False if not imported)."""
+    from cos_doctor._sdk import botocore as _boto
+
+    module = sys.modules.get(_boto.CLIENT_MODULE)
+    client_class = getattr(module, _boto.CLIENT_CLASS, None)
+    return _our_layer(getattr(client_class, "__dict__", {}).get(_boto.API_CALL)) is not None
+
+
+def _finished_module() -> Any:
+    """botocore.client if imported, waiting (outside the lock) for another thread's import."""
+    from cos_doctor._sdk import botocore as _boto
+
+    module = sys.modules.get(_boto.CLIENT_MODULE)
+    spec = getattr(module, "__spec__", None)
+    if module is not None and (
+        getattr(spec, "_initializing", False) or not hasattr(module, _boto.CLIENT_CLASS)
+    ):
+        module = importlib.import_module(_boto.CLIENT_MODULE)  # blocks until it is done
+    return module
+
+
+def _patch(module: Any) -> None:
+    import wrapt
+
+    from cos_doctor._sdk import botocore as _boto
+
+    global _client_errors  # noqa: PLW0603 - bound once botocore is known
+    _client_errors = (_boto.client_error_class(),)
+    client_class = getattr(module, _boto.CLIENT_CLASS)
+    current = client_class.__dict__.get(_boto.API_CALL)
+    if current is not None and _our_layer(current) is None:
+        setattr(client_class, _boto.API_CALL, wrapt.FunctionWrapper(current, _on_make_api_call))
+    _patched.add(client_class)
+
+
+def _on_import(module: Any) -> None:
+    try:
+        with _lock:
+            if _enabled:
+                _patch(module)
+    except Exception as error:  # noqa: BLE001 - runs inside the user's import statement
+        from cos_doctor._log.event import log_internal_failure
+
+        log_internal_failure("install", error)
+
+
+def _our_layer(attribute: Any) -> Any:
+    """cos_doctor's FunctionWrapper in ``attribute``'s chain of wrappers, or None."""
+    import wrapt
+
+    for _ in range(16):
+        if attribute is None:
+            return None
+        # The proxy's own slot: other attribute reads go through to what it wraps.
+        if isinstance(attribute, wrapt.FunctionWrapper) and (
+            getattr(attribute, "_self_wrapper", None) is _on_make_api_call
+        ):
+            return attribute
+        attribute = getattr(attribute, "__wrapped__", None)
+    return None
+
+
+def _after_fork_in_child() -> None:
+    global _lock  # noqa: PLW0603 - a parent's thread may have held it at the fork
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# ---------------------------------------------------------------------------------------------
+# The wrapper: pass-through on success, diagnosis of COS's replies on failure
+
+
+def _on_make_api_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    try:
+        return wrapped(*args, **kwargs)
+    except _client_errors as error:
+        if not _enabled:
+            raise
+        diagnosed = _diagnose_safely(error, instance, sys._getframe())  # noqa: SLF001
+        if diagnosed is None:
+            raise
+    # Outside the except block, as the SDK hook does: one traceback, botocore's own chain.
+    try:
+        raise diagnosed
+    finally:
+        diagnosed = None
+
+
+def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType) -> Any:
+    """The diagnosed copy of a COS reply's ``ClientError``; None leaves ``error`` as it is."""
+    from cos_doctor._log import event as _log
+
+    if _log.emitting():
+        return None  # a log handler of our own event calling COS: never diagnose it again
+    try:
+        from cos_doctor._sdk import botocore as _boto
+
+        if not _boto.is_cos_failure(error, client, _config.settings().cos_domains):
+            return None
+        if getattr(error, "diagnosis", None) is not None:
+            return None  # diagnosed by a layer further down
+        from cos_doctor._hook.botocore_errors import diagnosed_s3_copy
+        from cos_doctor._pipeline.diagnose import assess
+
+        assessment = assess(_boto.context_from_client_error(error, client))
+        copy = diagnosed_s3_copy(error, assessment)  # type: ignore[arg-type]
+        traceback = error.__traceback__
+        copy.__traceback__ = (
+            traceback.tb_next
+            if traceback is not None and traceback.tb_frame is wrapper_frame
+            else traceback
+        )
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        _log.log_internal_failure("diagnose", failure)
+        return None
+    try:
+        _log.log_diagnosis(assessment.event())
+    except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+        _log.log_internal_failure("log", failure)
+    return copy

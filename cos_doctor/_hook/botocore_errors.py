@@ -1,0 +1,82 @@
+"""The exception cos_doctor raises in place of a botocore ``ClientError`` from COS.
+
+Hierarchy (everything users already catch keeps catching)::
+
+    botocore.exceptions.ClientError
+     ├── cos_doctor.CosDiagnosedS3Error                     + .diagnosis
+     └── <client>.exceptions.NoSuchKey (modeled, per client)
+          └── NoSuchKey, diagnosed: (CosDiagnosedS3Error, NoSuchKey), same name and module
+
+Imported only once botocore is (it subclasses botocore's class).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from cos_doctor.errors import NOTES_ARE_PRINTED, _Diagnosed, attach_builder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cos_doctor.diagnosis import Diagnosis
+
+__all__ = ["CosDiagnosedS3Error", "diagnosed_s3_copy"]
+
+
+class CosDiagnosedS3Error(_Diagnosed, ClientError):  # type: ignore[misc]  # botocore: no hints
+    """A botocore ``ClientError`` from COS's S3-compatible API that knows what went wrong.
+
+    ``response``, ``operation_name`` and ``args`` are botocore's; ``str(e)`` starts with
+    botocore's own message, then the headline. ``diagnosis`` holds the
+    :class:`~cos_doctor.Diagnosis`. A modeled error (``client.exceptions.NoSuchKey``) becomes
+    a subclass of both, so ``except client.exceptions.NoSuchKey`` still catches it.
+    """
+
+    def __str__(self) -> str:
+        """botocore's message first (code that reads it keeps working), then the headline."""
+        original = str(self.args[0]) if self.args else ""
+        diagnosis = self.diagnosis
+        if diagnosis is None:
+            return original
+        if NOTES_ARE_PRINTED:
+            return f"{original}\n{diagnosis.headline()}"
+        return f"{original}\n{diagnosis.headline()}\n{diagnosis.render()}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as ``ClientError`` does (modeled classes are not importable), diagnosis kept."""
+        _, _, state = super().__reduce__()
+        return (CosDiagnosedS3Error, (self.response, self.operation_name), state)
+
+
+CosDiagnosedS3Error.__module__ = "cos_doctor"
+# One diagnosed class per modeled class; weak: a modeled class goes with its client factory.
+_CLASSES: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()
+
+
+def _diagnosed_class(original: type) -> type:
+    if original is ClientError or not issubclass(original, ClientError):
+        return CosDiagnosedS3Error
+    found = _CLASSES.get(original)
+    if found is None:
+        # Same name and module: a traceback shows the class botocore would have raised.
+        namespace = {"__module__": original.__module__, "__doc__": CosDiagnosedS3Error.__doc__}
+        found = _CLASSES.setdefault(
+            original, type(original.__name__, (CosDiagnosedS3Error, original), namespace)
+        )
+    return found
+
+
+def diagnosed_s3_copy(
+    error: ClientError, diagnosis: Diagnosis | Callable[[], Diagnosis]
+) -> CosDiagnosedS3Error:
+    """A diagnosed copy of ``error``: same args and state, a subclass of its class."""
+    kind = _diagnosed_class(type(error))
+    copy: CosDiagnosedS3Error = kind.__new__(kind, *error.args)  # botocore's __init__ not re-run
+    copy.args = error.args
+    copy.__dict__.update(error.__dict__)
+    attach_builder(copy, error, diagnosis)
+    return copy

@@ -1,0 +1,32 @@
+"""What botocore knew about a failed call to COS: one frozen record, read on failure only.
+
+Filled by ``cos_doctor._sdk.botocore`` from the client and the reply (never from a per-call
+hook); the evidence detectors of ``_pipeline/evidence/botocore.py`` word it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BotocoreSeen"]
+
+
+@dataclass(frozen=True)
+class BotocoreSeen:
+    """The botocore client's settings and the call's facts that shape a request to COS.
+
+    Every field is None when botocore did not say. ``checksum_headers`` names the integrity
+    headers the request carried (``x-amz-checksum-crc32``, ``x-amz-trailer``…).
+    """
+
+    version: str | None = None
+    endpoint_url: str | None = None
+    addressing_style: str | None = None  # virtual | path, as the request was sent
+    signature_version: str | None = None  # s3v4, s3 (SigV2)…
+    region: str | None = None
+    credential_provider: str | None = None  # env, shared-credentials-file, assume-role…
+    request_checksum_calculation: str | None = None  # when_supported | when_required
+    response_checksum_validation: str | None = None
+    checksum_headers: tuple[str, ...] = ()
+    retry_attempts: int | None = None
+    max_attempts_reached: bool | None = None

@@ -1,0 +1,48 @@
+"""botocore's side of a call to COS: the client library and the settings that shape the request.
+
+Reported for every rule when the call came through botocore (boto3): where it was sent, how the
+bucket was addressed, how it was signed and with whose keys, which integrity checksums went
+with it, and how often botocore retried. Read on failure from the client and the reply.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cos_doctor._pipeline.evidence.registry import Facts, detector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cos_doctor.diagnosis import Evidence
+
+#: The evidence key naming the library that made the call (the event's ``cos.client.library``).
+CLIENT_LIBRARY = "client_library"
+
+
+@detector()
+def botocore_settings(facts: Facts) -> Iterator[Evidence]:
+    """What botocore sent and with which settings; nothing for a call through the COS SDK."""
+    seen = facts.context.botocore
+    if seen is None:
+        return
+    yield facts.say(CLIENT_LIBRARY, f"botocore {seen.version}" if seen.version else "botocore")
+    if seen.endpoint_url is not None:
+        yield facts.say("botocore_endpoint_url", seen.endpoint_url)
+    if seen.addressing_style is not None:
+        yield facts.say("addressing_style", seen.addressing_style)
+    if seen.signature_version is not None:
+        yield facts.say("signature_version", seen.signature_version)
+    if seen.region is not None:
+        yield facts.say("botocore_region", seen.region)
+    if seen.credential_provider is not None:
+        yield facts.say("credential_provider", seen.credential_provider)
+    if seen.request_checksum_calculation is not None:
+        yield facts.say("request_checksum_calculation", seen.request_checksum_calculation)
+    if seen.response_checksum_validation is not None:
+        yield facts.say("response_checksum_validation", seen.response_checksum_validation)
+    if seen.checksum_headers:
+        names = seen.checksum_headers
+        yield facts.say("checksum_headers_sent", names, listed=", ".join(names))
+    if seen.retry_attempts is not None:
+        yield facts.say("retry_attempts", seen.retry_attempts)

@@ -1,0 +1,237 @@
+"""The one place that knows botocore's private names, and reads a failed botocore call.
+
+cos_doctor patches ``botocore.client.BaseClient._make_api_call`` (every boto3 / botocore
+call funnels through it and raises ``ClientError`` for an error reply, after botocore's own
+retries). On failure only, it reads the client (``meta``, the request signer's credentials and
+signature version) and the locals of the ``_make_api_call`` frame in the traceback
+(``request_dict``: the URL and headers sent; ``http``: the reply, its raw body;
+``api_params``: ``Bucket``/``Key``). Those names are spelled here and nowhere else; the
+contract test (``tests/test_botocore_hook.py``) pins them against the installed botocore.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from cos_doctor._pipeline.botocore_seen import BotocoreSeen
+from cos_doctor._pipeline.context import merge
+from cos_doctor._pipeline.sources import (
+    CallArguments,
+    ClientConfig,
+    ClientSettings,
+    Hints,
+    RequestSent,
+    SecretsSeen,
+    read_reply,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import FrameType, TracebackType
+
+    from cos_doctor._pipeline.context import RequestContext
+
+__all__ = [
+    "API_CALL",
+    "CLIENT_CLASS",
+    "CLIENT_MODULE",
+    "COS_DOMAINS",
+    "client_error_class",
+    "context_from_client_error",
+    "is_cos_failure",
+]
+
+#: The module, class and method cos_doctor patches.
+CLIENT_MODULE = "botocore.client"
+CLIENT_CLASS = "BaseClient"
+API_CALL = "_make_api_call"
+#: COS's own domains: a request to a host under one of them is COS's.
+COS_DOMAINS = ("myqcloud.com", "tencentcos.cn")
+# Integrity headers botocore adds (1.36+: a CRC32 checksum in a header or an aws-chunked trailer).
+_CHECKSUM_HEADERS = ("x-amz-checksum-", "x-amz-trailer", "x-amz-sdk-checksum-algorithm")
+_CHUNKED = "aws-chunked"
+
+
+def client_error_class() -> type[BaseException]:
+    """botocore's ``ClientError`` (botocore is imported by then: it is what is patched)."""
+    from botocore.exceptions import ClientError
+
+    return ClientError
+
+
+def is_cos_failure(error: Any, client: Any, custom_domains: Iterable[str]) -> bool:
+    """Whether COS answered: its own reply headers, or a COS (or configured) endpoint domain."""
+    headers = _reply_headers(error)
+    if "x-cos-request-id" in headers or headers.get("server", "").lower() == "tencent-cos":
+        return True
+    host = urlsplit(str(getattr(getattr(client, "meta", None), "endpoint_url", "") or "")).hostname
+    return is_cos_host(host, (*COS_DOMAINS, *custom_domains))
+
+
+def is_cos_host(host: str | None, domains: Iterable[str]) -> bool:
+    """Whether ``host`` is one of ``domains`` or under one of them."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith(f".{domain}") for domain in domains)
+
+
+def _reply_headers(error: Any) -> dict[str, str]:
+    response = getattr(error, "response", None)
+    metadata = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    headers = metadata.get("HTTPHeaders", {}) if isinstance(metadata, dict) else {}
+    return {str(name).lower(): str(value) for name, value in dict(headers).items()}
+
+
+def context_from_client_error(error: Any, client: Any) -> RequestContext:
+    """The pipeline's context of a ``ClientError`` a botocore client raised."""
+    import dataclasses
+
+    response = error.response if isinstance(getattr(error, "response", None), dict) else {}
+    metadata = response.get("ResponseMetadata") or {}
+    frame = _api_call_frame(error.__traceback__)
+    found = frame.f_locals if frame is not None else {}
+    request = found.get("request_dict") if isinstance(found.get("request_dict"), dict) else {}
+    params = found.get("api_params") if isinstance(found.get("api_params"), dict) else {}
+    reply_body = getattr(found.get("http"), "content", b"")
+    body = reply_body.decode("utf-8", "replace") if isinstance(reply_body, bytes) else ""
+    status = metadata.get("HTTPStatusCode")
+    reply = read_reply(
+        status=status if isinstance(status, int) else None,
+        digest=None if body else response.get("Error"),
+        body=body,
+        headers=_reply_headers(error),
+        live=True,
+    )
+    sent_headers = _text_headers(request.get("headers"))
+    url = request.get("url") if isinstance(request.get("url"), str) else None
+    bucket = params.get("Bucket") if isinstance(params.get("Bucket"), str) else None
+    key = params.get("Key") if isinstance(params.get("Key"), str) else None
+    attempts = metadata.get("RetryAttempts")
+    operation = _method_name(getattr(error, "operation_name", None))
+    meta = getattr(client, "meta", None)
+    config = getattr(meta, "config", None)
+    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+    settings = ClientSettings(
+        region=getattr(meta, "region_name", None),
+        endpoint=getattr(meta, "endpoint_url", None),
+        retry=_retry_limit(config),
+    )
+    context = merge(
+        reply=reply,
+        call=CallArguments(chain=(operation,) if operation else (), key=key, bucket=bucket),
+        config=ClientConfig(settings=settings, secrets=_secrets(credentials)),
+        sent=RequestSent(
+            method=request.get("method") if isinstance(request.get("method"), str) else None,
+            url=url,
+            bucket=bucket,
+            headers=sent_headers,  # botocore's retries are its own evidence (retry_attempts)
+        ),
+        hints=Hints(operation=operation),
+        live=True,
+    )
+    seen = BotocoreSeen(
+        version=_botocore_version(),
+        endpoint_url=settings.endpoint,
+        addressing_style=_addressing_style(url, bucket),
+        signature_version=_signature_version(client, config),
+        region=settings.region,
+        credential_provider=_text(getattr(credentials, "method", None)),
+        request_checksum_calculation=_text(getattr(config, "request_checksum_calculation", None)),
+        response_checksum_validation=_text(getattr(config, "response_checksum_validation", None)),
+        checksum_headers=_checksum_headers(sent_headers),
+        retry_attempts=attempts if isinstance(attempts, int) else None,
+        max_attempts_reached=_flag(metadata.get("MaxAttemptsReached")),
+    )
+    return dataclasses.replace(context, botocore=seen)
+
+
+def _api_call_frame(traceback: TracebackType | None) -> FrameType | None:
+    """The innermost ``BaseClient._make_api_call`` frame (a tracer's layers may sit above it)."""
+    found = None
+    for _ in range(256):
+        if traceback is None:
+            break
+        frame = traceback.tb_frame
+        if frame.f_code.co_name == API_CALL and frame.f_globals.get("__name__") == CLIENT_MODULE:
+            found = frame
+        traceback = traceback.tb_next
+    return found
+
+
+def _text_headers(headers: Any) -> dict[str, str]:
+    if not hasattr(headers, "items"):
+        return {}
+    return {
+        str(name).lower(): value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        for name, value in headers.items()
+    }
+
+
+def _checksum_headers(headers: dict[str, str]) -> tuple[str, ...]:
+    names = [name for name in headers if name.startswith(_CHECKSUM_HEADERS)]
+    if _CHUNKED in headers.get("content-encoding", ""):
+        names.append(f"content-encoding: {_CHUNKED}")
+    return tuple(sorted(names))
+
+
+def _addressing_style(url: str | None, bucket: str | None) -> str | None:
+    """virtual when the bucket is in the host name, path when it leads the path."""
+    if not url or not bucket:
+        return None
+    address = urlsplit(url)
+    if (address.hostname or "").startswith(f"{bucket.lower()}."):
+        return "virtual"
+    if address.path == f"/{bucket}" or address.path.startswith(f"/{bucket}/"):
+        return "path"
+    return None
+
+
+def _signature_version(client: Any, config: Any) -> str | None:
+    signer = getattr(client, "_request_signer", None)
+    return _text(getattr(signer, "_signature_version", None)) or _text(
+        getattr(config, "signature_version", None)
+    )
+
+
+def _retry_limit(config: Any) -> int | None:
+    retries = getattr(config, "retries", None)
+    limit = retries.get("max_attempts") if isinstance(retries, dict) else None
+    return limit if isinstance(limit, int) else None
+
+
+def _secrets(credentials: Any) -> SecretsSeen:
+    """The keys, read from the object's own fields: a refreshable credential is never refreshed."""
+    fields = vars(credentials) if hasattr(credentials, "__dict__") else {}
+
+    def read(name: str) -> str | None:
+        value = fields.get(name, fields.get(f"_{name}"))
+        return value if isinstance(value, str) and value else None
+
+    return SecretsSeen(
+        secret_id=read("access_key"), secret_key=read("secret_key"), token=read("token")
+    )
+
+
+def _method_name(operation: Any) -> str | None:
+    """boto3's method name of an operation: ``GetObject`` -> ``get_object``."""
+    if not isinstance(operation, str):
+        return None
+    from botocore import xform_name
+
+    return str(xform_name(operation))
+
+
+def _botocore_version() -> str | None:
+    module = sys.modules.get("botocore")
+    return _text(getattr(module, "__version__", None))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
