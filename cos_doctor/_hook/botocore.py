@@ -125,8 +125,9 @@ def _our_layer(attribute: Any) -> Any:
     for _ in range(16):
         if attribute is None:
             return None
-        # The proxy's own slot: other attribute reads go through to what it wraps.
-        if isinstance(attribute, wrapt.FunctionWrapper) and (
+        # The proxy's own slot (other reads go through to what it wraps); a class-bound copy
+        # of the layer counts too (OpenTelemetry's unwrap() leaves one under wrapt 2).
+        if isinstance(attribute, (wrapt.FunctionWrapper, wrapt.BoundFunctionWrapper)) and (
             getattr(attribute, "_self_wrapper", None) is _on_make_api_call
         ):
             return attribute
@@ -180,7 +181,7 @@ def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType
         from cos_doctor._pipeline.diagnose import assess
 
         assessment = assess(_boto.context_from_client_error(error, client))
-        copy = diagnosed_s3_copy(error, assessment)  # type: ignore[arg-type]
+        copy = diagnosed_s3_copy(error, assessment)
         traceback = error.__traceback__
         copy.__traceback__ = (
             traceback.tb_next

@@ -37,7 +37,7 @@ class CosDiagnosedS3Error(_Diagnosed, ClientError):  # type: ignore[misc]  # bot
     """
 
     def __str__(self) -> str:
-        """botocore's message first (code that reads it keeps working), then the headline."""
+        """Return botocore's message (code reading it keeps working), then the headline."""
         original = str(self.args[0]) if self.args else ""
         diagnosis = self.diagnosis
         if diagnosis is None:

@@ -55,10 +55,11 @@ _CHUNKED = "aws-chunked"
 
 
 def client_error_class() -> type[BaseException]:
-    """botocore's ``ClientError`` (botocore is imported by then: it is what is patched)."""
+    """Return botocore's ``ClientError`` (imported by then: botocore is what is patched)."""
     from botocore.exceptions import ClientError
 
-    return ClientError
+    error_class: type[BaseException] = ClientError
+    return error_class
 
 
 def is_cos_failure(error: Any, client: Any, custom_domains: Iterable[str]) -> bool:
@@ -93,8 +94,8 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     metadata = response.get("ResponseMetadata") or {}
     frame = _api_call_frame(error.__traceback__)
     found = frame.f_locals if frame is not None else {}
-    request = found.get("request_dict") if isinstance(found.get("request_dict"), dict) else {}
-    params = found.get("api_params") if isinstance(found.get("api_params"), dict) else {}
+    request = _mapping(found.get("request_dict"))
+    params = _mapping(found.get("api_params"))
     reply_body = getattr(found.get("http"), "content", b"")
     body = reply_body.decode("utf-8", "replace") if isinstance(reply_body, bytes) else ""
     status = metadata.get("HTTPStatusCode")
@@ -178,7 +179,7 @@ def _checksum_headers(headers: dict[str, str]) -> tuple[str, ...]:
 
 
 def _addressing_style(url: str | None, bucket: str | None) -> str | None:
-    """virtual when the bucket is in the host name, path when it leads the path."""
+    """Return virtual when the bucket is in the host name, path when it leads the path."""
     if not url or not bucket:
         return None
     address = urlsplit(url)
@@ -227,6 +228,10 @@ def _method_name(operation: Any) -> str | None:
 def _botocore_version() -> str | None:
     module = sys.modules.get("botocore")
     return _text(getattr(module, "__version__", None))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str | None:

@@ -27,20 +27,18 @@ def botocore_settings(facts: Facts) -> Iterator[Evidence]:
     if seen is None:
         return
     yield facts.say(CLIENT_LIBRARY, f"botocore {seen.version}" if seen.version else "botocore")
-    if seen.endpoint_url is not None:
-        yield facts.say("botocore_endpoint_url", seen.endpoint_url)
-    if seen.addressing_style is not None:
-        yield facts.say("addressing_style", seen.addressing_style)
-    if seen.signature_version is not None:
-        yield facts.say("signature_version", seen.signature_version)
-    if seen.region is not None:
-        yield facts.say("botocore_region", seen.region)
-    if seen.credential_provider is not None:
-        yield facts.say("credential_provider", seen.credential_provider)
-    if seen.request_checksum_calculation is not None:
-        yield facts.say("request_checksum_calculation", seen.request_checksum_calculation)
-    if seen.response_checksum_validation is not None:
-        yield facts.say("response_checksum_validation", seen.response_checksum_validation)
+    settings = (
+        ("botocore_endpoint_url", seen.endpoint_url),
+        ("addressing_style", seen.addressing_style),
+        ("signature_version", seen.signature_version),
+        ("botocore_region", seen.region),
+        ("credential_provider", seen.credential_provider),
+        ("request_checksum_calculation", seen.request_checksum_calculation),
+        ("response_checksum_validation", seen.response_checksum_validation),
+    )
+    for key, value in settings:
+        if value is not None:
+            yield facts.say(key, value)
     if seen.checksum_headers:
         names = seen.checksum_headers
         yield facts.say("checksum_headers_sent", names, listed=", ".join(names))
