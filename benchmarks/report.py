@@ -90,6 +90,17 @@ def _success_rows(success: dict[str, Any] | None) -> list[Row]:
                 TARGET_LAYER_OVER_WRAPT_US,
             ),
         )
+    botocore = success.get("botocore_layer")
+    if botocore is not None:
+        entry = dict(botocore["over_bare_wrapt"], calls_per_round=botocore["calls_per_round"])
+        rows.append(
+            added_row(
+                "success: botocore, cos_doctor's layer on _make_api_call minus a bare wrapt "
+                "pass-through, hot loop",
+                entry,
+                TARGET_LAYER_OVER_WRAPT_US,
+            ),
+        )
     for level, entry in success["sdk_logging"].items():
         rows.append(
             added_row(

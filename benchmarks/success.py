@@ -64,6 +64,7 @@ def bench_success(plan: Plan) -> dict[str, Any]:
         print(f"    a second side without cos_doctor (noise floor): {floor}")
     unhooked, hooked = sides["without"][0], make_client(adapter)
     out["layer"] = bench_layer(plan)
+    out["botocore_layer"] = bench_botocore_layer(plan)
     out["sdk_logging"] = bench_sdk_logging(plan, unhooked, hooked)
     cos_doctor.uninstall()
     return out
@@ -148,6 +149,59 @@ def bench_layer(plan: Plan) -> dict[str, Any]:
     verdict = mark(over, TARGET_LAYER_OVER_WRAPT_US)
     print(
         f"  cos_doctor's layer minus a bare wrapt FunctionWrapper: {over:+.2f} µs "
+        f"(target ≤ {TARGET_LAYER_OVER_WRAPT_US} µs) {verdict}",
+    )
+    return out
+
+
+class _Botocore:
+    """Stands in for botocore's BaseClient: a _make_api_call that does nothing, same signature."""
+
+    def _make_api_call(self, operation_name: str, api_params: dict[str, Any]) -> dict[str, Any]:
+        del operation_name
+        return api_params
+
+
+def bench_botocore_layer(plan: Plan) -> dict[str, Any]:
+    """botocore's layer alone: cos_doctor's against a bare wrapt pass-through, as for the SDK.
+
+    cos_doctor's layer is put on a stand-in BaseClient by the hook's own patch function; the
+    reference is a bare wrapt FunctionWrapper that only calls through. Hot loop, paired.
+    """
+    import wrapt
+
+    from cos_doctor._hook import botocore as _boto_hook
+
+    def stand_in() -> type[_Botocore]:
+        """A class of its own, with its own copy of the no-op _make_api_call's code."""
+        code = code_copy(_Botocore._make_api_call)
+        return type("BaseClient", (_Botocore,), {"_make_api_call": code})
+
+    doctor, bare_wrapt = stand_in(), stand_in()
+    _boto_hook._patch(types.SimpleNamespace(BaseClient=doctor))
+
+    def passthrough(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        del instance
+        return wrapped(*args, **kwargs)
+
+    wrapt.wrap_function_wrapper(bare_wrapt, "_make_api_call", passthrough)
+    layers = {"plain": stand_in(), "cos_doctor": doctor, "bare_wrapt": bare_wrapt}
+    params = {"Bucket": BUCKET, "Key": KEY}
+
+    def call(client: _Botocore) -> Callable[[], object]:
+        return lambda: client._make_api_call("HeadObject", params)
+
+    arms = [Arm(name, call(layer())) for name, layer in layers.items()]
+    results = interleave(arms, plan.layer_rounds, plan.layer_calls)
+    out: dict[str, Any] = {
+        name: compare(results, "plain", name) for name in layers if name != "plain"
+    }
+    out["calls_per_round"] = plan.layer_calls
+    out["over_bare_wrapt"] = compare(results, "bare_wrapt", "cos_doctor")
+    over = out["over_bare_wrapt"]["added_us"]
+    verdict = mark(over, TARGET_LAYER_OVER_WRAPT_US)
+    print(
+        f"  botocore: cos_doctor's layer minus a bare wrapt FunctionWrapper: {over:+.2f} µs "
         f"(target ≤ {TARGET_LAYER_OVER_WRAPT_US} µs) {verdict}",
     )
     return out
