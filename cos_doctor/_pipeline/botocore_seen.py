@@ -22,6 +22,7 @@ class BotocoreSeen:
     version: str | None = None
     endpoint_url: str | None = None
     addressing_style: str | None = None  # virtual | path, as the request was sent
+    addressing_style_configured: str | None = None  # auto (the default) | virtual | path
     signature_version: str | None = None  # s3v4, s3 (SigV2)…
     region: str | None = None
     credential_provider: str | None = None  # env, shared-credentials-file, assume-role…

@@ -137,6 +137,7 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
         version=_botocore_version(),
         endpoint_url=settings.endpoint,
         addressing_style=_addressing_style(url, bucket),
+        addressing_style_configured=_configured_addressing(config),
         signature_version=_signature_version(client, config),
         region=settings.region,
         credential_provider=_text(getattr(credentials, "method", None)),
@@ -188,6 +189,14 @@ def _addressing_style(url: str | None, bucket: str | None) -> str | None:
     if address.path == f"/{bucket}" or address.path.startswith(f"/{bucket}/"):
         return "path"
     return None
+
+
+def _configured_addressing(config: Any) -> str | None:
+    """The client's s3 addressing_style setting; botocore's own default when unset is auto."""
+    if config is None:
+        return None
+    style = _mapping(getattr(config, "s3", None)).get("addressing_style")
+    return style if isinstance(style, str) and style else "auto"
 
 
 def _signature_version(client: Any, config: Any) -> str | None:

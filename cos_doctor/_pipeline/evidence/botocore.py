@@ -30,6 +30,7 @@ def botocore_settings(facts: Facts) -> Iterator[Evidence]:
     settings = (
         ("botocore_endpoint_url", seen.endpoint_url),
         ("addressing_style", seen.addressing_style),
+        ("addressing_style_configured", seen.addressing_style_configured),
         ("signature_version", seen.signature_version),
         ("botocore_region", seen.region),
         ("credential_provider", seen.credential_provider),
