@@ -119,14 +119,14 @@ def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     if request.is_service:
         if request.method != "GET":
             raise CosError("MethodNotAllowed")
-        return bucket_ops.list_buckets(state, authenticate(request, state))
+        return bucket_ops.list_buckets(state, authenticate(request, state)[0])
     bucket = _addressed_bucket(state, request)
     subresource = subresource_of(request)
     if request.method == "OPTIONS":
         return preflight(_existing(bucket), request)
     if request.method == "POST" and not request.key and not subresource:
         return post_object(state, request, _existing(bucket))
-    identity = authenticate(request, state)
+    identity, request = authenticate(request, state)
     if request.method == "PUT" and not request.key and not subresource:
         # PUT Bucket, also on an existing name: COS answers BucketAlreadyOwnedByYou / Exists.
         return bucket_ops.create_bucket(state, request, identity)

@@ -1,0 +1,158 @@
+"""boto3, pointed at COS's S3-compatible endpoint, works against the emulator as against COS.
+
+The client is real boto3 (SigV4, through the emulator as its HTTP proxy, like
+``Emulator.client(via_proxy=True)``); the emulator verifies its signatures on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from botocore.exceptions import ClientError
+
+from cos_doctor.emulator import DEFAULT_OWNER_SECRET_ID, DEFAULT_SUB_SECRET_ID, DEFAULT_SUB_UIN
+from tests.emulator.helpers import read
+
+
+@pytest.fixture
+def s3(emulator):
+    return emulator.boto3_client()
+
+
+def refusal(call, **kwargs) -> ClientError:
+    """Call ``call`` and return the ClientError it must raise."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value
+
+
+def test_object_round_trip(s3, emulator, bucket):
+    """put, head, get, list and delete through boto3 succeed, and the COS SDK sees the same."""
+    key = "dir/a b+c(腾讯).txt"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"hello", ContentType="text/plain")
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert (head["ContentLength"], head["ContentType"]) == (5, "text/plain")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"hello"
+    assert read(emulator.client().get_object(Bucket=bucket, Key=key)) == b"hello"
+    listed = s3.list_objects(Bucket=bucket, Prefix="dir/")
+    assert [entry["Key"] for entry in listed["Contents"]] == [key]
+    s3.delete_object(Bucket=bucket, Key=key)
+    assert key not in emulator.state.bucket(bucket).objects
+
+
+def test_replies_carry_cos_headers(s3, bucket):
+    """A boto3 call gets COS's own reply headers (Server: tencent-cos, x-cos-request-id)."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    headers = s3.head_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["server"] == "tencent-cos"
+    assert base64.b64decode(headers["x-cos-request-id"])
+
+
+def test_wrong_secret_is_signature_does_not_match(emulator, bucket):
+    """A wrong secret key gives 403 SignatureDoesNotMatch with COS's message and headers."""
+    s3 = emulator.boto3_client(DEFAULT_OWNER_SECRET_ID, "not-the-secret")
+    error = refusal(s3.get_object, Bucket=bucket, Key="k")
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert error.response["Error"]["Message"] == "The Signature you specified is invalid."
+    headers = error.response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["server"] == "tencent-cos"
+    assert "x-cos-trace-id" in headers
+
+
+def test_unknown_key_is_invalid_access_key_id(emulator, bucket):
+    """A key the service never issued gives 403 InvalidAccessKeyId."""
+    s3 = emulator.boto3_client("AKID-NOBODY", "whatever")
+    error = refusal(s3.list_objects, Bucket=bucket)
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error.response["Error"]["Code"] == "InvalidAccessKeyId"
+
+
+def test_sub_account_without_rights_is_access_denied(emulator, bucket):
+    """The bucket's access rules apply to SigV4 callers: a sub-account with no grant is denied."""
+    s3 = emulator.boto3_client(DEFAULT_SUB_SECRET_ID)
+    error = refusal(s3.get_object, Bucket=bucket, Key="k")
+    assert (error.response["Error"]["Code"], error.response["Error"]["Message"]) == (
+        "AccessDenied",
+        "Access Denied.",
+    )
+    emulator.state.set_user_policy(
+        DEFAULT_SUB_UIN,
+        {"statement": [{"effect": "allow", "action": ["name/cos:*"], "resource": ["*"]}]},
+    )
+    s3.put_object(Bucket=bucket, Key="k", Body=b"granted")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"granted"
+
+
+@pytest.mark.parametrize("offset", [1000, -1000], ids=["server-ahead", "server-behind"])
+def test_clock_skew_is_request_time_too_skewed(s3, emulator, bucket, offset):
+    """An x-amz-date more than 15 minutes off the server's clock gives 403 RequestTimeTooSkewed."""
+    emulator.state.set_clock_offset(offset)
+    error = refusal(s3.head_bucket, Bucket=bucket)
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    emulator.state.set_clock_offset(0)
+    error = refusal(s3.get_object, Bucket=bucket, Key="k")
+    assert error.response["Error"]["Code"] == "NoSuchKey"
+    emulator.state.set_clock_offset(offset)
+    error = refusal(s3.get_object, Bucket=bucket, Key="k")
+    assert error.response["Error"]["Code"] == "RequestTimeTooSkewed"
+
+
+def test_presigned_get_works_until_it_expires(s3, emulator, http, bucket):
+    """A presigned GET URL serves the object; past X-Amz-Expires it is 'Request has expired'."""
+    emulator.state.put_object(bucket, "shared.txt", b"for you")
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "shared.txt"}, ExpiresIn=60
+    )
+    assert "X-Amz-Signature=" in url
+    local, headers = emulator.localize(url)
+    with http.get(local, headers=headers) as response:
+        assert (response.status_code, response.content) == (200, b"for you")
+    emulator.state.set_clock_offset(120)
+    with http.get(local, headers=headers) as response:
+        assert response.status_code == 403
+        assert "<Code>AccessDenied</Code>" in response.text
+        assert "<Message>Request has expired</Message>" in response.text
+        assert "<ServerTime>" in response.text
+
+
+def test_presigned_url_is_bound_to_its_signature(s3, emulator, http, bucket):
+    """A presigned URL whose signature was altered is refused with SignatureDoesNotMatch."""
+    emulator.state.put_object(bucket, "shared.txt", b"for you")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared.txt"})
+    local, headers = emulator.localize(url.replace("X-Amz-Signature=", "X-Amz-Signature=0"))
+    with http.get(local, headers=headers) as response:
+        assert response.status_code == 403
+        assert "<Code>SignatureDoesNotMatch</Code>" in response.text
+
+
+def test_multipart_upload(s3, bucket):
+    """create, upload_part, list_parts and complete through boto3 assemble the object."""
+    part_one, part_two = b"1" * (1024 * 1024), b"2" * 10
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big")["UploadId"]
+    etags = [
+        s3.upload_part(Bucket=bucket, Key="big", UploadId=upload, PartNumber=n, Body=body)["ETag"]
+        for n, body in ((1, part_one), (2, part_two))
+    ]
+    listed = s3.list_parts(Bucket=bucket, Key="big", UploadId=upload)["Parts"]
+    assert [part["PartNumber"] for part in listed] == [1, 2]
+    parts = [{"PartNumber": n, "ETag": etag} for n, etag in enumerate(etags, start=1)]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="big", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    assert s3.get_object(Bucket=bucket, Key="big")["Body"].read() == part_one + part_two
+
+
+def test_temporary_key_needs_its_token(emulator, bucket):
+    """A temporary key works with its x-amz-security-token; without it or expired: InvalidAccessKeyId."""
+    key = emulator.state.issue_temporary_key(emulator.state.bucket(bucket).owner_uin)
+    with_token = emulator.boto3_client(key.secret_id, key.secret_key, key.token)
+    with_token.put_object(Bucket=bucket, Key="t", Body=b"x")
+    without = emulator.boto3_client(key.secret_id, key.secret_key)
+    error = refusal(without.get_object, Bucket=bucket, Key="t")
+    assert error.response["Error"]["Code"] == "InvalidAccessKeyId"
+    # Past its lifetime the key is unknown to COS, before any clock check.
+    emulator.state.set_clock_offset(3600)
+    error = refusal(with_token.get_object, Bucket=bucket, Key="t")
+    assert error.response["Error"]["Code"] == "InvalidAccessKeyId"
