@@ -200,12 +200,17 @@ def create_bucket(state: EmulatorState, request: CosRequest, identity: Identity)
     return responses.CosResponse(status=200, headers={"Location": f"/{name}"})
 
 
-def list_buckets(state: EmulatorState, identity: Identity) -> Response:
-    """GET Service: the caller's account's buckets (anonymous callers are refused)."""
+def list_buckets(state: EmulatorState, identity: Identity, region: str | None = None) -> Response:
+    """GET Service: the caller's account's buckets (in ``region`` only, when given).
+
+    Anonymous callers are refused.
+    """
     key = identity.key
     if key is None:
         raise CosError("AccessDenied")
     owned = [b for b in state.buckets.values() if b.owner_uin == key.owner_uin]
+    if region is not None:
+        owned = [b for b in owned if b.region == region]
     owner = owned[0].owner_principal if owned else key.principal
     visible = [
         b

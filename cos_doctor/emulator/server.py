@@ -218,12 +218,14 @@ class Emulator:
         region: str = DEFAULT_REGION,
         addressing_style: str = "virtual",
         endpoint_url: str | None = None,
+        config: Any = None,
     ) -> Any:  # a botocore S3 client: botocore generates its class at run time
         """A real boto3 S3 client (SigV4, no retries) reaching this emulator as its HTTP proxy.
 
         It addresses COS's S3-compatible endpoint ``http://cos.<region>.myqcloud.com`` (or
         ``endpoint_url``, e.g. a bucket's own domain), ``virtual`` (bucket in the host name) or
         ``path`` addressed. Keys as for :meth:`client`; ``token`` is a temporary key's token.
+        ``config``, a ``botocore.config.Config``, is merged over these settings (the proxy stays).
         """
         try:
             import boto3
@@ -237,16 +239,17 @@ class Emulator:
         secret_id = secret_id or DEFAULT_OWNER_SECRET_ID
         if secret_key is None:
             secret_key = self.state.keys[secret_id].secret_key
-        config = Config(
-            signature_version="s3v4",
-            s3={"addressing_style": addressing_style},
-            proxies={"http": self.endpoint},
-            retries={"total_max_attempts": 1},
-        )
+        settings = Config(signature_version="s3v4", retries={"total_max_attempts": 1})
+        s3_settings = {"addressing_style": addressing_style}
+        if config is not None:
+            settings = settings.merge(config)
+            s3_settings.update(config.s3 or {})
+        # Config.merge replaces the whole s3 dict, so the two are combined by hand.
+        settings = settings.merge(Config(s3=s3_settings, proxies={"http": self.endpoint}))
         session = boto3.session.Session(
             aws_access_key_id=secret_id,
             aws_secret_access_key=secret_key,
             aws_session_token=token,
             region_name=region,
         )
-        return session.client("s3", endpoint_url=endpoint_url, config=config)
+        return session.client("s3", endpoint_url=endpoint_url, config=settings)

@@ -156,3 +156,141 @@ def test_temporary_key_needs_its_token(emulator, bucket):
     emulator.state.set_clock_offset(3600)
     error = refusal(with_token.get_object, Bucket=bucket, Key="t")
     assert error.response["Error"]["Code"] == "InvalidAccessKeyId"
+
+
+def _capture(s3, headers):
+    """Record the headers of each request ``s3`` sends, after signing (its URL as ``:url``)."""
+
+    def record(request, **_):
+        headers.append({**request.headers, ":url": request.url})
+
+    s3.meta.events.register("before-send.s3.*", record)
+
+
+def test_body_is_checked_against_its_signed_hash(s3, bucket):
+    """A body that differs from its signed x-amz-content-sha256 is refused and not stored."""
+    sent = []
+    _capture(s3, sent)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"hello")
+    # Over plain HTTP botocore signs the body's SHA-256 (never UNSIGNED-PAYLOAD).
+    assert sent[0]["X-Amz-Content-SHA256"] == (
+        b"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+    )
+
+    def tamper(request, **_):
+        request.body = b"HELLO"
+
+    s3.meta.events.register("before-send.s3.PutObject", tamper)
+    error = refusal(s3.put_object, Bucket=bucket, Key="k", Body=b"hello")
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error.response["Error"]["Code"] == "XAmzContentSHA256Mismatch"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"hello"
+
+
+def test_unsigned_payload_is_accepted(emulator, bucket):
+    """With payload signing off, boto3 sends UNSIGNED-PAYLOAD and the upload is stored."""
+    from botocore.config import Config
+
+    s3 = emulator.boto3_client(config=Config(s3={"payload_signing_enabled": False}))
+    sent = []
+    _capture(s3, sent)
+    s3.put_object(Bucket=bucket, Key="u", Body=b"unsigned")
+    assert sent[0]["X-Amz-Content-SHA256"] == b"UNSIGNED-PAYLOAD"
+    assert emulator.state.bucket(bucket).objects["u"].data == b"unsigned"
+
+
+def test_path_style_is_refused_for_buckets_made_since_2024(emulator, bucket):
+    """Path-style requests to a bucket created now get COS's 403 PathStyleDomainForbidden."""
+    s3 = emulator.boto3_client(addressing_style="path")
+    sent = []
+    _capture(s3, sent)
+    error = refusal(s3.put_object, Bucket=bucket, Key="k", Body=b"x")
+    assert sent[0][":url"] == f"http://cos.ap-guangzhou.myqcloud.com/{bucket}/k"
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error.response["Error"]["Code"] == "PathStyleDomainForbidden"
+    assert error.response["Error"]["Message"] == (
+        "The bucket you are attempting to access must be addressed using COS virtual-styled domain."
+    )
+    assert "k" not in emulator.state.bucket(bucket).objects
+
+
+def test_path_style_still_reaches_buckets_made_before_2024(emulator):
+    """A bucket created in 2023 answers path-style requests, the key being after the bucket."""
+    old = "oldbucket-1250000000"
+    emulator.state.add_bucket(old, "ap-guangzhou", created=1700000000)  # 2023-11-14
+    s3 = emulator.boto3_client(addressing_style="path")
+    s3.put_object(Bucket=old, Key="dir/a.txt", Body=b"path-style")
+    assert emulator.state.bucket(old).objects["dir/a.txt"].data == b"path-style"
+    assert s3.get_object(Bucket=old, Key="dir/a.txt")["Body"].read() == b"path-style"
+    listed = s3.list_objects(Bucket=old)["Contents"]
+    assert [entry["Key"] for entry in listed] == ["dir/a.txt"]
+    virtual = emulator.boto3_client()
+    assert virtual.get_object(Bucket=old, Key="dir/a.txt")["Body"].read() == b"path-style"
+
+
+def test_list_buckets_on_the_regional_endpoint(emulator, s3):
+    """list_buckets (GET / on cos.<region>.myqcloud.com) lists the account's buckets there."""
+    emulator.state.add_bucket("elsewhere-1250000000", "ap-beijing")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [emulator.bucket]
+    beijing = emulator.boto3_client(region="ap-beijing")
+    assert [b["Name"] for b in beijing.list_buckets()["Buckets"]] == ["elsewhere-1250000000"]
+
+
+def _trailer_upload(emulator, http, path, data):
+    """PUT ``data`` as botocore does over HTTPS: STREAMING-UNSIGNED-PAYLOAD-TRAILER, chunked.
+
+    botocore itself builds the request (its signer and its aws-chunked body with a CRC32
+    trailer); only the transport is ours, as the emulator serves plain HTTP.
+    """
+    import io
+
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
+
+    url = f"http://{emulator.host()}{path}"
+    headers = {
+        "Content-Encoding": "aws-chunked",
+        "X-Amz-Trailer": "x-amz-checksum-crc32",
+        "X-Amz-Decoded-Content-Length": str(len(data)),
+    }
+    request = AWSRequest("PUT", url, headers=headers)
+    request.context["checksum"] = {
+        "request_algorithm": {"in": "trailer", "algorithm": "crc32", "name": "x-amz-checksum-crc32"}
+    }
+    owner = emulator.state.keys[DEFAULT_OWNER_SECRET_ID]
+    S3SigV4Auth(Credentials(owner.secret_id, owner.secret_key), "s3", emulator.region).add_auth(
+        request
+    )
+    assert request.headers["X-Amz-Content-SHA256"] == "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+    body = AwsChunkedWrapper(
+        io.BytesIO(data), checksum_cls=Crc32Checksum, checksum_name="x-amz-checksum-crc32"
+    ).read()
+    local, host = emulator.url(path.lstrip("/").split("?")[0])
+    query = path.partition("?")[2]
+    # A generator body goes out with Transfer-Encoding: chunked and no Content-Length.
+    return http.put(
+        f"{local}?{query}" if query else local,
+        data=iter([body]),
+        headers={**dict(request.headers.items()), **host},
+    )
+
+
+def test_streaming_trailer_put_object_is_stored(emulator, http, bucket):
+    """A PUT Object with an unsigned aws-chunked body and CRC32 trailer stores the bytes sent."""
+    with _trailer_upload(emulator, http, "/trailer.txt", b"chunked body") as response:
+        assert response.status_code == 200
+    assert emulator.state.bucket(bucket).objects["trailer.txt"].data == b"chunked body"
+
+
+def test_streaming_trailer_upload_part_is_missing_content_length(emulator, s3, http, bucket):
+    """COS refuses an Upload Part sent chunked without Content-Length: 411 MissingContentLength."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big")["UploadId"]
+    path = f"/big?partNumber=1&uploadId={upload}"
+    with _trailer_upload(emulator, http, path, b"part") as response:
+        assert response.status_code == 411
+        assert "<Code>MissingContentLength</Code>" in response.text
+        assert "<Message>You must provide the Content-Length HTTP header.</Message>" in response.text
+        assert response.headers["Server"] == "tencent-cos"
+    assert emulator.state.bucket(bucket).uploads[upload].parts == {}
