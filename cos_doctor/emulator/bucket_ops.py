@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from cos_doctor.emulator import parsing, responses
+from cos_doctor.emulator import object_ops, parsing, responses
 from cos_doctor.emulator.access import Target, authorize, is_allowed
 from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.models import Acl, Bucket, StoredObject
@@ -159,7 +159,15 @@ def delete_referer(call: Call) -> Response:
 
 
 def delete_objects(call: Call) -> Response:
-    """Delete Multiple Objects; each key is checked and reported on its own."""
+    """Delete Multiple Objects; each key is checked and reported on its own.
+
+    COS needs the body's Content-MD5 here (DELETE Multiple Objects, 436/8289): boto3 1.36+,
+    which sends a CRC32 checksum instead, was refused with this InvalidRequest on real COS
+    (Moonlark-Dev/Moonlark#1416). The COS SDK always sends it.
+    """
+    if not call.request.header("content-md5"):
+        raise CosError("InvalidRequest", "Missing required header for this request: Content-MD5")
+    object_ops.check_md5(call.request, call.request.body)
     quiet, keys = parsing.delete_from_xml(call.request.body)
     deleted, errors = [], []
     for key in keys:

@@ -219,6 +219,7 @@ class Emulator:
         addressing_style: str = "virtual",
         endpoint_url: str | None = None,
         config: Any = None,
+        anonymous: bool = False,
     ) -> Any:  # a botocore S3 client: botocore generates its class at run time
         """A real boto3 S3 client (SigV4, no retries) reaching this emulator as its HTTP proxy.
 
@@ -226,9 +227,11 @@ class Emulator:
         ``endpoint_url``, e.g. a bucket's own domain), ``virtual`` (bucket in the host name) or
         ``path`` addressed. Keys as for :meth:`client`; ``token`` is a temporary key's token.
         ``config``, a ``botocore.config.Config``, is merged over these settings (the proxy stays).
+        ``anonymous`` sends unsigned requests, as a browser would.
         """
         try:
             import boto3
+            from botocore import UNSIGNED
             from botocore.config import Config
         except ImportError as missing:
             raise ImportError(_BOTO3_HINT) from missing
@@ -239,7 +242,9 @@ class Emulator:
         secret_id = secret_id or DEFAULT_OWNER_SECRET_ID
         if secret_key is None:
             secret_key = self.state.keys[secret_id].secret_key
-        settings = Config(signature_version="s3v4", retries={"total_max_attempts": 1})
+        settings = Config(
+            signature_version=UNSIGNED if anonymous else "s3v4", retries={"total_max_attempts": 1}
+        )
         s3_settings = {"addressing_style": addressing_style}
         if config is not None:
             settings = settings.merge(config)

@@ -357,3 +357,46 @@ def test_signed_chunked_upload_with_an_altered_chunk_is_refused(emulator, http, 
         assert response.status_code == 403
         assert "<Code>SignatureDoesNotMatch</Code>" in response.text
     assert "chunked" not in emulator.state.bucket(bucket).objects
+
+
+def test_delete_objects_without_content_md5_is_refused(s3, emulator, bucket):
+    """boto3's DeleteObjects (a CRC32 checksum, no Content-MD5) gets COS's 400 InvalidRequest."""
+    emulator.state.put_object(bucket, "a", b"x")
+    error = refusal(s3.delete_objects, Bucket=bucket, Delete={"Objects": [{"Key": "a"}]})
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert (error.response["Error"]["Code"], error.response["Error"]["Message"]) == (
+        "InvalidRequest",
+        "Missing required header for this request: Content-MD5",
+    )
+    assert "a" in emulator.state.bucket(bucket).objects
+    # The COS SDK sends Content-MD5 with the same request, and it goes through.
+    emulator.client().delete_objects(Bucket=bucket, Delete={"Object": [{"Key": "a"}]})
+    assert "a" not in emulator.state.bucket(bucket).objects
+
+
+def test_referer_rule_applies_to_anonymous_boto3_calls(emulator, bucket):
+    """Hotlink protection refuses an anonymous GET from a foreign Referer, not a signed one."""
+    from cos_doctor.emulator import RefererConfig
+
+    emulator.state.put_object(bucket, "pic.png", b"png", acl="public-read")
+    emulator.state.bucket(bucket).referer = RefererConfig(domains=("good.example",))
+
+    def referer(value):
+        def add(request, **_):
+            request.headers["Referer"] = value
+
+        return add
+
+    anonymous = emulator.boto3_client(anonymous=True)
+    anonymous.meta.events.register("before-sign.s3.GetObject", referer("https://evil.example/"))
+    error = refusal(anonymous.get_object, Bucket=bucket, Key="pic.png")
+    assert (error.response["Error"]["Code"], error.response["Error"]["Message"]) == (
+        "AccessDenied",
+        "You are denied by bucket referer rule",
+    )
+    allowed = emulator.boto3_client(anonymous=True)
+    allowed.meta.events.register("before-sign.s3.GetObject", referer("https://good.example/a"))
+    assert allowed.get_object(Bucket=bucket, Key="pic.png")["Body"].read() == b"png"
+    signed = emulator.boto3_client()
+    signed.meta.events.register("before-sign.s3.GetObject", referer("https://evil.example/"))
+    assert signed.get_object(Bucket=bucket, Key="pic.png")["Body"].read() == b"png"
