@@ -116,17 +116,21 @@ def subresource_of(request: CosRequest) -> str:
 
 def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     """Serve one request, raising a :class:`CosError` for any failure."""
-    if request.is_service:
+    if request.is_service or (request.is_path_style and request.path == "/"):
+        # GET Service; on cos.<region>.myqcloud.com it lists that region's buckets (GET Service
+        # doc, 436/8291), which is not path-style addressing.
         if request.method != "GET":
             raise CosError("MethodNotAllowed")
-        return bucket_ops.list_buckets(state, authenticate(request, state))
+        identity = authenticate(request, state)[0]
+        region = request.region if request.is_path_style else None
+        return bucket_ops.list_buckets(state, identity, region=region)
     bucket = _addressed_bucket(state, request)
     subresource = subresource_of(request)
     if request.method == "OPTIONS":
         return preflight(_existing(bucket), request)
     if request.method == "POST" and not request.key and not subresource:
         return post_object(state, request, _existing(bucket))
-    identity = authenticate(request, state)
+    identity, request = authenticate(request, state)
     if request.method == "PUT" and not request.key and not subresource:
         # PUT Bucket, also on an existing name: COS answers BucketAlreadyOwnedByYou / Exists.
         return bucket_ops.create_bucket(state, request, identity)
@@ -158,7 +162,13 @@ def _addressed_bucket(state: EmulatorState, request: CosRequest) -> Bucket | Non
             ".myqcloud.com",
         )
     bucket = state.buckets.get(name)
-    return bucket if bucket is not None and bucket.region == request.region else None
+    if bucket is not None and bucket.region != request.region:
+        bucket = None
+    if request.is_path_style and (bucket is None or not bucket.accepts_path_style):
+        # Only buckets created before 2024 still answer path-style (FAQ 436/102489); a name
+        # that names no bucket (PUT Bucket included) is refused the same way.
+        raise CosError("PathStyleDomainForbidden")
+    return bucket
 
 
 def _existing(bucket: Bucket | None) -> Bucket:
