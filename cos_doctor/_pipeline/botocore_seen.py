@@ -26,6 +26,8 @@ class BotocoreSeen:
     signature_version: str | None = None  # s3v4, s3 (SigV2)…
     region: str | None = None
     credential_provider: str | None = None  # env, shared-credentials-file, assume-role…
+    credential_kind: str | None = None  # permanent | temporary (a session token) | anonymous
+    access_key_id: str | None = None  # masked before it is shown (SecretsSeen holds the keys)
     request_checksum_calculation: str | None = None  # when_supported | when_required
     response_checksum_validation: str | None = None
     checksum_headers: tuple[str, ...] = ()

@@ -106,6 +106,8 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
         headers=_reply_headers(error),
         live=True,
     )
+    # Headers as botocore had them before signing: the signature and any header a before-sign
+    # handler added are not among them, so they feed botocore's own evidence only.
     sent_headers = _text_headers(request.get("headers"))
     url = request.get("url") if isinstance(request.get("url"), str) else None
     bucket = params.get("Bucket") if isinstance(params.get("Bucket"), str) else None
@@ -115,6 +117,7 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     meta = getattr(client, "meta", None)
     config = getattr(meta, "config", None)
     credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+    secrets = _secrets(credentials)
     settings = ClientSettings(
         region=getattr(meta, "region_name", None),
         endpoint=getattr(meta, "endpoint_url", None),
@@ -123,12 +126,11 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     context = merge(
         reply=reply,
         call=CallArguments(chain=(operation,) if operation else (), key=key, bucket=bucket),
-        config=ClientConfig(settings=settings, secrets=_secrets(credentials)),
+        config=ClientConfig(settings=settings, secrets=secrets),
         sent=RequestSent(
             method=request.get("method") if isinstance(request.get("method"), str) else None,
             url=url,
-            bucket=bucket,
-            headers=sent_headers,  # botocore's retries are its own evidence (retry_attempts)
+            bucket=bucket,  # no headers: those seen are unsigned (see above); retries: below
         ),
         hints=Hints(operation=operation),
         live=True,
@@ -141,6 +143,8 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
         signature_version=_signature_version(client, config),
         region=settings.region,
         credential_provider=_text(getattr(credentials, "method", None)),
+        credential_kind=_credential_kind(client, secrets),
+        access_key_id=secrets.secret_id,
         request_checksum_calculation=_text(getattr(config, "request_checksum_calculation", None)),
         response_checksum_validation=_text(getattr(config, "response_checksum_validation", None)),
         checksum_headers=_checksum_headers(sent_headers),
@@ -204,6 +208,15 @@ def _signature_version(client: Any, config: Any) -> str | None:
     return _text(getattr(signer, "_signature_version", None)) or _text(
         getattr(config, "signature_version", None)
     )
+
+
+def _credential_kind(client: Any, secrets: SecretsSeen) -> str:
+    """Return anonymous when botocore signs nothing (no keys, or signature_version=UNSIGNED)."""
+    signer = getattr(client, "_request_signer", None)
+    version = getattr(signer, "_signature_version", None)
+    if secrets.secret_id is None or not isinstance(version, str):
+        return "anonymous"
+    return "temporary" if secrets.token else "permanent"
 
 
 def _retry_limit(config: Any) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cos_doctor._pipeline.evidence.registry import Facts, detector
+from cos_doctor._redact import mask_secret_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,6 +28,15 @@ def botocore_settings(facts: Facts) -> Iterator[Evidence]:
     if seen is None:
         return
     yield facts.say(CLIENT_LIBRARY, f"botocore {seen.version}" if seen.version else "botocore")
+    if seen.credential_kind is not None:
+        # The SDK's detectors read the signed headers, which botocore does not keep: said here.
+        kind = seen.credential_kind
+        yield facts.say("credential_kind", kind, variant=kind)
+        signed = kind != "anonymous"
+        yield facts.say("request_signed", signed, variant="yes" if signed else "no")
+        masked = mask_secret_id(seen.access_key_id)
+        if masked and signed:
+            yield facts.say("botocore_access_key_id", masked)
     settings = (
         ("botocore_endpoint_url", seen.endpoint_url),
         ("addressing_style", seen.addressing_style),

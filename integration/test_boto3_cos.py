@@ -1,0 +1,286 @@
+"""boto3 against the emulator: every seed 403 it can reach gets the rule the COS SDK path gets.
+
+The same misconfigurations as the seed scenarios (cos_doctor/_cli/scenarios.py), met by a real
+boto3 client speaking COS's S3-compatible API (AWS SigV4) through the emulator, with
+cos_doctor installed. The browser-only seeds (CORS preflight, POST Object forms) have no boto3
+call. Plus what only boto3 users meet: path-style addressing and botocore's aws-chunked trailer.
+"""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import requests
+from structlog.testing import capture_logs
+
+boto3 = pytest.importorskip("boto3")
+from botocore.config import Config  # noqa: E402 - after the skip above
+
+import cos_doctor  # noqa: E402
+from cos_doctor._cli.scenarios import INTRUDER, OBJECT_KEY, SCENARIOS  # noqa: E402
+from cos_doctor.emulator import (  # noqa: E402
+    DEFAULT_OWNER_SECRET_ID,
+    DEFAULT_SUB_SECRET_ID,
+    Emulator,
+    RefererConfig,
+)
+
+SDK_RULES = {scenario.rule_id for scenario in SCENARIOS if scenario.via == "sdk"}
+HTTP_RULES = {scenario.rule_id for scenario in SCENARIOS if scenario.via == "http"}
+
+
+def _put_report(emulator: Emulator, **arguments: Any) -> None:
+    emulator.client().put_object(
+        Bucket=emulator.bucket, Key=OBJECT_KEY, Body=b"region,revenue\n", **arguments
+    )
+
+
+def _failure(call: Callable[[], object]) -> BaseException:
+    try:
+        call()
+    except Exception as error:  # whatever boto3 raised is the subject
+        return error
+    raise AssertionError("the boto3 call succeeded: the emulator no longer refuses it")
+
+
+def _sub_account(emulator: Emulator) -> BaseException:
+    _put_report(emulator)
+    reader = emulator.boto3_client(DEFAULT_SUB_SECRET_ID)
+    return _failure(lambda: reader.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+
+
+def _disabled_key(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client()
+    emulator.state.set_key_enabled(DEFAULT_OWNER_SECRET_ID, enabled=False)
+    return _failure(lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+
+
+def _archived(emulator: Emulator) -> BaseException:
+    _put_report(emulator, StorageClass="ARCHIVE")
+    client = emulator.boto3_client()
+    return _failure(lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+
+
+def _clock_ahead(emulator: Emulator) -> BaseException:
+    emulator.state.set_clock_offset(-20 * 60 - 4)  # this machine 20 minutes ahead of COS
+    client = emulator.boto3_client()
+    return _failure(lambda: client.list_objects(Bucket=emulator.bucket, Prefix="reports/"))
+
+
+def _wrong_secret(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client(DEFAULT_OWNER_SECRET_ID, secret_key="a-key-from-another-account")
+    return _failure(lambda: client.put_object(Bucket=emulator.bucket, Key=OBJECT_KEY, Body=b"x"))
+
+
+def _hotlinked(emulator: Emulator) -> BaseException:
+    _put_report(emulator, ACL="public-read")
+    emulator.state.bucket(emulator.bucket).referer = RefererConfig(domains=("*.example.com",))
+    browser = emulator.boto3_client(anonymous=True)
+
+    def referer(request: Any, **_: Any) -> None:
+        request.headers["Referer"] = f"{INTRUDER}/gallery.html"
+
+    browser.meta.events.register("before-sign.s3.GetObject", referer)
+    return _failure(lambda: browser.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+
+
+# Each seed 403 a boto3 call can reach, by the seed rule its SDK or HTTP scenario pins.
+BOTO3_SEEDS: dict[str, Callable[[Emulator], BaseException]] = {
+    "access-denied": _sub_account,
+    "invalid-access-key-id": _disabled_key,
+    "invalid-object-state": _archived,
+    "request-time-too-skewed": _clock_ahead,
+    "signature-mismatch": _wrong_secret,
+    "referer-denied": _hotlinked,
+}
+KEY_EVIDENCE: dict[str, dict[str, Any]] = {
+    "access-denied": {
+        "required_action": "name/cos:GetObject",
+        "credential_kind": "permanent",
+        "request_signed": True,
+        "botocore_access_key_id": "AKID****0011",
+    },
+    "request-time-too-skewed": {"clock_skew_seconds": lambda value: abs(value - 1204) <= 5},
+    # The Referer went in by a before-sign handler: botocore keeps no signed headers to read.
+    "referer-denied": {"request_signed": False, "credential_kind": "anonymous"},
+    "invalid-object-state": {"restore_call": lambda value: "restore_object" in value},
+}
+
+
+def test_the_boto3_seeds_are_seed_rules() -> None:
+    """Every seed reached here is one of the seed scenarios' rules (the same rule, two clients)."""
+    assert set(BOTO3_SEEDS) <= SDK_RULES | HTTP_RULES
+
+
+@pytest.mark.parametrize("rule_id", sorted(BOTO3_SEEDS))
+def test_boto3_meets_the_seed_and_gets_its_rule(emulator: Emulator, rule_id: str) -> None:
+    """The misconfiguration met through boto3 is diagnosed with the seed's rule, logged once."""
+    cos_doctor.install(storm_window=0)
+    with capture_logs() as events:
+        error = BOTO3_SEEDS[rule_id](emulator)
+    assert isinstance(error, cos_doctor.CosDiagnosedS3Error), repr(error)
+    diagnosis = error.diagnosis
+    assert diagnosis is not None
+    assert diagnosis.rule_id == rule_id
+    for key, expected in KEY_EVIDENCE.get(rule_id, {}).items():
+        value = diagnosis.evidence_value(key)
+        assert expected(value) if callable(expected) else value == expected, (key, value)
+    failures = [event for event in events if event["event"] == "cos_request_failed"]
+    assert [event["cos_doctor.rule_id"] for event in failures] == [rule_id]
+    assert failures[0]["cos.client.library"] == "botocore"
+
+
+def test_an_expired_boto3_presigned_url_is_request_expired(
+    emulator: Emulator, http: requests.Session
+) -> None:
+    """A boto3 presigned GET opened after it expired: diagnose() of the reply says request-expired."""
+    _put_report(emulator)
+    url = emulator.boto3_client().generate_presigned_url(
+        "get_object", Params={"Bucket": emulator.bucket, "Key": OBJECT_KEY}, ExpiresIn=60
+    )
+    emulator.state.set_clock_offset(10 * 60)  # opened ten minutes later
+    local, headers = emulator.localize(url)
+    response = http.get(local, headers=headers)
+    diagnosis = cos_doctor.diagnose(response.text, http_status=response.status_code, url=url)
+    assert response.status_code == 403
+    assert diagnosis.rule_id == "request-expired"
+
+
+def test_boto3s_default_addressing_meets_path_style_forbidden(emulator: Emulator) -> None:
+    """boto3 left on 'auto' goes path-style to cos.<region>.myqcloud.com: the cause says so."""
+    cos_doctor.install()
+    client = emulator.boto3_client(config=Config(s3={"addressing_style": "auto"}))
+    error = _failure(lambda: client.list_objects(Bucket=emulator.bucket))
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "path-style-forbidden"
+    assert diagnosis.evidence_value("addressing_style") == "path"
+    assert diagnosis.evidence_value("addressing_style_configured") == "auto"
+    likely = [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
+    assert likely == ["botocore-default-addressing"]
+
+
+def test_a_configured_path_style_is_named_as_such(emulator: Emulator) -> None:
+    """s3={'addressing_style': 'path'} makes path-style-configured the likely cause."""
+    cos_doctor.install()
+    client = emulator.boto3_client(addressing_style="path")
+    error = _failure(lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "path-style-forbidden"
+    likely = [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
+    assert likely == ["path-style-configured"]
+
+
+def test_delete_objects_without_content_md5_is_diagnosed(emulator: Emulator) -> None:
+    """boto3 >= 1.36's DeleteObjects (a CRC32, no Content-MD5) is COS's InvalidRequest, diagnosed."""
+    cos_doctor.install()
+    _put_report(emulator)
+    client = emulator.boto3_client()
+    error = _failure(
+        lambda: client.delete_objects(
+            Bucket=emulator.bucket, Delete={"Objects": [{"Key": OBJECT_KEY}]}
+        )
+    )
+    assert isinstance(error, cos_doctor.CosDiagnosedS3Error)
+    assert error.response["Error"]["Code"] == "InvalidRequest"
+    assert error.diagnosis is not None
+    assert error.diagnosis.evidence_value("checksum_headers_sent") is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# botocore's aws-chunked trailer: only over HTTPS, so against a TLS server answering as COS does
+
+
+@pytest.fixture
+def tls_cos(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """HTTPS on 127.0.0.1 answering every request with COS's 411 MissingContentLength."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    body = (
+        b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>MissingContentLength</Code>\n"
+        b"\t<Message>You must provide the Content-Length HTTP header.</Message>\n"
+        b"\t<RequestId>NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0</RequestId>\n</Error>\n"
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_PUT(self) -> None:
+            for _ in range(10_000):  # the chunked body, then the trailer's lines, then a blank
+                line = self.rfile.readline(65_537)
+                if line in {b"\r\n", b""} and self._chunks_done:
+                    break
+                self._chunks_done = self._chunks_done or line.startswith(b"0\r\n")
+            self.send_response_only(411)
+            for name, value in (
+                ("Server", "tencent-cos"),
+                ("Content-Type", "application/xml"),
+                ("x-cos-request-id", "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"),
+                ("Content-Length", str(len(body))),
+                ("Connection", "close"),
+            ):
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        _chunks_done = False
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], cert
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_botocores_checksum_trailer_is_the_likely_cause_of_missing_content_length(
+    tls_cos: tuple[int, Path],
+) -> None:
+    """An upload_part botocore sent aws-chunked with a CRC32 trailer: that cause is likely."""
+    port, cert = tls_cos
+    cos_doctor.install()
+    client = boto3.client(
+        "s3",
+        endpoint_url=f"https://127.0.0.1:{port}",
+        region_name="ap-guangzhou",
+        aws_access_key_id=DEFAULT_OWNER_SECRET_ID,
+        aws_secret_access_key="secret",
+        verify=str(cert),
+        config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}),
+    )
+    error = _failure(
+        lambda: client.upload_part(
+            Bucket="examplebucket-1250000000", Key="big", UploadId="1", PartNumber=1, Body=b"part"
+        )
+    )
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "missing-content-length"
+    sent = diagnosis.evidence_value("checksum_headers_sent")
+    assert "x-amz-trailer" in sent
+    assert "content-encoding: aws-chunked" in sent
+    likely = [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
+    assert "botocore-checksum-trailer" in likely
