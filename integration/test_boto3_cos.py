@@ -189,8 +189,32 @@ def test_delete_objects_without_content_md5_is_diagnosed(emulator: Emulator) -> 
     )
     assert isinstance(error, cos_doctor.CosDiagnosedS3Error)
     assert error.response["Error"]["Code"] == "InvalidRequest"
-    assert error.diagnosis is not None
-    assert error.diagnosis.evidence_value("checksum_headers_sent") is not None
+    diagnosis = error.diagnosis
+    assert diagnosis is not None
+    assert diagnosis.rule_id == "content-md5-required"
+    assert "x-amz-checksum-crc32" in diagnosis.evidence_value("checksum_headers_sent")
+    likely = [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
+    assert likely == ["botocore-crc32-instead-of-md5"]
+
+
+def test_the_content_md5_step_makes_delete_objects_work(emulator: Emulator) -> None:
+    """The rule's first step, a before-call handler adding Content-MD5, is accepted by COS."""
+    import base64
+    import hashlib
+
+    _put_report(emulator)
+    client = emulator.boto3_client()
+
+    def add_md5(params: Any, **kwargs: Any) -> None:
+        digest = hashlib.md5(params["body"]).digest()  # noqa: S324 - COS's Content-MD5
+        params["headers"]["Content-MD5"] = base64.b64encode(digest).decode()
+
+    client.meta.events.register("before-call.s3.DeleteObjects", add_md5)
+    result = client.delete_objects(
+        Bucket=emulator.bucket, Delete={"Objects": [{"Key": OBJECT_KEY}]}
+    )
+    assert [deleted["Key"] for deleted in result["Deleted"]] == [OBJECT_KEY]
+    assert OBJECT_KEY not in emulator.state.bucket(emulator.bucket).objects
 
 
 # ---------------------------------------------------------------------------------------------
