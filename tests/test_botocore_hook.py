@@ -23,7 +23,8 @@ import wrapt
 from structlog.testing import capture_logs
 
 boto3 = pytest.importorskip("boto3")
-from botocore import client as botocore_client  # noqa: E402 - after the skip above
+import botocore  # noqa: E402 - after the skip above
+from botocore import client as botocore_client  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
@@ -33,6 +34,11 @@ from tests.conftest import BUCKET, SECRET_ID, SECRET_KEY, make_client  # noqa: E
 from tests.replies import Reply, ReplyServer, error_xml  # noqa: E402
 
 ORIGINAL = botocore_client.BaseClient.__dict__["_make_api_call"]
+# botocore 1.36 brought the integrity-checksum settings and their CRC32 defaults.
+CHECKSUMS = pytest.mark.skipif(
+    tuple(int(part) for part in botocore.__version__.split(".")[:2]) < (1, 36),
+    reason="botocore < 1.36 has no request_checksum_calculation",
+)
 NO_SUCH_KEY = Reply(404, error_xml("NoSuchKey", "The specified key does not exist."))
 # One COS reply per kind of refusal a boto3 user meets; each must get the SDK's rule.
 COS_REPLIES = {
@@ -302,27 +308,38 @@ def test_one_event_names_botocore_as_the_client_library(replies: ReplyServer) ->
 
 
 def test_evidence_reads_the_clients_settings(replies: ReplyServer) -> None:
-    """Endpoint, addressing, signature, region, checksum settings and headers, retries."""
+    """Endpoint, addressing, signature, region, credentials and retries, from the client."""
     cos_doctor.install()
     replies.reply = COS_REPLIES["access-denied"]
     endpoint = f"http://127.0.0.1:{replies.port}"
+    client = s3_client(endpoint, s3={"addressing_style": "path"})
+    error = _raised(lambda: client.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x"))
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.evidence_value("botocore_endpoint_url") == endpoint
+    assert diagnosis.evidence_value("addressing_style") == "path"
+    assert diagnosis.evidence_value("addressing_style_configured") == "path"
+    assert diagnosis.evidence_value("signature_version") == "s3v4"
+    assert diagnosis.evidence_value("botocore_region") == "ap-guangzhou"
+    assert diagnosis.evidence_value("credential_provider") == "explicit"
+    assert diagnosis.evidence_value("credential_kind") == "permanent"
+    assert diagnosis.evidence_value("retry_attempts") == 0
+
+
+@CHECKSUMS
+def test_evidence_reads_the_checksum_settings_and_headers(replies: ReplyServer) -> None:
+    """botocore 1.36+'s checksum settings, and the CRC32 header it sent with the body."""
+    cos_doctor.install()
+    replies.reply = COS_REPLIES["access-denied"]
     client = s3_client(
-        endpoint,
-        s3={"addressing_style": "path"},
+        f"http://127.0.0.1:{replies.port}",
         request_checksum_calculation="when_supported",
         response_checksum_validation="when_required",
     )
     error = _raised(lambda: client.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x"))
     diagnosis = error.diagnosis  # type: ignore[attr-defined]
-    assert diagnosis.evidence_value("botocore_endpoint_url") == endpoint
-    assert diagnosis.evidence_value("addressing_style") == "path"
-    assert diagnosis.evidence_value("signature_version") == "s3v4"
-    assert diagnosis.evidence_value("botocore_region") == "ap-guangzhou"
-    assert diagnosis.evidence_value("credential_provider") == "explicit"
     assert diagnosis.evidence_value("request_checksum_calculation") == "when_supported"
     assert diagnosis.evidence_value("response_checksum_validation") == "when_required"
     assert "x-amz-checksum-crc32" in diagnosis.evidence_value("checksum_headers_sent")
-    assert diagnosis.evidence_value("retry_attempts") == 0
 
 
 def test_evidence_names_the_credential_provider_and_virtual_addressing(
