@@ -170,6 +170,9 @@ def test_boto3s_default_addressing_meets_path_style_forbidden(emulator: Emulator
     assert diagnosis.evidence_value("addressing_style_configured") == "auto"
     likely = [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
     assert likely == ["botocore-default-addressing"]
+    assert diagnosis.key is None  # the path's first segment is the bucket, not a key
+    virtual = f"https://{emulator.bucket}.cos.{emulator.region}.myqcloud.com/"
+    assert virtual in diagnosis.steps[0]
 
 
 def test_a_configured_path_style_is_named_as_such(emulator: Emulator) -> None:

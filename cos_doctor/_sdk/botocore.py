@@ -151,7 +151,13 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
         retry_attempts=attempts if isinstance(attempts, int) else None,
         max_attempts_reached=_flag(metadata.get("MaxAttemptsReached")),
     )
-    return dataclasses.replace(context, botocore=seen)
+    # The key is Key= alone (a path-style path starts with the bucket); a path-style request
+    # to COS's own domain names the virtual-hosted host the fix steps should use.
+    fills = dict(context.fills)
+    host = urlsplit(url).hostname if url else None
+    if seen.addressing_style == "path" and bucket and is_cos_host(host, COS_DOMAINS):
+        fills["endpoint"] = f"{bucket}.{host}"
+    return dataclasses.replace(context, botocore=seen, key=key, fills=fills)
 
 
 def _api_call_frame(traceback: TracebackType | None) -> FrameType | None:
