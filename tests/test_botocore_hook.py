@@ -651,3 +651,52 @@ def test_concurrent_installs_leave_one_layer() -> None:
         thread.join(timeout=30)
     layer = botocore_client.BaseClient.__dict__["_make_api_call"]
     assert layer.__wrapped__ is ORIGINAL
+
+
+@pytest.mark.parametrize("order", ["sentry-first", "cos-doctor-first"])
+def test_sentrys_real_boto3_integration_composes(replies: ReplyServer, order: str) -> None:
+    """sentry-sdk's Boto3Integration records its span and cos_doctor diagnoses, in either order."""
+    pytest.importorskip("sentry_sdk")
+    replies.reply = NO_SUCH_KEY
+    out = _run(
+        f"""
+        import boto3, sentry_sdk
+        from botocore.config import Config
+        from sentry_sdk.integrations.boto3 import Boto3Integration
+        from sentry_sdk.transport import Transport
+        import cos_doctor
+
+        class Memory(Transport):
+            def __init__(self):
+                super().__init__()
+                self.spans = []
+            def capture_envelope(self, envelope):
+                for item in envelope.items:
+                    if item.type == "transaction":
+                        self.spans += [span.get("description") for span in item.payload.json["spans"]]
+
+        def start_sentry():
+            sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", transport=memory,
+                traces_sample_rate=1.0, default_integrations=False,
+                auto_enabling_integrations=False, integrations=[Boto3Integration()])
+
+        memory = Memory()
+        if {order!r} == "sentry-first":
+            start_sentry()
+            cos_doctor.install()
+        else:
+            cos_doctor.install()
+            start_sentry()
+        client = boto3.client("s3", endpoint_url="http://127.0.0.1:{replies.port}",
+            region_name="ap-guangzhou", aws_access_key_id="AKIDEXAMPLE",
+            aws_secret_access_key="secret", config=Config(retries={{"max_attempts": 1}}))
+        with sentry_sdk.start_transaction(name="t"):
+            try:
+                client.get_object(Bucket="examplebucket-1250000000", Key="a.txt")
+            except client.exceptions.NoSuchKey as error:
+                print(error.diagnosis.rule_id)
+        sentry_sdk.get_client().flush()
+        print(any("GetObject" in (span or "") for span in memory.spans))
+        """
+    )
+    assert out.split() == ["no-such-key", "True"]
