@@ -700,3 +700,24 @@ def test_sentrys_real_boto3_integration_composes(replies: ReplyServer, order: st
         """
     )
     assert out.split() == ["no-such-key", "True"]
+
+
+def test_a_call_inside_another_is_left_to_whoever_made_it(replies: ReplyServer) -> None:
+    """A failing call made during another (a handler's probe) is neither diagnosed nor logged."""
+    cos_doctor.install(storm_window=0)
+    replies.reply = NO_SUCH_KEY
+    client = s3_client(f"http://127.0.0.1:{replies.port}")
+    inner: list[BaseException] = []
+
+    def probe(**_: Any) -> None:
+        try:
+            client.head_object(Bucket=BUCKET, Key="probe.txt")
+        except ClientError as error:
+            inner.append(error)
+
+    client.meta.events.register("before-call.s3.GetObject", probe)
+    with capture_logs() as events:
+        outer = _raised(lambda: client.get_object(Bucket=BUCKET, Key="a.txt"))
+    assert [type(error) for error in inner] == [ClientError]
+    assert outer.diagnosis.rule_id == "no-such-key"  # type: ignore[attr-defined]
+    assert [event["cos.operation"] for event in _failures(events)] == ["get_object"]

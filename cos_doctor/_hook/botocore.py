@@ -164,12 +164,29 @@ def _on_make_api_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> An
         diagnosed = None
 
 
+def _inside_another_call(frame: FrameType) -> bool:
+    """Whether a botocore call of cos_doctor's layer is further up this thread's stack."""
+    code = _on_make_api_call.__code__
+    caller = frame.f_back
+    for _ in range(512):
+        if caller is None:
+            return False
+        if caller.f_code is code:
+            return True
+        caller = caller.f_back
+    return False
+
+
 def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType) -> Any:
     """The diagnosed copy of a COS reply's ``ClientError``; None leaves ``error`` as it is."""
     from cos_doctor._log import event as _log
 
     if _log.emitting():
         return None  # a log handler of our own event calling COS: never diagnose it again
+    if _inside_another_call(wrapper_frame):
+        # A call made while another runs (botocore's own HeadBucket for a region redirect, a
+        # user's event handler): whoever made it handles its error, or it reaches the outer call.
+        return None
     try:
         from cos_doctor._sdk import botocore as _boto
 
