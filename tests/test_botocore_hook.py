@@ -187,9 +187,8 @@ def test_a_non_cos_store_is_left_exactly_as_it_was(s3_like: S3LikeServer) -> Non
         after = _raised(call)
     assert type(after) is type(before) is client.exceptions.NoSuchKey
     assert _summary(after) == _summary(before)
-    assert after.response["ResponseMetadata"]["HTTPHeaders"] == (  # type: ignore[attr-defined]
-        before.response["ResponseMetadata"]["HTTPHeaders"]  # type: ignore[attr-defined]
-    )
+    headers = after.response["ResponseMetadata"]["HTTPHeaders"]  # type: ignore[attr-defined]
+    assert headers == before.response["ResponseMetadata"]["HTTPHeaders"]  # type: ignore[attr-defined]
     assert getattr(after, "diagnosis", None) is None
     assert not hasattr(after, "__notes__")
     assert events == []
@@ -569,9 +568,7 @@ def test_a_tracer_on_top_keeps_it_and_uninstall_leaves_a_pass_through(
 
 
 @pytest.mark.parametrize("order", ["otel-first", "cos-doctor-first"])
-def test_opentelemetrys_botocore_instrumentation_composes(
-    replies: ReplyServer, order: str
-) -> None:
+def test_opentelemetrys_botocore_instrumentation_composes(replies: ReplyServer, order: str) -> None:
     """OpenTelemetry's real BotocoreInstrumentor and cos_doctor: a span and a diagnosis."""
     instrumentation = pytest.importorskip("opentelemetry.instrumentation.botocore")
     from opentelemetry.sdk.trace import TracerProvider
