@@ -400,3 +400,39 @@ def test_referer_rule_applies_to_anonymous_boto3_calls(emulator, bucket):
     signed = emulator.boto3_client()
     signed.meta.events.register("before-sign.s3.GetObject", referer("https://evil.example/"))
     assert signed.get_object(Bucket=bucket, Key="pic.png")["Body"].read() == b"png"
+
+
+def test_config_file_can_backdate_a_bucket_for_path_style():
+    """A configured bucket's "created" before 2024 lets path-style requests reach it."""
+    from cos_doctor.emulator import Emulator, default_state
+
+    config = {"buckets": [{"name": "legacy-1250000000", "region": "ap-guangzhou", "created": 1}]}
+    with Emulator(default_state(config)) as cos:
+        s3 = cos.boto3_client(addressing_style="path")
+        s3.put_object(Bucket="legacy-1250000000", Key="k", Body=b"old")
+        error = refusal(s3.put_object, Bucket=cos.bucket, Key="k", Body=b"new")
+        assert error.response["Error"]["Code"] == "PathStyleDomainForbidden"
+
+
+def test_date_header_stands_in_for_x_amz_date():
+    """Without X-Amz-Date, the Date header is the signing time, in SigV4's basic ISO form."""
+    from cos_doctor.emulator import aws_auth
+    from cos_doctor.emulator.request import CosRequest
+
+    request = CosRequest(
+        method="GET",
+        host="h",
+        path="/",
+        query={},
+        headers={
+            "authorization": "AWS4-HMAC-SHA256 Credential=AK/20240105/ap-guangzhou/s3/"
+            "aws4_request, SignedHeaders=date;host, Signature=00",
+            "date": "Fri, 05 Jan 2024 10:20:30 GMT",
+        },
+        body=b"",
+        remote_addr="127.0.0.1",
+    )
+    found = aws_auth.find(request)
+    assert found.timestamp == "20240105T102030Z"
+    assert found.signed_at == 1704450030
+    assert found.payload_hash == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
