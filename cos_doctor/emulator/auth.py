@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from cos_doctor import _signing
 from cos_doctor.emulator import aws_auth
-from cos_doctor.emulator.errors import CosError
+from cos_doctor.emulator.errors import UNUSABLE_SIGNATURE, CosError
 from cos_doctor.emulator.models import ANYONE, Key
 
 if TYPE_CHECKING:
@@ -31,8 +31,6 @@ MAX_SKEW_SECONDS = 900
 TOKEN_NAME = "x-cos-security-token"  # noqa: S105 - a header name, not a secret
 # Any of these in the query makes it a presigned URL.
 _QUERY_SIGNATURE_FIELDS = frozenset({"q-sign-algorithm", "q-ak", "q-signature"})
-# Reported when an Authorization value is present but carries no usable signature.
-_NO_SIGNATURE = "Check auth failure because signature empty."
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ def find_authorization(request: CosRequest) -> _signing.Authorization | None:
         _signing.parse_key_time(text) is not None for text in (auth.sign_time, auth.key_time)
     )
     if auth is None or not times_ok:
-        raise CosError("AccessDenied", _NO_SIGNATURE)
+        raise CosError("AccessDenied", UNUSABLE_SIGNATURE)
     return auth
 
 
@@ -95,7 +93,7 @@ def check_time(state: EmulatorState, sign_time: str) -> None:
     """Reject a signature window that starts too far ahead or has already ended."""
     window = _signing.parse_key_time(sign_time)
     if window is None:
-        raise CosError("AccessDenied", _NO_SIGNATURE)
+        raise CosError("AccessDenied", UNUSABLE_SIGNATURE)
     start, end = window
     now = state.now()
     if start > now + MAX_SKEW_SECONDS:

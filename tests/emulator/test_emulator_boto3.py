@@ -7,6 +7,7 @@ The client is real boto3 (SigV4, through the emulator as its HTTP proxy, like
 from __future__ import annotations
 
 import base64
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from botocore.exceptions import ClientError
@@ -436,3 +437,31 @@ def test_date_header_stands_in_for_x_amz_date():
     assert found.timestamp == "20240105T102030Z"
     assert found.signed_at == 1704450030
     assert found.payload_hash == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_presigned_url_of_a_temporary_key_carries_its_token(emulator, http, bucket):
+    """A temporary key's presigned URL works with its X-Amz-Security-Token, not without."""
+    emulator.state.put_object(bucket, "shared.txt", b"for you")
+    key = emulator.state.issue_temporary_key(emulator.state.bucket(bucket).owner_uin)
+    s3 = emulator.boto3_client(key.secret_id, key.secret_key, key.token)
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared.txt"})
+    assert "X-Amz-Security-Token=" in url
+    local, headers = emulator.localize(url)
+    with http.get(local, headers=headers) as response:
+        assert (response.status_code, response.content) == (200, b"for you")
+    parts = urlsplit(local)
+    query = [(n, v) for n, v in parse_qsl(parts.query) if n != "X-Amz-Security-Token"]
+    without = urlunsplit(parts._replace(query=urlencode(query)))
+    with http.get(without, headers=headers) as response:
+        assert response.status_code == 403
+        assert "<Code>InvalidAccessKeyId</Code>" in response.text
+
+
+def test_unreadable_sigv4_header_is_access_denied(emulator, http):
+    """An AWS4-HMAC-SHA256 Authorization without its parts is refused before any key lookup."""
+    url, headers = emulator.url("k")
+    headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=nobody"
+    with http.get(url, headers=headers) as response:
+        assert response.status_code == 403
+        assert "<Code>AccessDenied</Code>" in response.text
+        assert "<Message>Check auth failure because signature empty.</Message>" in response.text
