@@ -465,3 +465,12 @@ def test_unreadable_sigv4_header_is_access_denied(emulator, http):
         assert response.status_code == 403
         assert "<Code>AccessDenied</Code>" in response.text
         assert "<Message>Check auth failure because signature empty.</Message>" in response.text
+
+
+def test_presigned_put_uploads_the_body(s3, emulator, http, bucket):
+    """A presigned PUT URL (UNSIGNED-PAYLOAD) stores whatever body is sent with it."""
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up.txt"})
+    local, headers = emulator.localize(url)
+    with http.put(local, data=b"uploaded", headers=headers) as response:
+        assert response.status_code == 200
+    assert emulator.state.bucket(bucket).objects["up.txt"].data == b"uploaded"
