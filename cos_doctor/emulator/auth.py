@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from cos_doctor import _signing
-from cos_doctor.emulator import aws_auth
+from cos_doctor.emulator import aws_auth, aws_auth_v2
 from cos_doctor.emulator.errors import UNUSABLE_SIGNATURE, CosError
 from cos_doctor.emulator.models import ANYONE, Key
 
@@ -146,6 +146,19 @@ def authenticate_aws(request: CosRequest, state: EmulatorState) -> tuple[Identit
     return Identity(key), request if body is request.body else replace(request, body=body)
 
 
+def authenticate_aws_v2(request: CosRequest, state: EmulatorState) -> Identity:
+    """Identify the caller of a SigV2 request, with the clock rules of the other schemes."""
+    found = aws_auth_v2.find(request)
+    key = find_key(state, found.access_key, found.token)
+    now = state.now()
+    if found.expires_at is not None and found.expires_at < now:
+        raise CosError("AccessDenied", "Request has expired", ServerTime=server_time(state))
+    if found.signed_at is not None and abs(now - found.signed_at) > MAX_SKEW_SECONDS:
+        raise CosError("RequestTimeTooSkewed", ServerTime=server_time(state))
+    aws_auth_v2.verify(request, found, key.secret_key)
+    return Identity(key)
+
+
 def authenticate(request: CosRequest, state: EmulatorState) -> tuple[Identity, CosRequest]:
     """Identify the caller of a signed or anonymous request, or raise the COS error.
 
@@ -154,6 +167,8 @@ def authenticate(request: CosRequest, state: EmulatorState) -> tuple[Identity, C
     """
     if aws_auth.is_sigv4(request):
         return authenticate_aws(request, state)
+    if aws_auth_v2.is_sigv2(request):
+        return authenticate_aws_v2(request, state), request
     auth = find_authorization(request)
     if auth is None:
         return ANONYMOUS, request
