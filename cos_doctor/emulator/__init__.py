@@ -1,9 +1,9 @@
 """A local Tencent COS emulator that the real ``qcloud_cos`` SDK talks to, unmodified.
 
 It serves the COS XML API over HTTP on 127.0.0.1, verifies q-sign signatures and, for S3
-clients such as boto3, AWS SigV4 and SigV2 ones on its own, and returns COS's wire errors only when its
-state calls for them: a wrong or disabled key, a clock
-offset, an expired presigned URL, a referer white-list, a CORS rule, an archived object, a
+clients such as boto3, AWS SigV4 and SigV2 ones on its own, and returns COS's wire errors
+only when its state calls for them: a wrong or disabled key, a clock offset, an expired
+presigned URL, a referer white-list, a CORS rule, an archived object, a
 sub-account without a grant, a policy deny, a POST policy condition…
 
 Layout (routing, state, wire format and errors live apart)::
