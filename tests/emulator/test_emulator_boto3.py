@@ -474,3 +474,19 @@ def test_presigned_put_uploads_the_body(s3, emulator, http, bucket):
     with http.put(local, data=b"uploaded", headers=headers) as response:
         assert response.status_code == 200
     assert emulator.state.bucket(bucket).objects["up.txt"].data == b"uploaded"
+
+
+def test_any_signing_region_is_accepted(emulator, bucket):
+    """The region in the SigV4 scope is not checked: COS tells S3 apps to leave it on "Default".
+
+    (General Configuration of COS in S3-compatible third-party applications: "Region: Select
+    Default, Auto, or Automatic"; the endpoint, not the signature, names the region.)
+    """
+    s3 = emulator.boto3_client(
+        region="us-east-1", endpoint_url="http://cos.ap-guangzhou.myqcloud.com"
+    )
+    sent = []
+    _capture(s3, sent)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert b"/us-east-1/s3/aws4_request" in sent[0]["Authorization"]
+    assert emulator.state.bucket(bucket).objects["k"].data == b"x"
