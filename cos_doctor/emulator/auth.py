@@ -1,4 +1,4 @@
-"""Who is asking: verify a request's signature, q-sign or AWS SigV4, independently of any SDK.
+"""Who is asking: verify a request's signature (q-sign, AWS SigV4 or SigV2), independently of SDKs.
 
 The recipe (reference §2.8): find the signature in the ``Authorization`` header, the ``q-*``
 query parameters of a presigned URL, or a merged ``sign=`` parameter; no signature at all (or
@@ -6,8 +6,9 @@ an empty header, as the SDK sends with ``Anonymous=True``) means an anonymous re
 up the key, check a temporary key's token, check the time window, and recompute the signature
 over exactly the headers and parameters the client listed — a listed item that is absent counts
 as an empty value. A request signed the S3 way (``AWS4-HMAC-SHA256``, header or ``X-Amz-*``
-query) takes the same steps with :mod:`cos_doctor.emulator.aws_auth`, so both schemes share the
-key lookup, the clock rules and the errors.
+query; or SigV2's ``AWS AK:signature``) takes the same steps with
+:mod:`cos_doctor.emulator.aws_auth` (:mod:`~cos_doctor.emulator.aws_auth_v2`), so every scheme
+shares the key lookup, the clock rules and the errors.
 """
 
 from __future__ import annotations

@@ -490,3 +490,9 @@ def test_any_signing_region_is_accepted(emulator, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     assert b"/us-east-1/s3/aws4_request" in sent[0]["Authorization"]
     assert emulator.state.bucket(bucket).objects["k"].data == b"x"
+
+
+def test_https_endpoint_is_refused_up_front(emulator):
+    """The emulator proxies plain HTTP only, so an https:// endpoint is a ValueError, not a hang."""
+    with pytest.raises(ValueError, match="plain HTTP"):
+        emulator.boto3_client(endpoint_url="https://cos.ap-guangzhou.myqcloud.com")
