@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._hook.install import install, uninstall
+from cos_doctor._lazy import Lazy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
@@ -53,7 +53,7 @@ class EmulatedCos:
     emulator: Emulator
     client: CosS3Client
 
-    @cached_property
+    @Lazy
     def s3(self) -> Any:  # a botocore S3 client (its class is generated at run time)
         """A boto3 S3 client on this emulator (default owner key), made on first use."""
         return self.emulator.boto3_client()

@@ -1,4 +1,4 @@
-"""Who is asking: verify a request's signature, q-sign or AWS SigV4, independently of any SDK.
+"""Who is asking: verify a request's signature (q-sign, AWS SigV4 or SigV2), independently of SDKs.
 
 The recipe (reference §2.8): find the signature in the ``Authorization`` header, the ``q-*``
 query parameters of a presigned URL, or a merged ``sign=`` parameter; no signature at all (or
@@ -6,8 +6,9 @@ an empty header, as the SDK sends with ``Anonymous=True``) means an anonymous re
 up the key, check a temporary key's token, check the time window, and recompute the signature
 over exactly the headers and parameters the client listed — a listed item that is absent counts
 as an empty value. A request signed the S3 way (``AWS4-HMAC-SHA256``, header or ``X-Amz-*``
-query) takes the same steps with :mod:`cos_doctor.emulator.aws_auth`, so both schemes share the
-key lookup, the clock rules and the errors.
+query; or SigV2's ``AWS AK:signature``) takes the same steps with
+:mod:`cos_doctor.emulator.aws_auth` (:mod:`~cos_doctor.emulator.aws_auth_v2`), so every scheme
+shares the key lookup, the clock rules and the errors.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from cos_doctor import _signing
-from cos_doctor.emulator import aws_auth
-from cos_doctor.emulator.errors import CosError
+from cos_doctor.emulator import aws_auth, aws_auth_v2
+from cos_doctor.emulator.errors import UNUSABLE_SIGNATURE, CosError
 from cos_doctor.emulator.models import ANYONE, Key
 
 if TYPE_CHECKING:
@@ -31,8 +32,6 @@ MAX_SKEW_SECONDS = 900
 TOKEN_NAME = "x-cos-security-token"  # noqa: S105 - a header name, not a secret
 # Any of these in the query makes it a presigned URL.
 _QUERY_SIGNATURE_FIELDS = frozenset({"q-sign-algorithm", "q-ak", "q-signature"})
-# Reported when an Authorization value is present but carries no usable signature.
-_NO_SIGNATURE = "Check auth failure because signature empty."
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def find_authorization(request: CosRequest) -> _signing.Authorization | None:
         _signing.parse_key_time(text) is not None for text in (auth.sign_time, auth.key_time)
     )
     if auth is None or not times_ok:
-        raise CosError("AccessDenied", _NO_SIGNATURE)
+        raise CosError("AccessDenied", UNUSABLE_SIGNATURE)
     return auth
 
 
@@ -95,7 +94,7 @@ def check_time(state: EmulatorState, sign_time: str) -> None:
     """Reject a signature window that starts too far ahead or has already ended."""
     window = _signing.parse_key_time(sign_time)
     if window is None:
-        raise CosError("AccessDenied", _NO_SIGNATURE)
+        raise CosError("AccessDenied", UNUSABLE_SIGNATURE)
     start, end = window
     now = state.now()
     if start > now + MAX_SKEW_SECONDS:
@@ -148,6 +147,19 @@ def authenticate_aws(request: CosRequest, state: EmulatorState) -> tuple[Identit
     return Identity(key), request if body is request.body else replace(request, body=body)
 
 
+def authenticate_aws_v2(request: CosRequest, state: EmulatorState) -> Identity:
+    """Identify the caller of a SigV2 request, with the clock rules of the other schemes."""
+    found = aws_auth_v2.find(request)
+    key = find_key(state, found.access_key, found.token)
+    now = state.now()
+    if found.expires_at is not None and found.expires_at < now:
+        raise CosError("AccessDenied", "Request has expired", ServerTime=server_time(state))
+    if found.signed_at is not None and abs(now - found.signed_at) > MAX_SKEW_SECONDS:
+        raise CosError("RequestTimeTooSkewed", ServerTime=server_time(state))
+    aws_auth_v2.verify(request, found, key.secret_key)
+    return Identity(key)
+
+
 def authenticate(request: CosRequest, state: EmulatorState) -> tuple[Identity, CosRequest]:
     """Identify the caller of a signed or anonymous request, or raise the COS error.
 
@@ -156,6 +168,8 @@ def authenticate(request: CosRequest, state: EmulatorState) -> tuple[Identity, C
     """
     if aws_auth.is_sigv4(request):
         return authenticate_aws(request, state)
+    if aws_auth_v2.is_sigv2(request):
+        return authenticate_aws_v2(request, state), request
     auth = find_authorization(request)
     if auth is None:
         return ANONYMOUS, request

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from cos_doctor.emulator import sigv4
-from cos_doctor.emulator.errors import CosError
+from cos_doctor.emulator.errors import UNUSABLE_SIGNATURE, CosError
 
 if TYPE_CHECKING:
     from cos_doctor.emulator.request import CosRequest
@@ -25,9 +25,6 @@ TOKEN_HEADER = "x-amz-security-token"  # noqa: S105 - a header name, not a secre
 _TOKEN_PARAM = "X-Amz-Security-Token"  # noqa: S105 - a parameter name
 _SIGNATURE_PARAM = "X-Amz-Signature"
 _TIMESTAMP = "%Y%m%dT%H%M%SZ"
-# Reported when a SigV4 signature is present but unusable: the same answer the emulator gives a
-# q-sign value it cannot read (COS's own wording for a malformed SigV4 value is undocumented).
-_UNUSABLE = "Check auth failure because signature empty."
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,8 @@ def find(request: CosRequest) -> AwsSignature:
     """Read the SigV4 signature of a request for which :func:`is_sigv4` holds."""
     found = _from_query(request) if "X-Amz-Algorithm" in request.query else _from_header(request)
     if found is None:
-        raise CosError("AccessDenied", _UNUSABLE)
+        # The answer to an unreadable q-sign value: COS's to a malformed SigV4 one is undocumented.
+        raise CosError("AccessDenied", UNUSABLE_SIGNATURE)
     return found
 
 
@@ -76,14 +74,14 @@ def _from_header(request: CosRequest) -> AwsSignature | None:
     timestamp = _timestamp(request)
     if parsed is None or timestamp is None:
         return None
-    body_hash = sigv4.sha256_hex(request.body)
     return AwsSignature(
         credential=parsed.credential,
         signed_headers=parsed.signed_headers,
         signature=parsed.signature,
         timestamp=timestamp,
         expires=None,
-        payload_hash=request.header("x-amz-content-sha256") or body_hash,
+        # Without the header (S3 clients always send it) the payload is the body's hash.
+        payload_hash=request.header("x-amz-content-sha256") or sigv4.sha256_hex(request.body),
         token=request.header(TOKEN_HEADER) or None,
     )
 

@@ -143,6 +143,9 @@ ERRORS: dict[str, tuple[int, str]] = {
     # Anything the emulator did not expect.
     "InternalError": (500, "Internal error."),
 }
+#: The AccessDenied message for a signature that is present but unusable (an Authorization
+#: value or signed query the emulator cannot read), whichever scheme it claims.
+UNUSABLE_SIGNATURE = "Check auth failure because signature empty."
 # The real service escapes both quotes ("doesn&apos;t"), unlike ElementTree.
 _QUOTES = {'"': "&quot;", "'": "&apos;"}
 

@@ -1,6 +1,7 @@
 """Routing: from Host, method and subresource to the operation, after authentication.
 
-Order of checks for one request: the Host must name a bucket (or the service endpoint); an
+Order of checks for one request: the Host must name a bucket (or the service endpoint; a
+path-style request names it in the path and reaches only a bucket created before 2024); an
 ``OPTIONS`` preflight and a ``POST /`` form upload carry their own credentials and are answered
 first; every other request is authenticated, then its bucket looked up, the referer rule applied
 to anonymous callers, the caller authorised for the operation's CAM action, and the handler run.

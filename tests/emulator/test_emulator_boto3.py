@@ -7,6 +7,7 @@ The client is real boto3 (SigV4, through the emulator as its HTTP proxy, like
 from __future__ import annotations
 
 import base64
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from botocore.exceptions import ClientError
@@ -400,3 +401,98 @@ def test_referer_rule_applies_to_anonymous_boto3_calls(emulator, bucket):
     signed = emulator.boto3_client()
     signed.meta.events.register("before-sign.s3.GetObject", referer("https://evil.example/"))
     assert signed.get_object(Bucket=bucket, Key="pic.png")["Body"].read() == b"png"
+
+
+def test_config_file_can_backdate_a_bucket_for_path_style():
+    """A configured bucket's "created" before 2024 lets path-style requests reach it."""
+    from cos_doctor.emulator import Emulator, default_state
+
+    config = {"buckets": [{"name": "legacy-1250000000", "region": "ap-guangzhou", "created": 1}]}
+    with Emulator(default_state(config)) as cos:
+        s3 = cos.boto3_client(addressing_style="path")
+        s3.put_object(Bucket="legacy-1250000000", Key="k", Body=b"old")
+        error = refusal(s3.put_object, Bucket=cos.bucket, Key="k", Body=b"new")
+        assert error.response["Error"]["Code"] == "PathStyleDomainForbidden"
+
+
+def test_date_header_stands_in_for_x_amz_date():
+    """Without X-Amz-Date, the Date header is the signing time, in SigV4's basic ISO form."""
+    from cos_doctor.emulator import aws_auth
+    from cos_doctor.emulator.request import CosRequest
+
+    request = CosRequest(
+        method="GET",
+        host="h",
+        path="/",
+        query={},
+        headers={
+            "authorization": "AWS4-HMAC-SHA256 Credential=AK/20240105/ap-guangzhou/s3/"
+            "aws4_request, SignedHeaders=date;host, Signature=00",
+            "date": "Fri, 05 Jan 2024 10:20:30 GMT",
+        },
+        body=b"",
+        remote_addr="127.0.0.1",
+    )
+    found = aws_auth.find(request)
+    assert found.timestamp == "20240105T102030Z"
+    assert found.signed_at == 1704450030
+    assert found.payload_hash == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_presigned_url_of_a_temporary_key_carries_its_token(emulator, http, bucket):
+    """A temporary key's presigned URL works with its X-Amz-Security-Token, not without."""
+    emulator.state.put_object(bucket, "shared.txt", b"for you")
+    key = emulator.state.issue_temporary_key(emulator.state.bucket(bucket).owner_uin)
+    s3 = emulator.boto3_client(key.secret_id, key.secret_key, key.token)
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared.txt"})
+    assert "X-Amz-Security-Token=" in url
+    local, headers = emulator.localize(url)
+    with http.get(local, headers=headers) as response:
+        assert (response.status_code, response.content) == (200, b"for you")
+    parts = urlsplit(local)
+    query = [(n, v) for n, v in parse_qsl(parts.query) if n != "X-Amz-Security-Token"]
+    without = urlunsplit(parts._replace(query=urlencode(query)))
+    with http.get(without, headers=headers) as response:
+        assert response.status_code == 403
+        assert "<Code>InvalidAccessKeyId</Code>" in response.text
+
+
+def test_unreadable_sigv4_header_is_access_denied(emulator, http):
+    """An AWS4-HMAC-SHA256 Authorization without its parts is refused before any key lookup."""
+    url, headers = emulator.url("k")
+    headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=nobody"
+    with http.get(url, headers=headers) as response:
+        assert response.status_code == 403
+        assert "<Code>AccessDenied</Code>" in response.text
+        assert "<Message>Check auth failure because signature empty.</Message>" in response.text
+
+
+def test_presigned_put_uploads_the_body(s3, emulator, http, bucket):
+    """A presigned PUT URL (UNSIGNED-PAYLOAD) stores whatever body is sent with it."""
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up.txt"})
+    local, headers = emulator.localize(url)
+    with http.put(local, data=b"uploaded", headers=headers) as response:
+        assert response.status_code == 200
+    assert emulator.state.bucket(bucket).objects["up.txt"].data == b"uploaded"
+
+
+def test_any_signing_region_is_accepted(emulator, bucket):
+    """The region in the SigV4 scope is not checked: COS tells S3 apps to leave it on "Default".
+
+    (General Configuration of COS in S3-compatible third-party applications: "Region: Select
+    Default, Auto, or Automatic"; the endpoint, not the signature, names the region.)
+    """
+    s3 = emulator.boto3_client(
+        region="us-east-1", endpoint_url="http://cos.ap-guangzhou.myqcloud.com"
+    )
+    sent = []
+    _capture(s3, sent)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert b"/us-east-1/s3/aws4_request" in sent[0]["Authorization"]
+    assert emulator.state.bucket(bucket).objects["k"].data == b"x"
+
+
+def test_https_endpoint_is_refused_up_front(emulator):
+    """The emulator proxies plain HTTP only, so an https:// endpoint is a ValueError, not a hang."""
+    with pytest.raises(ValueError, match="plain HTTP"):
+        emulator.boto3_client(endpoint_url="https://cos.ap-guangzhou.myqcloud.com")
