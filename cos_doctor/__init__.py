@@ -2,7 +2,8 @@
 
 ``cos_doctor.install()`` wraps the official SDK (``qcloud_cos``) so that each
 ``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` (each ``CosClientError`` as a
-:class:`CosDiagnosedClientError`) carrying a
+:class:`CosDiagnosedClientError`; with boto3 / botocore, each COS ``ClientError`` as a
+:class:`CosDiagnosedS3Error`) carrying a
 :class:`Diagnosis`: what happened, why, the facts observed for this request, and the
 numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not;
 :func:`investigate` (opt-in, read-only calls) reads the bucket's configuration and names the
@@ -23,7 +24,7 @@ other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three
     _readers, errors        diagnose() and pasted text; the diagnosed exceptions
     post_object             public face of _post
     _log                    the event, storms, the span, the SDK's own records redacted and lowered
-    _sdk                    every private name of qcloud_cos; a live failure read into records
+    _sdk                    every private name of qcloud_cos (and botocore); a failure read into records
     _pipeline               records -> context -> match -> evidence -> Diagnosis (plain data only)
     _post                   POST Object policy and lint
     _knowledge              the knowledge base loaded and checked, its vocabulary
