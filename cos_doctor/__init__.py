@@ -24,7 +24,7 @@ other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three
     _readers, errors        diagnose() and pasted text; the diagnosed exceptions
     post_object             public face of _post
     _log                    the event, storms, the span, the SDK's own records redacted and lowered
-    _sdk                    every private name of qcloud_cos (and botocore); a failure read into records
+    _sdk                    every private name of qcloud_cos and botocore; a failure read as records
     _pipeline               records -> context -> match -> evidence -> Diagnosis (plain data only)
     _post                   POST Object policy and lint
     _knowledge              the knowledge base loaded and checked, its vocabulary
