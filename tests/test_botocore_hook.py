@@ -454,7 +454,7 @@ def test_install_is_idempotent_and_uninstall_restores_botocore() -> None:
     """Two install() calls leave one layer; uninstall() puts botocore's own method back."""
     cos_doctor.install()
     layer = botocore_client.BaseClient.__dict__["_make_api_call"]
-    cos_doctor.install()
+    assert cos_doctor.install() is False
     assert botocore_client.BaseClient.__dict__["_make_api_call"] is layer
     assert layer.__wrapped__ is ORIGINAL
     cos_doctor.uninstall()
@@ -598,7 +598,7 @@ def test_opentelemetrys_botocore_instrumentation_composes(replies: ReplyServer, 
     # OpenTelemetry's unwrap() removes the outermost layer whoever owns it: installed after it,
     # cos_doctor's goes (a second install() puts it back); installed before, ours stays.
     assert _hook.is_patched() == (order == "cos-doctor-first")
-    cos_doctor.install()
+    assert cos_doctor.install() == (order == "otel-first")  # True: it changed the patches
     assert _hook.is_patched()
     with pytest.raises(client.exceptions.NoSuchKey) as again:
         client.get_object(Bucket=BUCKET, Key="a.txt")

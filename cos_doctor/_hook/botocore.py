@@ -39,8 +39,11 @@ class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raise
 _client_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
 
 
-def enable() -> None:
-    """Patch botocore now if it is imported, and whenever ``botocore.client`` is executed."""
+def enable() -> bool:
+    """Patch botocore now if it is imported, and whenever ``botocore.client`` is executed.
+
+    Returns whether a layer was put on now (False: already there, or botocore not imported).
+    """
     global _enabled, _watching  # noqa: PLW0603 - process-wide patch state
     from cos_doctor._sdk import botocore as _boto
 
@@ -54,7 +57,8 @@ def enable() -> None:
             _watching = True
         module = sys.modules.get(_boto.CLIENT_MODULE, module)
         if module is not None and hasattr(module, _boto.CLIENT_CLASS):
-            _patch(module)
+            return _patch(module)
+    return False
 
 
 def disable() -> None:
@@ -93,7 +97,7 @@ def _finished_module() -> Any:
     return module
 
 
-def _patch(module: Any) -> None:
+def _patch(module: Any) -> bool:
     import wrapt
 
     from cos_doctor._sdk import botocore as _boto
@@ -102,9 +106,11 @@ def _patch(module: Any) -> None:
     _client_errors = (_boto.client_error_class(),)
     client_class = getattr(module, _boto.CLIENT_CLASS)
     current = client_class.__dict__.get(_boto.API_CALL)
-    if current is not None and _our_layer(current) is None:
-        setattr(client_class, _boto.API_CALL, wrapt.FunctionWrapper(current, _on_make_api_call))
     _patched.add(client_class)
+    if current is None or _our_layer(current) is not None:
+        return False
+    setattr(client_class, _boto.API_CALL, wrapt.FunctionWrapper(current, _on_make_api_call))
+    return True
 
 
 def _on_import(module: Any) -> None:

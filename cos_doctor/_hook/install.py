@@ -201,9 +201,10 @@ def install(  # noqa: PLR0913 - one keyword per setting
         module = _finished_sdk_module()
         with _lock:
             if _installed:
-                _botocore().enable()  # idempotent: puts back a layer a foreign re-patch dropped
+                # Idempotent: puts back a layer a foreign unwrap removed (OpenTelemetry's).
+                botocore_repatched = bool(_botocore().enable())
                 if is_installed():
-                    return False
+                    return botocore_repatched
                 # Someone replaced our layer (a foreign re-patch with an original it captured
                 # before install()): put it back on top of theirs.
                 _patch(sys.modules[_sdk.CLIENT_MODULE])
