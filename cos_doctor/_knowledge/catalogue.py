@@ -87,6 +87,7 @@ REQUEST_PLACEHOLDERS = frozenset(
         "operation",
         "secret_id_masked",
         "request_id",
+        "subresource",  # the bucket sub-resource (_pipeline/subresource.py)
         # Client-side failures and helpers (_pipeline/client_context.py, _pipeline/parts.py).
         "host",
         "parts_summary",

@@ -16,6 +16,7 @@ from cos_doctor._lazy import Lazy
 from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
 from cos_doctor._pipeline.match import Match, match_rule
+from cos_doctor._pipeline.subresource import subresource
 from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence, Wording
 
@@ -277,6 +278,7 @@ def _placeholder_values(
         "operation": context.operation,
         "secret_id_masked": mask_secret_id(context.secret_id_sent),
         "request_id": context.request_id,
+        "subresource": subresource(context.error_code, context.query),
         **context.fills,
         **found.groups,
     }

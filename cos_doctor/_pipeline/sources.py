@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
+from cos_doctor._pipeline.ci_reply import ci_error
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -189,9 +191,10 @@ def read_reply(
 ) -> ReplyReceived:
     """Parse the SDK's digest, the raw body and the reply's headers into one record.
 
-    The SDK's parsed digest wins over our parse of the same body; the x-cos-* headers only
-    fill what neither said. A digest that is the reply's headers (a bodiless HEAD error)
-    counts as headers when ``headers`` is not given. Anything else (a JSON array, number or
+    The SDK's parsed digest wins over our parse of the same body; the x-cos-* headers (and a
+    Cloud Infinite reply's X-ErrNo / x-ci-request-id) only fill what neither said. A digest
+    that is the reply's headers (a bodiless HEAD error) counts as headers when ``headers`` is
+    not given. Anything else (a JSON array, number or
     string the SDK parsed from the body) is no digest: the body is read instead, and an
     honest generic rule answers rather than no diagnosis at all.
     """
@@ -215,12 +218,15 @@ def read_reply(
     def pick(name: str) -> str | None:
         return fields.get(name) or parsed.get(name)
 
+    ci = ci_error(reply_headers)  # a Cloud Infinite reply: its X-ErrNo header is its Code
     return ReplyReceived(
         status=status,
-        code=pick("code") or text_or_none(reply_headers.get("x-cos-error-code")),
+        code=pick("code") or text_or_none(reply_headers.get("x-cos-error-code")) or ci.code,
         message=pick("message"),
         resource=pick("resource"),
-        request_id=pick("request_id") or text_or_none(reply_headers.get("x-cos-request-id")),
+        request_id=pick("request_id")
+        or text_or_none(reply_headers.get("x-cos-request-id"))
+        or ci.request_id,
         trace_id=pick("trace_id") or text_or_none(reply_headers.get("x-cos-trace-id")),
         server_time=parsed.get("server_time"),
         string_to_sign=parsed.get("string_to_sign"),
