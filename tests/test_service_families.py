@@ -86,7 +86,8 @@ def test_x_errno_is_read_only_when_it_is_a_code() -> None:
 
 
 def _ci_reply(errno: str) -> Reply:
-    # The documented doc-preview failure: a 404, the code only in X-ErrNo, no XML Code.
+    # The documented doc-preview failure (a 404, X-ErrNo: -3004), without the XML body the
+    # sample does not show: the header is its only error field.
     return Reply(
         status=404,
         headers={"X-ErrNo": errno, "Server": "tencent-ci", "x-ci-request-id": "NjI4ZmQ3Y2Zf"},

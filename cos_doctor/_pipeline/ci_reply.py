@@ -1,8 +1,8 @@
 """Cloud Infinite (data processing, ``ci-process`` / image processing) replies' own error fields.
 
 A failed image download or document preview names its error in the ``X-ErrNo`` response header
-(a negative number such as ``-46618``), not in an XML ``<Code>``; its request ID is in
-``x-ci-request-id`` (Cloud Infinite's Error Codes and Common Response Headers pages; 436/7730,
+(a negative number such as ``-46618``), which may be its only error field; its request ID is
+in ``x-ci-request-id`` (Cloud Infinite's Error Codes and Common Response Headers pages; 436/7730,
 "Data processing errors"). :func:`ci_error` reads them so a reply without an XML Code still has
 one; a Code the body gives always wins.
 """
