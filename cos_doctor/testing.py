@@ -15,6 +15,9 @@ With pytest the same comes as fixtures, registered automatically when cos_doctor
 installed: ``cos_emulator`` (an :class:`EmulatedCos`, cos_doctor installed for the test) and
 ``cos_doctor_events`` (the list of cos_doctor log events emitted during the test).
 
+``cos.s3`` is a boto3 S3 client on the same emulator (COS's S3-compatible API, AWS SigV4), made
+on first use; it needs boto3 (``pip install boto3``).
+
 The emulator needs the ``emulator`` extra: ``pip install 'cos-doctor[emulator]'``.
 """
 
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._hook.install import install, uninstall
+from cos_doctor._lazy import Lazy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
@@ -41,10 +45,18 @@ _INSTALL_HINT = "the COS emulator needs its extra: pip install 'cos-doctor[emula
 
 @dataclass(frozen=True)
 class EmulatedCos:
-    """A running emulator and a real ``CosS3Client`` wired to it (default owner key)."""
+    """A running emulator and a real ``CosS3Client`` wired to it (default owner key).
+
+    :attr:`s3` adds a boto3 client on the same emulator when a test wants one.
+    """
 
     emulator: Emulator
     client: CosS3Client
+
+    @Lazy
+    def s3(self) -> Any:  # a botocore S3 client (its class is generated at run time)
+        """A boto3 S3 client on this emulator (default owner key), made on first use."""
+        return self.emulator.boto3_client()
 
     @property
     def state(self) -> EmulatorState:

@@ -44,3 +44,23 @@ def test_pytest_fixtures_are_registered(
     assert [event["cos_doctor.rule_id"] for event in cos_doctor_events] == [
         "request-time-too-skewed"
     ]
+
+
+def test_fixture_gives_a_boto3_client_on_the_same_emulator(cos_emulator: EmulatedCos) -> None:
+    """cos_emulator.s3 is one boto3 client whose writes the COS SDK client reads back."""
+    s3 = cos_emulator.s3
+    assert cos_emulator.s3 is s3
+    s3.put_object(Bucket=cos_emulator.bucket, Key="from-boto3", Body=b"same store")
+    got = cos_emulator.client.get_object(Bucket=cos_emulator.bucket, Key="from-boto3")
+    assert got["Body"].get_raw_stream().read() == b"same store"
+
+
+def test_boto3_client_without_boto3_says_what_to_install(
+    cos_emulator: EmulatedCos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without boto3 importable, asking for the boto3 client is an ImportError naming boto3."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "boto3", None)
+    with pytest.raises(ImportError, match=r"pip install boto3"):
+        cos_emulator.emulator.boto3_client()

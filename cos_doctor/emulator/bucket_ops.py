@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from cos_doctor.emulator import parsing, responses
+from cos_doctor.emulator import object_ops, parsing, responses
 from cos_doctor.emulator.access import Target, authorize, is_allowed
 from cos_doctor.emulator.errors import CosError
 from cos_doctor.emulator.models import Acl, Bucket, StoredObject
@@ -159,7 +159,15 @@ def delete_referer(call: Call) -> Response:
 
 
 def delete_objects(call: Call) -> Response:
-    """Delete Multiple Objects; each key is checked and reported on its own."""
+    """Delete Multiple Objects; each key is checked and reported on its own.
+
+    COS needs the body's Content-MD5 here (DELETE Multiple Objects, 436/8289): boto3 1.36+,
+    which sends a CRC32 checksum instead, was refused with this InvalidRequest on real COS
+    (Moonlark-Dev/Moonlark#1416). The COS SDK always sends it.
+    """
+    if not call.request.header("content-md5"):
+        raise CosError("InvalidRequest", "Missing required header for this request: Content-MD5")
+    object_ops.check_md5(call.request, call.request.body)
     quiet, keys = parsing.delete_from_xml(call.request.body)
     deleted, errors = [], []
     for key in keys:
@@ -200,12 +208,17 @@ def create_bucket(state: EmulatorState, request: CosRequest, identity: Identity)
     return responses.CosResponse(status=200, headers={"Location": f"/{name}"})
 
 
-def list_buckets(state: EmulatorState, identity: Identity) -> Response:
-    """GET Service: the caller's account's buckets (anonymous callers are refused)."""
+def list_buckets(state: EmulatorState, identity: Identity, region: str | None = None) -> Response:
+    """GET Service: the caller's account's buckets (in ``region`` only, when given).
+
+    Anonymous callers are refused.
+    """
     key = identity.key
     if key is None:
         raise CosError("AccessDenied")
     owned = [b for b in state.buckets.values() if b.owner_uin == key.owner_uin]
+    if region is not None:
+        owned = [b for b in owned if b.region == region]
     owner = owned[0].owner_principal if owned else key.principal
     visible = [
         b

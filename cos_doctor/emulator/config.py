@@ -27,13 +27,15 @@ A configuration file is JSON; every top-level entry is optional::
       ],
       "buckets": [
         {"name": "photos-1250000001", "region": "ap-beijing", "acl": "public-read",
-         "policy": {"Statement": [...]},
+         "created": 1700000000, "policy": {"Statement": [...]},
          "objects": [{"key": "a.txt", "data": "hello", "storage_class": "ARCHIVE",
                       "content_type": "text/plain"}]}
       ]
     }
 
-Accounts come before the keys and buckets that refer to them; everything is added to the
+A bucket's ``created`` (Unix seconds, default now) decides whether it still answers path-style
+requests: only buckets created before 2024 do, as on COS. Accounts come before the keys and
+buckets that refer to them; everything is added to the
 default account, bucket and keys above. ``max_body_size`` is the emulator's own bound on one
 request body in bytes (default 64 MiB; it keeps everything in memory): a longer body is
 refused with COS's ``EntityTooLarge``.
@@ -108,8 +110,12 @@ def apply_config(state: EmulatorState, config: dict[str, Any]) -> None:
             state.add_key(str(key["secret_id"]), str(key["secret_key"]), str(key["uin"]))
             state.set_key_enabled(str(key["secret_id"]), enabled=bool(key.get("enabled", True)))
         for entry in _entries(config, "buckets"):
+            created = entry.get("created")
             bucket = state.add_bucket(
-                str(entry["name"]), str(entry["region"]), acl=str(entry.get("acl", "private"))
+                str(entry["name"]),
+                str(entry["region"]),
+                acl=str(entry.get("acl", "private")),
+                created=None if created is None else float(created),
             )
             bucket.policy = entry.get("policy")
             for obj in _entries(entry, "objects"):

@@ -20,6 +20,18 @@ ERRORS: dict[str, tuple[int, str]] = {
     "BadDigest": (400, "The Content-MD5 you specified did not match what we received."),
     # The body is larger than allowed (also a POST content-length-range maximum).
     "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
+    # An aws-chunked body that is cut short or framed wrongly (COS's code, 436/7730; its
+    # message is undocumented, this is S3's).
+    "IncompleteBody": (
+        400,
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    ),
+    # A SigV4 x-amz-content-sha256 hash that differs from the body's. COS's answer is not
+    # documented (its table has no such code); this is S3's code and message.
+    "XAmzContentSHA256Mismatch": (
+        400,
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    ),
     # The body or a multipart part is smaller than allowed.
     "EntityTooSmall": (
         400,
@@ -123,11 +135,17 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidRange": (416, "The requested range is not satisfiable."),
     # A real COS feature this emulator does not implement (code ``NotImplemented``).
     "NotImplemented": (501, "This operation is not implemented by the cos_doctor emulator."),
+    # A body sent without Content-Length where COS needs one (real capture:
+    # tencentyun/cos-python-sdk-v5#47).
+    "MissingContentLength": (411, "You must provide the Content-Length HTTP header."),
     # If-Match / If-Unmodified-Since did not hold (COS's own wording).
     "PreconditionFailed": (412, "Precondition not match."),
     # Anything the emulator did not expect.
     "InternalError": (500, "Internal error."),
 }
+#: The AccessDenied message for a signature that is present but unusable (an Authorization
+#: value or signed query the emulator cannot read), whichever scheme it claims.
+UNUSABLE_SIGNATURE = "Check auth failure because signature empty."
 # The real service escapes both quotes ("doesn&apos;t"), unlike ElementTree.
 _QUOTES = {'"': "&quot;", "'": "&apos;"}
 

@@ -52,6 +52,11 @@ STORAGE_CLASSES = frozenset(
 CANNED_ACLS = frozenset({"private", "public-read", "public-read-write", "default"})
 PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
 
+# Buckets created from this moment on refuse path-style requests (COS Bucket Domain Security
+# Management Notice, 436/57456, and the path-style FAQ 436/102489: "created after January 1,
+# 2024"). The notice names no time zone; the emulator reads it as midnight in Beijing (UTC+8).
+PATH_STYLE_CUTOFF = 1704038400.0
+
 # Temporary keys: COS's default lifetime.
 DEFAULT_TEMPORARY_SECONDS = 1800
 # The emulator's own default bound on one request body (COS's is 5 GB for a simple upload,
@@ -234,6 +239,11 @@ class Bucket:
     cors: tuple[CorsRule, ...] = ()
     objects: dict[str, StoredObject] = field(default_factory=dict)
     uploads: dict[str, MultipartUpload] = field(default_factory=dict)
+
+    @property
+    def accepts_path_style(self) -> bool:
+        """Whether path-style requests reach it: only buckets created before 2024 (436/102489)."""
+        return self.created < PATH_STYLE_CUTOFF
 
     @property
     def owner_principal(self) -> str:

@@ -1,7 +1,9 @@
 """One incoming request, read the way COS reads it.
 
 COS is virtual-hosted: the bucket and region come from the ``Host`` header, not the URL, so a
-client can connect to 127.0.0.1 and still address ``<bucket>.cos.<region>.myqcloud.com``. The
+client can connect to 127.0.0.1 and still address ``<bucket>.cos.<region>.myqcloud.com``. A
+path-style request (``cos.<region>.myqcloud.com/<bucket>/<key>``, as S3 clients may send) names
+the bucket in the first path segment instead; whether COS serves it is the router's call. The
 path is percent-decoded once (``%2B`` is ``+``), the query form-decoded (``+`` is a space), and
 header bytes are read as the UTF-8 the SDK sends rather than the latin-1 http.server assumes.
 """
@@ -27,6 +29,8 @@ _APPIDLESS_HOST = re.compile(
 )
 # cos.<region>.myqcloud.com: path-style, which COS refuses for buckets made since 2024.
 _REGION_HOST = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$")
+# A bucket name with its -<appid> suffix, as the first segment of a path-style path.
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-\d+$")
 SERVICE_HOSTS = frozenset({"service.cos.myqcloud.com", "service.cos.tencentcos.cn"})
 
 
@@ -88,12 +92,17 @@ class CosRequest:
 
     @property
     def key(self) -> str:
-        """The object key ('' for bucket-level requests)."""
+        """The object key ('' for bucket-level requests); path-style: after the bucket segment."""
+        if self.is_path_style:
+            return self.path[1:].partition("/")[2]
         return self.path[1:]
 
     @property
     def bucket_name(self) -> str | None:
-        """The bucket the Host names, if it is a bucket host."""
+        """The bucket the Host names (path-style: the path's first segment), if any."""
+        if self.is_path_style:
+            segment = self.path[1:].partition("/")[0]
+            return segment if _BUCKET_NAME.match(segment) else None
         parsed = bucket_host(self.host)
         return parsed[0] if parsed else None
 

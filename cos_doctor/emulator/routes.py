@@ -1,6 +1,7 @@
 """Routing: from Host, method and subresource to the operation, after authentication.
 
-Order of checks for one request: the Host must name a bucket (or the service endpoint); an
+Order of checks for one request: the Host must name a bucket (or the service endpoint; a
+path-style request names it in the path and reaches only a bucket created before 2024); an
 ``OPTIONS`` preflight and a ``POST /`` form upload carry their own credentials and are answered
 first; every other request is authenticated, then its bucket looked up, the referer rule applied
 to anonymous callers, the caller authorised for the operation's CAM action, and the handler run.
@@ -116,17 +117,21 @@ def subresource_of(request: CosRequest) -> str:
 
 def dispatch(state: EmulatorState, request: CosRequest) -> Response:
     """Serve one request, raising a :class:`CosError` for any failure."""
-    if request.is_service:
+    if request.is_service or (request.is_path_style and request.path == "/"):
+        # GET Service; on cos.<region>.myqcloud.com it lists that region's buckets (GET Service
+        # doc, 436/8291), which is not path-style addressing.
         if request.method != "GET":
             raise CosError("MethodNotAllowed")
-        return bucket_ops.list_buckets(state, authenticate(request, state))
+        identity = authenticate(request, state)[0]
+        region = request.region if request.is_path_style else None
+        return bucket_ops.list_buckets(state, identity, region=region)
     bucket = _addressed_bucket(state, request)
     subresource = subresource_of(request)
     if request.method == "OPTIONS":
         return preflight(_existing(bucket), request)
     if request.method == "POST" and not request.key and not subresource:
         return post_object(state, request, _existing(bucket))
-    identity = authenticate(request, state)
+    identity, request = authenticate(request, state)
     if request.method == "PUT" and not request.key and not subresource:
         # PUT Bucket, also on an existing name: COS answers BucketAlreadyOwnedByYou / Exists.
         return bucket_ops.create_bucket(state, request, identity)
@@ -158,7 +163,13 @@ def _addressed_bucket(state: EmulatorState, request: CosRequest) -> Bucket | Non
             ".myqcloud.com",
         )
     bucket = state.buckets.get(name)
-    return bucket if bucket is not None and bucket.region == request.region else None
+    if bucket is not None and bucket.region != request.region:
+        bucket = None
+    if request.is_path_style and (bucket is None or not bucket.accepts_path_style):
+        # Only buckets created before 2024 still answer path-style (FAQ 436/102489); a name
+        # that names no bucket (PUT Bucket included) is refused the same way.
+        raise CosError("PathStyleDomainForbidden")
+    return bucket
 
 
 def _existing(bucket: Bucket | None) -> Bucket:

@@ -152,14 +152,22 @@ class EmulatorState:
 
     # Buckets and objects -------------------------------------------------------------------
 
-    def add_bucket(self, name: str, region: str, *, acl: str = "private") -> Bucket:
-        """Create bucket ``name`` (``<bucket>-<appid>``) for the account owning that APPID."""
+    def add_bucket(
+        self, name: str, region: str, *, acl: str = "private", created: float | None = None
+    ) -> Bucket:
+        """Create bucket ``name`` (``<bucket>-<appid>``) for the account owning that APPID.
+
+        ``created`` (Unix seconds, default now) backdates it: buckets created before 2024
+        still answer path-style requests.
+        """
         appid = name.rsplit("-", 1)[-1]
         with self.lock:
             owner = next((a for a in self.accounts.values() if a.appid == appid), None)
             if owner is None:
                 raise KeyError(f"no account has APPID {appid} (bucket names end in -<APPID>)")
             bucket = self.new_bucket(name, region, owner, Acl.from_canned(acl))
+            if created is not None:
+                bucket.created = created
             self.buckets[name] = bucket
             return bucket
 
