@@ -68,6 +68,12 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "proxy authentication required",
             "proxyschemeunknown",
             "代理",
+            # Refined below (proxy-scheme): a proxy URL requests or urllib3 could not use.
+            "proxy url had no scheme",
+            "proxy url had unsupported scheme",
+            "please check proxy url",
+            "missing dependencies for socks support",
+            "check_hostname requires server_hostname",
         ),
         (),
     ),
@@ -82,7 +88,9 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "[ssl]",
             "wrong_version_number",
             "wrong version number",
+            "record layer failure",
             "doesn't match",
+            "hostname mismatch",
             "tlsv1_alert",
             "证书",
             "eof occurred in violation of protocol",
@@ -233,8 +241,73 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         ((" must be of type str or bytes", _header_part_line),),
     ),
 )
+# (kind, the kinds it narrows, phrases): a cause read from the text within what the exception
+# classes say. Too many open files narrows every kind: the socket (or the resolver's file) could
+# not be opened, whatever urllib3 wrapped it in.
+_NARROWER: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
+    (
+        "too-many-open-files",
+        frozenset(),
+        ("too many open files", "[errno 24]", "winerror 10024", "emfile"),
+    ),
+    (
+        "proxy-scheme",
+        frozenset({"proxy", "tls"}),
+        (
+            "proxy url had no scheme",
+            "proxy url had unsupported scheme",
+            "please check proxy url",
+            "missing dependencies for socks support",
+            "your proxy appears to only use http",
+            "check_hostname requires server_hostname",
+        ),
+    ),
+    (
+        "proxy-auth",
+        frozenset({"proxy"}),
+        ("407 proxy authentication required", "tunnel connection failed: 407"),
+    ),
+    (
+        "tls-plain-port",
+        frozenset({"tls"}),
+        ("wrong_version_number", "wrong version number", "record layer failure"),
+    ),
+    (
+        "tls-expired",
+        frozenset({"tls"}),
+        (
+            "certificate has expired",
+            "cert_has_expired",
+            "certificate is not yet valid",
+            "certificate has expired or is not yet valid",
+        ),
+    ),
+    (
+        "tls-hostname",
+        frozenset({"tls"}),
+        ("hostname mismatch", "doesn't match", "ip address mismatch", "not valid for '"),
+    ),
+    (
+        "tls-untrusted",
+        frozenset({"tls"}),
+        (
+            "self-signed certificate",
+            "self signed certificate",
+            "unable to get local issuer certificate",
+            "unable to verify the first certificate",
+            "unable_to_verify_leaf_signature",
+            "pkix path building failed",
+            "trust anchor for certification path",
+            "x509: certificate signed by unknown authority",
+        ),
+    ),
+)
 #: Every kind a client failure can be classified as; "unclassified" when none fits.
-CLIENT_KINDS = (*(kind for kind, _, _, _ in _KINDS), "unclassified")
+CLIENT_KINDS = (
+    *(kind for kind, _, _, _ in _KINDS),
+    *(kind for kind, _, _ in _NARROWER),
+    "unclassified",
+)
 _HOST_IN_TEXT = re.compile(
     r"host='(?P<pool>[^']+)'|Failed to resolve '(?P<resolve>[^']+)'|"
     r"Connection to (?P<timeout>[^\s]+) timed out|lookup (?P<go>[\w.-]+)(?: on |: no such host)|"
@@ -249,12 +322,23 @@ MAX_TEXT = 64 * 1024
 
 
 def classify(types: tuple[str, ...], text: str) -> str:
-    """Return the kind of client failure from exception class names, then from text."""
-    present = set(types)
+    """Return the kind of client failure from exception class names, then from text.
+
+    The text then narrows it to a cause where it says more (a 407 from the proxy, an expired
+    certificate, too many open files) than the class does.
+    """
+    folded = fold_case(text[:MAX_TEXT])
+    kind = _broad_kind(set(types), folded)
+    for narrower, within, phrases in _NARROWER:
+        if (not within or kind in within) and any(phrase in folded for phrase in phrases):
+            return narrower
+    return kind
+
+
+def _broad_kind(present: set[str], folded: str) -> str:
     for kind, names, _, _ in _KINDS:
         if names & present:
             return kind
-    folded = fold_case(text[:MAX_TEXT])
     for kind, _, phrases, tests in _KINDS:
         if any(phrase in folded for phrase in phrases) or any(
             phrase in folded and test(folded) for phrase, test in tests
