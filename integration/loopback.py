@@ -167,7 +167,7 @@ def self_signed_tls_server(directory: Path) -> Iterator[int]:
 
 @contextmanager
 def raw_server(reply: bytes | None) -> Iterator[int]:
-    """Read each request's head, write ``reply`` as it is and close; None: close at once.
+    """Read each request's head, write ``reply`` as it is and close; None: close after one read.
 
     For what no well-behaved server sends: a bad chunk length, a body shorter than its
     Content-Length, a close before reading the request.
@@ -187,11 +187,12 @@ def raw_server(reply: bytes | None) -> Iterator[int]:
             except OSError:
                 continue
             with connection:
-                if reply is None:
-                    continue
                 connection.settimeout(2)
                 head = b""
                 try:
+                    if reply is None:  # one read, so that a close is a FIN, not an RST
+                        connection.recv(65536)
+                        continue
                     while b"\r\n\r\n" not in head and len(head) < 65536:
                         chunk = connection.recv(4096)
                         if not chunk:
@@ -220,7 +221,7 @@ def refusing_proxy(status: int, reason: str) -> Iterator[int]:
 
         def _refuse(self) -> None:
             self.send_response(status, reason)
-            if status == 407:  # noqa: PLR2004 - Proxy Authentication Required
+            if status == 407:  # Proxy Authentication Required
                 self.send_header("Proxy-Authenticate", 'Basic realm="loopback"')
             self.send_header("Content-Type", "text/html")
             body = f"<html><body><h1>{status} {reason}</h1></body></html>".encode()
