@@ -177,6 +177,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         (
             "chunkedencodingerror",
             "incompleteread",
+            # urllib3 says it only while reading a reply's body (response.py, both majors).
+            "connection broken:",
             "invalidchunklength",
             "response ended prematurely",
             "download failed with incomplete file",
