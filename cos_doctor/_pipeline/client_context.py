@@ -68,6 +68,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "proxy authentication required",
             "proxyschemeunknown",
             "代理",
+            # Node.js request's tunnel-agent: the CONNECT through the proxy failed.
+            "tunneling socket could not be established",
             # Refined below (proxy-scheme): a proxy URL requests or urllib3 could not use.
             "proxy url had no scheme",
             "proxy url had unsupported scheme",
@@ -139,6 +141,10 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "could not resolve host:",
             "couldn't resolve:",
             "couldn't resolve host:",
+            # iOS / macOS NSURLErrorCannotFindHost, English and Chinese.
+            "nsurlerrordomain code=-1003",
+            "a server with the specified hostname could not be found",
+            "未能找到使用指定主机名的服务器",
         ),
         (
             ("errno -", re.compile(r"errno -[235]\b").search),
@@ -168,7 +174,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
     (
         "read-timeout",
         frozenset({"ReadTimeout", "ReadTimeoutError"}),
-        ("readtimeout", "read timed out", "read timeout="),
+        # POCO's (cos-cpp-sdk-v5) "TimeoutException:Timeout": a socket wait that ran out.
+        ("readtimeout", "read timed out", "read timeout=", "timeoutexception:timeout"),
         (),
     ),
     (
