@@ -199,6 +199,11 @@ WORDINGS: list[tuple[str, str, str]] = [
         "client-proxy-scheme",
     ),
     ("1.26-check-hostname", "check_hostname requires server_hostname", "client-proxy-scheme"),
+    (
+        "requests-socks-missing",  # requests adapters.py InvalidSchema, socks5:// without PySocks
+        "Missing dependencies for SOCKS support.",
+        "client-proxy-scheme",
+    ),
     # --- TLS: OpenSSL 1.1 (Python 3.9 builds) and 3.x spellings
     (
         "3.9-self-signed",
