@@ -70,12 +70,6 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "代理",
             # Node.js request's tunnel-agent: the CONNECT through the proxy failed.
             "tunneling socket could not be established",
-            # Refined below (proxy-scheme): a proxy URL requests or urllib3 could not use.
-            "proxy url had no scheme",
-            "proxy url had unsupported scheme",
-            "please check proxy url",
-            "missing dependencies for socks support",
-            "check_hostname requires server_hostname",
         ),
         (),
     ),
@@ -90,9 +84,7 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "[ssl]",
             "wrong_version_number",
             "wrong version number",
-            "record layer failure",
             "doesn't match",
-            "hostname mismatch",
             "tlsv1_alert",
             "证书",
             "eof occurred in violation of protocol",
@@ -250,18 +242,18 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         ((" must be of type str or bytes", _header_part_line),),
     ),
 )
-# (kind, the kinds it narrows, phrases): a cause read from the text within what the exception
-# classes say. Too many open files narrows every kind: the socket (or the resolver's file) could
-# not be opened, whatever urllib3 wrapped it in.
+# (kind, the kinds it narrows, phrases): a cause the text says more precisely than the exception
+# classes do; "unclassified" where the text alone names it. Looked for only after the kind is
+# known, so a failure whose kind has no narrower (a refused connection) pays nothing for them.
 _NARROWER: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
     (
         "too-many-open-files",
-        frozenset(),
+        frozenset({"unclassified"}),
         ("too many open files", "[errno 24]", "winerror 10024", "emfile"),
     ),
     (
         "proxy-scheme",
-        frozenset({"proxy", "tls"}),
+        frozenset({"proxy", "tls", "unclassified"}),
         (
             "proxy url had no scheme",
             "proxy url had unsupported scheme",
@@ -278,7 +270,7 @@ _NARROWER: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
     ),
     (
         "tls-plain-port",
-        frozenset({"tls"}),
+        frozenset({"tls", "unclassified"}),
         ("wrong_version_number", "wrong version number", "record layer failure"),
     ),
     (
@@ -293,7 +285,7 @@ _NARROWER: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
     ),
     (
         "tls-hostname",
-        frozenset({"tls"}),
+        frozenset({"tls", "unclassified"}),
         ("hostname mismatch", "doesn't match", "ip address mismatch", "not valid for '"),
     ),
     (
@@ -311,6 +303,10 @@ _NARROWER: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
         ),
     ),
 )
+_NARROWERS_OF = {
+    kind: tuple((narrower, phrases) for narrower, within, phrases in _NARROWER if kind in within)
+    for kind in {kind for _, within, _ in _NARROWER for kind in within}
+}
 #: Every kind a client failure can be classified as; "unclassified" when none fits.
 CLIENT_KINDS = (
     *(kind for kind, _, _, _ in _KINDS),
@@ -336,18 +332,22 @@ def classify(types: tuple[str, ...], text: str) -> str:
     The text then narrows it to a cause where it says more (a 407 from the proxy, an expired
     certificate, too many open files) than the class does.
     """
-    folded = fold_case(text[:MAX_TEXT])
-    kind = _broad_kind(set(types), folded)
-    for narrower, within, phrases in _NARROWER:
-        if (not within or kind in within) and any(phrase in folded for phrase in phrases):
-            return narrower
+    present = set(types)
+    kind = next((kind for kind, names, _, _ in _KINDS if names & present), None)
+    folded = None
+    if kind is None:
+        folded = fold_case(text[:MAX_TEXT])
+        kind = _kind_in_text(folded)
+    narrowers = _NARROWERS_OF.get(kind, ())
+    if narrowers:
+        folded = fold_case(text[:MAX_TEXT]) if folded is None else folded
+        for narrower, phrases in narrowers:
+            if any(phrase in folded for phrase in phrases):
+                return narrower
     return kind
 
 
-def _broad_kind(present: set[str], folded: str) -> str:
-    for kind, names, _, _ in _KINDS:
-        if names & present:
-            return kind
+def _kind_in_text(folded: str) -> str:
     for kind, _, phrases, tests in _KINDS:
         if any(phrase in folded for phrase in phrases) or any(
             phrase in folded and test(folded) for phrase, test in tests
