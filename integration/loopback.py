@@ -78,6 +78,8 @@ def full_backlog_server() -> Iterator[int]:
         listener.close()
 
 
+# The extensions `openssl req -x509` adds by default: Python 3.13's VERIFY_X509_STRICT (which
+# urllib3 sets there) refuses a certificate without them before it looks at the dates.
 _CA_CONFIG = """[ca]
 default_ca = signer
 [signer]
@@ -88,6 +90,11 @@ default_md = sha256
 policy = anyone
 unique_subject = no
 copy_extensions = copy
+x509_extensions = ca_itself
+[ca_itself]
+basicConstraints = critical,CA:true
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 [anyone]
 commonName = supplied
 """
