@@ -280,6 +280,11 @@ WORDINGS: list[tuple[str, str, str]] = [
         ),
         "client-tls-failure",
     ),
+    (
+        "3.9-zero-return",  # Python 3.9, the peer closing during the handshake
+        _ssl("TLS/SSL connection has been closed (EOF) (_ssl.c:1129)", "SSLZeroReturnError", 6),
+        "client-tls-failure",
+    ),
     # --- too many open files: EMFILE from socket()
     ("emfile-socket", _new_connection("[Errno 24] Too many open files"), "client-too-many-open-files"),
     ("emfile-file", "[Errno 24] Too many open files: '/data/upload/a.bin'", "client-too-many-open-files"),
