@@ -677,10 +677,11 @@ def test_a_proxy_answering_502_to_a_plain_request_is_shown_as_not_from_cos() -> 
     ("proxy", "scheme"),
     [
         ("localhost:{port}", "http"),  # no scheme: requests' InvalidProxyURL
+        ("ftp://127.0.0.1:{port}", "http"),  # urllib3's ProxySchemeUnknown, as InvalidURL
         ("https://127.0.0.1:{port}", "https"),  # a plain proxy as https://, CONNECT
         ("https://127.0.0.1:{port}", "http"),  # a plain proxy as https://, forwarding
     ],
-    ids=["no-scheme", "https-url-plain-proxy-connect", "https-url-plain-proxy-forward"],
+    ids=["no-scheme", "ftp-scheme", "https-url-plain-proxy-connect", "https-url-plain-proxy-forward"],
 )
 def test_a_proxy_url_with_the_wrong_scheme_is_the_proxy_scheme_rule(proxy: str, scheme: str) -> None:
     """A proxy URL requests or urllib3 cannot use as written: the scheme rule, whose first step writes http://."""

@@ -178,6 +178,11 @@ WORDINGS: list[tuple[str, str, str]] = [
         "client-proxy-scheme",
     ),
     (
+        "proxy-unsupported-scheme",  # the same, for ftp:// (requests raises it as InvalidURL)
+        "Proxy URL had unsupported scheme ftp, should use http:// or https://",
+        "client-proxy-scheme",
+    ),
+    (
         "requests-invalid-proxy-url",  # requests adapters.py InvalidProxyURL (localhost:3128)
         "Please check proxy URL. It is malformed and could be missing the host.",
         "client-proxy-scheme",
