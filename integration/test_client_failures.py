@@ -6,6 +6,7 @@ bind 127.0.0.1. Every case asserts the rule, its key evidence and exactly one ev
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
@@ -88,6 +89,36 @@ def _fail(
     return error, _one_failure(events)
 
 
+@functools.cache
+def _invalid_names_fail_here() -> str | None:
+    """None when a ``.invalid`` name (RFC 6761) fails to resolve within 5 s here; else why not."""
+    outcome: list[object] = []
+
+    def resolve() -> None:
+        try:
+            outcome.append(socket.getaddrinfo("cos-doctor-probe.invalid", 80))
+        except OSError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=resolve, daemon=True)
+    thread.start()
+    thread.join(timeout=5)
+    if not outcome:
+        return "resolving a .invalid name did not finish within 5 s here (no network, slow DNS)"
+    if not isinstance(outcome[0], socket.gaierror):
+        return f"a .invalid name did not fail to resolve here ({outcome[0]!r}): a DNS answers every name"
+    return None
+
+
+@pytest.fixture
+def _dns_fails_fast() -> None:
+    """Skip, saying why, where a ``.invalid`` name does not fail to resolve quickly."""
+    reason = _invalid_names_fail_here()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+@pytest.mark.usefixtures("_dns_fails_fast")
 def test_an_unresolvable_custom_domain_is_a_dns_failure_naming_the_setting() -> None:
     """Domain= pointing at a name that does not resolve: host, its source, region and bucket checks."""
     error, event = _fail(
@@ -107,6 +138,7 @@ def test_an_unresolvable_custom_domain_is_a_dns_failure_naming_the_setting() -> 
     assert event["cos.operation"] == "get_object"
 
 
+@pytest.mark.usefixtures("_dns_fails_fast")
 def test_a_custom_endpoint_with_a_typo_is_named_as_the_source() -> None:
     """Endpoint= is reported as what produced the unresolvable host."""
     error, _ = _fail(_client(Endpoint="cos.ap-guangzou.invalid", Scheme="http"))
@@ -503,31 +535,9 @@ def test_sdk_argument_errors_raised_before_any_request_are_diagnosable(rule_id: 
 # --- Every requests / urllib3 failure the SDK wraps, provoked for real (issue 17 part 2) ---------
 
 
-def _invalid_names_fail_here() -> str | None:
-    """None when a ``.invalid`` name (RFC 6761) fails to resolve within 5 s here; else why not."""
-    outcome: list[object] = []
-
-    def resolve() -> None:
-        try:
-            outcome.append(socket.getaddrinfo("cos-doctor-probe.invalid", 80))
-        except OSError as error:
-            outcome.append(error)
-
-    thread = threading.Thread(target=resolve, daemon=True)
-    thread.start()
-    thread.join(timeout=5)
-    if not outcome:
-        return "resolving a .invalid name did not finish within 5 s here (no network, slow DNS)"
-    if not isinstance(outcome[0], socket.gaierror):
-        return f"a .invalid name did not fail to resolve here ({outcome[0]!r}): a DNS answers every name"
-    return None
-
-
+@pytest.mark.usefixtures("_dns_fails_fast")
 def test_a_region_that_does_not_exist_is_a_dns_failure_of_the_host_it_built() -> None:
     """Endpoint under .invalid (RFC 6761, never resolvable): gaierror via NameResolutionError, the DNS rule."""
-    reason = _invalid_names_fail_here()
-    if reason is not None:
-        pytest.skip(reason)
     error, event = _fail(_client(Endpoint="cos.ap-nowhere.invalid", Scheme="https"))
     assert error.diagnosis.rule_id == "client-dns-failure"
     assert "NameResolutionError" in (error.diagnosis.evidence_value("exception_chain") or ())
