@@ -64,6 +64,13 @@ CLIENT_FAILURE_KINDS = (
     "region-invalid",
     "not-utf8",
     "header-value-type",
+    "too-many-open-files",
+    "proxy-scheme",
+    "proxy-auth",
+    "tls-plain-port",
+    "tls-expired",
+    "tls-hostname",
+    "tls-untrusted",
     "unclassified",
     "batch-errors",
 )

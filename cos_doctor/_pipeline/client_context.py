@@ -68,6 +68,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "proxy authentication required",
             "proxyschemeunknown",
             "代理",
+            # Node.js request's tunnel-agent: the CONNECT through the proxy failed.
+            "tunneling socket could not be established",
         ),
         (),
     ),
@@ -131,6 +133,10 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "could not resolve host:",
             "couldn't resolve:",
             "couldn't resolve host:",
+            # iOS / macOS NSURLErrorCannotFindHost, English and Chinese.
+            "nsurlerrordomain code=-1003",
+            "a server with the specified hostname could not be found",
+            "未能找到使用指定主机名的服务器",
         ),
         (
             ("errno -", re.compile(r"errno -[235]\b").search),
@@ -160,7 +166,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
     (
         "read-timeout",
         frozenset({"ReadTimeout", "ReadTimeoutError"}),
-        ("readtimeout", "read timed out", "read timeout="),
+        # POCO's (cos-cpp-sdk-v5) "TimeoutException:Timeout": a socket wait that ran out.
+        ("readtimeout", "read timed out", "read timeout=", "timeoutexception:timeout"),
         (),
     ),
     (
@@ -169,6 +176,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         (
             "chunkedencodingerror",
             "incompleteread",
+            # urllib3 says it only while reading a reply's body (response.py, both majors).
+            "connection broken:",
             "invalidchunklength",
             "response ended prematurely",
             "download failed with incomplete file",
@@ -233,8 +242,77 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         ((" must be of type str or bytes", _header_part_line),),
     ),
 )
+# (kind, the kinds it narrows, phrases): a cause the text says more precisely than the exception
+# classes do; "unclassified" where the text alone names it. Looked for only after the kind is
+# known, so a failure whose kind has no narrower (a refused connection) pays nothing for them.
+_NARROWER: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
+    (
+        "too-many-open-files",
+        frozenset({"unclassified"}),
+        ("too many open files", "[errno 24]", "winerror 10024", "emfile"),
+    ),
+    (
+        "proxy-scheme",
+        frozenset({"proxy", "tls", "unclassified"}),
+        (
+            "proxy url had no scheme",
+            "proxy url had unsupported scheme",
+            "please check proxy url",
+            "missing dependencies for socks support",
+            "your proxy appears to only use http",
+            "check_hostname requires server_hostname",
+        ),
+    ),
+    (
+        "proxy-auth",
+        frozenset({"proxy"}),
+        ("407 proxy authentication required", "tunnel connection failed: 407"),
+    ),
+    (
+        "tls-plain-port",
+        frozenset({"tls", "unclassified"}),
+        ("wrong_version_number", "wrong version number", "record layer failure"),
+    ),
+    (
+        "tls-expired",
+        frozenset({"tls"}),
+        (
+            "certificate has expired",
+            "cert_has_expired",
+            "certificate is not yet valid",
+            "certificate has expired or is not yet valid",
+        ),
+    ),
+    (
+        "tls-hostname",
+        frozenset({"tls", "unclassified"}),
+        ("hostname mismatch", "doesn't match", "ip address mismatch", "not valid for '"),
+    ),
+    (
+        "tls-untrusted",
+        frozenset({"tls"}),
+        (
+            "self-signed certificate",
+            "self signed certificate",
+            "unable to get local issuer certificate",
+            "unable to verify the first certificate",
+            "unable_to_verify_leaf_signature",
+            "pkix path building failed",
+            "trust anchor for certification path",
+            "x509: certificate signed by unknown authority",
+        ),
+    ),
+)
+_NARROWERS_OF = {
+    kind: tuple((narrower, phrases) for narrower, within, phrases in _NARROWER if kind in within)
+    for kind in {kind for _, within, _ in _NARROWER for kind in within}
+}
 #: Every kind a client failure can be classified as; "unclassified" when none fits.
-CLIENT_KINDS = (*(kind for kind, _, _, _ in _KINDS), "unclassified")
+CLIENT_KINDS = (
+    *(kind for kind, _, _, _ in _KINDS),
+    *(kind for kind, _, _ in _NARROWER),
+    "unclassified",
+)
 _HOST_IN_TEXT = re.compile(
     r"host='(?P<pool>[^']+)'|Failed to resolve '(?P<resolve>[^']+)'|"
     r"Connection to (?P<timeout>[^\s]+) timed out|lookup (?P<go>[\w.-]+)(?: on |: no such host)|"
@@ -249,12 +327,27 @@ MAX_TEXT = 64 * 1024
 
 
 def classify(types: tuple[str, ...], text: str) -> str:
-    """Return the kind of client failure from exception class names, then from text."""
+    """Return the kind of client failure from exception class names, then from text.
+
+    The text then narrows it to a cause where it says more (a 407 from the proxy, an expired
+    certificate, too many open files) than the class does.
+    """
     present = set(types)
-    for kind, names, _, _ in _KINDS:
-        if names & present:
-            return kind
-    folded = fold_case(text[:MAX_TEXT])
+    kind = next((kind for kind, names, _, _ in _KINDS if names & present), None)
+    folded = None
+    if kind is None:
+        folded = fold_case(text[:MAX_TEXT])
+        kind = _kind_in_text(folded)
+    narrowers = _NARROWERS_OF.get(kind, ())
+    if narrowers:
+        folded = fold_case(text[:MAX_TEXT]) if folded is None else folded
+        for narrower, phrases in narrowers:
+            if any(phrase in folded for phrase in phrases):
+                return narrower
+    return kind
+
+
+def _kind_in_text(folded: str) -> str:
     for kind, _, phrases, tests in _KINDS:
         if any(phrase in folded for phrase in phrases) or any(
             phrase in folded and test(folded) for phrase, test in tests
