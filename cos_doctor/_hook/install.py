@@ -280,6 +280,9 @@ def _patch(module: Any) -> None:
     select_class = getattr(sys.modules.get(_sdk.SELECT_MODULE), _sdk.SELECT_CLASS, None)
     if select_class is not None:
         tables.append((select_class, {_sdk.SELECT_METHOD: _on_select_event}))
+    check_class = getattr(sys.modules.get(_sdk.CHECK_ERROR_MODULE), _sdk.CHECK_ERROR_CLASS, None)
+    if check_class is not None:
+        tables.append((check_class, {_sdk.CHECK_ERROR_INIT: _on_check_error}))
     for patched_class, table in tables:
         for name, wrapper in table.items():
             current = patched_class.__dict__.get(name)
@@ -458,6 +461,49 @@ def _wrappers() -> dict[str, Callable[..., Any]]:
     table.update(dict.fromkeys(_sdk.HELPER_METHODS, _on_helper))
     table.update(dict.fromkeys(_sdk.ERROR_REPLY_METHODS, _on_error_reply))
     return table
+
+
+# ---------------------------------------------------------------------------------------------
+# The SDK's own checks: CosClientError.__init__, which runs only when the SDK refuses something
+# (an argument, a setting) or a request failed. A wrapper on each public method or check
+# function would add a layer to every successful call; this one costs a successful call nothing.
+
+
+def _on_check_error(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> None:
+    """Made by the SDK's own check: diagnose it in place, before it is raised, and log it once."""
+    wrapped(*args, **kwargs)
+    if _installed:
+        raiser = sys._getframe(1)  # noqa: SLF001
+        while raiser is not None and raiser.f_globals.get("__name__", "").startswith("wrapt"):
+            raiser = raiser.f_back  # wrapt's pure-Python fallback calls through its own frames
+        if raiser is not None:
+            _diagnose_check_safely(instance, raiser)
+
+
+def _diagnose_check_safely(error: BaseException, raiser: FrameType) -> None:
+    """Diagnose a check failure in place and log it; any failure of ours leaves it untouched."""
+    from cos_doctor._sdk import adapter as _sdk
+
+    if emitting() or not _sdk.is_sdk_frame(raiser):
+        return  # inside our own event, or not made by the SDK (a user's, a pickle's)
+    try:
+        from cos_doctor._hook.checks import diagnose_check
+        from cos_doctor.errors import diagnose_in_place, is_diagnosed
+
+        if is_diagnosed(error):
+            return
+        diagnosis = diagnose_check(error, raiser)
+        if diagnosis is None:
+            return  # a layer further out (send_request's, a helper's) reports it
+        diagnose_in_place(error, diagnosis)
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    if not _inside_log_handler(raiser):
+        try:
+            log_diagnosis(diagnosis)
+        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+            log_internal_failure("log", failure)
 
 
 # ---------------------------------------------------------------------------------------------

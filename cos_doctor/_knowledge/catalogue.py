@@ -64,6 +64,7 @@ CLIENT_FAILURE_KINDS = (
     "region-invalid",
     "not-utf8",
     "header-value-type",
+    "sdk-check",
     "unclassified",
     "batch-errors",
 )
@@ -92,6 +93,8 @@ REQUEST_PLACEHOLDERS = frozenset(
         "parts_summary",
         "parts_counted",
         "upload_id",
+        # The SDK's own checks: the value the check refused (_hook/checks.py).
+        "given",
     },
 )
 

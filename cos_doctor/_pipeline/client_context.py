@@ -54,6 +54,63 @@ def _header_part_line(folded: str) -> bool:
     return False
 
 
+# The SDK's other literal CosClientError messages (qcloud_cos 1.9.39 to the newest), folded:
+# each is the whole message, so a line is compared whole (after a "CosClientError: " prefix),
+# never searched for, and a log line that merely mentions one is not taken for it.
+_SDK_CHECK_MESSAGES = frozenset(
+    {
+        "scheme can be only set to http/https",
+        "key is required not empty",
+        "path is required not empty",
+        "region is required!",
+        "secret_id and secret_key cannot contain spaces at the beginning and end",
+        "copystatus must be copy or replaced",
+        "encodingtype must be url",
+        "versioning status must be set to enabled or suspended!",
+        "policy must be a json format string or json format dict",
+        "body must have attr read",
+        "switch must be enabled or disabled",
+        "invalid timestamp",
+        "starttime must be less than endtime",
+        "playlistname must be end with .m3u8",
+        "seek unsupported to calculate md5!",
+        "unsupported body type to calculate md5!",
+        "invalid parameter, part is required!",
+        "invalid parameter, partnumber is required!",
+        "invalid parameter, etag is required!",
+        "region or endpoint is required not empty!",
+        "host is required not empty!",
+        "url is required not empty!",
+        "bucket is required not empty",
+        "appid is not string",
+        "getobject key is invalid",
+        "key is not string",
+        "copysource need parameter bucket",
+        "copysource need parameter key",
+        "the object size you upload can not be larger than 5gb in put_object or upload_part",
+        "key:range is wrong format, except first-last",
+        "cipher is not initialized",
+        "offset is not align to encrypt block",
+        "public_key or private_key is not allowed to be none !!!",
+    },
+)
+# Messages the SDK formats: their fixed start.
+_SDK_CHECK_STARTS = ("no parameter named ", "crc of client: ")
+_SDK_ERROR_PREFIX = "cosclienterror:"
+
+
+def _sdk_check_line(folded: str) -> bool:
+    """Whether a line of ``folded`` is one of the SDK's own check messages, whole."""
+    for line in folded.splitlines():
+        text = line.strip()
+        prefix = text.find(_SDK_ERROR_PREFIX)
+        if prefix >= 0:
+            text = text[prefix + len(_SDK_ERROR_PREFIX) :].strip()
+        if text in _SDK_CHECK_MESSAGES or text.startswith(_SDK_CHECK_STARTS):
+            return True
+    return False
+
+
 # (kind, exception class names, phrases, tests), most specific first: a TLS error through a
 # proxy is a proxy problem first; a refused connection to a proxy is a proxy problem too.
 _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test], ...]], ...] = (
@@ -232,6 +289,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         (),
         ((" must be of type str or bytes", _header_part_line),),
     ),
+    # The SDK's other checks: every message names its own rule (knowledge/sdk_checks.toml).
+    ("sdk-check", frozenset(), (), (("", _sdk_check_line),)),
 )
 #: Every kind a client failure can be classified as; "unclassified" when none fits.
 CLIENT_KINDS = (*(kind for kind, _, _, _ in _KINDS), "unclassified")
