@@ -79,6 +79,7 @@ _SDK_CHECK_MESSAGES = frozenset(
         "invalid parameter, partnumber is required!",
         "invalid parameter, etag is required!",
         "region or endpoint is required not empty!",
+        "region is required not empty!",
         "host is required not empty!",
         "url is required not empty!",
         "bucket is required not empty",

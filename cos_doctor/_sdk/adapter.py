@@ -481,7 +481,8 @@ _CHECKED: dict[str, tuple[tuple[str, str, str, str], ...]] = {
         ("bucket", "Bucket", "", _SHOW_VALUE),
     ),
     "format_path": (("path", "Key", "", _SHOW_VALUE),),
-    "path_simplify_check": (("path", "Key", "", _SHOW_VALUE),),
+    # path_simplify_check rebinds ``path`` to the merged path: the Key is read from its caller.
+    "path_simplify_check": (("^Key", "Key", "", _SHOW_VALUE),),
     "uri": (("path", "Key", "", _SHOW_VALUE),),
     "cos_vectors_uri": (("path", "path", "path", _SHOW_VALUE),),
     "get_content_md5": (("body", "Body", "", _SHOW_TYPE),),
@@ -530,9 +531,12 @@ def checked_argument(frame: FrameType, message: str) -> tuple[str, str | None] |
     for name, argument, word, how in candidates:
         if word and word not in folded:
             continue
-        if name not in local:
-            continue
-        return argument, _shown(local[name], how)
+        held = local
+        if name.startswith("^"):  # a local of the caller's frame
+            name = name[1:]
+            held = frame.f_back.f_locals if frame.f_back is not None else {}
+        if name in held:
+            return argument, _shown(held[name], how)
     return None
 
 

@@ -1,0 +1,347 @@
+"""The SDK's own checks: every literal message it raises has a rule, and the hook reaches them."""
+
+from __future__ import annotations
+
+import ast
+import io
+import pathlib
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import qcloud_cos
+from qcloud_cos import CosConfig
+from qcloud_cos.cos_exception import CosClientError
+from structlog.testing import capture_logs
+
+import cos_doctor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from qcloud_cos import CosS3Client
+
+_SDK_ROOT = pathlib.Path(qcloud_cos.__file__).parent
+# A stand-in for each value the SDK formats into a message (a parameter name, a CRC).
+_SAMPLE = "1234567890"
+
+
+def _sample_message(node: ast.expr) -> str | None:
+    """The message a raise site's first argument makes, formatted parts filled with a sample."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _sample_message(node.left), _sample_message(node.right)
+        return None if left is None and right is None else (left or _SAMPLE) + (right or _SAMPLE)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
+        return node.func.value.value.format(*[_SAMPLE] * len(node.args))
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            part.value if isinstance(part, ast.Constant) else _SAMPLE for part in node.values
+        )
+    return None  # a variable: str(e) of a requests exception, diagnosed as a network failure
+
+
+def _raise_sites() -> dict[str, list[str]]:
+    """Every literal CosClientError message of the installed SDK, with where it is raised."""
+    sites: dict[str, list[str]] = {}
+    for path in sorted(_SDK_ROOT.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            function = node.exc.func
+            name = function.id if isinstance(function, ast.Name) else None
+            if name != "CosClientError" or not node.exc.args:
+                continue
+            message = _sample_message(node.exc.args[0])
+            if message is not None:
+                sites.setdefault(message, []).append(f"{path.name}:{node.lineno}")
+    return sites
+
+
+SITES = _raise_sites()
+MESSAGES = sorted(SITES)
+
+
+def test_the_enumeration_finds_the_sdks_raise_sites() -> None:
+    """The installed SDK's raise sites are found (45 messages in 1.9.39, 47 in 1.9.44)."""
+    assert len(MESSAGES) >= 45
+    assert "Scheme can be only set to http/https" in SITES
+    assert any(message.startswith("No Parameter Named 1234567890") for message in MESSAGES)
+
+
+@pytest.mark.parametrize("message", MESSAGES, ids=MESSAGES)
+def test_every_raise_site_message_has_a_specific_rule(message: str) -> None:
+    """Each literal message the installed SDK raises is explained by a specific rule."""
+    diagnosis = cos_doctor.diagnose(CosClientError(message))
+    rule = next(rule for rule in _catalogue().rules if rule.id == diagnosis.rule_id)
+    assert not rule.generic, f"{message!r} ({SITES[message]}) has no specific rule"
+    assert rule.source  # every fact keeps a source a reviewer can open
+
+
+def _catalogue() -> Any:
+    from cos_doctor._knowledge.catalogue import catalogue
+
+    return catalogue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the hook: the real SDK refuses, cos_doctor diagnoses once
+
+_GOOD = {"Region": "ap-guangzhou", "SecretId": "AKIDexample", "SecretKey": "secret-example"}
+
+
+def _config(**changes: Any) -> Callable[[Any], object]:
+    return lambda _client: CosConfig(**{**_GOOD, **changes})
+
+
+# (what the user calls, the rule, a text the diagnosis's title must hold)
+THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
+    ("scheme", _config(Scheme="ftp"), "sdk-scheme-invalid", "'ftp'"),
+    ("no-region", _config(Region=None), "sdk-region-endpoint-missing", "None"),
+    ("region-chars", _config(Region="ap guangzhou"), "client-region-invalid", "'ap guangzhou'"),
+    ("region-type", _config(Region=["ap-guangzhou"]), "sdk-region-not-string", "['ap-guangzhou']"),
+    ("secret-space", _config(SecretId=" AKIDexample"), "sdk-secret-whitespace", "space"),
+    ("no-secret", _config(SecretKey=""), "client-credentials-missing", "SecretKey"),
+    (
+        "key-root",
+        lambda c: c.get_object(Bucket="examplebucket-1250000000", Key="/"),
+        "sdk-key-resolves-to-root",
+        "'/'",
+    ),
+    (
+        "key-dotdot",
+        lambda c: c.get_object(Bucket="examplebucket-1250000000", Key="a/.."),
+        "sdk-key-resolves-to-root",
+        "'a/..'",
+    ),
+    (
+        "key-empty",
+        lambda c: c.head_object(Bucket="examplebucket-1250000000", Key=""),
+        "sdk-key-empty",
+        "''",
+    ),
+    ("bucket-empty", lambda c: c.head_bucket(Bucket=""), "sdk-bucket-empty", "empty"),
+    (
+        "bucket-chars",
+        lambda c: c.head_bucket(Bucket="example bucket"),
+        "client-bucket-name-invalid",
+        "'example bucket'",
+    ),
+    ("bucket-type", lambda c: c.head_bucket(Bucket=1250000000), "sdk-bucket-not-string", "1250000000"),
+    (
+        "versioning",
+        lambda c: c.put_bucket_versioning(Bucket="examplebucket-1250000000", Status="On"),
+        "sdk-versioning-status-invalid",
+        "'On'",
+    ),
+    (
+        "encoding-type",
+        lambda c: c.list_objects(Bucket="examplebucket-1250000000", EncodingType="xml"),
+        "sdk-encoding-type-invalid",
+        "'xml'",
+    ),
+    (
+        "copy-status",
+        lambda c: c.copy_object(
+            Bucket="examplebucket-1250000000",
+            Key="b.txt",
+            CopySource={"Bucket": "examplebucket-1250000000", "Key": "a.txt", "Region": "ap-guangzhou"},
+            CopyStatus="Replace",
+        ),
+        "sdk-copy-status-invalid",
+        "'Replace'",
+    ),
+    (
+        "copy-source",
+        lambda c: c.copy_object(
+            Bucket="examplebucket-1250000000", Key="b.txt", CopySource={"bucket": "x", "Key": "a"}
+        ),
+        "sdk-copy-source-incomplete",
+        "{Key, bucket}",
+    ),
+    (
+        "policy-type",
+        lambda c: c.put_bucket_policy(Bucket="examplebucket-1250000000", Policy=[1]),
+        "sdk-policy-type-invalid",
+        "list",
+    ),
+    (
+        "unknown-kwarg",
+        lambda c: c.put_object(
+            Bucket="examplebucket-1250000000", Key="a.txt", Body=b"x", ContentTyp="text/plain"
+        ),
+        "sdk-unknown-parameter",
+        "ContentTyp",
+    ),
+    (
+        "not-utf8",
+        lambda c: c.head_object(Bucket="examplebucket-1250000000", Key=b"\xff\xfe"),
+        "client-not-utf8",
+        "UTF-8",
+    ),
+    (
+        "buffer-body",
+        lambda c: c.upload_file_from_buffer(
+            Bucket="examplebucket-1250000000", Key="a.txt", Body=b"x"
+        ),
+        "sdk-body-not-readable",
+        "bytes",
+    ),
+    (
+        "md5-type",
+        lambda c: c.put_object(
+            Bucket="examplebucket-1250000000", Key="a.txt", Body=iter([b"x"]), EnableMD5=True
+        ),
+        "sdk-body-type-md5",
+        "list_iterator",
+    ),
+    (
+        "multipart-list",
+        lambda c: c.complete_multipart_upload(
+            Bucket="examplebucket-1250000000",
+            Key="a.txt",
+            UploadId="1",
+            MultipartUpload={"Part": [{"PartNumber": 1}]},
+        ),
+        "sdk-multipart-list-invalid",
+        "Part",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "rule_id", "shown"),
+    [case[1:] for case in THROUGH_THE_SDK],
+    ids=[case[0] for case in THROUGH_THE_SDK],
+)
+def test_the_hook_diagnoses_the_sdks_own_check_once(
+    client: CosS3Client,
+    installed: None,  # noqa: ARG001 - the fixture installs cos_doctor
+    call: Callable[[Any], object],
+    rule_id: str,
+    shown: str,
+) -> None:
+    """A check the real SDK fails raises CosDiagnosedClientError naming the value, with one event."""
+    with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
+        call(client)
+    diagnosis = raised.value.diagnosis
+    assert diagnosis is not None
+    assert (diagnosis.rule_id, len(events)) == (rule_id, 1)
+    assert events[0]["cos_doctor.rule_id"] == rule_id
+    assert shown in diagnosis.title
+    assert raised.value.args[0] == raised.value._message  # noqa: SLF001 - the SDK's own text
+    assert raised.value.__traceback__ is not None
+    assert raised.value.__traceback__.tb_frame.f_globals["__name__"] != "cos_doctor._hook.install"
+
+
+def test_a_secret_the_sdk_refuses_is_never_shown(installed: None) -> None:  # noqa: ARG001
+    """SecretKey with a trailing space is refused; the diagnosis and event never hold the key."""
+    secret = "TOPSECRETkeyvalue123 "
+    with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
+        CosConfig(Region="ap-guangzhou", SecretId="AKIDexample", SecretKey=secret)
+    diagnosis = raised.value.diagnosis
+    assert diagnosis is not None
+    assert "TOPSECRET" not in diagnosis.render()
+    assert "TOPSECRET" not in repr(events)
+
+
+def test_without_install_the_sdk_raises_its_own_error() -> None:
+    """Before install() (and after uninstall()) a refused argument is the SDK's plain error."""
+    for _ in range(2):
+        with pytest.raises(CosClientError) as raised:
+            CosConfig(**{**_GOOD, "Scheme": "ftp"})
+        assert type(raised.value) is CosClientError
+        cos_doctor.install()
+        cos_doctor.uninstall()
+
+
+def test_uninstall_restores_the_error_class_exactly() -> None:
+    """install() wraps CosClientError.__init__ once; uninstall() puts back the same function."""
+    original = CosClientError.__dict__["__init__"]
+    cos_doctor.install()
+    cos_doctor.install()
+    wrapped = CosClientError.__dict__["__init__"]
+    assert wrapped is not original
+    assert wrapped.__wrapped__ is original
+    cos_doctor.uninstall()
+    assert CosClientError.__dict__["__init__"] is original
+
+
+def test_an_error_made_outside_the_sdk_is_left_alone(installed: None) -> None:  # noqa: ARG001
+    """A CosClientError the application makes itself is neither diagnosed nor logged."""
+    with capture_logs() as events:
+        error = CosClientError("Scheme can be only set to http/https")
+    assert type(error) is CosClientError
+    assert events == []
+
+
+def test_a_network_failure_is_still_diagnosed_once_by_send_request(
+    installed: None,  # noqa: ARG001
+) -> None:
+    """send_request's CosClientError(str(e)) is left to its wrapper: one event, network rule."""
+    from tests.conftest import make_client
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    refused = make_client(port)
+    with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
+        refused.head_object(Bucket="examplebucket-1250000000", Key="a.txt")
+    assert raised.value.diagnosis is not None
+    assert raised.value.diagnosis.rule_id == "client-connection-refused"
+    assert len([event for event in events if event.get("cos_doctor.rule_id")]) == 1
+
+
+def test_a_helper_call_reports_its_refused_argument_once(
+    client: CosS3Client,
+    installed: None,  # noqa: ARG001
+) -> None:
+    """upload_file with an empty Bucket: one diagnosis (the check's), one event, not two."""
+    with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
+        client.upload_file(Bucket="", Key="a.txt", LocalFilePath=__file__)
+    assert raised.value.diagnosis is not None
+    assert raised.value.diagnosis.rule_id == "sdk-bucket-empty"
+    assert len(events) == 1
+
+
+def test_an_unseekable_body_is_named(client: CosS3Client, installed: None) -> None:  # noqa: ARG001
+    """A body whose seek() fails cannot carry Content-MD5: the rule says to pass a seekable one."""
+
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self.sent = False
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            if self.sent:
+                return 0
+            buffer[:1] = b"x"
+            self.sent = True
+            return 1
+
+        def tell(self) -> int:
+            return 0
+
+        def __len__(self) -> int:  # the SDK sizes a body without fileno() by len()
+            return 1
+
+        def seek(self, offset: int, whence: int = 0) -> int:
+            raise io.UnsupportedOperation(f"seek({offset}, {whence})")
+
+    with pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
+        client.put_object(
+            Bucket="examplebucket-1250000000", Key="a.txt", Body=Pipe(), EnableMD5=True
+        )
+    assert raised.value.diagnosis is not None
+    assert raised.value.diagnosis.rule_id == "sdk-body-unseekable-md5"
+    assert "Pipe" in raised.value.diagnosis.title
