@@ -222,7 +222,7 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
 )
 def test_the_hook_diagnoses_the_sdks_own_check_once(
     client: CosS3Client,
-    installed: None,  # noqa: ARG001 - the fixture installs cos_doctor
+    installed: None,
     call: Callable[[Any], object],
     rule_id: str,
     shown: str,
@@ -235,12 +235,12 @@ def test_the_hook_diagnoses_the_sdks_own_check_once(
     assert (diagnosis.rule_id, len(events)) == (rule_id, 1)
     assert events[0]["cos_doctor.rule_id"] == rule_id
     assert shown in diagnosis.title
-    assert raised.value.args[0] == raised.value._message  # noqa: SLF001 - the SDK's own text
+    assert raised.value.args[0] == raised.value._message
     assert raised.value.__traceback__ is not None
     assert raised.value.__traceback__.tb_frame.f_globals["__name__"] != "cos_doctor._hook.install"
 
 
-def test_a_secret_the_sdk_refuses_is_never_shown(installed: None) -> None:  # noqa: ARG001
+def test_a_secret_the_sdk_refuses_is_never_shown(installed: None) -> None:
     """SecretKey with a trailing space is refused; the diagnosis and event never hold the key."""
     secret = "TOPSECRETkeyvalue123 "
     with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
@@ -273,7 +273,7 @@ def test_uninstall_restores_the_error_class_exactly() -> None:
     assert CosClientError.__dict__["__init__"] is original
 
 
-def test_an_error_made_outside_the_sdk_is_left_alone(installed: None) -> None:  # noqa: ARG001
+def test_an_error_made_outside_the_sdk_is_left_alone(installed: None) -> None:
     """A CosClientError the application makes itself is neither diagnosed nor logged."""
     with capture_logs() as events:
         error = CosClientError("Scheme can be only set to http/https")
@@ -282,12 +282,12 @@ def test_an_error_made_outside_the_sdk_is_left_alone(installed: None) -> None:  
 
 
 def test_a_network_failure_is_still_diagnosed_once_by_send_request(
-    installed: None,  # noqa: ARG001
+    installed: None,
 ) -> None:
     """send_request's CosClientError(str(e)) is left to its wrapper: one event, network rule."""
-    from tests.conftest import make_client
-
     import socket
+
+    from tests.conftest import make_client
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -302,7 +302,7 @@ def test_a_network_failure_is_still_diagnosed_once_by_send_request(
 
 def test_a_helper_call_reports_its_refused_argument_once(
     client: CosS3Client,
-    installed: None,  # noqa: ARG001
+    installed: None,
 ) -> None:
     """upload_file with an empty Bucket: one diagnosis (the check's), one event, not two."""
     with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
@@ -312,7 +312,7 @@ def test_a_helper_call_reports_its_refused_argument_once(
     assert len(events) == 1
 
 
-def test_an_unseekable_body_is_named(client: CosS3Client, installed: None) -> None:  # noqa: ARG001
+def test_an_unseekable_body_is_named(client: CosS3Client, installed: None) -> None:
     """A body whose seek() fails cannot carry Content-MD5: the rule says to pass a seekable one."""
 
     class Pipe(io.RawIOBase):

@@ -29,7 +29,7 @@ _HELPER_KINDS = frozenset({"parts-failed"})
 
 
 def diagnose_check(error: Any, raiser: FrameType) -> Diagnosis | None:
-    """Diagnose the check failure ``error`` made at ``raiser``; None to leave it to another layer."""
+    """Diagnose the check failure ``error`` made at ``raiser``; None leaves it to another layer."""
     stack: list[FrameType] = []
     frame: FrameType | None = raiser
     while frame is not None and len(stack) < _DEPTH:

@@ -473,7 +473,7 @@ def _on_check_error(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> None
     """Made by the SDK's own check: diagnose it in place, before it is raised, and log it once."""
     wrapped(*args, **kwargs)
     if _installed:
-        raiser = sys._getframe(1)  # noqa: SLF001
+        raiser: FrameType | None = sys._getframe(1)  # noqa: SLF001
         while raiser is not None and raiser.f_globals.get("__name__", "").startswith("wrapt"):
             raiser = raiser.f_back  # wrapt's pure-Python fallback calls through its own frames
         if raiser is not None:

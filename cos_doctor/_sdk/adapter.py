@@ -531,12 +531,12 @@ def checked_argument(frame: FrameType, message: str) -> tuple[str, str | None] |
     for name, argument, word, how in candidates:
         if word and word not in folded:
             continue
-        held = local
+        held, local_name = local, name
         if name.startswith("^"):  # a local of the caller's frame
-            name = name[1:]
+            local_name = name[1:]
             held = frame.f_back.f_locals if frame.f_back is not None else {}
-        if name in held:
-            return argument, _shown(held[name], how)
+        if local_name in held:
+            return argument, _shown(held[local_name], how)
     return None
 
 
