@@ -12,16 +12,17 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from cos_doctor._pipeline.diagnose import diagnose_context
+from cos_doctor._pipeline.diagnose import Assessment, diagnose_context
 from cos_doctor._sdk import adapter as _sdk
 from cos_doctor._sdk.live import context_from_error
 
 if TYPE_CHECKING:
+    from collections.abc import MutableMapping
     from types import FrameType
 
     from cos_doctor.diagnosis import Diagnosis
 
-__all__ = ["diagnose_check"]
+__all__ = ["diagnose_check", "internal_failure"]
 
 _DEPTH = 64  # frames read above the check: enough for any call chain of the SDK's
 # Failures a many-request helper groups itself (its summary of the failed parts).
@@ -46,3 +47,44 @@ def diagnose_check(error: Any, raiser: FrameType) -> Diagnosis | None:
     if refused is not None and refused[1] is not None:
         context = dataclasses.replace(context, fills={**context.fills, "given": refused[1]})
     return diagnose_context(context)
+
+
+# What the SDK fails with that is not its own exception, and is still the user's to fix.
+_INTERNAL_KINDS = frozenset(
+    {
+        "body-not-rewindable",
+        "file-missing",
+        "file-is-directory",
+        "file-permission",
+        "file-read-only",
+    },
+)
+
+
+def internal_failure(
+    error: BaseException,
+    *,
+    caller: FrameType | None,
+    helper: str | None,
+    part_failures: MutableMapping[Any, list[Diagnosis]],
+    collecting: bool,
+) -> tuple[Diagnosis, bool] | None:
+    """Diagnose an SDK failure that is not a CosClientError; None when it is not one we know.
+
+    The UnboundLocalError of send_request's retry loop, or a local file's OSError (it names the
+    file) inside a helper. Returns the diagnosis and whether to log it (a part's is collected).
+    """
+    from cos_doctor._hook.failures import diagnose_failure
+    from cos_doctor._sdk.live import client_error_seen
+
+    if isinstance(error, OSError) and getattr(error, "filename", None) is None:
+        return None  # requests' and urllib3's exceptions are OSErrors too: not a local file
+    if client_error_seen(error, None).failure not in _INTERNAL_KINDS:
+        return None
+    outcome = diagnose_failure(
+        error, caller=caller, helper=helper, part_failures=part_failures, collecting=collecting
+    )
+    if outcome is None:
+        return None
+    found, emit = outcome
+    return (found() if isinstance(found, Assessment) else found), emit

@@ -353,8 +353,13 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=None, source=instance)  # noqa: SLF001
         if diagnosed is None:
             raise
-    except BaseException:
-        release_sdk_records(logged=False)  # the SDK's records of a failure that is not ours
+    except BaseException as error:
+        logged = (
+            _installed
+            and isinstance(error, UnboundLocalError)  # the SDK's, after an unretried failure
+            and _diagnose_internal_safely(error, sys._getframe(), None)  # noqa: SLF001
+        )
+        release_sdk_records(logged=logged)  # the SDK's records of a failure that is not ours
         raise
     # Raised outside the except block, so Python chains nothing of its own: the diagnosed
     # copy takes over the original's frames (one traceback, still ending in the SDK's raise)
@@ -391,6 +396,11 @@ def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # n
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=name)  # noqa: SLF001
         if diagnosed is None:
             raise
+    except OSError as error:  # a local file the helper reads or writes
+        if _installed:
+            helper = getattr(wrapped, "__name__", None)
+            _diagnose_internal_safely(error, sys._getframe(), helper)  # noqa: SLF001
+        raise
     finally:
         with _lock:
             # never below zero: a fork inside a helper resets the count in the child
@@ -504,6 +514,46 @@ def _diagnose_check_safely(error: BaseException, raiser: FrameType) -> None:
             log_diagnosis(diagnosis)
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
+
+
+def _diagnose_internal_safely(
+    error: BaseException, wrapper_frame: FrameType, helper: str | None
+) -> bool:
+    """The SDK's own failures that are not its exceptions, diagnosed in place; True if logged.
+
+    send_request's UnboundLocalError (a network failure it could not retry: the body cannot be
+    rewound) and a local file's OSError inside upload_file / download_file keep their type, so
+    ``except OSError`` still catches them: they gain ``.diagnosis`` and a note, and one event.
+    """
+    if emitting() or getattr(error, "diagnosis", None) is not None:
+        return False
+    try:
+        from cos_doctor._hook.checks import internal_failure
+        from cos_doctor.errors import NOTES_ARE_PRINTED
+
+        outcome = internal_failure(
+            error,
+            caller=wrapper_frame.f_back,
+            helper=helper,
+            part_failures=_part_failures,
+            collecting=_helper_calls > 0,
+        )
+        if outcome is None:
+            return False
+        diagnosis, emit = outcome
+        error.diagnosis = diagnosis  # type: ignore[attr-defined]
+        if NOTES_ARE_PRINTED:
+            error.__notes__ = [*getattr(error, "__notes__", ()), diagnosis.render()]
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return False
+    if not emit or _inside_log_handler(wrapper_frame):
+        return False
+    try:
+        return log_diagnosis(diagnosis)
+    except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+        log_internal_failure("log", failure)
+        return False
 
 
 # ---------------------------------------------------------------------------------------------

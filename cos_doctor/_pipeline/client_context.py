@@ -290,6 +290,32 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         (),
         ((" must be of type str or bytes", _header_part_line),),
     ),
+    # send_request's retry loop stops for a body it cannot rewind, then reads its reply variable
+    # ``res``, never assigned: the SDK's UnboundLocalError after a network failure.
+    (
+        "body-not-rewindable",
+        frozenset(),
+        (
+            "local variable 'res' referenced before assignment",
+            "cannot access local variable 'res'",
+        ),
+        (),
+    ),
+    # A local file inside upload_file / download_file. Read from the wording, not the class:
+    # a PermissionError can come from a socket too.
+    (
+        "file-missing",
+        frozenset(),
+        (
+            "no such file or directory",
+            "the system cannot find the file specified",
+            "the system cannot find the path specified",
+        ),
+        (),
+    ),
+    ("file-is-directory", frozenset(), ("is a directory",), ()),
+    ("file-permission", frozenset(), ("permission denied", "access is denied"), ()),
+    ("file-read-only", frozenset(), ("read-only file system",), ()),
     # The SDK's other checks: every message names its own rule (knowledge/sdk_checks.toml).
     ("sdk-check", frozenset(), (), (("", _sdk_check_line),)),
 )
