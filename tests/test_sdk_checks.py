@@ -345,3 +345,110 @@ def test_an_unseekable_body_is_named(client: CosS3Client, installed: None) -> No
     assert raised.value.diagnosis is not None
     assert raised.value.diagnosis.rule_id == "sdk-body-unseekable-md5"
     assert "Pipe" in raised.value.diagnosis.title
+
+
+# ---------------------------------------------------------------------------------------------
+# The patch's composition guarantees hold for the check layer too
+
+
+def test_a_foreign_wrapper_on_top_survives_uninstall_and_ours_passes_through() -> None:
+    """Another wrapt layer over ours stays after uninstall(); ours then diagnoses nothing."""
+    import wrapt
+
+    original = CosClientError.__dict__["__init__"]
+    calls: list[str] = []
+
+    def foreign(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        calls.append("foreign")
+        return wrapped(*args, **kwargs)
+
+    cos_doctor.install()
+    wrapt.wrap_function_wrapper(CosClientError, "__init__", foreign)
+    try:
+        with pytest.raises(cos_doctor.CosDiagnosedClientError):
+            CosConfig(**{**_GOOD, "Scheme": "ftp"})  # both layers run, ours diagnoses
+        cos_doctor.uninstall()
+        assert CosClientError.__dict__["__init__"]._self_wrapper is foreign
+        with pytest.raises(CosClientError) as raised:
+            CosConfig(**{**_GOOD, "Scheme": "ftp"})
+        assert type(raised.value) is CosClientError
+        assert calls == ["foreign", "foreign"]
+    finally:
+        cos_doctor.uninstall()
+        CosClientError.__init__ = original  # type: ignore[method-assign]
+
+
+def test_checks_failing_in_many_threads_are_each_diagnosed_once(
+    installed: None,
+) -> None:
+    """Eight threads refused at once: each gets its own diagnosis naming its own value."""
+    import threading
+
+    cos_doctor.install(storm_window=0)  # each failure its own event, none collapsed
+
+    found: dict[int, str] = {}
+
+    def refuse(number: int) -> None:
+        try:
+            CosConfig(**{**_GOOD, "Scheme": f"scheme{number}"})
+        except cos_doctor.CosDiagnosedClientError as error:
+            diagnosis = error.diagnosis
+            found[number] = diagnosis.title if diagnosis is not None else ""
+
+    with capture_logs() as events:
+        threads = [threading.Thread(target=refuse, args=(number,)) for number in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert sorted(found) == list(range(8))
+    assert all(f"'scheme{number}'" in title for number, title in found.items())
+    assert len(events) == 8
+
+
+def test_install_before_the_sdk_is_imported_reaches_its_checks() -> None:
+    """install() before `import qcloud_cos`: CosConfig's own check is diagnosed after the import."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = """
+        import sys
+        import cos_doctor
+        assert "qcloud_cos" not in sys.modules
+        cos_doctor.install()
+        from qcloud_cos import CosConfig
+        try:
+            CosConfig(Region="ap-guangzhou", SecretId="a", SecretKey="b", Scheme="ftp")
+        except cos_doctor.CosDiagnosedClientError as error:
+            print(error.diagnosis.rule_id)
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "sdk-scheme-invalid"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX fork only")
+def test_a_forked_child_diagnoses_checks(installed: None) -> None:
+    """In a child forked after install(), a refused argument is diagnosed there too."""
+    import os
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads alive
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            CosConfig(**{**_GOOD, "Scheme": "ftp"})
+        except cos_doctor.CosDiagnosedClientError as error:
+            code = 0 if error.diagnosis is not None else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -484,10 +484,23 @@ def _on_check_error(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> None
     wrapped(*args, **kwargs)
     if _installed:
         raiser: FrameType | None = sys._getframe(1)  # noqa: SLF001
-        while raiser is not None and raiser.f_globals.get("__name__", "").startswith("wrapt"):
-            raiser = raiser.f_back  # wrapt's pure-Python fallback calls through its own frames
+        for _ in range(16):  # step over other wrappers between the SDK's raise and this layer
+            if raiser is None or not _is_wrapper_frame(raiser):
+                break
+            raiser = raiser.f_back
         if raiser is not None:
             _diagnose_check_safely(instance, raiser)
+
+
+_WRAPPER_ARGUMENTS = ("wrapped", "instance", "args", "kwargs")
+
+
+def _is_wrapper_frame(frame: FrameType) -> bool:
+    """Whether ``frame`` runs a wrapt wrapper (another library's layer) or wrapt itself."""
+    code = frame.f_code
+    return code.co_varnames[:4] == _WRAPPER_ARGUMENTS or str(
+        frame.f_globals.get("__name__", "")
+    ).startswith("wrapt")
 
 
 def _diagnose_check_safely(error: BaseException, raiser: FrameType) -> None:
