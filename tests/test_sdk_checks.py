@@ -102,48 +102,48 @@ def _config(**changes: Any) -> Callable[[Any], object]:
 
 # (what the user calls, the rule, a text the diagnosis's title must hold)
 THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
-    ("scheme", _config(Scheme="ftp"), "sdk-scheme-invalid", "'ftp'"),
-    ("no-region", _config(Region=None), "sdk-region-endpoint-missing", "None"),
+    ("scheme", _config(Scheme="ftp"), "client-scheme-invalid", "'ftp'"),
+    ("no-region", _config(Region=None), "client-region-endpoint-missing", "None"),
     ("region-chars", _config(Region="ap guangzhou"), "client-region-invalid", "'ap guangzhou'"),
-    ("region-type", _config(Region=["ap-guangzhou"]), "sdk-region-not-string", "['ap-guangzhou']"),
-    ("secret-space", _config(SecretId=" AKIDexample"), "sdk-secret-whitespace", "space"),
+    ("region-type", _config(Region=["ap-guangzhou"]), "client-region-not-string", "['ap-guangzhou']"),
+    ("secret-space", _config(SecretId=" AKIDexample"), "client-secret-whitespace", "space"),
     ("no-secret", _config(SecretKey=""), "client-credentials-missing", "SecretKey"),
     (
         "key-root",
         lambda c: c.get_object(Bucket="examplebucket-1250000000", Key="/"),
-        "sdk-key-resolves-to-root",
+        "client-key-resolves-to-root",
         "'/'",
     ),
     (
         "key-dotdot",
         lambda c: c.get_object(Bucket="examplebucket-1250000000", Key="a/.."),
-        "sdk-key-resolves-to-root",
+        "client-key-resolves-to-root",
         "'a/..'",
     ),
     (
         "key-empty",
         lambda c: c.head_object(Bucket="examplebucket-1250000000", Key=""),
-        "sdk-key-empty",
+        "client-key-empty",
         "''",
     ),
-    ("bucket-empty", lambda c: c.head_bucket(Bucket=""), "sdk-bucket-empty", "empty"),
+    ("bucket-empty", lambda c: c.head_bucket(Bucket=""), "client-bucket-empty", "empty"),
     (
         "bucket-chars",
         lambda c: c.head_bucket(Bucket="example bucket"),
         "client-bucket-name-invalid",
         "'example bucket'",
     ),
-    ("bucket-type", lambda c: c.head_bucket(Bucket=1250000000), "sdk-bucket-not-string", "1250000000"),
+    ("bucket-type", lambda c: c.head_bucket(Bucket=1250000000), "client-bucket-not-string", "1250000000"),
     (
         "versioning",
         lambda c: c.put_bucket_versioning(Bucket="examplebucket-1250000000", Status="On"),
-        "sdk-versioning-status-invalid",
+        "client-versioning-status-invalid",
         "'On'",
     ),
     (
         "encoding-type",
         lambda c: c.list_objects(Bucket="examplebucket-1250000000", EncodingType="xml"),
-        "sdk-encoding-type-invalid",
+        "client-encoding-type-invalid",
         "'xml'",
     ),
     (
@@ -154,7 +154,7 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
             CopySource={"Bucket": "examplebucket-1250000000", "Key": "a.txt", "Region": "ap-guangzhou"},
             CopyStatus="Replace",
         ),
-        "sdk-copy-status-invalid",
+        "client-copy-status-invalid",
         "'Replace'",
     ),
     (
@@ -162,13 +162,13 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
         lambda c: c.copy_object(
             Bucket="examplebucket-1250000000", Key="b.txt", CopySource={"bucket": "x", "Key": "a"}
         ),
-        "sdk-copy-source-incomplete",
+        "client-copy-source-incomplete",
         "{Key, bucket}",
     ),
     (
         "policy-type",
         lambda c: c.put_bucket_policy(Bucket="examplebucket-1250000000", Policy=[1]),
-        "sdk-policy-type-invalid",
+        "client-policy-type-invalid",
         "list",
     ),
     (
@@ -176,7 +176,7 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
         lambda c: c.put_object(
             Bucket="examplebucket-1250000000", Key="a.txt", Body=b"x", ContentTyp="text/plain"
         ),
-        "sdk-unknown-parameter",
+        "client-unknown-parameter",
         "ContentTyp",
     ),
     (
@@ -190,7 +190,7 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
         lambda c: c.upload_file_from_buffer(
             Bucket="examplebucket-1250000000", Key="a.txt", Body=b"x"
         ),
-        "sdk-body-not-readable",
+        "client-body-not-readable",
         "bytes",
     ),
     (
@@ -198,7 +198,7 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
         lambda c: c.put_object(
             Bucket="examplebucket-1250000000", Key="a.txt", Body=iter([b"x"]), EnableMD5=True
         ),
-        "sdk-body-type-md5",
+        "client-body-type-md5",
         "list_iterator",
     ),
     (
@@ -209,7 +209,7 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
             UploadId="1",
             MultipartUpload={"Part": [{"PartNumber": 1}]},
         ),
-        "sdk-multipart-list-invalid",
+        "client-multipart-list-invalid",
         "Part",
     ),
 ]
@@ -308,7 +308,7 @@ def test_a_helper_call_reports_its_refused_argument_once(
     with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
         client.upload_file(Bucket="", Key="a.txt", LocalFilePath=__file__)
     assert raised.value.diagnosis is not None
-    assert raised.value.diagnosis.rule_id == "sdk-bucket-empty"
+    assert raised.value.diagnosis.rule_id == "client-bucket-empty"
     assert len(events) == 1
 
 
@@ -343,7 +343,7 @@ def test_an_unseekable_body_is_named(client: CosS3Client, installed: None) -> No
             Bucket="examplebucket-1250000000", Key="a.txt", Body=Pipe(), EnableMD5=True
         )
     assert raised.value.diagnosis is not None
-    assert raised.value.diagnosis.rule_id == "sdk-body-unseekable-md5"
+    assert raised.value.diagnosis.rule_id == "client-body-unseekable-md5"
     assert "Pipe" in raised.value.diagnosis.title
 
 
@@ -430,7 +430,7 @@ def test_install_before_the_sdk_is_imported_reaches_its_checks() -> None:
         check=True,
         timeout=60,
     )
-    assert result.stdout.strip() == "sdk-scheme-invalid"
+    assert result.stdout.strip() == "client-scheme-invalid"
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX fork only")

@@ -48,8 +48,8 @@ def test_a_body_the_sdk_cannot_rewind_turns_a_network_error_into_unboundlocalerr
         client.put_object(Bucket=BUCKET, Key="a.txt", Body=(chunk for chunk in [b"x"]))
     diagnosis = getattr(raised.value, "diagnosis", None)
     assert diagnosis is not None
-    assert diagnosis.rule_id == "sdk-retry-body-not-rewindable"
-    assert _events_with_rule(events) == ["sdk-retry-body-not-rewindable"]
+    assert diagnosis.rule_id == "client-retry-body-not-rewindable"
+    assert _events_with_rule(events) == ["client-retry-body-not-rewindable"]
 
 
 def test_with_a_rewindable_body_the_same_failure_is_the_network_error(
@@ -155,9 +155,9 @@ def test_a_crc64_mismatch_after_download_file_is_diagnosed_once(
         )
     diagnosis = raised.value.diagnosis
     assert diagnosis is not None
-    assert diagnosis.rule_id == "sdk-crc64-mismatch"
+    assert diagnosis.rule_id == "client-crc64-mismatch"
     assert "1234567890123456789" in diagnosis.title
-    assert _events_with_rule(events) == ["sdk-crc64-mismatch"]
+    assert _events_with_rule(events) == ["client-crc64-mismatch"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,9 +180,9 @@ def test_upload_file_of_a_missing_file(client: CosS3Client, installed: None) -> 
         client.upload_file(Bucket=BUCKET, Key="a.txt", LocalFilePath="/nonexistent/report.pdf")
     diagnosis = getattr(raised.value, "diagnosis", None)
     assert diagnosis is not None
-    assert diagnosis.rule_id == "local-file-missing"
+    assert diagnosis.rule_id == "client-local-file-missing"
     assert "/nonexistent/report.pdf" in diagnosis.title
-    assert _events_with_rule(events) == ["local-file-missing"]
+    assert _events_with_rule(events) == ["client-local-file-missing"]
 
 
 def test_upload_file_of_a_directory(
@@ -195,7 +195,7 @@ def test_upload_file_of_a_directory(
         client.upload_file(Bucket=BUCKET, Key="a.txt", LocalFilePath=str(tmp_path))
     diagnosis = getattr(raised.value, "diagnosis", None)
     assert diagnosis is not None
-    assert diagnosis.rule_id == "local-file-is-directory"
+    assert diagnosis.rule_id == "client-local-file-is-directory"
 
 
 def test_download_file_into_a_missing_directory(
@@ -212,7 +212,7 @@ def test_download_file_into_a_missing_directory(
         client.download_file(Bucket=BUCKET, Key="a.txt", DestFilePath=str(tmp_path / "no" / "a"))
     diagnosis = getattr(raised.value, "diagnosis", None)
     assert diagnosis is not None
-    assert diagnosis.rule_id == "local-file-missing"
+    assert diagnosis.rule_id == "client-local-file-missing"
     assert "os.makedirs" in " ".join(diagnosis.steps)
     del raised
     _free_the_sdks_open_reply()
@@ -241,7 +241,7 @@ def test_download_file_onto_a_directory(
         client.download_file(Bucket=BUCKET, Key="a.txt", DestFilePath=str(target))
     diagnosis = getattr(raised.value, "diagnosis", None)
     assert diagnosis is not None
-    assert diagnosis.rule_id == "local-file-is-directory"
+    assert diagnosis.rule_id == "client-local-file-is-directory"
 
 
 @pytest.mark.skipif(
@@ -260,7 +260,7 @@ def test_upload_file_of_an_unreadable_file(
         client.upload_file(Bucket=BUCKET, Key="a.txt", LocalFilePath=str(secret))
     diagnosis = getattr(raised.value, "diagnosis", None)
     assert diagnosis is not None
-    assert diagnosis.rule_id == "local-file-permission"
+    assert diagnosis.rule_id == "client-local-file-permission"
 
 
 @pytest.mark.skipif(_read_only_directory() is None, reason="no read-only mount provided")
@@ -281,6 +281,6 @@ def test_download_file_onto_a_read_only_file_system(
         )
     diagnosis = getattr(raised.value, "diagnosis", None)
     assert diagnosis is not None
-    assert diagnosis.rule_id == "local-file-read-only"
+    assert diagnosis.rule_id == "client-local-file-read-only"
     del raised
     _free_the_sdks_open_reply()
