@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from qcloud_cos import CosS3Client
 
+    from tests.replies import ReplyServer
+
 _SDK_ROOT = pathlib.Path(qcloud_cos.__file__).parent
 # A stand-in for each value the SDK formats into a message (a parameter name, a CRC).
 _SAMPLE = "1234567890"
@@ -452,3 +454,33 @@ def test_a_forked_child_diagnoses_checks(installed: None) -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_successful_call_never_runs_the_check_layer(
+    client: CosS3Client,
+    replies: ReplyServer,
+    installed: None,
+) -> None:
+    """A successful call makes no CosClientError, so the check layer adds nothing to it."""
+    import wrapt
+
+    from tests.replies import Reply
+
+    original = CosClientError.__dict__["__init__"]
+    made: list[str] = []
+
+    def count(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        made.append("made")
+        return wrapped(*args, **kwargs)
+
+    wrapt.wrap_function_wrapper(CosClientError, "__init__", count)
+    try:
+        replies.reply = Reply(200, b"", {"ETag": '"d41d8cd98f00b204e9800998ecf8427e"'})
+        client.head_object(Bucket="examplebucket-1250000000", Key="a.txt")
+        client.put_object(Bucket="examplebucket-1250000000", Key="a.txt", Body=b"x")
+        assert made == []
+        with pytest.raises(CosClientError):
+            client.head_object(Bucket="", Key="a.txt")
+        assert made == ["made"]  # the counter sees a construction: it would have seen one
+    finally:
+        CosClientError.__init__ = original  # type: ignore[method-assign]
