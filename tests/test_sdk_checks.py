@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import io
 import pathlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -484,3 +487,40 @@ def test_a_successful_call_never_runs_the_check_layer(
         assert made == ["made"]  # the counter sees a construction: it would have seen one
     finally:
         CosClientError.__init__ = original  # type: ignore[method-assign]
+
+
+def _sdk_function_codes() -> dict[str, list[types.CodeType]]:
+    """Every function and method of every module of the installed SDK, by name."""
+    for path in sorted(_SDK_ROOT.glob("*.py")):
+        importlib.import_module("qcloud_cos" if path.stem == "__init__" else f"qcloud_cos.{path.stem}")
+    functions: dict[str, list[types.CodeType]] = {}
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("qcloud_cos"):
+            continue
+        for value in vars(module).values():
+            for member in vars(value).values() if isinstance(value, type) else [value]:
+                code = getattr(getattr(member, "__wrapped__", member), "__code__", None)
+                if isinstance(code, types.CodeType):
+                    functions.setdefault(code.co_name, []).append(code)
+    return functions
+
+
+def test_every_check_function_the_adapter_reads_exists_with_its_local() -> None:
+    """Each check function named in _sdk/adapter.py that the installed SDK has holds its local.
+
+    (A function newer SDKs added, such as cos_vectors_uri, is absent from older ones.)
+    """
+    from cos_doctor._sdk import adapter
+
+    functions = _sdk_function_codes()
+    checked = adapter._CHECKED
+    missing = [
+        f"{name}.{local}"
+        for name, candidates in checked.items()
+        for local, _argument, _word, _how in candidates
+        if not local.startswith("^")  # read from the caller: the hook tests cover it
+        and functions.get(name)
+        and not any(local in code.co_varnames for code in functions[name])
+    ]
+    assert missing == []
+    assert len([name for name in checked if name in functions]) >= len(checked) - 1
