@@ -284,3 +284,20 @@ def test_download_file_onto_a_read_only_file_system(
     assert diagnosis.rule_id == "client-local-file-read-only"
     del raised
     _free_the_sdks_open_reply()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HTTPConnectionPool(host='127.0.0.1', port=80): Max retries exceeded with url: /a.txt "
+        "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to "
+        "establish a new connection: [Errno 13] Permission denied'))",
+        "('Connection aborted.', PermissionError(13, 'Permission denied'))",
+    ],
+)
+def test_a_socket_denied_permission_is_not_taken_for_a_local_file(text: str) -> None:
+    """Only an OS error that names no connection reads as a local file's."""
+    from qcloud_cos.cos_exception import CosClientError
+
+    diagnosis = cos_doctor.diagnose(CosClientError(text))
+    assert not diagnosis.rule_id.startswith("client-local-file-")

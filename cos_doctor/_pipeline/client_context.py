@@ -112,6 +112,15 @@ def _sdk_check_line(folded: str) -> bool:
     return False
 
 
+# Words of a failed connection: a text holding one is a network failure, not a local file's.
+_CONNECTION_WORDS = ("connection", "connectionpool", "max retries exceeded", "socket", "proxy")
+
+
+def _local_file(folded: str) -> bool:
+    """Whether an OS error's text is about a local file (it names no connection)."""
+    return not any(word in folded for word in _CONNECTION_WORDS)
+
+
 # (kind, exception class names, phrases, tests), most specific first: a TLS error through a
 # proxy is a proxy problem first; a refused connection to a proxy is a proxy problem too.
 _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test], ...]], ...] = (
@@ -301,21 +310,26 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         ),
         (),
     ),
-    # A local file inside upload_file / download_file. Read from the wording, not the class:
-    # a PermissionError can come from a socket too.
+    # A local file inside upload_file / download_file. Read from the wording, not the class,
+    # and only where the text names no connection: a socket can be denied permission too.
     (
         "file-missing",
         frozenset(),
-        (
-            "no such file or directory",
-            "the system cannot find the file specified",
-            "the system cannot find the path specified",
-        ),
         (),
+        (
+            ("no such file or directory", _local_file),
+            ("the system cannot find the file specified", _local_file),
+            ("the system cannot find the path specified", _local_file),
+        ),
     ),
-    ("file-is-directory", frozenset(), ("is a directory",), ()),
-    ("file-permission", frozenset(), ("permission denied", "access is denied"), ()),
-    ("file-read-only", frozenset(), ("read-only file system",), ()),
+    ("file-is-directory", frozenset(), (), (("is a directory", _local_file),)),
+    (
+        "file-permission",
+        frozenset(),
+        (),
+        (("permission denied", _local_file), ("access is denied", _local_file)),
+    ),
+    ("file-read-only", frozenset(), (), (("read-only file system", _local_file),)),
     # The SDK's other checks: every message names its own rule (knowledge/sdk_checks.toml).
     ("sdk-check", frozenset(), (), (("", _sdk_check_line),)),
 )
