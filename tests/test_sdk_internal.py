@@ -289,9 +289,11 @@ def test_download_file_onto_a_read_only_file_system(
 @pytest.mark.parametrize(
     "text",
     [
-        "HTTPConnectionPool(host='127.0.0.1', port=80): Max retries exceeded with url: /a.txt "
-        "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to "
-        "establish a new connection: [Errno 13] Permission denied'))",
+        (
+            "HTTPConnectionPool(host='127.0.0.1', port=80): Max retries exceeded with url: /a.txt "
+            "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to "
+            "establish a new connection: [Errno 13] Permission denied'))"
+        ),
         "('Connection aborted.', PermissionError(13, 'Permission denied'))",
     ],
 )
