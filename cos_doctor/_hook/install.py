@@ -13,7 +13,10 @@ diagnosis per failed call rather than one per retry. A few other methods are pat
   body whole, so a connection that breaks mid-body is diagnosed (once per object or part; the
   user's own ``read()`` loop is left unwrapped, so it runs at full speed);
 * ``EventStream.next_event``, which raises for an error message inside the event stream of
-  ``select_object_content`` (a 200 reply) while the user iterates its ``Payload``.
+  ``select_object_content`` (a 200 reply) while the user iterates its ``Payload``;
+* ``CosClientError.__init__``, which runs only when the SDK refuses an argument or a setting
+  (in ``CosConfig.__init__`` or a public method, before any request) or a request failed:
+  the SDK's own checks are diagnosed where the error is made, at no cost to a successful call.
 
 Each patch is a ``wrapt.FunctionWrapper``, so it composes with other wrapt-based
 instrumentation (each layer sees the bound instance, unwraps itself only) and keeps the
