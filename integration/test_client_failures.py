@@ -523,12 +523,13 @@ ARGUMENT_ERRORS = {
 
 @pytest.mark.parametrize("rule_id", sorted(ARGUMENT_ERRORS))
 def test_sdk_argument_errors_raised_before_any_request_are_diagnosable(rule_id: str) -> None:
-    """The SDK's own argument checks raise before send_request: diagnose(e) names the rule."""
+    """The SDK's own argument checks raise before send_request: the hook reaches them, once."""
     client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
-    with capture_logs() as events, pytest.raises(CosClientError) as caught:
+    with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as caught:
         ARGUMENT_ERRORS[rule_id](client)
-    assert type(caught.value) is CosClientError  # raised outside every patched method
-    assert [event for event in events if event["event"] == "cos_request_failed"] == []
+    assert _one_failure(events)["cos_doctor.rule_id"] == rule_id
+    assert caught.value.diagnosis is not None
+    assert caught.value.diagnosis.rule_id == rule_id
     assert cos_doctor.diagnose(caught.value).rule_id == rule_id
 
 

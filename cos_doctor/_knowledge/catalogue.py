@@ -71,6 +71,12 @@ CLIENT_FAILURE_KINDS = (
     "tls-expired",
     "tls-hostname",
     "tls-untrusted",
+    "body-not-rewindable",
+    "file-missing",
+    "file-is-directory",
+    "file-permission",
+    "file-read-only",
+    "sdk-check",
     "unclassified",
     "batch-errors",
 )
@@ -100,6 +106,8 @@ REQUEST_PLACEHOLDERS = frozenset(
         "parts_summary",
         "parts_counted",
         "upload_id",
+        # The SDK's own checks: the value the check refused (_hook/checks.py).
+        "given",
     },
 )
 

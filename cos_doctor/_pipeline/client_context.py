@@ -54,6 +54,73 @@ def _header_part_line(folded: str) -> bool:
     return False
 
 
+# The SDK's other literal CosClientError messages (qcloud_cos 1.9.39 to the newest), folded:
+# each is the whole message, so a line is compared whole (after a "CosClientError: " prefix),
+# never searched for, and a log line that merely mentions one is not taken for it.
+_SDK_CHECK_MESSAGES = frozenset(
+    {
+        "scheme can be only set to http/https",
+        "key is required not empty",
+        "path is required not empty",
+        "region is required!",
+        "secret_id and secret_key cannot contain spaces at the beginning and end",
+        "copystatus must be copy or replaced",
+        "encodingtype must be url",
+        "versioning status must be set to enabled or suspended!",
+        "policy must be a json format string or json format dict",
+        "body must have attr read",
+        "switch must be enabled or disabled",
+        "invalid timestamp",
+        "starttime must be less than endtime",
+        "playlistname must be end with .m3u8",
+        "seek unsupported to calculate md5!",
+        "unsupported body type to calculate md5!",
+        "invalid parameter, part is required!",
+        "invalid parameter, partnumber is required!",
+        "invalid parameter, etag is required!",
+        "region or endpoint is required not empty!",
+        "region is required not empty!",
+        "host is required not empty!",
+        "url is required not empty!",
+        "bucket is required not empty",
+        "appid is not string",
+        "getobject key is invalid",
+        "key is not string",
+        "copysource need parameter bucket",
+        "copysource need parameter key",
+        "the object size you upload can not be larger than 5gb in put_object or upload_part",
+        "key:range is wrong format, except first-last",
+        "cipher is not initialized",
+        "offset is not align to encrypt block",
+        "public_key or private_key is not allowed to be none !!!",
+    },
+)
+# Messages the SDK formats: their fixed start.
+_SDK_CHECK_STARTS = ("no parameter named ", "crc of client: ")
+_SDK_ERROR_PREFIX = "cosclienterror:"
+
+
+def _sdk_check_line(folded: str) -> bool:
+    """Whether a line of ``folded`` is one of the SDK's own check messages, whole."""
+    for line in folded.splitlines():
+        text = line.strip()
+        prefix = text.find(_SDK_ERROR_PREFIX)
+        if prefix >= 0:
+            text = text[prefix + len(_SDK_ERROR_PREFIX) :].strip()
+        if text in _SDK_CHECK_MESSAGES or text.startswith(_SDK_CHECK_STARTS):
+            return True
+    return False
+
+
+# Words of a failed connection: a text holding one is a network failure, not a local file's.
+_CONNECTION_WORDS = ("connection", "connectionpool", "max retries exceeded", "socket", "proxy")
+
+
+def _local_file(folded: str) -> bool:
+    """Whether an OS error's text is about a local file (it names no connection)."""
+    return not any(word in folded for word in _CONNECTION_WORDS)
+
+
 # (kind, exception class names, phrases, tests), most specific first: a TLS error through a
 # proxy is a proxy problem first; a refused connection to a proxy is a proxy problem too.
 _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test], ...]], ...] = (
@@ -241,6 +308,39 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         (),
         ((" must be of type str or bytes", _header_part_line),),
     ),
+    # send_request's retry loop stops for a body it cannot rewind, then reads its reply variable
+    # ``res``, never assigned: the SDK's UnboundLocalError after a network failure.
+    (
+        "body-not-rewindable",
+        frozenset(),
+        (
+            "local variable 'res' referenced before assignment",
+            "cannot access local variable 'res'",
+        ),
+        (),
+    ),
+    # A local file inside upload_file / download_file. Read from the wording, not the class,
+    # and only where the text names no connection: a socket can be denied permission too.
+    (
+        "file-missing",
+        frozenset(),
+        (),
+        (
+            ("no such file or directory", _local_file),
+            ("the system cannot find the file specified", _local_file),
+            ("the system cannot find the path specified", _local_file),
+        ),
+    ),
+    ("file-is-directory", frozenset(), (), (("is a directory", _local_file),)),
+    (
+        "file-permission",
+        frozenset(),
+        (),
+        (("permission denied", _local_file), ("access is denied", _local_file)),
+    ),
+    ("file-read-only", frozenset(), (), (("read-only file system", _local_file),)),
+    # The SDK's other checks: every message names its own rule (knowledge/sdk_checks.toml).
+    ("sdk-check", frozenset(), (), (("", _sdk_check_line),)),
 )
 # (kind, the kinds it narrows, phrases): a cause the text says more precisely than the exception
 # classes do; "unclassified" where the text alone names it. Looked for only after the kind is
