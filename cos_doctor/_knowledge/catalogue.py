@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import re
 import string
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from cos_doctor._knowledge.sources import parse_toml, read_compiled
 from cos_doctor._lazy import Lazy
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._normalize import normalize_message
+from cos_doctor._record import frozen
 
 __all__ = [
     "CLIENT_FAILURE_KINDS",
@@ -168,7 +168,7 @@ class KnowledgeError(ValueError):
     """A knowledge-base file does not follow the schema in ``knowledge/README.md``."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Clause:
     """One way a rule can match; every field that is set must hold."""
 
@@ -213,7 +213,7 @@ def _compiled(pattern: str | None, flags: int) -> re.Pattern[str] | None:
     return None if pattern is None else re.compile(pattern, flags)
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleText:
     """A rule's prose in one locale."""
 
@@ -223,7 +223,7 @@ class RuleText:
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Example:
     """An input a rule must win; used by the tests and by ``cos-doctor rules --examples``."""
 
@@ -236,7 +236,7 @@ class Example:
     client: str | None = None  # the kind of client-side failure, for client clauses
 
 
-@dataclass(frozen=True)
+@frozen
 class Condition:
     """Evidence that makes a cause likely: the key was observed, with the value given.
 
@@ -264,7 +264,7 @@ class Condition:
         return not self.values or value in self.values
 
 
-@dataclass(frozen=True)
+@frozen
 class CauseRule:
     """One documented cause of a rule's error, and the evidence that makes it likely."""
 
@@ -274,7 +274,7 @@ class CauseRule:
     ruled_out_when: tuple[Condition, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     """One diagnosis the knowledge base can give."""
 
@@ -289,7 +289,7 @@ class Rule:
     causes: tuple[CauseRule, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Catalogue:
     """Every rule plus the shared wording tables, indexed for matching."""
 
