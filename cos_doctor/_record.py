@@ -94,8 +94,10 @@ def _initializer(  # noqa: C901 - the checks of one __init__, inlined: it runs p
     # the arguments is the instance's dictionary, in the order a dataclass' __init__ fills it.
     template: dict[str, Any] = {field.name: _marker(field) for field in passed}
     required = tuple(name for name, value in template.items() if value is _MISSING)
-    factories = tuple(
-        (field.name, field.default_factory) for field in passed if template[field.name] is _FACTORY
+    factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+        (field.name, field.default_factory)  # type: ignore[misc]  # has one: marked _FACTORY
+        for field in passed
+        if template[field.name] is _FACTORY
     )
     stored = {field.name for field in kept}
     extras = tuple(name for name in names if name not in stored)  # InitVars, for __post_init__
