@@ -44,7 +44,7 @@ def test_toml_path_builds_the_same_catalogue() -> None:
 def test_compiled_copy_is_reviewable(name: str) -> None:
     """Each file is pretty-printed JSON in the catalogue's order: one rule after another, diffable."""
     text = (KNOWLEDGE_DIR / name).read_text(encoding="utf-8")
-    assert text.count("\n") > 5_000  # one value a line, not one long line
+    assert text.count("\n") > 2_000  # one value a line, not one long line
     ids = [rule["id"] if name == COMPILED_NAME else rule for rule in json.loads(text)["rules"]]
     assert ids == [rule.id for rule in load_catalogue(KNOWLEDGE_DIR).rules]
 

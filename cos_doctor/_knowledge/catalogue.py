@@ -428,15 +428,15 @@ def core_data(rules: Catalogue) -> dict[str, Any]:
         "rules": [
             {
                 "id": rule.id,
-                "clauses": [dataclasses.asdict(clause) for clause in rule.clauses],
+                "clauses": [_set_fields(clause) for clause in rule.clauses],
                 "generic": rule.generic,
                 "fallback": rule.fallback,
                 "docs": {locale: list(text.docs) for locale, text in rule.texts.items()},
                 "causes": [
                     {
                         "id": cause.id,
-                        "likely_when": [dataclasses.asdict(c) for c in cause.likely_when],
-                        "ruled_out_when": [dataclasses.asdict(c) for c in cause.ruled_out_when],
+                        "likely_when": [_set_fields(c) for c in cause.likely_when],
+                        "ruled_out_when": [_set_fields(c) for c in cause.ruled_out_when],
                     }
                     for cause in rule.causes
                 ],
@@ -446,6 +446,15 @@ def core_data(rules: Catalogue) -> dict[str, Any]:
         "placeholders": rules.placeholders,
         "evidence_text": rules.evidence_text,
         "regions": list(rules.regions),
+    }
+
+
+def _set_fields(record: Clause | Condition) -> dict[str, Any]:
+    """The fields that differ from their defaults (most of a clause's are unset)."""
+    return {
+        field.name: getattr(record, field.name)
+        for field in dataclasses.fields(record)
+        if getattr(record, field.name) != field.default
     }
 
 
@@ -554,9 +563,9 @@ def _rule_from_data(data: dict[str, Any], later: _Prose) -> Rule:
 def _condition_from_data(data: dict[str, Any]) -> Condition:
     return Condition(
         evidence=data["evidence"],
-        values=tuple(data["values"]),
-        prefixes=tuple(data["prefixes"]),
-        below=data["below"],
+        values=tuple(data.get("values", ())),
+        prefixes=tuple(data.get("prefixes", ())),
+        below=data.get("below"),
     )
 
 
