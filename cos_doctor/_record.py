@@ -59,7 +59,9 @@ def frozen(cls: type[T]) -> type[T]:
     _set(cls, "__repr__", _representer([field.name for field in kept if field.repr]))
     compared = _key([field.name for field in kept if field.compare])
     _set(cls, "__eq__", _comparer(compared))
-    if "__hash__" not in cls.__dict__:
+    written = cls.__dict__.get("__hash__", _MISSING)
+    # As dataclasses decide: a class writing __eq__ alone got __hash__ = None from Python.
+    if written is _MISSING or (written is None and "__eq__" in cls.__dict__):
         hashed = [f.name for f in kept if (f.compare if f.hash is None else f.hash)]
         cls.__hash__ = _hasher(_key(hashed))  # type: ignore[assignment,method-assign]
     for name in ("__setattr__", "__delattr__"):

@@ -129,3 +129,26 @@ def test_pickled_and_copied_alike(protocol: int) -> None:
         assert vars(again) == vars(record)
         with pytest.raises(dataclasses.FrozenInstanceError):
             again.name = "b"
+
+
+def _written(decorate: Callable[[type], type]) -> Any:
+    class Written:  # noqa: PLW1641 - the decorator gives it its __hash__
+        """Writes __repr__ and __eq__ itself."""
+
+        name: str
+
+        def __repr__(self) -> str:
+            return "Written(…)"
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Written) and other.name.lower() == self.name.lower()
+
+    return decorate(Written)
+
+
+def test_methods_the_class_writes_are_kept() -> None:
+    """A class's own __repr__ and __eq__ stay, and its hash follows dataclasses' rule."""
+    record, reference = _written(frozen)("A"), _written(dataclass(frozen=True))("A")
+    assert repr(record) == repr(reference) == "Written(…)"
+    assert record == type(record)("a")
+    assert hash(record) == hash(("A",)) == hash(reference)
