@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+from cos_doctor._record import frozen
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -143,7 +144,7 @@ def post_policy_signature(secret_key: str, key_time: str, policy: bytes) -> str:
     return signature(sign_key(secret_key, key_time), digest)
 
 
-@dataclass(frozen=True)
+@frozen
 class Authorization:
     """The seven fields of a COS ``Authorization`` value (or of a presigned URL's query).
 

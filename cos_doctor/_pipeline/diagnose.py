@@ -8,7 +8,6 @@ and ``cos_doctor._readers``).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._knowledge.catalogue import Catalogue, CauseRule, Rule, catalogue
@@ -17,6 +16,7 @@ from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
 from cos_doctor._pipeline.match import Match, match_rule
 from cos_doctor._pipeline.subresource import subresource
+from cos_doctor._record import frozen
 from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence, Wording
 
@@ -190,7 +190,7 @@ def _reported(context: RequestContext) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
+@frozen
 class CauseSeen:
     """A ranked cause as the event reports it: its id, confidence and deciding evidence."""
 
@@ -199,7 +199,7 @@ class CauseSeen:
     because: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class EventFacts:
     """The fields of a Diagnosis the event reports, for a failure whose values hold no secret.
 

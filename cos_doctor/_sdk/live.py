@@ -9,7 +9,6 @@ and the secrets it was configured with. What comes out is plain records
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._pipeline.context import RequestContext, merge
@@ -22,6 +21,7 @@ from cos_doctor._pipeline.sources import (
     read_reply,
     text_or_none,
 )
+from cos_doctor._record import frozen
 from cos_doctor._sdk import adapter as _sdk
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def traceback_frames(
     return [frame for frame in outer if id(frame) not in known] + inner
 
 
-@dataclass(frozen=True)
+@frozen
 class StackSources:
     """Everything the SDK's frames tell, plus the reply object send_request held."""
 

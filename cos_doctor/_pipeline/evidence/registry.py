@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from cos_doctor._locale import localized, say
+from cos_doctor._record import frozen
 from cos_doctor.diagnosis import Evidence, EvidenceValue
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Detector", "Facts", "collect_evidence", "detector", "human_duration", "iso_utc"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Facts:
     """What a detector is given: the request, the match, and how to word a fact."""
 
