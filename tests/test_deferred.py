@@ -86,6 +86,32 @@ def test_the_event_reports_what_the_diagnosis_says(rule: object, example: object
     assert event_fields(assess(context).event()) == event_fields(assess(context).diagnosis)
 
 
+@pytest.mark.parametrize(
+    ("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or ""
+)
+def test_evidence_worded_when_read_reads_as_worded_at_once(
+    rule: object, example: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For every example, the Diagnosis whose evidence sentences were worded on first read equals, and pickles as, one whose sentences were worded when found."""
+    from cos_doctor._pipeline import diagnose as _diagnose
+    from cos_doctor._pipeline.evidence import Facts
+    from cos_doctor.diagnosis import Evidence
+
+    context = _example_context(example)
+    deferred = assess(context).diagnosis
+
+    class WordedAtOnce(Facts):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **{**kwargs, "unworded": False})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_diagnose, "Facts", WordedAtOnce)
+    eager = assess(context).diagnosis
+    assert {type(item) for item in deferred.evidence} <= {Evidence}
+    assert deferred == eager
+    assert deferred.to_dict() == eager.to_dict()
+    assert pickle.dumps(deferred) == pickle.dumps(eager)
+
+
 def test_an_event_whose_values_hold_a_secret_is_reported_sealed() -> None:
     """When a value the event reports holds one of the request's secrets, the event is the sealed Diagnosis's."""
     context = dataclasses.replace(

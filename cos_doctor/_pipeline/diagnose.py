@@ -15,6 +15,7 @@ from cos_doctor._knowledge.catalogue import Catalogue, CauseRule, Rule, catalogu
 from cos_doctor._lazy import Lazy
 from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
+from cos_doctor._pipeline.evidence.registry import worded
 from cos_doctor._pipeline.match import Match, match_rule
 from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence, Wording
@@ -65,7 +66,7 @@ def assess(context: RequestContext, *, locale: str | None = None) -> Assessment:
     if inferred is not None:
         context = dataclasses.replace(context, error_code=inferred)
     found = match_rule(context, rules)
-    facts = Facts(context=context, match=found, catalogue=rules, locale=language)
+    facts = Facts(context=context, match=found, catalogue=rules, locale=language, unworded=True)
     evidence = collect_evidence(facts)
     if inferred is not None:
         # Said first: everything after it rests on a Code the reply did not carry.
@@ -125,7 +126,7 @@ class Assessment:
             title="",
             cause="",
             steps=(),
-            evidence=self._evidence,
+            evidence=worded(self._evidence),
             docs=text.docs,
             generic=found.rule.generic,
             locale=language,
