@@ -69,7 +69,8 @@ def cos_quote(text: str) -> str:
 
 
 def _hmac_sha1_hex(key: str, message: str) -> str:
-    return hmac.new(key.encode("utf-8"), message.encode("utf-8"), hashlib.sha1).hexdigest()
+    # The one-shot digest: a third of the cost of an hmac object (the failure path signs twice).
+    return hmac.digest(key.encode("utf-8"), message.encode("utf-8"), "sha1").hex()
 
 
 def sign_key(secret_key: str, key_time: str) -> str:

@@ -17,7 +17,7 @@ from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
 from cos_doctor._pipeline.evidence.registry import worded
 from cos_doctor._pipeline.match import Match, match_rule
-from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
+from cos_doctor._redact import Redactor, finds_for, mask_secret_id, redactor_for
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence, Wording
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class Assessment:
                 said.append(value)
             elif isinstance(value, tuple):
                 said.extend(part for part in value if isinstance(part, str))
-        if self.redactor.finds("\0".join(said)):
+        if finds_for(context, "\0".join(said)):  # the redactor is built only if so
             return self.diagnosis
         rule = self._found.rule
         observed = {item.key: item.value for item in evidence}
