@@ -95,9 +95,10 @@ def worded(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
 
 Detector = Callable[[Facts], Iterable[Evidence]]
 _DETECTORS: list[tuple[frozenset[str] | None, Detector]] = []
-# The detectors serving each rule, in registration order: built on first use per rule
-# (testing ~60 detectors' rule sets on every failure cost as much as some detectors).
-_BY_RULE: dict[str, tuple[Detector, ...]] = {}
+# The detectors serving each rule, in registration order, with the list and length they were
+# read from: built on first use per rule (testing every detector's rule set on each failure
+# cost as much as some detectors), again when the list changed (a registration, a test's).
+_BY_RULE: dict[str, tuple[list[Any], int, tuple[Detector, ...]]] = {}
 
 
 def detector(*rule_ids: str) -> Callable[[Detector], Detector]:
@@ -105,7 +106,6 @@ def detector(*rule_ids: str) -> Callable[[Detector], Detector]:
 
     def register(function: Detector) -> Detector:
         _DETECTORS.append((frozenset(rule_ids) or None, function))
-        _BY_RULE.clear()
         return function
 
     return register
@@ -114,13 +114,14 @@ def detector(*rule_ids: str) -> Callable[[Detector], Detector]:
 def collect_evidence(facts: Facts) -> tuple[Evidence, ...]:
     """Run every detector that serves the matched rule; keep the first fact per key."""
     rule_id = facts.match.rule.id
-    detectors = _BY_RULE.get(rule_id)
-    if detectors is None:
-        detectors = _BY_RULE[rule_id] = tuple(
-            function
-            for rule_ids, function in _DETECTORS
-            if rule_ids is None or rule_id in rule_ids
+    registered = _DETECTORS
+    indexed = _BY_RULE.get(rule_id)
+    if indexed is None or indexed[0] is not registered or indexed[1] != len(registered):
+        serving = tuple(
+            function for rule_ids, function in registered if rule_ids is None or rule_id in rule_ids
         )
+        indexed = _BY_RULE[rule_id] = (registered, len(registered), serving)
+    detectors = indexed[2]
     seen: set[str] = set()
     found: list[Evidence] = []
     for function in detectors:
