@@ -306,8 +306,8 @@ class _Headline:
         status = fields["http.response.status_code"]
         if status is None and self._diagnosis.error_code is None:
             # No reply to quote (DNS, refused, timeout…): the rule's title says what failed
-            # (such a failure's event comes from its Diagnosis, never from bare EventFacts).
-            said = getattr(self._diagnosis, "title", fields["cos_doctor.rule_id"])
+            # (worded by the Diagnosis, or by the Assessment for such a failure's EventFacts).
+            said = getattr(self._diagnosis, "title", None) or fields["cos_doctor.rule_id"]
         else:  # a pasted Code may come without its status
             message = fields["cos.error.message"]
             said = f"{fields['error.type']} (HTTP {'?' if status is None else status})" + (
