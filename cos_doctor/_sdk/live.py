@@ -153,9 +153,11 @@ def read_frames(frames: list[FrameType]) -> StackSources:
         if _sdk.is_send_request(frame):
             local = _sdk.send_request_locals(frame)
             break
-        if not _sdk.is_client_method(frame) or not _sdk.is_client(frame.f_locals.get("self")):
+        if not _sdk.is_client_method(frame):
             continue  # wrappers, user code, SDK plumbing (thread pools): not a client method
-        arguments = frame.f_locals
+        arguments = frame.f_locals  # read once: each read copies the frame's locals again
+        if not _sdk.is_client(arguments.get("self")):
+            continue
         chain.append(frame.f_code.co_name)
         if isinstance(arguments.get("Key"), str):
             key = arguments["Key"]
