@@ -184,8 +184,14 @@ def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
         key = (diagnosis.rule_id, diagnosis.bucket, diagnosis.operation, diagnosis.http_status)
         if not _storms.admit(key, current.storm_window, level, fields):
             return True
-    with quiet():
+    # quiet(), inlined: its generator-based context manager cost more than the rest of this.
+    state = _state
+    before = getattr(state, "emitting", False)
+    state.emitting = True
+    try:
         _emit(level, EVENT, fields, _Headline(fields, diagnosis))
+    finally:
+        state.emitting = before
     return True
 
 
