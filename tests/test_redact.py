@@ -296,3 +296,22 @@ def test_the_quick_seal_check_never_misses_a_secret_the_request_redactor_removes
         text = around.format(spell(value[:cut]))
         if redactor_for(context)(text) != text:
             assert finds_for(context, text)
+
+
+def test_a_client_s_settings_and_secrets_are_read_once_per_configuration() -> None:
+    """The same client configuration gives the same records; set_credential() or another region gives new ones that know the change."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    from cos_doctor._sdk.live import client_records, client_secrets
+
+    config = CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey="first-secret-key-0001")
+    client = CosS3Client(config)
+    first = client_records(client)
+    assert client_records(client) is first
+    assert first.secrets.secret_key == "first-secret-key-0001"
+    # Token given: the SDK's set_credential() fails on its default None (it strips it).
+    config.set_credential(SECRET_ID, "second-secret-key-0002", Token="session-token-0003")
+    changed = client_secrets(client)
+    assert (changed.secret_key, changed.token) == ("second-secret-key-0002", "session-token-0003")
+    elsewhere = CosConfig(Region="ap-beijing", SecretId=SECRET_ID, SecretKey="first-secret-key-0001")
+    assert client_records(CosS3Client(elsewhere)).settings.region == "ap-beijing"
