@@ -51,6 +51,7 @@ __all__ = [
     "reply_in_frame",
     "request_body",
     "service_error_state",
+    "stack_role",
     "stream_reply",
 ]
 
@@ -220,6 +221,18 @@ def client_sending(frame: FrameType | None) -> Any:
             return frame.f_locals.get("self")
         frame = frame.f_back
     return None
+
+
+#: What :func:`stack_role` says of a frame.
+OTHER_FRAME, SEND_REQUEST_FRAME, CLIENT_METHOD_FRAME = 0, 1, 2
+
+
+def stack_role(frame: FrameType) -> int:
+    """Whether ``frame`` runs the SDK's own ``send_request``, another client method, or neither."""
+    kind = _code_kind(frame.f_code)
+    if kind & _SEND_REQUEST:
+        return SEND_REQUEST_FRAME
+    return CLIENT_METHOD_FRAME if kind & _CLIENT_METHOD else OTHER_FRAME
 
 
 def is_client_method(frame: FrameType) -> bool:

@@ -151,10 +151,11 @@ def read_frames(frames: list[FrameType]) -> StackSources:
     first_url: str | None = None
     local: _sdk.SendRequestLocals | None = None
     for frame in frames:
-        if _sdk.is_send_request(frame):
+        role = _sdk.stack_role(frame)  # one lookup per frame: the stack may be deep
+        if role == _sdk.SEND_REQUEST_FRAME:
             local = _sdk.send_request_locals(frame)
             break
-        if not _sdk.is_client_method(frame):
+        if role != _sdk.CLIENT_METHOD_FRAME:
             continue  # wrappers, user code, SDK plumbing (thread pools): not a client method
         arguments = frame.f_locals  # read once: each read copies the frame's locals again
         if not _sdk.is_client(arguments.get("self")):
