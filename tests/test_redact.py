@@ -313,5 +313,7 @@ def test_a_client_s_settings_and_secrets_are_read_once_per_configuration() -> No
     config.set_credential(SECRET_ID, "second-secret-key-0002", Token="session-token-0003")
     changed = client_secrets(client)
     assert (changed.secret_key, changed.token) == ("second-secret-key-0002", "session-token-0003")
-    elsewhere = CosConfig(Region="ap-beijing", SecretId=SECRET_ID, SecretKey="first-secret-key-0001")
+    elsewhere = CosConfig(
+        Region="ap-beijing", SecretId=SECRET_ID, SecretKey="first-secret-key-0001"
+    )
     assert client_records(CosS3Client(elsewhere)).settings.region == "ap-beijing"
