@@ -26,6 +26,7 @@ cos_doctor does runs inside a guard: if it fails, the SDK's original exception p
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -50,16 +51,48 @@ __all__ = ["install", "is_installed", "uninstall"]
 # failure first needs it, not with `import cos_doctor`: these functions stand for it.
 
 
+class _Modules:
+    """The failure path's modules, imported by the first failure (the SDK is loaded) and kept.
+
+    An import statement costs about a microsecond even when the module is loaded, and the
+    failure path ran a dozen; a function is read from its module when called, so a patch on
+    the module (a test's, a benchmark's timer) is still seen.
+    """
+
+    def __init__(self) -> None:
+        from cos_doctor import diagnosis, errors
+        from cos_doctor._hook import failures
+        from cos_doctor._log import event, sdk_records
+        from cos_doctor._sdk import adapter
+
+        self.diagnosis = diagnosis
+        self.errors = errors
+        self.failures = failures
+        self.event = event
+        self.sdk_records = sdk_records
+        self.adapter = adapter
+
+
+_modules: _Modules | None = None
+
+
+def _failure_path() -> _Modules:
+    global _modules  # noqa: PLW0603 - filled once, by the first failure (or install())
+    if _modules is None:
+        _modules = _Modules()
+    return _modules
+
+
 def _sdk_log_filter() -> SdkSecretFilter:
     """The one filter on the SDK's loggers (made on first use)."""
-    from cos_doctor._log.event import sdk_secret_filter
+    from cos_doctor._log.event import sdk_secret_filter  # install() may run before the SDK loads
 
     return sdk_secret_filter()
 
 
 def log_internal_failure(stage: str, error: BaseException) -> None:
     """cos_doctor failed at ``stage``: say so (``_log.event.log_internal_failure``)."""
-    from cos_doctor._log.event import log_internal_failure as log
+    from cos_doctor._log.event import log_internal_failure as log  # maybe before the SDK loads
 
     log(stage, error)
 
@@ -72,16 +105,12 @@ def emitting() -> bool:
 
 def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
     """Emit the failure's event (:func:`cos_doctor._log.event.log_diagnosis`)."""
-    from cos_doctor._log.event import log_diagnosis as log
-
-    return log(diagnosis)
+    return bool(_failure_path().event.log_diagnosis(diagnosis))
 
 
 def release_sdk_records(*, logged: bool) -> None:
     """Send this thread's held SDK records on (:func:`cos_doctor._log.sdk_records.release`)."""
-    from cos_doctor._log.sdk_records import release
-
-    release(logged=logged)
+    _failure_path().sdk_records.release(logged=logged)
 
 
 _lock = threading.RLock()
@@ -606,17 +635,14 @@ def _diagnose_and_log(
         # diagnosing its failure would log again, and fail again, without end.
         return None, False
     try:
-        from cos_doctor._hook.failures import diagnose_failure, diagnose_select_failure
-        from cos_doctor._sdk import adapter as _sdk
-        from cos_doctor.diagnosis import Diagnosis
-        from cos_doctor.errors import diagnosed_copy, is_diagnosed
-
-        if is_diagnosed(error):
+        modules = _failure_path()
+        failures, errors = modules.failures, modules.errors
+        if errors.is_diagnosed(error):
             return None, False  # diagnosed (and logged) by a layer further down
         outcome = (
-            diagnose_select_failure(error, source)
-            if _sdk.is_event_stream(source)
-            else diagnose_failure(
+            failures.diagnose_select_failure(error, source)
+            if modules.adapter.is_event_stream(source)
+            else failures.diagnose_failure(
                 error,
                 caller=wrapper_frame.f_back,
                 helper=helper,
@@ -628,7 +654,7 @@ def _diagnose_and_log(
             return None, False
         diagnosis, emit = outcome
         # An Assessment builds the Diagnosis when the exception is read; the event needs less.
-        copy = diagnosed_copy(error, diagnosis)
+        copy = errors.diagnosed_copy(error, diagnosis)
         copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
@@ -637,7 +663,9 @@ def _diagnose_and_log(
     if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
         try:
             logged = log_diagnosis(
-                diagnosis if isinstance(diagnosis, Diagnosis) else diagnosis.event()
+                diagnosis
+                if isinstance(diagnosis, modules.diagnosis.Diagnosis)
+                else diagnosis.event()
             )
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
@@ -677,15 +705,16 @@ def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: Fr
             log_internal_failure("log", failure)
 
 
+_HANDLE = logging.Handler.handle.__code__
+
+
 def _inside_log_handler(frame: FrameType | None) -> bool:
     """Whether a logging handler made this call (one shipping records to COS, say).
 
     Its failure must not become another record: with the handler on another thread (a
     ``QueueListener``) the thread-local guard in ``_log`` cannot see the recursion.
     """
-    import logging
-
-    handle = logging.Handler.handle.__code__
+    handle = _HANDLE
     for _ in range(64):
         if frame is None:
             return False
@@ -701,13 +730,14 @@ def _ships_own_event(error: BaseException) -> bool:
     A worker thread of the application's own sends it, out of sight of both the thread-local
     guard and the frame check above: logging its failure would ship, and fail, again.
     """
-    from cos_doctor._log.event import holds_own_event
-    from cos_doctor._sdk import adapter as _sdk
-
+    modules = _failure_path()
+    is_send_request = modules.adapter.is_send_request
     traceback = error.__traceback__
     while traceback is not None:
-        if _sdk.is_send_request(traceback.tb_frame):
-            return holds_own_event(_sdk.request_body(traceback.tb_frame))
+        if is_send_request(traceback.tb_frame):
+            return bool(
+                modules.event.holds_own_event(modules.adapter.request_body(traceback.tb_frame))
+            )
         traceback = traceback.tb_next
     return False
 

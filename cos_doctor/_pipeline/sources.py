@@ -49,6 +49,7 @@ _XML_ELEMENTS = (
     "StringToSign",
     "FormatString",
 )
+_XML_TAGS = tuple((name, f"<{name}>", f"</{name}>") for name in _XML_ELEMENTS)
 # Longer server strings are cut: a message is for reading, and every later step is linear in
 # its length. 4 KiB keeps any real COS message whole.
 MAX_FIELD = 4096
@@ -279,12 +280,12 @@ def _xml_elements(text: str) -> dict[str, str]:
     tags count in the first 64 KiB only, closing tags anywhere.
     """
     values = {}
-    for name in _XML_ELEMENTS:
-        start = text.find(f"<{name}>", 0, _XML_HEAD + len(name) + 2)
+    for name, opening, closing in _XML_TAGS:
+        start = text.find(opening, 0, _XML_HEAD + len(opening))
         if start < 0:
             continue
-        start += len(name) + 2
-        end = text.find(f"</{name}>", start)
+        start += len(opening)
+        end = text.find(closing, start)
         if end >= 0:
             value = text[start : min(end, start + MAX_FIELD)]
             values[name] = _unescape(value) if "&" in value else value  # as unescape() would
@@ -300,6 +301,9 @@ def _unescape(text: str) -> str:
 
 def text_or_none(value: Any) -> str | None:
     """A stripped string, or None for the SDK's placeholders ("", "Unknown")."""
+    if type(value) is str:  # nearly always: the rest of this is for foreign values
+        value = value.strip()
+        return value[:MAX_FIELD] if value and value != "Unknown" else None
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):

@@ -41,6 +41,7 @@ __all__ = [
     "checked_argument",
     "client_error_message",
     "client_settings",
+    "config_state",
     "configured_secret",
     "ensure_registered",
     "is_client_method",
@@ -55,6 +56,7 @@ __all__ = [
     "reply_in_frame",
     "request_body",
     "service_error_state",
+    "stack_role",
     "stream_reply",
 ]
 
@@ -226,6 +228,18 @@ def client_sending(frame: FrameType | None) -> Any:
     return None
 
 
+#: What :func:`stack_role` says of a frame.
+OTHER_FRAME, SEND_REQUEST_FRAME, CLIENT_METHOD_FRAME = 0, 1, 2
+
+
+def stack_role(frame: FrameType) -> int:
+    """Whether ``frame`` runs the SDK's own ``send_request``, another client method, or neither."""
+    kind = _code_kind(frame.f_code)
+    if kind & _SEND_REQUEST:
+        return SEND_REQUEST_FRAME
+    return CLIENT_METHOD_FRAME if kind & _CLIENT_METHOD else OTHER_FRAME
+
+
 def is_client_method(frame: FrameType) -> bool:
     """Whether ``frame`` runs a method of the SDK's client (or its resumable downloader)."""
     return bool(_code_kind(frame.f_code) & _CLIENT_METHOD)
@@ -376,6 +390,47 @@ def client_settings(config: Any, client: Any = None) -> ClientSettings:
         retry=client_retry(client),
         auto_switch_domain=_bool_or_none(getattr(config, "_auto_switch_domain_on_retry", None)),
     )
+
+
+# What client_settings() and configured_secret() read: the same values give the same records.
+_CONFIG_READ = (
+    "_region",
+    "_endpoint",
+    "_domain",
+    "_ip",
+    "_scheme",
+    "_verify_ssl",
+    "_timeout",
+    "_auto_switch_domain_on_retry",
+    "_secret_id",
+    "_secret_key",
+    "_token",
+)
+
+
+def config_state(config: Any, client: Any) -> tuple[Any, ...] | None:
+    """Everything the client's records are read from, as one hashable value; None if it is not.
+
+    A ``CredentialInstance`` (refreshed keys) is read through, as :func:`configured_secret` does.
+    """
+    if config is None:
+        return None
+    proxies = getattr(config, "_proxies", None)
+    state = (
+        *(getattr(config, name, None) for name in _CONFIG_READ),
+        tuple(proxies.items()) if isinstance(proxies, dict) else proxies,
+        client_retry(client),
+        *(
+            (configured_secret(config, name) for name in ("secret_id", "secret_key", "token"))
+            if getattr(config, "_credential_inst", None) is not None
+            else ()
+        ),
+    )
+    try:
+        hash(state)
+    except TypeError:
+        return None
+    return state
 
 
 def configured_secret(config: Any, name: str) -> str | None:
