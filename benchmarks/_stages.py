@@ -25,7 +25,7 @@ _HOOK_STAGES = (
     ("cos_doctor._pipeline.diagnose", "match_rule", "match"),
     ("cos_doctor._pipeline.diagnose", "collect_evidence", "evidence"),
     ("cos_doctor._pipeline.diagnose:Assessment", "event", "event"),
-    ("cos_doctor._pipeline.diagnose", "redactor_for", "redactor"),
+    ("cos_doctor._pipeline.diagnose", "finds_for", "redactor"),  # the event's seal check
     ("cos_doctor.errors", "diagnosed_copy", "copy"),
     ("cos_doctor._hook.install", "log_diagnosis", "log"),
 )
@@ -115,17 +115,23 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
     from cos_doctor._pipeline.diagnose import assess, diagnose_context
     from cos_doctor._pipeline.evidence import Facts, collect_evidence
     from cos_doctor._pipeline.match import match_rule
-    from cos_doctor._redact import redactor_for
+    from cos_doctor._redact import finds_for
     from cos_doctor._sdk.live import context_from_error
     from cos_doctor.errors import diagnosed_copy
 
     rules = catalogue()
     context = context_from_error(error)
     found = match_rule(context, rules)
-    facts = Facts(context=context, match=found, catalogue=rules, locale=resolve_locale(None))
+    facts = Facts(
+        context=context, match=found, catalogue=rules, locale=resolve_locale(None), unworded=True
+    )
     diagnosis = diagnose_context(context)
     event = assess(context).event()
     text = reply.body.decode()
+    # What the event's seal check searches: the values it reports, joined.
+    said = "\0".join(
+        str(value) for value in (context.error_message, context.bucket, context.key) if value
+    )
 
     def worded_note() -> object:
         # What a reader pays on first access: the Diagnosis built, its prose worded, the note.
@@ -135,7 +141,7 @@ def isolated_stages(plan: Plan, error: Any, reply: Reply) -> dict[str, Any]:
         Arm("context", lambda: context_from_error(error)),
         Arm("match", lambda: match_rule(context, rules)),
         Arm("evidence", lambda: collect_evidence(facts)),
-        Arm("redactor", lambda: redactor_for(context)),
+        Arm("redactor", lambda: finds_for(context, said)),
         Arm("assess", lambda: assess(context)),
         Arm("assess_and_event", lambda: assess(context).event()),
         Arm("diagnose_context", lambda: diagnose_context(context)),

@@ -40,8 +40,9 @@ def failure_split_table(failure: dict[str, Any] | None) -> list[str]:
         (
             "Failure path: where the added time goes, measured inside the real failing call (µs, medians; "
             "assess, other = assess − match − evidence (the Code inferred, the facts set up); "
-            "event facts = Assessment.event − redactor (the seal check over the event's values, "
-            "the causes ranked); copy = diagnosed_copy, the Diagnosis left unbuilt; "
+            "redactor = the seal check over the event's values (finds_for: the request's redactor is "
+            "built only when it finds a secret); event facts = Assessment.event − redactor "
+            "(the values gathered, the causes ranked); copy = diagnosed_copy, the Diagnosis left unbuilt; "
             "log = the event to a null sink; outside hook = added − in hook: the re-raise, the SDK's "
             "ERROR record through the redaction filter, and the SDK's own code running with colder "
             "CPU caches; SDK log filter = that record through the filter, part of outside hook):"

@@ -16,7 +16,8 @@ judged the same way, by their cause's allow-list (an empty list: only a generic 
 and their rate is reported apart from the known-Code rate.
 
 Run ``python benchmarks/knowledge_coverage.py`` for the table per Code and the overall rates
-(``--misses`` also lists every entry that did not get a right rule). ``tests/test_real_failures.py``
+(``--misses`` also lists every entry that did not get a right rule; ``--families`` prints the
+per-family table of the README's "Real failures" section, issue 17). ``tests/test_real_failures.py``
 asserts the same measurement: no crash, no wrong rule, right share >= 0.85 among failures with a
 known Code.
 """
@@ -54,6 +55,18 @@ CLIENT_SIDE = "(client-side, no Code)"
 NO_CODE = "(server reply, Code not quoted)"
 
 VERDICTS = ("right", "generic", "wrong", "crash")
+#: The failure families an entry's ``family`` names (issue 17).
+FAMILIES = (
+    "subresource-no-config",
+    "config-limit",
+    "s3-compatible-client",
+    "endpoint-dependent",
+    "cloud-infinite",
+    "client-network",
+    "client-proxy",
+    "client-tls",
+    "sdk-check",
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class Failure:
     method: str | None
     operation: str | None
     client_side: bool
+    family: str | None = None
 
     @property
     def group(self) -> str:
@@ -167,6 +181,7 @@ def _failure(entry: dict[str, Any]) -> Failure:
         method=entry.get("method"),
         operation=entry.get("operation"),
         client_side=bool(entry.get("client_side", False)),
+        family=entry.get("family"),
     )
 
 
@@ -308,6 +323,32 @@ def table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def family_table(outcomes: Sequence[Outcome]) -> str:
+    """Per family: entries, then right / generic / wrong as counts and shares (a Markdown table).
+
+    Judged on the text as pasted, like the known-Code share. A crash counts as wrong here: the
+    user got no right answer either way (and the tests allow none). Entries without a family are
+    left out; a family without entries shows dashes.
+    """
+    lines = [
+        "| family | entries | right | generic | wrong |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for family in FAMILIES:
+        members = [outcome for outcome in outcomes if outcome.failure.family == family]
+        counts = {
+            "right": sum(outcome.verdict == "right" for outcome in members),
+            "generic": sum(outcome.verdict == "generic" for outcome in members),
+            "wrong": sum(outcome.verdict in ("wrong", "crash") for outcome in members),
+        }
+        cells = [
+            f"{counts[verdict]} ({counts[verdict] / len(members):.0%})" if members else "–"
+            for verdict in ("right", "generic", "wrong")
+        ]
+        lines.append(f"| `{family}` | {len(members)} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
 def misses(outcomes: Sequence[Outcome]) -> str:
     """Every failure that did not get a right rule, grouped by Code, for the rule writers."""
     grouped: dict[str, list[Outcome]] = defaultdict(list)
@@ -338,8 +379,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the coverage table (and, with --misses, every miss); always exit 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every entry not right")
+    parser.add_argument(
+        "--families", action="store_true", help="print only the per-family Markdown table"
+    )
     args = parser.parse_args(argv)
     outcomes = measure()
+    if args.families:
+        print(family_table(outcomes))
+        return 0
     print(table(outcomes))
     if args.misses:
         print()

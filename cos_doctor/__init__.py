@@ -31,7 +31,8 @@ other, and nothing imports in a cycle (``tests/test_layout.py`` checks all three
     diagnosis               the value objects users get
     _redact                 the one sealing boundary's redactor
     _locale, _signing       the language chosen; the q-sign signature
-    _config, _lazy, _normalize   settings; lock-free lazy attributes; folding text
+    _config, _lazy, _normalize, _record   settings; lock-free lazy attributes; folding text;
+                            frozen value classes defined without compiling
 """
 
 import logging

@@ -28,6 +28,7 @@ __all__ = [
     "PROXY_VARIABLES",
     "Redactor",
     "client_redactor",
+    "finds_for",
     "is_secret_field",
     "mask_secret_id",
     "redactor_for",
@@ -438,6 +439,31 @@ def redactor_for(context: Any) -> Redactor:
 
     It knows the configured and sent SecretKey, session token, signature, sign key and SecretId.
     """
+    secrets, secret_ids = _request_secrets(context)
+    return client_redactor(context.secrets).extended(secrets, secret_ids)
+
+
+def finds_for(context: Any, text: str) -> bool:
+    """Whether ``redactor_for(context)`` would change ``text`` (never a false "no").
+
+    Without building that redactor: its client's part is cached, and the request's own
+    secrets (signature, sign key, token, SecretId) are looked for by their first characters.
+    """
+    if client_redactor(context.secrets).finds(text):
+        return True
+    secrets, secret_ids = _request_secrets(context)
+    for is_secret_id, given in ((True, secret_ids), (False, secrets)):
+        for value in {part for v in given if v for part in (v, v.strip()) if part.strip()}:
+            if len(value) >= _MIN_SECRET_LENGTH:
+                if _CUT in text or any(form[:least] in text for form, least in _forms(value)):
+                    return True
+            elif not is_secret_id and any(form in text for form, _ in _forms(value)):
+                return True
+    return False
+
+
+def _request_secrets(context: Any) -> tuple[list[str | None], list[str | None]]:
+    """The secrets one request carried on top of its client's, and the SecretId it sent."""
     secret_key = context.configured("secret_key")
     signed = context.signed
     form = {name.lower(): value for name, value in getattr(context, "post_form", ())}
@@ -454,7 +480,7 @@ def redactor_for(context: Any) -> Redactor:
             from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
 
             secrets.append(sign_key(secret_key, signed.key_time))
-    return client_redactor(context.secrets).extended(secrets, [context.secret_id_sent])
+    return secrets, [context.secret_id_sent]
 
 
 # Client redactors by the secrets they know: encoding a secret in its dozen spellings costs
@@ -472,7 +498,7 @@ def client_redactor(secrets: Any) -> Redactor:
     ``cos_doctor._sdk.live.client_secrets`` read from the client. Built once per set of
     secrets (the proxy variables of the environment included) and reused.
     """
-    environment = tuple(os.environ.get(name) for name in PROXY_VARIABLES)
+    environment = _proxy_environment()
     key = (
         secrets.secret_id,
         secrets.secret_key,
@@ -487,6 +513,28 @@ def client_redactor(secrets: Any) -> Redactor:
             _CLIENT_REDACTORS.clear()  # many clients: start over rather than grow
         _CLIENT_REDACTORS[key] = redactor
     return redactor
+
+
+_ENCODED_PROXY_VARIABLES: list[Any] = []  # os.environ's own spelling of the names, made once
+
+
+def _proxy_environment() -> tuple[str | None, ...]:
+    """The proxy variables' values, as ``os.environ.get`` gives them.
+
+    Read from the mapping's own dictionary when it has one (CPython's): ``os.environ.get``
+    encodes the name and decodes the value, about a microsecond per name, on every failure.
+    """
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    decode = getattr(environ, "decodevalue", None)
+    if not isinstance(data, dict) or decode is None or not hasattr(environ, "encodekey"):
+        return tuple(environ.get(name) for name in PROXY_VARIABLES)
+    if not _ENCODED_PROXY_VARIABLES:
+        _ENCODED_PROXY_VARIABLES.extend(environ.encodekey(name) for name in PROXY_VARIABLES)
+    return tuple(
+        None if value is None else decode(value)
+        for value in map(data.get, _ENCODED_PROXY_VARIABLES)
+    )
 
 
 def _client_secrets(secrets: Any, environment: tuple[str | None, ...]) -> list[str | None]:

@@ -14,9 +14,10 @@ pickles are the same either way.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, field
 from typing import TYPE_CHECKING, Any, Union
 
+from cos_doctor._record import frozen
 from cos_doctor._redact import PATTERNS_ONLY, Redactor
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def sealed_value(value: EvidenceValue, redact: Callable[[str], str]) -> Evidence
     return value
 
 
-@dataclass(frozen=True)
+@frozen
 class Evidence:
     """One fact observed or computed for the failing request.
 
@@ -70,7 +71,7 @@ LIKELY = "likely"
 POSSIBLE = "possible"
 
 
-@dataclass(frozen=True)
+@frozen
 class Cause:
     """One documented reason for the error, ranked by what this request's evidence shows.
 
@@ -100,7 +101,7 @@ class Cause:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Diagnosis:
     """What went wrong with one COS request, why, and how to fix it.
 

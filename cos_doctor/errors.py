@@ -24,7 +24,13 @@ from qcloud_cos.cos_exception import CosClientError, CosServiceError
 if TYPE_CHECKING:
     from cos_doctor.diagnosis import Diagnosis
 
-__all__ = ["CosDiagnosedClientError", "CosDiagnosedError", "attach_builder", "diagnosed_copy"]
+__all__ = [
+    "CosDiagnosedClientError",
+    "CosDiagnosedError",
+    "attach_builder",
+    "diagnose_in_place",
+    "diagnosed_copy",
+]
 
 # Python 3.11+ prints exception notes under the traceback, so the one-line str() can stay
 # short; older interpreters only print str(), which must then carry the whole report.
@@ -230,3 +236,18 @@ def attach_builder(
         copy.__dict__[_EARLIER_NOTES] = earlier  # the report joins them on first access
     elif earlier:
         copy.__dict__[_NOTES] = earlier
+
+
+def diagnose_in_place(error: Any, diagnosis: Diagnosis) -> None:
+    """Make the SDK's ``CosClientError`` itself a ``CosDiagnosedClientError`` with ``diagnosis``.
+
+    For an error cos_doctor sees while it is being made (the SDK refusing an argument), before
+    it is raised: the same object goes on, so its traceback is the SDK's own.
+    """
+    earlier = list(error.__dict__.pop("__notes__", ()))
+    error.__class__ = CosDiagnosedClientError
+    error.diagnosis = diagnosis
+    if _NOTES_ARE_PRINTED:
+        error.__dict__[_EARLIER_NOTES] = earlier
+    elif earlier:
+        error.__dict__[_NOTES] = earlier

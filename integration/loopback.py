@@ -78,31 +78,61 @@ def full_backlog_server() -> Iterator[int]:
         listener.close()
 
 
-@contextmanager
-def self_signed_tls_server(directory: Path) -> Iterator[int]:
-    """Complete TLS handshakes with a certificate generated now and trusted by nobody."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
+# The extensions `openssl req -x509` adds by default: Python 3.13's VERIFY_X509_STRICT (which
+# urllib3 sets there) refuses a certificate without them before it looks at the dates.
+_CA_CONFIG = """[ca]
+default_ca = signer
+[signer]
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = anyone
+unique_subject = no
+copy_extensions = copy
+x509_extensions = ca_itself
+[ca_itself]
+basicConstraints = critical,CA:true
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[anyone]
+commonName = supplied
+"""
+
+
+def _openssl(*arguments: str, directory: Path) -> None:
     subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
+        ["openssl", *arguments], cwd=directory, check=True, capture_output=True, timeout=60
     )
+
+
+def certificate(directory: Path, name: str, *, expired: bool = False) -> tuple[Path, Path]:
+    """A self-signed certificate and its key for ``name`` (an IP address or a DNS name).
+
+    ``expired``: valid for one day in January 2020, issued with ``openssl ca`` because
+    ``openssl req`` refuses a date in the past.
+    """
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    alt = f"IP:{name}" if name.replace(".", "").isdigit() else f"DNS:{name}"
+    common = ["-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", str(key)]
+    if not expired:
+        _openssl("req", "-x509", "-days", "1", *common, "-addext", f"subjectAltName={alt}",
+                 "-out", str(cert), directory=directory)
+        return cert, key
+    (directory / "ca.cnf").write_text(_CA_CONFIG, encoding="ascii")
+    (directory / "index.txt").write_text("", encoding="ascii")
+    (directory / "serial").write_text("01\n", encoding="ascii")
+    _openssl("req", "-new", *common, "-addext", f"subjectAltName={alt}", "-out", "req.csr",
+             directory=directory)
+    _openssl("ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", str(key), "-in",
+             "req.csr", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-out",
+             str(cert), directory=directory)
+    return cert, key
+
+
+@contextmanager
+def tls_server(cert: Path, key: Path) -> Iterator[int]:
+    """Complete TLS handshakes with ``cert``, then close: the client's verification is the test."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     listener = socket.socket()
@@ -133,6 +163,98 @@ def self_signed_tls_server(directory: Path) -> Iterator[int]:
         stop.set()
         thread.join(timeout=2)
         listener.close()
+
+
+@contextmanager
+def self_signed_tls_server(directory: Path) -> Iterator[int]:
+    """Complete TLS handshakes with a certificate generated now and trusted by nobody."""
+    with tls_server(*certificate(directory, "127.0.0.1")) as port:
+        yield port
+
+
+@contextmanager
+def raw_server(reply: bytes | None) -> Iterator[int]:
+    """Read each request's head, write ``reply`` as it is and close; None: close after one read.
+
+    For what no well-behaved server sends: a bad chunk length, a body shorter than its
+    Content-Length, a close before reading the request.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        for _ in range(64):
+            if stop.is_set():
+                return
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(2)
+                head = b""
+                try:
+                    if reply is None:  # one read, so that a close is a FIN, not an RST
+                        connection.recv(65536)
+                        continue
+                    while b"\r\n\r\n" not in head and len(head) < 65536:
+                        chunk = connection.recv(4096)
+                        if not chunk:
+                            break
+                        head += chunk
+                    connection.sendall(reply)
+                except OSError:
+                    continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+@contextmanager
+def refusing_proxy(status: int, reason: str) -> Iterator[int]:
+    """An HTTP proxy that answers every request, CONNECT included, with ``status`` and closes."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _refuse(self) -> None:
+            self.send_response(status, reason)
+            if status == 407:  # Proxy Authentication Required
+                self.send_header("Proxy-Authenticate", 'Basic realm="loopback"')
+            self.send_header("Content-Type", "text/html")
+            body = f"<html><body><h1>{status} {reason}</h1></body></html>".encode()
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+
+        do_CONNECT = do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _refuse  # noqa: N815
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=2)
 
 
 def reset(connection: socket.socket) -> None:

@@ -6,8 +6,15 @@ bind 127.0.0.1. Every case asserts the rule, its key evidence and exactly one ev
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 import pickle
 import re
+import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -21,11 +28,15 @@ from structlog.testing import capture_logs
 import cos_doctor
 from cos_doctor.emulator import Emulator
 from integration.loopback import (
+    certificate,
     closed_port,
     full_backlog_server,
+    raw_server,
+    refusing_proxy,
     scripted_cos,
     self_signed_tls_server,
     silent_server,
+    tls_server,
     truncating_cos,
 )
 from tests.conftest import sdk_retry_sleeps
@@ -68,7 +79,8 @@ def _one_failure(events: list[dict[str, Any]]) -> dict[str, Any]:
 def _fail(
     client: CosS3Client, call: str = "get_object", **kwargs: Any
 ) -> tuple[Any, dict[str, Any]]:
-    arguments = {"Bucket": BUCKET, "Key": "a.txt", **kwargs}
+    keyless = call in {"list_objects", "head_bucket"}
+    arguments = {"Bucket": BUCKET, **({} if keyless else {"Key": "a.txt"}), **kwargs}
     with capture_logs() as events, pytest.raises(CosClientError) as caught:
         getattr(client, call)(**arguments)
     error = caught.value
@@ -77,6 +89,36 @@ def _fail(
     return error, _one_failure(events)
 
 
+@functools.cache
+def _invalid_names_fail_here() -> str | None:
+    """None when a ``.invalid`` name (RFC 6761) fails to resolve within 5 s here; else why not."""
+    outcome: list[object] = []
+
+    def resolve() -> None:
+        try:
+            outcome.append(socket.getaddrinfo("cos-doctor-probe.invalid", 80))
+        except OSError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=resolve, daemon=True)
+    thread.start()
+    thread.join(timeout=5)
+    if not outcome:
+        return "resolving a .invalid name did not finish within 5 s here (no network, slow DNS)"
+    if not isinstance(outcome[0], socket.gaierror):
+        return f"a .invalid name did not fail to resolve here ({outcome[0]!r}): a DNS answers every name"
+    return None
+
+
+@pytest.fixture
+def _dns_fails_fast() -> None:
+    """Skip, saying why, where a ``.invalid`` name does not fail to resolve quickly."""
+    reason = _invalid_names_fail_here()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+@pytest.mark.usefixtures("_dns_fails_fast")
 def test_an_unresolvable_custom_domain_is_a_dns_failure_naming_the_setting() -> None:
     """Domain= pointing at a name that does not resolve: host, its source, region and bucket checks."""
     error, event = _fail(
@@ -96,6 +138,7 @@ def test_an_unresolvable_custom_domain_is_a_dns_failure_naming_the_setting() -> 
     assert event["cos.operation"] == "get_object"
 
 
+@pytest.mark.usefixtures("_dns_fails_fast")
 def test_a_custom_endpoint_with_a_typo_is_named_as_the_source() -> None:
     """Endpoint= is reported as what produced the unresolvable host."""
     error, _ = _fail(_client(Endpoint="cos.ap-guangzou.invalid", Scheme="http"))
@@ -136,10 +179,10 @@ def test_a_server_whose_backlog_is_full_is_a_connect_timeout() -> None:
 
 
 def test_a_self_signed_certificate_is_a_tls_failure(tmp_path: Path) -> None:
-    """https to a server whose certificate nobody trusts: the TLS rule, Scheme and VerifySSL shown."""
+    """https to a server whose certificate nobody trusts: the untrusted-CA rule, Scheme and VerifySSL shown."""
     with self_signed_tls_server(tmp_path) as port:
         error, _ = _fail(_client(IP="127.0.0.1", Port=port, Scheme="https"))
-    assert error.diagnosis.rule_id == "client-tls-failure"
+    assert error.diagnosis.rule_id == "client-tls-untrusted"
     assert error.diagnosis.evidence_value("scheme") == "https"
     assert "SSL" in " ".join(error.diagnosis.evidence_value("exception_chain") or ())
 
@@ -480,10 +523,230 @@ ARGUMENT_ERRORS = {
 
 @pytest.mark.parametrize("rule_id", sorted(ARGUMENT_ERRORS))
 def test_sdk_argument_errors_raised_before_any_request_are_diagnosable(rule_id: str) -> None:
-    """The SDK's own argument checks raise before send_request: diagnose(e) names the rule."""
+    """The SDK's own argument checks raise before send_request: the hook reaches them, once."""
     client = _client(IP="127.0.0.1", Port=closed_port(), Scheme="http")
-    with capture_logs() as events, pytest.raises(CosClientError) as caught:
+    with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as caught:
         ARGUMENT_ERRORS[rule_id](client)
-    assert type(caught.value) is CosClientError  # raised outside every patched method
-    assert [event for event in events if event["event"] == "cos_request_failed"] == []
+    assert _one_failure(events)["cos_doctor.rule_id"] == rule_id
+    assert caught.value.diagnosis is not None
+    assert caught.value.diagnosis.rule_id == rule_id
     assert cos_doctor.diagnose(caught.value).rule_id == rule_id
+
+
+# --- Every requests / urllib3 failure the SDK wraps, provoked for real (issue 17 part 2) ---------
+
+
+@pytest.mark.usefixtures("_dns_fails_fast")
+def test_a_region_that_does_not_exist_is_a_dns_failure_of_the_host_it_built() -> None:
+    """Endpoint under .invalid (RFC 6761, never resolvable): gaierror via NameResolutionError, the DNS rule."""
+    error, event = _fail(_client(Endpoint="cos.ap-nowhere.invalid", Scheme="https"))
+    assert error.diagnosis.rule_id == "client-dns-failure"
+    assert "NameResolutionError" in (error.diagnosis.evidence_value("exception_chain") or ())
+    assert event["cos_doctor.rule_id"] == "client-dns-failure"
+
+
+def test_a_server_that_resets_the_connection_is_a_reset() -> None:
+    """An RST (SO_LINGER 0) instead of a reply: ConnectionResetError, the reset rule, one event."""
+    with scripted_cos(lambda handler, body: None) as port:
+        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http"))
+    assert error.diagnosis.rule_id == "client-connection-reset"
+    assert "ConnectionResetError" in (error.diagnosis.evidence_value("exception_chain") or ())
+    assert event["cos_doctor.rule_id"] == "client-connection-reset"
+
+
+def test_a_server_that_closes_before_answering_is_remote_disconnected() -> None:
+    """Accept, then close without a word: RemoteDisconnected, the reset rule."""
+    with raw_server(None) as port:
+        error, _ = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http"))
+    assert error.diagnosis.rule_id == "client-connection-reset"
+    assert "RemoteDisconnected" in (error.diagnosis.evidence_value("exception_chain") or ())
+
+
+def test_a_server_that_closes_while_the_body_is_still_being_sent_is_a_reset() -> None:
+    """put_object of 8 MiB to a server that closes at once: the broken send (EPIPE) ends as the reset rule."""
+    with raw_server(None) as port:
+        client = _client(IP="127.0.0.1", Port=port, Scheme="http")
+        error, event = _fail(client, "put_object", Body=b"x" * (8 * 1024 * 1024))
+    assert error.diagnosis.rule_id == "client-connection-reset"
+    assert event["cos.operation"] == "put_object"
+
+
+BAD_CHUNK = b"HTTP/1.1 200 OK\r\nServer: tencent-cos\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+SHORT_BODY = (
+    b"HTTP/1.1 200 OK\r\nServer: tencent-cos\r\nContent-Length: 100\r\n\r\n<ListBucketResult>"
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "inner"),
+    [(BAD_CHUNK, "InvalidChunkLength"), (SHORT_BODY, "IncompleteRead")],
+    ids=["invalid-chunk-length", "incomplete-read"],
+)
+def test_a_reply_body_that_breaks_inside_send_request_is_body_interrupted(
+    reply: bytes, inner: str
+) -> None:
+    """list_objects reads its body inside send_request: ChunkedEncodingError there is the broken-body rule."""
+    with raw_server(reply) as port:
+        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http"), "list_objects")
+    assert error.diagnosis.rule_id == "client-body-interrupted"
+    assert inner in str(error)
+    assert "ChunkedEncodingError" in (error.diagnosis.evidence_value("exception_chain") or ())
+    assert event["cos.operation"] == "list_objects"
+
+
+def test_https_to_a_plain_http_port_is_the_plain_port_rule() -> None:
+    """Scheme='https' to a server speaking http: WRONG_VERSION_NUMBER, the plain-port rule."""
+    with scripted_cos(lambda handler, body: (200, b"")) as port:
+        error, _ = _fail(_client(IP="127.0.0.1", Port=port, Scheme="https"))
+    assert error.diagnosis.rule_id == "client-tls-plain-port"
+    assert error.diagnosis.evidence_value("host_source") == "ip"
+
+
+def test_plain_http_to_a_tls_port_is_a_reset(tmp_path: Path) -> None:
+    """Scheme='http' to a TLS server: it fails its handshake and closes; the reset rule, which names that cause."""
+    with self_signed_tls_server(tmp_path) as port:
+        error, _ = _fail(_client(IP="127.0.0.1", Port=port, Scheme="http"))
+    assert error.diagnosis.rule_id == "client-connection-reset"
+    assert "port that expects https" in error.diagnosis.render()
+
+
+def test_a_server_that_closes_during_the_tls_handshake_is_the_tls_rule() -> None:
+    """https to a server that accepts and closes: an EOF in the handshake, the TLS rule.
+
+    Python 3.10+ raise SSLEOFError (EOF occurred in violation of protocol), 3.9
+    SSLZeroReturnError (TLS/SSL connection has been closed (EOF)).
+    """
+    with raw_server(None) as port:
+        error, _ = _fail(_client(IP="127.0.0.1", Port=port, Scheme="https"))
+    assert error.diagnosis.rule_id == "client-tls-failure"
+    chain = error.diagnosis.evidence_value("exception_chain") or ()
+    assert {"SSLEOFError", "SSLZeroReturnError"} & set(chain)
+
+
+def test_an_expired_certificate_is_the_expired_rule(tmp_path: Path) -> None:
+    """A trusted certificate valid only in January 2020: 'certificate has expired', the expired rule."""
+    cert, key = certificate(tmp_path, "127.0.0.1", expired=True)
+    with tls_server(cert, key) as port:
+        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="https", VerifySSL=str(cert)))
+    assert error.diagnosis.rule_id == "client-tls-expired"
+    assert "certificate has expired" in str(error)
+    assert event["cos_doctor.rule_id"] == "client-tls-expired"
+
+
+def test_a_certificate_for_another_name_is_the_hostname_rule(tmp_path: Path) -> None:
+    """A trusted certificate for other.invalid served at 127.0.0.1: a mismatch, the hostname rule."""
+    cert, key = certificate(tmp_path, "other.invalid")
+    with tls_server(cert, key) as port:
+        error, _ = _fail(_client(IP="127.0.0.1", Port=port, Scheme="https", VerifySSL=str(cert)))
+    assert error.diagnosis.rule_id == "client-tls-hostname"
+    assert "mismatch" in str(error) or "doesn't match" in str(error)
+    assert error.diagnosis.evidence_value("host_source") == "ip"
+
+
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_a_proxy_answering_407_is_the_proxy_credentials_rule(scheme: str) -> None:
+    """407 to CONNECT (https: ProxyError) and to a plain proxied GET (http: the proxy's reply): one rule, no password shown."""
+    with refusing_proxy(407, "Proxy Authentication Required") as port:
+        proxy = f"http://alice:{PROXY_PASSWORD}@127.0.0.1:{port}"
+        client = _client(Scheme=scheme, Proxies={"http": proxy, "https": proxy})
+        with capture_logs() as events, pytest.raises(Exception) as caught:  # either SDK error
+            client.get_object(Bucket=BUCKET, Key="a.txt")
+    error = caught.value
+    expected = CosClientError if scheme == "https" else CosServiceError
+    assert isinstance(error, expected)
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "client-proxy-auth"
+    assert _one_failure(events)["cos_doctor.rule_id"] == "client-proxy-auth"
+    shown = diagnosis.evidence_value("proxy_configured")
+    assert isinstance(shown, tuple)
+    assert PROXY_PASSWORD not in repr(diagnosis.to_dict()) + diagnosis.render() + repr(events)
+
+
+def test_a_proxy_answering_502_to_connect_is_the_proxy_rule() -> None:
+    """'Tunnel connection failed: 502 Bad Gateway': the proxy could not reach COS; the proxy rule."""
+    with refusing_proxy(502, "Bad Gateway") as port:
+        proxy = f"http://127.0.0.1:{port}"
+        error, _ = _fail(_client(Scheme="https", Proxies={"http": proxy, "https": proxy}))
+    assert error.diagnosis.rule_id == "client-proxy-failure"
+    assert "Tunnel connection failed: 502" in str(error)
+
+
+def test_a_proxy_answering_502_to_a_plain_request_is_shown_as_not_from_cos() -> None:
+    """A proxied http GET answered 502 by the proxy: an honest generic 5xx whose evidence names a proxy."""
+    with refusing_proxy(502, "Bad Gateway") as port:
+        client = _client(Scheme="http", Proxies={"http": f"http://127.0.0.1:{port}"})
+        with capture_logs() as events, pytest.raises(CosServiceError) as caught:
+            client.get_object(Bucket=BUCKET, Key="a.txt")
+    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.generic
+    assert diagnosis.http_status == 502
+    assert "tencent-cos" in " ".join(item.text for item in diagnosis.evidence)
+    assert _one_failure(events)["error.type"]
+
+
+@pytest.mark.parametrize(
+    ("proxy", "scheme"),
+    [
+        ("localhost:{port}", "http"),  # no scheme: requests' InvalidProxyURL
+        ("ftp://127.0.0.1:{port}", "http"),  # urllib3's ProxySchemeUnknown, as InvalidURL
+        ("https://127.0.0.1:{port}", "https"),  # a plain proxy as https://, CONNECT
+        ("https://127.0.0.1:{port}", "http"),  # a plain proxy as https://, forwarding
+    ],
+    ids=["no-scheme", "ftp-scheme", "https-url-plain-proxy-connect", "https-url-plain-proxy-forward"],
+)
+def test_a_proxy_url_with_the_wrong_scheme_is_the_proxy_scheme_rule(proxy: str, scheme: str) -> None:
+    """A proxy URL requests or urllib3 cannot use as written: the scheme rule, whose first step writes http://."""
+    with scripted_cos(lambda handler, body: (200, b"")) as port:
+        url = proxy.format(port=port)
+        error, _ = _fail(_client(Scheme=scheme, Proxies={"http": url, "https": url}))
+    assert error.diagnosis.rule_id == "client-proxy-scheme"
+    assert "'https': 'http://" in error.diagnosis.steps[0]
+
+
+EMFILE_CHILD = """
+import json, os, resource, sys
+import cos_doctor
+from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos.cos_exception import CosClientError
+cos_doctor.install()
+def client(port):
+    config = CosConfig(Region="ap-guangzhou", SecretId="AKID" + "x" * 32, SecretKey="k" * 32,
+                       IP="127.0.0.1", Port=port, Scheme="http")
+    return CosS3Client(config, retry=0)
+# One diagnosed failure first (a refused connection): the failure path imports its modules
+# lazily, and importing opens files, which the limit below forbids.
+try:
+    client(int(sys.argv[2])).get_object(Bucket="examplebucket-1250000000", Key="a.txt")
+except CosClientError:
+    pass
+# Listing the directory holds one descriptor more than the process keeps afterwards.
+held = len(os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd")) - 1
+resource.setrlimit(resource.RLIMIT_NOFILE, (held, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+try:
+    client(int(sys.argv[1])).get_object(Bucket="examplebucket-1250000000", Key="a.txt")
+except CosClientError as error:
+    diagnosis = getattr(error, "diagnosis", None)
+    print(json.dumps({"type": type(error).__name__, "message": str(error)[:300],
+                      "rule": diagnosis.rule_id if diagnosis else None}))
+else:
+    print(json.dumps({"type": None, "message": "no error", "rule": None}))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_NOFILE is POSIX")
+def test_too_many_open_files_is_its_own_rule() -> None:
+    """A process at RLIMIT_NOFILE: socket() fails with EMFILE, the open-files rule (in a child process)."""
+    with scripted_cos(lambda handler, body: (200, b"")) as port:
+        child = subprocess.run(
+            [sys.executable, "-c", EMFILE_CHILD, str(port), str(closed_port())],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+    assert child.returncode == 0, child.stderr[-2000:]
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    assert "Too many open files" in result["message"]
+    assert result["type"] == "CosDiagnosedClientError"
+    assert result["rule"] == "client-too-many-open-files"

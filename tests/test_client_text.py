@@ -57,6 +57,17 @@ def test_exception_types_win_over_text() -> None:
     assert classify((), text) == "proxy"
 
 
+def test_the_text_narrows_the_kind_the_exception_classes_give() -> None:
+    """An SSLCertVerificationError whose text says expired is the expired kind; a ProxyError's 407, proxy-auth."""
+    expired = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired"
+    assert classify(("SSLError", "SSLCertVerificationError"), expired) == "tls-expired"
+    assert classify(("SSLError",), "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed") == "tls"
+    tunnel = "OSError('Tunnel connection failed: 407 Proxy Authentication Required')"
+    assert classify(("ProxyError", "OSError"), tunnel) == "proxy-auth"
+    # A refused connection is refused whatever else the text holds: its kind has no narrower.
+    assert classify(("ConnectionRefusedError",), "certificate has expired") == "connection-refused"
+
+
 def test_pasted_text_yields_the_host_and_timeout_it_names() -> None:
     """Only what the text says: the host from urllib3's wording, the timeout from 'read timeout='."""
     diagnosis = cos_doctor.diagnose(
@@ -125,15 +136,15 @@ WILD_WORDINGS = [
         "GuzzleHttp\\Exception\\ConnectException: Could not resolve: b-1250000000.cos.ap-guangzhou.myqcloud.com (Domain name not found)",
     ),
     ("dns", "DNS error"),
-    ("tls", "RequestError: Error: certificate has expired"),
-    ("tls", "Error: unable to get local issuer certificate"),
+    ("tls-expired", "RequestError: Error: certificate has expired"),
+    ("tls-untrusted", "Error: unable to get local issuer certificate"),
     (
-        "tls",
+        "tls-untrusted",
         "java.security.cert.CertPathValidatorException: Trust anchor for certification path not found",
     ),
-    ("tls", "javax.net.ssl.SSLHandshakeException: PKIX path building failed"),
+    ("tls-untrusted", "javax.net.ssl.SSLHandshakeException: PKIX path building failed"),
     (
-        "tls",
+        "tls-untrusted",
         "Get https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/: x509: certificate signed by unknown authority",
     ),
     ("tls", "cURL error 60: See http://curl.haxx.se/libcurl/c/libcurl-errors.html"),
@@ -166,6 +177,8 @@ WILD_WORDINGS = [
 RULE_OF_KIND = {
     "dns": "client-dns-failure",
     "tls": "client-tls-failure",
+    "tls-expired": "client-tls-expired",
+    "tls-untrusted": "client-tls-untrusted",
     "connection-refused": "client-connection-refused",
     "connect-timeout": "client-connect-timeout",
     "connection-reset": "client-connection-reset",

@@ -86,6 +86,72 @@ def test_the_event_reports_what_the_diagnosis_says(rule: object, example: object
     assert event_fields(assess(context).event()) == event_fields(assess(context).diagnosis)
 
 
+@pytest.mark.parametrize(
+    ("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or ""
+)
+def test_evidence_worded_when_read_reads_as_worded_at_once(
+    rule: object, example: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For every example, the Diagnosis whose evidence sentences were worded on first read equals, and pickles as, one whose sentences were worded when found."""
+    from cos_doctor._pipeline import diagnose as _diagnose
+    from cos_doctor._pipeline.evidence import Facts
+    from cos_doctor.diagnosis import Evidence
+
+    context = _example_context(example)
+    deferred = assess(context).diagnosis
+
+    class WordedAtOnce(Facts):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **{**kwargs, "unworded": False})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_diagnose, "Facts", WordedAtOnce)
+    eager = assess(context).diagnosis
+    assert {type(item) for item in deferred.evidence} <= {Evidence}
+    assert deferred == eager
+    assert deferred.to_dict() == eager.to_dict()
+    assert pickle.dumps(deferred) == pickle.dumps(eager)
+
+
+@pytest.mark.parametrize(
+    ("rule", "example"),
+    [(rule, example) for rule, example in EXAMPLES if example.client],  # type: ignore[attr-defined]
+    ids=lambda value: getattr(value, "id", None) or "",
+)
+def test_a_failure_without_a_reply_is_logged_without_building_its_diagnosis(
+    rule: object, example: object
+) -> None:
+    """For every client-side example, the event comes from the unbuilt assessment, and its headline is the one the built Diagnosis gives."""
+    from cos_doctor._log.event import _Headline
+    from cos_doctor._pipeline.diagnose import EventFacts
+
+    context = _example_context(example)
+    assessment = assess(context)
+    event = assessment.event()
+    assert isinstance(event, EventFacts)
+    assert "diagnosis" not in vars(assessment)
+    fields = event_fields(event)
+    built = assess(context).diagnosis
+    assert event.title == built.title
+    assert str(_Headline(fields, event)) == str(_Headline(event_fields(built), built))
+
+
+def test_a_secret_in_a_title_value_of_a_failure_without_a_reply_seals_the_event() -> None:
+    """A failure with no reply whose title would quote one of the request's secrets is logged from the sealed Diagnosis."""
+    from cos_doctor._log.event import _Headline
+
+    context = RequestContext(
+        client_failure="connection-refused",
+        error_message="Connection refused",
+        http_method="GET",
+        fills={"host": f"{SECRET_KEY}.example"},
+        secrets=SecretsSeen(secret_key=SECRET_KEY),
+    )
+    event = assess(context).event()
+    headline = str(_Headline(event_fields(event), event))
+    assert SECRET_KEY not in headline
+    assert "<redacted>" in headline
+
+
 def test_an_event_whose_values_hold_a_secret_is_reported_sealed() -> None:
     """When a value the event reports holds one of the request's secrets, the event is the sealed Diagnosis's."""
     context = dataclasses.replace(

@@ -30,7 +30,13 @@ else:  # pragma: no cover - depends on the interpreter
 README = Path(__file__).parent.parent / "README.md"
 RULES = catalogue().rules
 # Rules of a COS reply, which carries a RequestId (client-side failures never reached COS).
-REPLY_RULES = [rule for rule in RULES if not all(clause.client for clause in rule.clauses)]
+# 407 is a proxy's answer (RFC 9110 §15.5.8), never COS's: a rule for it answers no COS reply.
+PROXY_STATUS = 407
+REPLY_RULES = [
+    rule
+    for rule in RULES
+    if any(clause.client is None and clause.status != PROXY_STATUS for clause in rule.clauses)
+]
 EXAMPLES = [(rule, example) for rule in RULES for example in rule.examples]
 RAW_PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}")
 

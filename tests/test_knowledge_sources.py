@@ -1,4 +1,5 @@
-"""The compiled copy of the knowledge base: exactly what the validated TOML builds, read unchecked."""
+"""The compiled copy of the knowledge base: exactly what the validated TOML builds, read unchecked;
+its prose read only when a diagnosis is worded."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 
 from cos_doctor._knowledge import catalogue as catalogue_module
 from cos_doctor._knowledge.catalogue import KNOWLEDGE_DIR, KnowledgeError, catalogue, load_catalogue
-from cos_doctor._knowledge.sources import COMPILED_NAME, read_compiled
-from tools.compile_knowledge import compile_sources, compiled_text
+from cos_doctor._knowledge.sources import COMPILED_NAME, PROSE_NAME, read_compiled
+from tools.compile_knowledge import compile_sources, compiled_texts
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,9 +28,11 @@ def knowledge_copy(tmp_path: Path) -> Path:
 
 
 def test_compiled_copy_is_what_the_toml_builds() -> None:
-    """The shipped copy is byte for byte what compiling the validated TOML writes now."""
-    shipped = (KNOWLEDGE_DIR / COMPILED_NAME).read_text(encoding="utf-8")
-    assert shipped == compiled_text(load_catalogue(KNOWLEDGE_DIR)), _REGENERATE
+    """The shipped files are byte for byte what compiling the validated TOML writes now."""
+    texts = compiled_texts(load_catalogue(KNOWLEDGE_DIR))
+    assert set(texts) == {COMPILED_NAME, PROSE_NAME}
+    for name, text in texts.items():
+        assert (KNOWLEDGE_DIR / name).read_text(encoding="utf-8") == text, _REGENERATE
 
 
 def test_toml_path_builds_the_same_catalogue() -> None:
@@ -37,12 +40,53 @@ def test_toml_path_builds_the_same_catalogue() -> None:
     assert load_catalogue(KNOWLEDGE_DIR) == catalogue()
 
 
-def test_compiled_copy_is_reviewable() -> None:
-    """The copy is pretty-printed JSON in the catalogue's order: one rule after another, diffable."""
-    text = (KNOWLEDGE_DIR / COMPILED_NAME).read_text(encoding="utf-8")
-    assert text.count("\n") > 10_000  # one value a line, not one long line
-    ids = [rule["id"] for rule in json.loads(text)["rules"]]
+@pytest.mark.parametrize("name", [COMPILED_NAME, PROSE_NAME])
+def test_compiled_copy_is_reviewable(name: str) -> None:
+    """Each file is pretty-printed JSON in the catalogue's order: one rule after another, diffable."""
+    text = (KNOWLEDGE_DIR / name).read_text(encoding="utf-8")
+    assert text.count("\n") > 2_000  # one value a line, not one long line
+    ids = [rule["id"] if name == COMPILED_NAME else rule for rule in json.loads(text)["rules"]]
     assert ids == [rule.id for rule in load_catalogue(KNOWLEDGE_DIR).rules]
+
+
+def test_prose_is_read_when_a_diagnosis_is_worded(
+    knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Matching, evidence and the event's fields read compiled.json only; wording reads the prose."""
+    read: list[str] = []
+
+    def reading(directory: Path, name: str = COMPILED_NAME) -> dict[str, object] | None:
+        read.append(name)
+        return read_compiled(directory, name)
+
+    monkeypatch.setattr(catalogue_module, "read_compiled", reading)
+    monkeypatch.setattr(catalogue_module, "KNOWLEDGE_DIR", knowledge_copy)
+    catalogue.cache_clear()
+    try:
+        rules = catalogue()
+        rule = next(rule for rule in rules.rules if rule.id == "access-denied")
+        event_reads = (rule.clauses, rule.texts["ko"].docs, rule.causes, rules.evidence_text)
+        assert read == [COMPILED_NAME]
+        assert all(event_reads)
+        assert rule.texts["en"].title.startswith("Access denied")
+        assert rule.causes[0].texts["zh"]
+        assert read == [COMPILED_NAME, PROSE_NAME]  # read once, for every rule
+    finally:
+        catalogue.cache_clear()
+
+
+def test_without_the_prose_file_the_toml_gives_it(
+    knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package whose prose file is missing still words diagnoses: from the TOML, validated."""
+    (knowledge_copy / PROSE_NAME).unlink()
+    monkeypatch.setattr(catalogue_module, "KNOWLEDGE_DIR", knowledge_copy)
+    catalogue.cache_clear()
+    try:
+        rules = catalogue()
+        assert rules == load_catalogue(KNOWLEDGE_DIR)
+    finally:
+        catalogue.cache_clear()
 
 
 def test_the_process_does_not_validate(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,14 +132,15 @@ def test_a_schema_error_in_the_toml_fails_loading(knowledge_copy: Path) -> None:
 
 def test_compiling_validates_first(knowledge_copy: Path) -> None:
     """Compiling invalid TOML raises and leaves the previous copy as it was."""
-    before = (knowledge_copy / COMPILED_NAME).read_bytes()
+    before = (knowledge_copy / COMPILED_NAME).read_bytes() + (knowledge_copy / PROSE_NAME).read_bytes()
     path = knowledge_copy / "access.toml"
     path.write_text(
         path.read_text(encoding="utf-8").replace("[rule.zh]", "[rule.zz]", 1), encoding="utf-8"
     )
     with pytest.raises(KnowledgeError):
         compile_sources(knowledge_copy)
-    assert (knowledge_copy / COMPILED_NAME).read_bytes() == before
+    after = (knowledge_copy / COMPILED_NAME).read_bytes() + (knowledge_copy / PROSE_NAME).read_bytes()
+    assert after == before
 
 
 def test_compiling_writes_the_edit(knowledge_copy: Path) -> None:
@@ -104,15 +149,15 @@ def test_compiling_writes_the_edit(knowledge_copy: Path) -> None:
     old = "Access denied: no policy or ACL allows this identity to make this request"
     path.write_text(path.read_text(encoding="utf-8").replace(old, "Edited title"), encoding="utf-8")
     compile_sources(knowledge_copy)
-    copy = read_compiled(knowledge_copy)
-    assert copy is not None
-    titles = {rule["id"]: rule["texts"]["en"]["title"] for rule in copy["rules"]}
-    assert titles["access-denied"] == "Edited title"
+    prose = read_compiled(knowledge_copy, PROSE_NAME)
+    assert prose is not None
+    assert prose["rules"]["access-denied"]["texts"]["en"]["title"] == "Edited title"
 
 
-@pytest.mark.parametrize("content", ["", "not json", '{"format": 1}', "[]"])
-def test_an_unreadable_copy_is_not_read(knowledge_copy: Path, content: str) -> None:
-    """A missing, corrupt or other-format copy reads as none (catalogue() then loads the TOML)."""
-    (knowledge_copy / COMPILED_NAME).write_text(content, encoding="utf-8")
-    assert read_compiled(knowledge_copy) is None
-    assert read_compiled(KNOWLEDGE_DIR) is not None
+@pytest.mark.parametrize("name", [COMPILED_NAME, PROSE_NAME])
+@pytest.mark.parametrize("content", ["", "not json", '{"format": 2}', "[]"])
+def test_an_unreadable_copy_is_not_read(knowledge_copy: Path, content: str, name: str) -> None:
+    """A missing, corrupt or other-format file reads as none (the TOML is then loaded)."""
+    (knowledge_copy / name).write_text(content, encoding="utf-8")
+    assert read_compiled(knowledge_copy, name) is None
+    assert read_compiled(KNOWLEDGE_DIR, name) is not None

@@ -37,7 +37,7 @@ LAYERS = (
     ("diagnosis",),
     ("_redact",),
     ("_locale", "_signing"),
-    ("_config", "_lazy", "_normalize"),
+    ("_config", "_lazy", "_normalize", "_record"),
 )
 # What a diagnosis is computed from must be plain records: the pipeline reads no live SDK
 # object, no pasted text, and never reaches the hook, the command line or the emulator.

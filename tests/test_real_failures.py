@@ -15,6 +15,8 @@ import pytest
 
 from benchmarks.knowledge_coverage import (
     DATA,
+    FAMILIES,
+    ROOT,
     TARGET,
     VERDICTS,
     Outcome,
@@ -22,6 +24,7 @@ from benchmarks.knowledge_coverage import (
     client_right_share,
     client_side,
     coded,
+    family_table,
     load,
     measure,
     misses,
@@ -181,3 +184,27 @@ def test_known_codes_get_their_right_rule() -> None:
         f"right specific rule for {share:.1%} of failures with a known Code"
         f" (target {TARGET:.0%}).\n\n{table(outcomes)}\n\nMisses by Code:\n{misses(outcomes)}"
     )
+
+
+def test_every_family_is_a_known_slug() -> None:
+    """An entry's family, when given, is one of the families the rate table counts."""
+    for failure in _yardstick().failures:
+        assert failure.family in (None, *FAMILIES), f"{failure.id}: family {failure.family!r}"
+
+
+def test_family_table_counts_each_tagged_entry_once() -> None:
+    """The per-family table counts every tagged entry in its own family's row, once."""
+    outcomes = _outcomes()
+    rendered = family_table(outcomes)
+    for family in FAMILIES:
+        members = sum(outcome.failure.family == family for outcome in outcomes)
+        assert f"| `{family}` | {members} |" in rendered, family
+
+
+def test_readme_shows_the_family_rates_of_the_corpus() -> None:
+    """README's "Real failures" table is the per-family table of today's corpus and rules.
+
+    Regenerate it with ``python benchmarks/knowledge_coverage.py --families``.
+    """
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert family_table(_outcomes()) in readme

@@ -256,3 +256,64 @@ def test_a_client_redactor_is_built_once_per_set_of_secrets(
     with_proxy = client_redactor(secrets)
     assert with_proxy is not first
     assert "proxy-pass-word" not in with_proxy("'proxy-pass-word'")
+
+
+@given(
+    token=_AWKWARD_SECRETS,
+    signature=st.text("0123456789abcdef", min_size=40, max_size=40),
+    said=st.sampled_from(["token", "signature", "sign key", "secret id", "key", "nothing"]),
+    spell=st.sampled_from(_SPELLINGS),
+    cut=st.integers(4, 40),
+)
+def test_the_quick_seal_check_never_misses_a_secret_the_request_redactor_removes(
+    token: str, signature: str, said: str, spell: Callable[[str], str], cut: int
+) -> None:
+    """finds_for says a text needs sealing whenever the request's full redactor would change it: its token, signature, sign key, SecretId or its client's SecretKey, in any spelling or cut."""
+    from cos_doctor._pipeline.context import RequestContext
+    from cos_doctor._pipeline.sources import SecretsSeen
+    from cos_doctor._redact import finds_for, redactor_for
+    from cos_doctor._signing import sign_key
+
+    key_time = "1700000000;1700003600"
+    authorization = (
+        f"q-sign-algorithm=sha1&q-ak={SECRET_ID}&q-sign-time={key_time}&q-key-time={key_time}"
+        f"&q-header-list=host&q-url-param-list=&q-signature={signature}"
+    )
+    secret_key = "client-secret-key-0001"
+    context = RequestContext(
+        request_headers={"authorization": authorization, "x-cos-security-token": token},
+        secrets=SecretsSeen(secret_id=SECRET_ID, secret_key=secret_key),
+    )
+    value = {
+        "token": token,
+        "signature": signature,
+        "sign key": sign_key(secret_key, key_time),
+        "secret id": SECRET_ID,
+        "key": secret_key,
+        "nothing": "nothing secret here at all",
+    }[said]
+    for around in ("{}", "x '{}' y", "{}… more", "a{}b"):
+        text = around.format(spell(value[:cut]))
+        if redactor_for(context)(text) != text:
+            assert finds_for(context, text)
+
+
+def test_a_client_s_settings_and_secrets_are_read_once_per_configuration() -> None:
+    """The same client configuration gives the same records; set_credential() or another region gives new ones that know the change."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    from cos_doctor._sdk.live import client_records, client_secrets
+
+    config = CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey="first-secret-key-0001")
+    client = CosS3Client(config)
+    first = client_records(client)
+    assert client_records(client) is first
+    assert first.secrets.secret_key == "first-secret-key-0001"
+    # Token given: the SDK's set_credential() fails on its default None (it strips it).
+    config.set_credential(SECRET_ID, "second-secret-key-0002", Token="session-token-0003")
+    changed = client_secrets(client)
+    assert (changed.secret_key, changed.token) == ("second-secret-key-0002", "session-token-0003")
+    elsewhere = CosConfig(
+        Region="ap-beijing", SecretId=SECRET_ID, SecretKey="first-secret-key-0001"
+    )
+    assert client_records(CosS3Client(elsewhere)).settings.region == "ap-beijing"

@@ -1,14 +1,15 @@
-"""Write ``cos_doctor/knowledge/compiled.json``: the validated catalogue the TOML files build.
+"""Write the compiled knowledge base: the validated catalogue the TOML files build.
 
 ``python -m tools.compile_knowledge`` after editing any knowledge file;
 ``tests/test_knowledge_sources.py`` fails while the copy differs from what the TOML builds.
-The package only reads the copy (:func:`cos_doctor._knowledge.catalogue.catalogue`), with
-no checks of its own: validation runs here and in the tests.
+Two files (``cos_doctor/_knowledge/sources.py`` says why): ``compiled.json``, what matching
+and the event read, and ``compiled_prose.json``, the prose read when a Diagnosis is worded.
+The package only reads them (:func:`cos_doctor._knowledge.catalogue.catalogue`), with no
+checks of its own: validation runs here and in the tests.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -16,45 +17,43 @@ from cos_doctor._knowledge.catalogue import (
     KNOWLEDGE_DIR,
     Catalogue,
     catalogue_from_data,
+    core_data,
     load_catalogue,
+    prose_data,
 )
-from cos_doctor._knowledge.sources import COMPILED_FORMAT, COMPILED_NAME
+from cos_doctor._knowledge.sources import COMPILED_NAME, PROSE_NAME
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["compile_sources", "compiled_text"]
+__all__ = ["compile_sources", "compiled_texts"]
 
 
-def compiled_text(rules: Catalogue) -> str:
-    """The compiled copy of ``rules``: JSON, pretty-printed, in the catalogue's own order.
+def compiled_texts(rules: Catalogue) -> dict[str, str]:
+    """The compiled files of ``rules`` by name: JSON, pretty-printed, in the catalogue's order.
 
-    Raises ValueError when the copy would not load back as the very same catalogue.
+    Raises ValueError when the files would not load back as the very same catalogue.
     """
-    data: dict[str, Any] = {
-        "format": COMPILED_FORMAT,
-        "rules": [dataclasses.asdict(rule) for rule in rules.rules],
-        "placeholders": rules.placeholders,
-        "evidence_text": rules.evidence_text,
-        "labels": rules.labels,
-        "regions": rules.regions,
-    }
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    if catalogue_from_data(json.loads(text)) != rules:
+    core, prose = _text(core_data(rules)), _text(prose_data(rules))
+    if catalogue_from_data(json.loads(core), lambda: json.loads(prose)) != rules:
         message = "the knowledge base does not survive a JSON round trip"
         raise ValueError(message)
-    return text
+    return {COMPILED_NAME: core, PROSE_NAME: prose}
 
 
-def compile_sources(directory: Path) -> Path:
-    """Validate the TOML in ``directory`` and write its compiled copy; return the copy's path.
+def _text(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def compile_sources(directory: Path) -> list[Path]:
+    """Validate the TOML in ``directory`` and write its compiled files; return their paths.
 
     Raises ``KnowledgeError`` for a schema problem, writing nothing.
     """
-    text = compiled_text(load_catalogue(directory))
-    target = directory / COMPILED_NAME
-    target.write_text(text, encoding="utf-8")
-    return target
+    texts = compiled_texts(load_catalogue(directory))
+    for name, text in texts.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return [directory / name for name in texts]
 
 
 if __name__ == "__main__":  # pragma: no cover - the regeneration command

@@ -46,6 +46,7 @@ _HEADINGS = {
     "features.toml": (
         "Bucket features: domains, logging, notifications, replication, multi-AZ, images"
     ),
+    "ci.toml": "Cloud Infinite (data processing) errors, read from the X-ErrNo header",
     "client.toml": (
         "Client-side failures (a CosClientError: no usable reply, or the SDK's own checks), "
         "errors inside a 200 reply, and delete_objects per-key errors"

@@ -124,8 +124,10 @@ def _collected_part(
 
     None when the failure is not a part's (no pool worker on the stack, or no helper running).
     """
+    if not collecting:  # no helper running: no frame to look through
+        return None
     worker = next((frame for frame in frames if _sdk.is_pool_worker(frame)), None)
-    if worker is None or not collecting:
+    if worker is None:
         return None
     from cos_doctor._pipeline.parts import part_diagnosis
 

@@ -13,7 +13,10 @@ diagnosis per failed call rather than one per retry. A few other methods are pat
   body whole, so a connection that breaks mid-body is diagnosed (once per object or part; the
   user's own ``read()`` loop is left unwrapped, so it runs at full speed);
 * ``EventStream.next_event``, which raises for an error message inside the event stream of
-  ``select_object_content`` (a 200 reply) while the user iterates its ``Payload``.
+  ``select_object_content`` (a 200 reply) while the user iterates its ``Payload``;
+* ``CosClientError.__init__``, which runs only when the SDK refuses an argument or a setting
+  (in ``CosConfig.__init__`` or a public method, before any request) or a request failed:
+  the SDK's own checks are diagnosed where the error is made, at no cost to a successful call.
 
 Each patch is a ``wrapt.FunctionWrapper``, so it composes with other wrapt-based
 instrumentation (each layer sees the bound instance, unwraps itself only) and keeps the
@@ -23,6 +26,7 @@ cos_doctor does runs inside a guard: if it fails, the SDK's original exception p
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -47,16 +51,48 @@ __all__ = ["install", "is_installed", "uninstall"]
 # failure first needs it, not with `import cos_doctor`: these functions stand for it.
 
 
+class _Modules:
+    """The failure path's modules, imported by the first failure (the SDK is loaded) and kept.
+
+    An import statement costs about a microsecond even when the module is loaded, and the
+    failure path ran a dozen; a function is read from its module when called, so a patch on
+    the module (a test's, a benchmark's timer) is still seen.
+    """
+
+    def __init__(self) -> None:
+        from cos_doctor import diagnosis, errors
+        from cos_doctor._hook import failures
+        from cos_doctor._log import event, sdk_records
+        from cos_doctor._sdk import adapter
+
+        self.diagnosis = diagnosis
+        self.errors = errors
+        self.failures = failures
+        self.event = event
+        self.sdk_records = sdk_records
+        self.adapter = adapter
+
+
+_modules: _Modules | None = None
+
+
+def _failure_path() -> _Modules:
+    global _modules  # noqa: PLW0603 - filled once, by the first failure (or install())
+    if _modules is None:
+        _modules = _Modules()
+    return _modules
+
+
 def _sdk_log_filter() -> SdkSecretFilter:
     """The one filter on the SDK's loggers (made on first use)."""
-    from cos_doctor._log.event import sdk_secret_filter
+    from cos_doctor._log.event import sdk_secret_filter  # install() may run before the SDK loads
 
     return sdk_secret_filter()
 
 
 def log_internal_failure(stage: str, error: BaseException) -> None:
     """cos_doctor failed at ``stage``: say so (``_log.event.log_internal_failure``)."""
-    from cos_doctor._log.event import log_internal_failure as log
+    from cos_doctor._log.event import log_internal_failure as log  # maybe before the SDK loads
 
     log(stage, error)
 
@@ -69,16 +105,12 @@ def emitting() -> bool:
 
 def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
     """Emit the failure's event (:func:`cos_doctor._log.event.log_diagnosis`)."""
-    from cos_doctor._log.event import log_diagnosis as log
-
-    return log(diagnosis)
+    return bool(_failure_path().event.log_diagnosis(diagnosis))
 
 
 def release_sdk_records(*, logged: bool) -> None:
     """Send this thread's held SDK records on (:func:`cos_doctor._log.sdk_records.release`)."""
-    from cos_doctor._log.sdk_records import release
-
-    release(logged=logged)
+    _failure_path().sdk_records.release(logged=logged)
 
 
 def _botocore() -> Any:
@@ -297,6 +329,9 @@ def _patch(module: Any) -> None:
     select_class = getattr(sys.modules.get(_sdk.SELECT_MODULE), _sdk.SELECT_CLASS, None)
     if select_class is not None:
         tables.append((select_class, {_sdk.SELECT_METHOD: _on_select_event}))
+    check_class = getattr(sys.modules.get(_sdk.CHECK_ERROR_MODULE), _sdk.CHECK_ERROR_CLASS, None)
+    if check_class is not None:
+        tables.append((check_class, {_sdk.CHECK_ERROR_INIT: _on_check_error}))
     for patched_class, table in tables:
         for name, wrapper in table.items():
             current = patched_class.__dict__.get(name)
@@ -367,8 +402,13 @@ def _on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=None, source=instance)  # noqa: SLF001
         if diagnosed is None:
             raise
-    except BaseException:
-        release_sdk_records(logged=False)  # the SDK's records of a failure that is not ours
+    except BaseException as error:
+        logged = (
+            _installed
+            and isinstance(error, UnboundLocalError)  # the SDK's, after an unretried failure
+            and _diagnose_internal_safely(error, sys._getframe(), None)  # noqa: SLF001
+        )
+        release_sdk_records(logged=logged)  # the SDK's records of a failure that is not ours
         raise
     # Raised outside the except block, so Python chains nothing of its own: the diagnosed
     # copy takes over the original's frames (one traceback, still ending in the SDK's raise)
@@ -405,6 +445,11 @@ def _on_helper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # n
         diagnosed = _diagnose_safely(error, sys._getframe(), helper=name)  # noqa: SLF001
         if diagnosed is None:
             raise
+    except OSError as error:  # a local file the helper reads or writes
+        if _installed:
+            helper = getattr(wrapped, "__name__", None)
+            _diagnose_internal_safely(error, sys._getframe(), helper)  # noqa: SLF001
+        raise
     finally:
         with _lock:
             # never below zero: a fork inside a helper resets the count in the child
@@ -478,6 +523,102 @@ def _wrappers() -> dict[str, Callable[..., Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# The SDK's own checks: CosClientError.__init__, which runs only when the SDK refuses something
+# (an argument, a setting) or a request failed. A wrapper on each public method or check
+# function would add a layer to every successful call; this one costs a successful call nothing.
+
+
+def _on_check_error(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> None:
+    """Made by the SDK's own check: diagnose it in place, before it is raised, and log it once."""
+    wrapped(*args, **kwargs)
+    if _installed:
+        raiser: FrameType | None = sys._getframe(1)  # noqa: SLF001
+        for _ in range(16):  # step over other wrappers between the SDK's raise and this layer
+            if raiser is None or not _is_wrapper_frame(raiser):
+                break
+            raiser = raiser.f_back
+        if raiser is not None:
+            _diagnose_check_safely(instance, raiser)
+
+
+_WRAPPER_ARGUMENTS = ("wrapped", "instance", "args", "kwargs")
+
+
+def _is_wrapper_frame(frame: FrameType) -> bool:
+    """Whether ``frame`` runs a wrapt wrapper (another library's layer) or wrapt itself."""
+    code = frame.f_code
+    return code.co_varnames[:4] == _WRAPPER_ARGUMENTS or str(
+        frame.f_globals.get("__name__", "")
+    ).startswith("wrapt")
+
+
+def _diagnose_check_safely(error: BaseException, raiser: FrameType) -> None:
+    """Diagnose a check failure in place and log it; any failure of ours leaves it untouched."""
+    from cos_doctor._sdk import adapter as _sdk
+
+    if emitting() or not _sdk.is_sdk_frame(raiser):
+        return  # inside our own event, or not made by the SDK (a user's, a pickle's)
+    try:
+        from cos_doctor._hook.checks import diagnose_check
+        from cos_doctor.errors import diagnose_in_place, is_diagnosed
+
+        if is_diagnosed(error):
+            return
+        diagnosis = diagnose_check(error, raiser)
+        if diagnosis is None:
+            return  # a layer further out (send_request's, a helper's) reports it
+        diagnose_in_place(error, diagnosis)
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return
+    if not _inside_log_handler(raiser):
+        try:
+            log_diagnosis(diagnosis)
+        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+            log_internal_failure("log", failure)
+
+
+def _diagnose_internal_safely(
+    error: BaseException, wrapper_frame: FrameType, helper: str | None
+) -> bool:
+    """The SDK's own failures that are not its exceptions, diagnosed in place; True if logged.
+
+    send_request's UnboundLocalError (a network failure it could not retry: the body cannot be
+    rewound) and a local file's OSError inside upload_file / download_file keep their type, so
+    ``except OSError`` still catches them: they gain ``.diagnosis`` and a note, and one event.
+    """
+    if emitting() or getattr(error, "diagnosis", None) is not None:
+        return False
+    try:
+        from cos_doctor._hook.checks import internal_failure
+        from cos_doctor.errors import NOTES_ARE_PRINTED
+
+        outcome = internal_failure(
+            error,
+            caller=wrapper_frame.f_back,
+            helper=helper,
+            part_failures=_part_failures,
+            collecting=_helper_calls > 0,
+        )
+        if outcome is None:
+            return False
+        diagnosis, emit = outcome
+        error.diagnosis = diagnosis  # type: ignore[attr-defined]
+        if NOTES_ARE_PRINTED:
+            error.__notes__ = [*getattr(error, "__notes__", ()), diagnosis.render()]
+    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
+        log_internal_failure("diagnose", failure)
+        return False
+    if not emit or _inside_log_handler(wrapper_frame):
+        return False
+    try:
+        return log_diagnosis(diagnosis)
+    except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
+        log_internal_failure("log", failure)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
 # Failure path (nothing below runs on success)
 
 # Part failures collected per SDK thread pool (keyed by its task queue) until the helper that
@@ -511,17 +652,14 @@ def _diagnose_and_log(
         # diagnosing its failure would log again, and fail again, without end.
         return None, False
     try:
-        from cos_doctor._hook.failures import diagnose_failure, diagnose_select_failure
-        from cos_doctor._sdk import adapter as _sdk
-        from cos_doctor.diagnosis import Diagnosis
-        from cos_doctor.errors import diagnosed_copy, is_diagnosed
-
-        if is_diagnosed(error):
+        modules = _failure_path()
+        failures, errors = modules.failures, modules.errors
+        if errors.is_diagnosed(error):
             return None, False  # diagnosed (and logged) by a layer further down
         outcome = (
-            diagnose_select_failure(error, source)
-            if _sdk.is_event_stream(source)
-            else diagnose_failure(
+            failures.diagnose_select_failure(error, source)
+            if modules.adapter.is_event_stream(source)
+            else failures.diagnose_failure(
                 error,
                 caller=wrapper_frame.f_back,
                 helper=helper,
@@ -533,7 +671,7 @@ def _diagnose_and_log(
             return None, False
         diagnosis, emit = outcome
         # An Assessment builds the Diagnosis when the exception is read; the event needs less.
-        copy = diagnosed_copy(error, diagnosis)
+        copy = errors.diagnosed_copy(error, diagnosis)
         copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
@@ -542,7 +680,9 @@ def _diagnose_and_log(
     if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
         try:
             logged = log_diagnosis(
-                diagnosis if isinstance(diagnosis, Diagnosis) else diagnosis.event()
+                diagnosis
+                if isinstance(diagnosis, modules.diagnosis.Diagnosis)
+                else diagnosis.event()
             )
         except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
             log_internal_failure("log", failure)
@@ -582,15 +722,16 @@ def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: Fr
             log_internal_failure("log", failure)
 
 
+_HANDLE = logging.Handler.handle.__code__
+
+
 def _inside_log_handler(frame: FrameType | None) -> bool:
     """Whether a logging handler made this call (one shipping records to COS, say).
 
     Its failure must not become another record: with the handler on another thread (a
     ``QueueListener``) the thread-local guard in ``_log`` cannot see the recursion.
     """
-    import logging
-
-    handle = logging.Handler.handle.__code__
+    handle = _HANDLE
     for _ in range(64):
         if frame is None:
             return False
@@ -606,13 +747,14 @@ def _ships_own_event(error: BaseException) -> bool:
     A worker thread of the application's own sends it, out of sight of both the thread-local
     guard and the frame check above: logging its failure would ship, and fail, again.
     """
-    from cos_doctor._log.event import holds_own_event
-    from cos_doctor._sdk import adapter as _sdk
-
+    modules = _failure_path()
+    is_send_request = modules.adapter.is_send_request
     traceback = error.__traceback__
     while traceback is not None:
-        if _sdk.is_send_request(traceback.tb_frame):
-            return holds_own_event(_sdk.request_body(traceback.tb_frame))
+        if is_send_request(traceback.tb_frame):
+            return bool(
+                modules.event.holds_own_event(modules.adapter.request_body(traceback.tb_frame))
+            )
         traceback = traceback.tb_next
     return False
 

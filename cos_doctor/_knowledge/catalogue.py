@@ -11,14 +11,14 @@ import dataclasses
 import functools
 import re
 import string
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
-from cos_doctor._knowledge.sources import parse_toml, read_compiled
+from cos_doctor._knowledge.sources import COMPILED_FORMAT, PROSE_NAME, parse_toml, read_compiled
 from cos_doctor._lazy import Lazy
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._normalize import normalize_message
+from cos_doctor._record import frozen
 
 __all__ = [
     "CLIENT_FAILURE_KINDS",
@@ -31,8 +31,12 @@ __all__ = [
     "RuleText",
     "catalogue",
     "catalogue_from_data",
+    "core_data",
     "load_catalogue",
+    "prose_data",
 ]
+
+T = TypeVar("T")
 
 KNOWLEDGE_DIR = Path(__file__).parent.parent / "knowledge"
 _DATA_FILES = frozenset(
@@ -64,6 +68,19 @@ CLIENT_FAILURE_KINDS = (
     "region-invalid",
     "not-utf8",
     "header-value-type",
+    "too-many-open-files",
+    "proxy-scheme",
+    "proxy-auth",
+    "tls-plain-port",
+    "tls-expired",
+    "tls-hostname",
+    "tls-untrusted",
+    "body-not-rewindable",
+    "file-missing",
+    "file-is-directory",
+    "file-permission",
+    "file-read-only",
+    "sdk-check",
     "unclassified",
     "batch-errors",
 )
@@ -87,11 +104,14 @@ REQUEST_PLACEHOLDERS = frozenset(
         "operation",
         "secret_id_masked",
         "request_id",
+        "subresource",  # the bucket sub-resource (_pipeline/subresource.py)
         # Client-side failures and helpers (_pipeline/client_context.py, _pipeline/parts.py).
         "host",
         "parts_summary",
         "parts_counted",
         "upload_id",
+        # The SDK's own checks: the value the check refused (_hook/checks.py).
+        "given",
     },
 )
 
@@ -168,7 +188,7 @@ class KnowledgeError(ValueError):
     """A knowledge-base file does not follow the schema in ``knowledge/README.md``."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Clause:
     """One way a rule can match; every field that is set must hold."""
 
@@ -213,7 +233,7 @@ def _compiled(pattern: str | None, flags: int) -> re.Pattern[str] | None:
     return None if pattern is None else re.compile(pattern, flags)
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleText:
     """A rule's prose in one locale."""
 
@@ -223,7 +243,7 @@ class RuleText:
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Example:
     """An input a rule must win; used by the tests and by ``cos-doctor rules --examples``."""
 
@@ -236,7 +256,7 @@ class Example:
     client: str | None = None  # the kind of client-side failure, for client clauses
 
 
-@dataclass(frozen=True)
+@frozen
 class Condition:
     """Evidence that makes a cause likely: the key was observed, with the value given.
 
@@ -264,7 +284,7 @@ class Condition:
         return not self.values or value in self.values
 
 
-@dataclass(frozen=True)
+@frozen
 class CauseRule:
     """One documented cause of a rule's error, and the evidence that makes it likely."""
 
@@ -274,7 +294,7 @@ class CauseRule:
     ruled_out_when: tuple[Condition, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     """One diagnosis the knowledge base can give."""
 
@@ -289,7 +309,7 @@ class Rule:
     causes: tuple[CauseRule, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Catalogue:
     """Every rule plus the shared wording tables, indexed for matching."""
 
@@ -309,18 +329,65 @@ class Catalogue:
         return {code: tuple(pairs) for code, pairs in index.items()}
 
 
+# Read from the compiled prose on first access (see catalogue_from_data): what only a worded
+# Diagnosis, the command line and the tests need.
+_PROSE_FIELDS = {
+    Rule: ("source", "examples", "file"),
+    RuleText: ("title", "cause", "steps"),
+    CauseRule: ("texts",),
+    Catalogue: ("labels",),
+}
+
+
+class _Later:
+    """A field read from the compiled prose on first access, then stored like any other.
+
+    A non-data descriptor: once the value sits in the instance dictionary (always, for an
+    instance built from the TOML), attribute lookup never reaches it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        if instance is None:
+            return self
+        state = instance.__dict__
+        later = state.get("_later")
+        if later is not None:  # two threads may both read it: the same values
+            state.update(later())
+            state.pop("_later", None)
+        try:
+            return state[self._name]
+        except KeyError:
+            raise AttributeError(self._name) from None
+
+
+for _class, _names in _PROSE_FIELDS.items():
+    for _name in _names:
+        setattr(_class, _name, _Later(_name))
+del _class, _names, _name
+
+
 @functools.cache
 def catalogue() -> Catalogue:
     """The installed knowledge base; cached, so only the first failure pays for it.
 
     Read from the compiled copy, which was validated when it was written, so nothing is
-    checked here (``tests/test_knowledge_sources.py`` keeps the copy in step with the TOML).
-    Without a readable copy, the TOML itself is loaded and validated.
+    checked here (``tests/test_knowledge_sources.py`` keeps the copy in step with the TOML);
+    its prose (``compiled_prose.json``) is read when first needed. Without a readable copy,
+    the TOML itself is loaded and validated.
     """
     data = read_compiled(KNOWLEDGE_DIR)
     if data is None:
         return load_catalogue(KNOWLEDGE_DIR)
-    return catalogue_from_data(data)
+    directory = KNOWLEDGE_DIR
+    return catalogue_from_data(data, lambda: _prose_of(directory))
+
+
+def _prose_of(directory: Path) -> dict[str, Any]:
+    """The compiled prose in ``directory``; without a readable one, the TOML's, validated."""
+    return read_compiled(directory, PROSE_NAME) or prose_data(load_catalogue(directory))
 
 
 def load_catalogue(directory: Path) -> Catalogue:
@@ -366,39 +433,141 @@ def load_catalogue(directory: Path) -> Catalogue:
     )
 
 
-def catalogue_from_data(data: dict[str, Any]) -> Catalogue:
-    """The catalogue from its compiled form (``tools/compile_knowledge.py``), unchecked."""
-    return Catalogue(
-        rules=tuple(_rule_from_data(rule) for rule in data["rules"]),
+# The compiled form: two JSON documents (``_knowledge/sources.py``), written by
+# ``tools/compile_knowledge.py`` from a validated catalogue, read back unchecked.
+
+
+def core_data(rules: Catalogue) -> dict[str, Any]:
+    """What matching, the evidence and the event read (``compiled.json``), in catalogue order."""
+    return {
+        "format": COMPILED_FORMAT,
+        "rules": [
+            {
+                "id": rule.id,
+                "clauses": [_set_fields(clause) for clause in rule.clauses],
+                "generic": rule.generic,
+                "fallback": rule.fallback,
+                "docs": {locale: list(text.docs) for locale, text in rule.texts.items()},
+                "causes": [
+                    {
+                        "id": cause.id,
+                        "likely_when": [_set_fields(c) for c in cause.likely_when],
+                        "ruled_out_when": [_set_fields(c) for c in cause.ruled_out_when],
+                    }
+                    for cause in rule.causes
+                ],
+            }
+            for rule in rules.rules
+        ],
+        "placeholders": rules.placeholders,
+        "evidence_text": rules.evidence_text,
+        "regions": list(rules.regions),
+    }
+
+
+def _set_fields(record: Clause | Condition) -> dict[str, Any]:
+    """The fields that differ from their defaults (most of a clause's are unset)."""
+    return {
+        field.name: getattr(record, field.name)
+        for field in dataclasses.fields(record)
+        if getattr(record, field.name) != field.default
+    }
+
+
+def prose_data(rules: Catalogue) -> dict[str, Any]:
+    """The rules' prose and details (``compiled_prose.json``), by rule id in catalogue order."""
+    return {
+        "format": COMPILED_FORMAT,
+        "rules": {
+            rule.id: {
+                "source": rule.source,
+                "file": rule.file,
+                "examples": [dataclasses.asdict(example) for example in rule.examples],
+                "texts": {
+                    locale: {"title": text.title, "cause": text.cause, "steps": list(text.steps)}
+                    for locale, text in rule.texts.items()
+                },
+                "causes": {cause.id: cause.texts for cause in rule.causes},
+            }
+            for rule in rules.rules
+        },
+        "labels": rules.labels,
+    }
+
+
+def catalogue_from_data(data: dict[str, Any], prose: Callable[[], dict[str, Any]]) -> Catalogue:
+    """The catalogue from its compiled form, unchecked; ``prose`` read on first access of any.
+
+    ``data`` is :func:`core_data`'s document, ``prose`` returns :func:`prose_data`'s.
+    """
+    later = _Prose(prose)
+    return _deferred(
+        Catalogue,
+        later.labels,
+        rules=tuple(_rule_from_data(rule, later) for rule in data["rules"]),
         placeholders=data["placeholders"],
         evidence_text=data["evidence_text"],
-        labels=data["labels"],
         regions=tuple(data["regions"]),
     )
 
 
-def _rule_from_data(data: dict[str, Any]) -> Rule:
-    return Rule(
-        id=data["id"],
-        source=data["source"],
+class _Prose:
+    """The compiled prose, read once on first use (no lock: a second reader reads the same)."""
+
+    def __init__(self, read: Callable[[], dict[str, Any]]) -> None:
+        self._read = read
+
+    @Lazy
+    def data(self) -> dict[str, Any]:
+        """The whole document."""
+        return self._read()
+
+    def labels(self) -> dict[str, Any]:
+        return {"labels": self.data["labels"]}
+
+    def rule(self, rule_id: str) -> dict[str, Any]:
+        found = self.data["rules"][rule_id]
+        return {
+            "source": found["source"],
+            "examples": tuple(Example(**example) for example in found["examples"]),
+            "file": found["file"],
+        }
+
+    def text(self, rule_id: str, locale: str) -> dict[str, Any]:
+        found = self.data["rules"][rule_id]["texts"][locale]
+        return {"title": found["title"], "cause": found["cause"], "steps": tuple(found["steps"])}
+
+    def cause(self, rule_id: str, cause_id: str) -> dict[str, Any]:
+        return {"texts": self.data["rules"][rule_id]["causes"][cause_id]}
+
+
+def _deferred(cls: type[T], later: Callable[[], dict[str, Any]], **known: Any) -> T:
+    """An instance of ``cls`` holding ``known``; its prose fields come from ``later()``."""
+    instance = object.__new__(cls)
+    object.__setattr__(instance, "__dict__", {**known, "_later": later})
+    return instance
+
+
+def _rule_from_data(data: dict[str, Any], later: _Prose) -> Rule:
+    rule_id = data["id"]
+    return _deferred(
+        Rule,
+        functools.partial(later.rule, rule_id),
+        id=rule_id,
         clauses=tuple(Clause(**clause) for clause in data["clauses"]),
         texts={
-            locale: RuleText(
-                title=text["title"],
-                cause=text["cause"],
-                steps=tuple(text["steps"]),
-                docs=tuple(text["docs"]),
+            locale: _deferred(
+                RuleText, functools.partial(later.text, rule_id, locale), docs=tuple(docs)
             )
-            for locale, text in data["texts"].items()
+            for locale, docs in data["docs"].items()
         },
-        examples=tuple(Example(**example) for example in data["examples"]),
         generic=data["generic"],
         fallback=data["fallback"],
-        file=data["file"],
         causes=tuple(
-            CauseRule(
+            _deferred(
+                CauseRule,
+                functools.partial(later.cause, rule_id, cause["id"]),
                 id=cause["id"],
-                texts=cause["texts"],
                 likely_when=tuple(_condition_from_data(c) for c in cause["likely_when"]),
                 ruled_out_when=tuple(_condition_from_data(c) for c in cause["ruled_out_when"]),
             )
@@ -410,9 +579,9 @@ def _rule_from_data(data: dict[str, Any]) -> Rule:
 def _condition_from_data(data: dict[str, Any]) -> Condition:
     return Condition(
         evidence=data["evidence"],
-        values=tuple(data["values"]),
-        prefixes=tuple(data["prefixes"]),
-        below=data["below"],
+        values=tuple(data.get("values", ())),
+        prefixes=tuple(data.get("prefixes", ())),
+        below=data.get("below"),
     )
 
 

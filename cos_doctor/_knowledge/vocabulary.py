@@ -10,11 +10,11 @@ says so in its evidence. An ambiguous Message infers nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from http import HTTPStatus
 
 from cos_doctor._knowledge.catalogue import Catalogue, catalogue
 from cos_doctor._normalize import normalize_message
+from cos_doctor._record import frozen
 
 __all__ = ["REASON_PHRASES", "Vocabulary", "infer_code", "vocabulary"]
 
@@ -42,7 +42,7 @@ _REASON_PHRASES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Vocabulary:
     """The Codes and the literal Messages the knowledge base knows, for reading pastes.
 

@@ -25,10 +25,11 @@ from cos_doctor._config import settings
 from cos_doctor._log.otel import record_on_span
 from cos_doctor._log.sdk_records import hold
 from cos_doctor._log.storm import StormGate, Window
-from cos_doctor._redact import scrub
+from cos_doctor._redact import PATTERNS_ONLY, Redactor, client_redactor, scrub
+from cos_doctor._sdk import adapter as _sdk
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator
+    from collections.abc import Collection, Iterator
     from types import CodeType
 
     from cos_doctor._pipeline.diagnose import EventFacts
@@ -192,8 +193,14 @@ def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
         key = (diagnosis.rule_id, diagnosis.bucket, diagnosis.operation, diagnosis.http_status)
         if not _storms.admit(key, current.storm_window, level, fields):
             return True
-    with quiet():
+    # quiet(), inlined: its generator-based context manager cost more than the rest of this.
+    state = _state
+    before = getattr(state, "emitting", False)
+    state.emitting = True
+    try:
         _emit(level, EVENT, fields, _Headline(fields, diagnosis))
+    finally:
+        state.emitting = before
     return True
 
 
@@ -314,8 +321,8 @@ class _Headline:
         status = fields["http.response.status_code"]
         if status is None and self._diagnosis.error_code is None:
             # No reply to quote (DNS, refused, timeout…): the rule's title says what failed
-            # (such a failure's event comes from its Diagnosis, never from bare EventFacts).
-            said = getattr(self._diagnosis, "title", fields["cos_doctor.rule_id"])
+            # (worded by the Diagnosis, or by the Assessment for such a failure's EventFacts).
+            said = getattr(self._diagnosis, "title", None) or fields["cos_doctor.rule_id"]
         else:  # a pasted Code may come without its status
             message = fields["cos.error.message"]
             said = f"{fields['error.type']} (HTTP {'?' if status is None else status})" + (
@@ -380,16 +387,18 @@ class SdkSecretFilter(logging.Filter):
         except Exception:  # noqa: BLE001 - a malformed record is the SDK's, not ours to fix
             return
         redact = _record_redactor(record)
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        # Searched first, rewritten only if something is found: almost no record holds one.
+        if redact.finds(message):
+            cleaned = redact(message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[1] is not None:
             # logger.exception(): the formatter would print the exception's own text. Only
             # the texts of the exceptions can hold a secret (the rest is file names and the
             # libraries' source lines), so the traceback is formatted only when one might.
             if record.exc_text is None:
                 said = _chain_text(record.exc_info[1])
-                if said is not None and redact(said) == said:
+                if said is not None and not redact.finds(said):
                     return
             text = record.exc_text or _exception_text(record)
             scrubbed = redact(text)
@@ -398,17 +407,13 @@ class SdkSecretFilter(logging.Filter):
 
     def attach(self, wrappers: Collection[CodeType] = ()) -> None:
         """Add this filter to the SDK's loggers; ``wrappers``: the hook's, that release records."""
-        from cos_doctor._sdk.adapter import SDK_LOGGERS
-
         self._wrappers = frozenset(wrappers)
-        for name in SDK_LOGGERS:
+        for name in _sdk.SDK_LOGGERS:
             logging.getLogger(name).addFilter(self)
 
     def detach(self) -> None:
         """Remove this filter from the SDK's loggers."""
-        from cos_doctor._sdk.adapter import SDK_LOGGERS
-
-        for name in SDK_LOGGERS:
+        for name in _sdk.SDK_LOGGERS:
             logging.getLogger(name).removeFilter(self)
 
 
@@ -423,7 +428,7 @@ def sdk_secret_filter() -> SdkSecretFilter:
     return _SDK_FILTER
 
 
-def _record_redactor(record: logging.LogRecord) -> Callable[[str], str]:
+def _record_redactor(record: logging.LogRecord) -> Redactor:
     """The patterns, and for a failure's record the exact secrets of the client that sent it.
 
     The SDK logs urllib3's words for a failed request, which quote a proxy URL they cannot
@@ -431,16 +436,13 @@ def _record_redactor(record: logging.LogRecord) -> Callable[[str], str]:
     credentials find those. Records of successful calls (INFO, DEBUG) carry no such text and
     keep the cheap pattern scrub.
     """
-    from cos_doctor._sdk import adapter as _sdk
-
     failure = record.levelno >= logging.WARNING or record.exc_info
     if not failure and not _sdk.logs_failed_attempt(record.msg):
-        return scrub
-    from cos_doctor._redact import client_redactor
-    from cos_doctor._sdk.live import client_secrets
+        return PATTERNS_ONLY
+    from cos_doctor._sdk.live import client_secrets  # deferred: it brings the pipeline's records
 
     client = _sdk.client_sending(sys._getframe(2))  # noqa: SLF001 - the SDK's logging call
-    return client_redactor(client_secrets(client)) if client is not None else scrub
+    return client_redactor(client_secrets(client)) if client is not None else PATTERNS_ONLY
 
 
 def _chain_text(error: BaseException) -> str | None:

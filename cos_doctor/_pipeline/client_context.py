@@ -54,6 +54,73 @@ def _header_part_line(folded: str) -> bool:
     return False
 
 
+# The SDK's other literal CosClientError messages (qcloud_cos 1.9.39 to the newest), folded:
+# each is the whole message, so a line is compared whole (after a "CosClientError: " prefix),
+# never searched for, and a log line that merely mentions one is not taken for it.
+_SDK_CHECK_MESSAGES = frozenset(
+    {
+        "scheme can be only set to http/https",
+        "key is required not empty",
+        "path is required not empty",
+        "region is required!",
+        "secret_id and secret_key cannot contain spaces at the beginning and end",
+        "copystatus must be copy or replaced",
+        "encodingtype must be url",
+        "versioning status must be set to enabled or suspended!",
+        "policy must be a json format string or json format dict",
+        "body must have attr read",
+        "switch must be enabled or disabled",
+        "invalid timestamp",
+        "starttime must be less than endtime",
+        "playlistname must be end with .m3u8",
+        "seek unsupported to calculate md5!",
+        "unsupported body type to calculate md5!",
+        "invalid parameter, part is required!",
+        "invalid parameter, partnumber is required!",
+        "invalid parameter, etag is required!",
+        "region or endpoint is required not empty!",
+        "region is required not empty!",
+        "host is required not empty!",
+        "url is required not empty!",
+        "bucket is required not empty",
+        "appid is not string",
+        "getobject key is invalid",
+        "key is not string",
+        "copysource need parameter bucket",
+        "copysource need parameter key",
+        "the object size you upload can not be larger than 5gb in put_object or upload_part",
+        "key:range is wrong format, except first-last",
+        "cipher is not initialized",
+        "offset is not align to encrypt block",
+        "public_key or private_key is not allowed to be none !!!",
+    },
+)
+# Messages the SDK formats: their fixed start.
+_SDK_CHECK_STARTS = ("no parameter named ", "crc of client: ")
+_SDK_ERROR_PREFIX = "cosclienterror:"
+
+
+def _sdk_check_line(folded: str) -> bool:
+    """Whether a line of ``folded`` is one of the SDK's own check messages, whole."""
+    for line in folded.splitlines():
+        text = line.strip()
+        prefix = text.find(_SDK_ERROR_PREFIX)
+        if prefix >= 0:
+            text = text[prefix + len(_SDK_ERROR_PREFIX) :].strip()
+        if text in _SDK_CHECK_MESSAGES or text.startswith(_SDK_CHECK_STARTS):
+            return True
+    return False
+
+
+# Words of a failed connection: a text holding one is a network failure, not a local file's.
+_CONNECTION_WORDS = ("connection", "connectionpool", "max retries exceeded", "socket", "proxy")
+
+
+def _local_file(folded: str) -> bool:
+    """Whether an OS error's text is about a local file (it names no connection)."""
+    return not any(word in folded for word in _CONNECTION_WORDS)
+
+
 # (kind, exception class names, phrases, tests), most specific first: a TLS error through a
 # proxy is a proxy problem first; a refused connection to a proxy is a proxy problem too.
 _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test], ...]], ...] = (
@@ -68,6 +135,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "proxy authentication required",
             "proxyschemeunknown",
             "代理",
+            # Node.js request's tunnel-agent: the CONNECT through the proxy failed.
+            "tunneling socket could not be established",
         ),
         (),
     ),
@@ -131,6 +200,10 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "could not resolve host:",
             "couldn't resolve:",
             "couldn't resolve host:",
+            # iOS / macOS NSURLErrorCannotFindHost, English and Chinese.
+            "nsurlerrordomain code=-1003",
+            "a server with the specified hostname could not be found",
+            "未能找到使用指定主机名的服务器",
         ),
         (
             ("errno -", re.compile(r"errno -[235]\b").search),
@@ -160,7 +233,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
     (
         "read-timeout",
         frozenset({"ReadTimeout", "ReadTimeoutError"}),
-        ("readtimeout", "read timed out", "read timeout="),
+        # POCO's (cos-cpp-sdk-v5) "TimeoutException:Timeout": a socket wait that ran out.
+        ("readtimeout", "read timed out", "read timeout=", "timeoutexception:timeout"),
         (),
     ),
     (
@@ -169,6 +243,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         (
             "chunkedencodingerror",
             "incompleteread",
+            # urllib3 says it only while reading a reply's body (response.py, both majors).
+            "connection broken:",
             "invalidchunklength",
             "response ended prematurely",
             "download failed with incomplete file",
@@ -232,9 +308,111 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
         (),
         ((" must be of type str or bytes", _header_part_line),),
     ),
+    # send_request's retry loop stops for a body it cannot rewind, then reads its reply variable
+    # ``res``, never assigned: the SDK's UnboundLocalError after a network failure.
+    (
+        "body-not-rewindable",
+        frozenset(),
+        (
+            "local variable 'res' referenced before assignment",
+            "cannot access local variable 'res'",
+        ),
+        (),
+    ),
+    # A local file inside upload_file / download_file. Read from the wording, not the class,
+    # and only where the text names no connection: a socket can be denied permission too.
+    (
+        "file-missing",
+        frozenset(),
+        (),
+        (
+            ("no such file or directory", _local_file),
+            ("the system cannot find the file specified", _local_file),
+            ("the system cannot find the path specified", _local_file),
+        ),
+    ),
+    ("file-is-directory", frozenset(), (), (("is a directory", _local_file),)),
+    (
+        "file-permission",
+        frozenset(),
+        (),
+        (("permission denied", _local_file), ("access is denied", _local_file)),
+    ),
+    ("file-read-only", frozenset(), (), (("read-only file system", _local_file),)),
+    # The SDK's other checks: every message names its own rule (knowledge/sdk_checks.toml).
+    ("sdk-check", frozenset(), (), (("", _sdk_check_line),)),
 )
+# (kind, the kinds it narrows, phrases): a cause the text says more precisely than the exception
+# classes do; "unclassified" where the text alone names it. Looked for only after the kind is
+# known, so a failure whose kind has no narrower (a refused connection) pays nothing for them.
+_NARROWER: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
+    (
+        "too-many-open-files",
+        frozenset({"unclassified"}),
+        ("too many open files", "[errno 24]", "winerror 10024", "emfile"),
+    ),
+    (
+        "proxy-scheme",
+        frozenset({"proxy", "tls", "unclassified"}),
+        (
+            "proxy url had no scheme",
+            "proxy url had unsupported scheme",
+            "please check proxy url",
+            "missing dependencies for socks support",
+            "your proxy appears to only use http",
+            "check_hostname requires server_hostname",
+        ),
+    ),
+    (
+        "proxy-auth",
+        frozenset({"proxy"}),
+        ("407 proxy authentication required", "tunnel connection failed: 407"),
+    ),
+    (
+        "tls-plain-port",
+        frozenset({"tls", "unclassified"}),
+        ("wrong_version_number", "wrong version number", "record layer failure"),
+    ),
+    (
+        "tls-expired",
+        frozenset({"tls"}),
+        (
+            "certificate has expired",
+            "cert_has_expired",
+            "certificate is not yet valid",
+            "certificate has expired or is not yet valid",
+        ),
+    ),
+    (
+        "tls-hostname",
+        frozenset({"tls", "unclassified"}),
+        ("hostname mismatch", "doesn't match", "ip address mismatch", "not valid for '"),
+    ),
+    (
+        "tls-untrusted",
+        frozenset({"tls"}),
+        (
+            "self-signed certificate",
+            "self signed certificate",
+            "unable to get local issuer certificate",
+            "unable to verify the first certificate",
+            "unable_to_verify_leaf_signature",
+            "pkix path building failed",
+            "trust anchor for certification path",
+            "x509: certificate signed by unknown authority",
+        ),
+    ),
+)
+_NARROWERS_OF = {
+    kind: tuple((narrower, phrases) for narrower, within, phrases in _NARROWER if kind in within)
+    for kind in {kind for _, within, _ in _NARROWER for kind in within}
+}
 #: Every kind a client failure can be classified as; "unclassified" when none fits.
-CLIENT_KINDS = (*(kind for kind, _, _, _ in _KINDS), "unclassified")
+CLIENT_KINDS = (
+    *(kind for kind, _, _, _ in _KINDS),
+    *(kind for kind, _, _ in _NARROWER),
+    "unclassified",
+)
 _HOST_IN_TEXT = re.compile(
     r"host='(?P<pool>[^']+)'|Failed to resolve '(?P<resolve>[^']+)'|"
     r"Connection to (?P<timeout>[^\s]+) timed out|lookup (?P<go>[\w.-]+)(?: on |: no such host)|"
@@ -249,12 +427,27 @@ MAX_TEXT = 64 * 1024
 
 
 def classify(types: tuple[str, ...], text: str) -> str:
-    """Return the kind of client failure from exception class names, then from text."""
+    """Return the kind of client failure from exception class names, then from text.
+
+    The text then narrows it to a cause where it says more (a 407 from the proxy, an expired
+    certificate, too many open files) than the class does.
+    """
     present = set(types)
-    for kind, names, _, _ in _KINDS:
-        if names & present:
-            return kind
-    folded = fold_case(text[:MAX_TEXT])
+    kind = next((kind for kind, names, _, _ in _KINDS if names & present), None)
+    folded = None
+    if kind is None:
+        folded = fold_case(text[:MAX_TEXT])
+        kind = _kind_in_text(folded)
+    narrowers = _NARROWERS_OF.get(kind, ())
+    if narrowers:
+        folded = fold_case(text[:MAX_TEXT]) if folded is None else folded
+        for narrower, phrases in narrowers:
+            if any(phrase in folded for phrase in phrases):
+                return narrower
+    return kind
+
+
+def _kind_in_text(folded: str) -> str:
     for kind, _, phrases, tests in _KINDS:
         if any(phrase in folded for phrase in phrases) or any(
             phrase in folded and test(folded) for phrase, test in tests

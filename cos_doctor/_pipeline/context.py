@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
@@ -29,6 +29,7 @@ from cos_doctor._pipeline.sources import (
     SecretsSeen,
     read_reply,
 )
+from cos_doctor._record import frozen
 from cos_doctor._signing import Authorization, parse_authorization
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ POST_OBJECT_OPERATIONS = frozenset({"post_object", "PostObject"})
 _HOST_REGION = re.compile(r"\.cos\.([a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$")
 
 
-@dataclass(frozen=True)
+@frozen
 class RequestContext:
     """The failing request and its reply, as far as they could be observed.
 

@@ -8,15 +8,17 @@ and ``cos_doctor._readers``).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._knowledge.catalogue import Catalogue, CauseRule, Rule, catalogue
 from cos_doctor._lazy import Lazy
 from cos_doctor._locale import Words, localized, resolve_locale
 from cos_doctor._pipeline.evidence import Facts, collect_evidence
+from cos_doctor._pipeline.evidence.registry import worded
 from cos_doctor._pipeline.match import Match, match_rule
-from cos_doctor._redact import Redactor, mask_secret_id, redactor_for
+from cos_doctor._pipeline.subresource import subresource
+from cos_doctor._record import frozen
+from cos_doctor._redact import Redactor, finds_for, mask_secret_id, redactor_for
 from cos_doctor.diagnosis import LIKELY, POSSIBLE, Cause, Diagnosis, Evidence, Wording
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ def assess(context: RequestContext, *, locale: str | None = None) -> Assessment:
     if inferred is not None:
         context = dataclasses.replace(context, error_code=inferred)
     found = match_rule(context, rules)
-    facts = Facts(context=context, match=found, catalogue=rules, locale=language)
+    facts = Facts(context=context, match=found, catalogue=rules, locale=language, unworded=True)
     evidence = collect_evidence(facts)
     if inferred is not None:
         # Said first: everything after it rests on a Code the reply did not carry.
@@ -125,7 +127,7 @@ class Assessment:
             title="",
             cause="",
             steps=(),
-            evidence=self._evidence,
+            evidence=worded(self._evidence),
             docs=text.docs,
             generic=found.rule.generic,
             locale=language,
@@ -141,13 +143,9 @@ class Assessment:
 
         Otherwise the sealed Diagnosis itself (built now, and kept for whoever reads it).
         """
-        context, evidence = self._context, self._evidence
-        if "diagnosis" in self.__dict__ or (
-            context.http_status is None and context.error_code is None
-        ):
-            # Built already; or no reply to quote (DNS, refused, timeout…): the event's
-            # headline is then the rule's title, worded with this request's sealed values.
+        if "diagnosis" in self.__dict__:
             return self.diagnosis
+        context, evidence, rule = self._context, self._evidence, self._found.rule
         reported = _reported(context)
         said = [value for value in reported.values() if isinstance(value, str)]
         for item in evidence:
@@ -156,9 +154,17 @@ class Assessment:
                 said.append(value)
             elif isinstance(value, tuple):
                 said.extend(part for part in value if isinstance(part, str))
-        if self.redactor.finds("\0".join(said)):
+        title = None
+        if context.http_status is None and context.error_code is None:
+            # No reply to quote (DNS, refused, timeout…): the event's headline is the rule's
+            # title, worded with this request's values as the Diagnosis words it (they are
+            # searched below with the rest; one holding a secret means the sealed Diagnosis).
+            values = _known_values(context, self._found)
+            said.extend(values.values())
+            words = Words(values, self._rules.placeholders[self._language])
+            title = rule.texts[self._language].title.format_map(words)
+        if finds_for(context, "\0".join(said)):  # the redactor is built only if so
             return self.diagnosis
-        rule = self._found.rule
         observed = {item.key: item.value for item in evidence}
         return EventFacts(
             rule_id=rule.id,
@@ -169,7 +175,8 @@ class Assessment:
                 CauseSeen(cause.id, LIKELY if because else POSSIBLE, because)
                 for cause, because in _ranked(rule, observed)
             ),
-            **_reported(context),
+            **reported,
+            title=title,
         )
 
 
@@ -189,7 +196,7 @@ def _reported(context: RequestContext) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
+@frozen
 class CauseSeen:
     """A ranked cause as the event reports it: its id, confidence and deciding evidence."""
 
@@ -198,7 +205,7 @@ class CauseSeen:
     because: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class EventFacts:
     """The fields of a Diagnosis the event reports, for a failure whose values hold no secret.
 
@@ -220,6 +227,8 @@ class EventFacts:
     bucket: str | None
     key: str | None
     region: str | None
+    #: A failure with no reply: the rule's title, worded (the stdlib record's headline).
+    title: str | None = None
 
     def part_groups(self) -> list[dict[str, Any]]:
         """No parts: a helper's grouped failure is reported from its Diagnosis."""
@@ -267,6 +276,17 @@ def rank_causes(
 def _placeholder_values(
     context: RequestContext, found: Match, rules: Catalogue, locale: str, redactor: Redactor
 ) -> Words:
+    values = _known_values(context, found)
+    # The templates are ours; only the values come from the request, so only they are
+    # sealed (a key, a Referer or a quoted policy value could carry a secret). One search
+    # over them all first: they almost never hold one.
+    if redactor.finds("\0".join(values.values())):
+        values = {name: redactor(value) for name, value in values.items()}
+    return Words(values, rules.placeholders[locale])  # unknown names: generic wording
+
+
+def _known_values(context: RequestContext, found: Match) -> dict[str, str]:
+    """The request's values the rule's texts may name, as observed (not sealed)."""
     known = {
         "bucket": context.bucket,
         "key": context.key,
@@ -277,13 +297,8 @@ def _placeholder_values(
         "operation": context.operation,
         "secret_id_masked": mask_secret_id(context.secret_id_sent),
         "request_id": context.request_id,
+        "subresource": subresource(context.error_code, context.query),
         **context.fills,
         **found.groups,
     }
-    # The templates are ours; only the values come from the request, so only they are
-    # sealed (a key, a Referer or a quoted policy value could carry a secret). One search
-    # over them all first: they almost never hold one.
-    values = {name: value for name, value in known.items() if value}
-    if redactor.finds("\0".join(values.values())):
-        values = {name: redactor(value) for name, value in values.items()}
-    return Words(values, rules.placeholders[locale])  # unknown names: generic wording
+    return {name: value for name, value in known.items() if value}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from cos_doctor._knowledge.catalogue import Catalogue, Clause, Rule, catalogue
 from cos_doctor._normalize import normalize_message
+from cos_doctor._record import frozen
 
 if TYPE_CHECKING:
     import re
@@ -19,7 +20,7 @@ __all__ = ["Match", "match_rule", "sent_key"]
 _INDEX_SIZE = 1024
 
 
-@dataclass(frozen=True)
+@frozen
 class Match:
     """The chosen rule, the clause that chose it, and what its message pattern captured."""
 

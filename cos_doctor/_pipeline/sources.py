@@ -16,9 +16,11 @@ once.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from html import unescape
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
+
+from cos_doctor._pipeline.ci_reply import ci_error
+from cos_doctor._record import frozen
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -47,6 +49,7 @@ _XML_ELEMENTS = (
     "StringToSign",
     "FormatString",
 )
+_XML_TAGS = tuple((name, f"<{name}>", f"</{name}>") for name in _XML_ELEMENTS)
 # Longer server strings are cut: a message is for reading, and every later step is linear in
 # its length. 4 KiB keeps any real COS message whole.
 MAX_FIELD = 4096
@@ -65,7 +68,7 @@ _JSON_KEYS = {
 _ABSENT = ("", "Unknown", None)
 
 
-@dataclass(frozen=True)
+@frozen
 class CallArguments:
     """The SDK client methods on the stack, outermost first, and the arguments they were given."""
 
@@ -75,7 +78,7 @@ class CallArguments:
     first_url: str | None = None  # the innermost caller's URL, before any domain switch
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientSettings:
     """The client's configuration that shapes where a request goes and how (no secrets).
 
@@ -94,7 +97,7 @@ class ClientSettings:
     auto_switch_domain: bool | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SecretsSeen:
     """The secrets the client was configured with, read with the stack: for evidence and sealing.
 
@@ -111,7 +114,7 @@ class SecretsSeen:
         return "SecretsSeen(…)"
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientConfig:
     """The client's configuration: settings to show, secrets to compare and seal."""
 
@@ -119,7 +122,7 @@ class ClientConfig:
     secrets: SecretsSeen = field(default_factory=SecretsSeen, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class RequestSent:
     """What ``send_request`` sent (or was about to send when the network failed)."""
 
@@ -133,7 +136,7 @@ class RequestSent:
     timeout: float | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ReplyReceived:
     """The reply: status, the error fields (body first, then headers), and the raw body."""
 
@@ -152,7 +155,7 @@ class ReplyReceived:
     live: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class ExceptionSeen:
     """A ``CosClientError``: the kind of failure, its text, and what the text names."""
 
@@ -163,7 +166,7 @@ class ExceptionSeen:
     timeout: float | None = None  # a "read timeout=N" in the text
 
 
-@dataclass(frozen=True)
+@frozen
 class Hints:
     """What the caller of ``diagnose()`` knows that the error does not say."""
 
@@ -189,9 +192,10 @@ def read_reply(
 ) -> ReplyReceived:
     """Parse the SDK's digest, the raw body and the reply's headers into one record.
 
-    The SDK's parsed digest wins over our parse of the same body; the x-cos-* headers only
-    fill what neither said. A digest that is the reply's headers (a bodiless HEAD error)
-    counts as headers when ``headers`` is not given. Anything else (a JSON array, number or
+    The SDK's parsed digest wins over our parse of the same body; the x-cos-* headers (and a
+    Cloud Infinite reply's X-ErrNo / x-ci-request-id) only fill what neither said. A digest
+    that is the reply's headers (a bodiless HEAD error) counts as headers when ``headers`` is
+    not given. Anything else (a JSON array, number or
     string the SDK parsed from the body) is no digest: the body is read instead, and an
     honest generic rule answers rather than no diagnosis at all.
     """
@@ -215,12 +219,15 @@ def read_reply(
     def pick(name: str) -> str | None:
         return fields.get(name) or parsed.get(name)
 
+    ci = ci_error(reply_headers)  # a Cloud Infinite reply: its X-ErrNo header is its Code
     return ReplyReceived(
         status=status,
-        code=pick("code") or text_or_none(reply_headers.get("x-cos-error-code")),
+        code=pick("code") or text_or_none(reply_headers.get("x-cos-error-code")) or ci.code,
         message=pick("message"),
         resource=pick("resource"),
-        request_id=pick("request_id") or text_or_none(reply_headers.get("x-cos-request-id")),
+        request_id=pick("request_id")
+        or text_or_none(reply_headers.get("x-cos-request-id"))
+        or ci.request_id,
         trace_id=pick("trace_id") or text_or_none(reply_headers.get("x-cos-trace-id")),
         server_time=parsed.get("server_time"),
         string_to_sign=parsed.get("string_to_sign"),
@@ -273,19 +280,30 @@ def _xml_elements(text: str) -> dict[str, str]:
     tags count in the first 64 KiB only, closing tags anywhere.
     """
     values = {}
-    for name in _XML_ELEMENTS:
-        start = text.find(f"<{name}>", 0, _XML_HEAD + len(name) + 2)
+    for name, opening, closing in _XML_TAGS:
+        start = text.find(opening, 0, _XML_HEAD + len(opening))
         if start < 0:
             continue
-        start += len(name) + 2
-        end = text.find(f"</{name}>", start)
+        start += len(opening)
+        end = text.find(closing, start)
         if end >= 0:
-            values[name] = unescape(text[start : min(end, start + MAX_FIELD)])
+            value = text[start : min(end, start + MAX_FIELD)]
+            values[name] = _unescape(value) if "&" in value else value  # as unescape() would
     return values
+
+
+def _unescape(text: str) -> str:
+    # html and its entity table (~1 ms) load only for a body that escapes something.
+    from html import unescape
+
+    return unescape(text)
 
 
 def text_or_none(value: Any) -> str | None:
     """A stripped string, or None for the SDK's placeholders ("", "Unknown")."""
+    if type(value) is str:  # nearly always: the rest of this is for foreign values
+        value = value.strip()
+        return value[:MAX_FIELD] if value and value != "Unknown" else None
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):

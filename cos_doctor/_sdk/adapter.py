@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from cos_doctor._pipeline.sources import ClientSettings
 
 __all__ = [
+    "CHECK_ERROR_CLASS",
+    "CHECK_ERROR_INIT",
+    "CHECK_ERROR_MODULE",
     "CLIENT_CLASS",
     "CLIENT_MODULE",
     "ERROR_REPLY_METHODS",
@@ -35,13 +38,16 @@ __all__ = [
     "POOL_MODULE",
     "SDK_LOGGERS",
     "SEND_REQUEST",
+    "checked_argument",
     "client_error_message",
     "client_settings",
+    "config_state",
     "configured_secret",
     "ensure_registered",
     "is_client_method",
     "is_event_stream",
     "is_pool_worker",
+    "is_sdk_frame",
     "is_send_request",
     "is_service_error",
     "logs_failed_attempt",
@@ -50,6 +56,7 @@ __all__ = [
     "reply_in_frame",
     "request_body",
     "service_error_state",
+    "stack_role",
     "stream_reply",
 ]
 
@@ -221,6 +228,18 @@ def client_sending(frame: FrameType | None) -> Any:
     return None
 
 
+#: What :func:`stack_role` says of a frame.
+OTHER_FRAME, SEND_REQUEST_FRAME, CLIENT_METHOD_FRAME = 0, 1, 2
+
+
+def stack_role(frame: FrameType) -> int:
+    """Whether ``frame`` runs the SDK's own ``send_request``, another client method, or neither."""
+    kind = _code_kind(frame.f_code)
+    if kind & _SEND_REQUEST:
+        return SEND_REQUEST_FRAME
+    return CLIENT_METHOD_FRAME if kind & _CLIENT_METHOD else OTHER_FRAME
+
+
 def is_client_method(frame: FrameType) -> bool:
     """Whether ``frame`` runs a method of the SDK's client (or its resumable downloader)."""
     return bool(_code_kind(frame.f_code) & _CLIENT_METHOD)
@@ -373,6 +392,47 @@ def client_settings(config: Any, client: Any = None) -> ClientSettings:
     )
 
 
+# What client_settings() and configured_secret() read: the same values give the same records.
+_CONFIG_READ = (
+    "_region",
+    "_endpoint",
+    "_domain",
+    "_ip",
+    "_scheme",
+    "_verify_ssl",
+    "_timeout",
+    "_auto_switch_domain_on_retry",
+    "_secret_id",
+    "_secret_key",
+    "_token",
+)
+
+
+def config_state(config: Any, client: Any) -> tuple[Any, ...] | None:
+    """Everything the client's records are read from, as one hashable value; None if it is not.
+
+    A ``CredentialInstance`` (refreshed keys) is read through, as :func:`configured_secret` does.
+    """
+    if config is None:
+        return None
+    proxies = getattr(config, "_proxies", None)
+    state = (
+        *(getattr(config, name, None) for name in _CONFIG_READ),
+        tuple(proxies.items()) if isinstance(proxies, dict) else proxies,
+        client_retry(client),
+        *(
+            (configured_secret(config, name) for name in ("secret_id", "secret_key", "token"))
+            if getattr(config, "_credential_inst", None) is not None
+            else ()
+        ),
+    )
+    try:
+        hash(state)
+    except TypeError:
+        return None
+    return state
+
+
 def configured_secret(config: Any, name: str) -> str | None:
     """The configured ``secret_id`` or ``secret_key`` (read by evidence; never shown)."""
     if config is None:
@@ -451,3 +511,97 @@ def _str_or_none(value: Any) -> str | None:
 
 def _bool_or_none(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The SDK's own checks: the CosClientError it raises for an argument or setting it refuses
+
+#: The SDK's CosClientError, whose construction cos_doctor patches: it runs only when the SDK
+#: refuses something (or a request failed), never on a successful call.
+CHECK_ERROR_MODULE = "qcloud_cos.cos_exception"
+CHECK_ERROR_CLASS = "CosClientError"
+CHECK_ERROR_INIT = "__init__"
+_SDK_PACKAGE = "qcloud_cos"
+
+# What a check function holds when it raises: (local, argument as the user passes it, word in
+# the message that says this local is the one refused ("" for any), how to show the value).
+# Secrets are never read: CosConfig.__init__, convert_secret_value, to_unicode and to_bytes
+# (which also convert SecretId / SecretKey / Token) show no value.
+_SHOW_VALUE, _SHOW_TYPE, _SHOW_KEYS, _SHOW_SIZE = "value", "type", "keys", "size"
+_CHECKED: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "format_region": (("region", "Region", "", _SHOW_VALUE),),
+    "format_endpoint": (("region", "Region", "", _SHOW_VALUE),),
+    "format_bucket": (
+        ("appid", "Appid", "appid", _SHOW_TYPE),
+        ("bucket", "Bucket", "", _SHOW_VALUE),
+    ),
+    "format_path": (("path", "Key", "", _SHOW_VALUE),),
+    # path_simplify_check rebinds ``path`` to the merged path: the Key is read from its caller.
+    "path_simplify_check": (("^Key", "Key", "", _SHOW_VALUE),),
+    "uri": (("path", "Key", "", _SHOW_VALUE),),
+    "cos_vectors_uri": (("path", "path", "path", _SHOW_VALUE),),
+    "get_content_md5": (("body", "Body", "", _SHOW_TYPE),),
+    "check_object_content_length": (("content_len", "Body", "", _SHOW_SIZE),),
+    "get_copy_source_info": (("CopySource", "CopySource", "", _SHOW_KEYS),),
+    "dict_to_xml": (("data", "MultipartUpload", "", _SHOW_KEYS),),
+    "copy_object": (("CopyStatus", "CopyStatus", "copystatus", _SHOW_VALUE),),
+    "put_bucket_versioning": (("Status", "Status", "", _SHOW_VALUE),),
+    "put_bucket_policy": (("Policy", "Policy", "", _SHOW_TYPE),),
+    "upload_file_from_buffer": (("Body", "Body", "read", _SHOW_TYPE),),
+    "put_live_channel_switch": (("Switch", "Switch", "", _SHOW_VALUE),),
+    "get_vod_playlist": (
+        ("StartTime", "StartTime", "", _SHOW_VALUE),
+        ("EndTime", "EndTime", "", _SHOW_VALUE),
+    ),
+    "post_vod_playlist": (
+        ("PlaylistName", "PlaylistName", "playlistname", _SHOW_VALUE),
+        ("StartTime", "StartTime", "", _SHOW_VALUE),
+        ("EndTime", "EndTime", "", _SHOW_VALUE),
+    ),
+    "__init__": (("Scheme", "Scheme", "scheme", _SHOW_VALUE),),  # CosConfig's: Scheme only
+}
+# Methods whose EncodingType must be "url" (list_objects, list_objects_versions, …).
+_ENCODING_TYPE = ("EncodingType", "EncodingType", "encodingtype", _SHOW_VALUE)
+_SHOWN_LENGTH = 120
+
+
+def is_sdk_frame(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs the SDK's own code (a module of the ``qcloud_cos`` package)."""
+    if frame is None:
+        return False
+    name = frame.f_globals.get("__name__")
+    return isinstance(name, str) and name.split(".", 1)[0] == _SDK_PACKAGE
+
+
+def checked_argument(frame: FrameType, message: str) -> tuple[str, str | None] | None:
+    """The argument an SDK check refused at ``frame``, and its value shown (None: not shown).
+
+    None when the frame is not a known check (the message alone then says what failed).
+    """
+    local = frame.f_locals
+    candidates = _CHECKED.get(frame.f_code.co_name, ())
+    if "EncodingType" in local:
+        candidates = (*candidates, _ENCODING_TYPE)
+    folded = message.lower()
+    for name, argument, word, how in candidates:
+        if word and word not in folded:
+            continue
+        held, local_name = local, name
+        if name.startswith("^"):  # a local of the caller's frame
+            local_name = name[1:]
+            held = frame.f_back.f_locals if frame.f_back is not None else {}
+        if local_name in held:
+            return argument, _shown(held[local_name], how)
+    return None
+
+
+def _shown(value: Any, how: str) -> str:
+    if how == _SHOW_TYPE:
+        return type(value).__name__
+    if how == _SHOW_KEYS:
+        keys = sorted(str(key) for key in value) if isinstance(value, dict) else None
+        return type(value).__name__ if keys is None else "{" + ", ".join(keys) + "}"
+    if how == _SHOW_SIZE:
+        return f"{value} bytes" if isinstance(value, int) else repr(value)
+    text = repr(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"

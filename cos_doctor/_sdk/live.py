@@ -9,7 +9,6 @@ and the secrets it was configured with. What comes out is plain records
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._pipeline.context import RequestContext, merge
@@ -22,6 +21,7 @@ from cos_doctor._pipeline.sources import (
     read_reply,
     text_or_none,
 )
+from cos_doctor._record import frozen
 from cos_doctor._sdk import adapter as _sdk
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StackSources",
     "client_error_seen",
+    "client_records",
     "client_secrets",
     "context_from_error",
     "read_frames",
@@ -127,7 +128,7 @@ def traceback_frames(
     return [frame for frame in outer if id(frame) not in known] + inner
 
 
-@dataclass(frozen=True)
+@frozen
 class StackSources:
     """Everything the SDK's frames tell, plus the reply object send_request held."""
 
@@ -150,12 +151,15 @@ def read_frames(frames: list[FrameType]) -> StackSources:
     first_url: str | None = None
     local: _sdk.SendRequestLocals | None = None
     for frame in frames:
-        if _sdk.is_send_request(frame):
+        role = _sdk.stack_role(frame)  # one lookup per frame: the stack may be deep
+        if role == _sdk.SEND_REQUEST_FRAME:
             local = _sdk.send_request_locals(frame)
             break
-        if not _sdk.is_client_method(frame) or not _sdk.is_client(frame.f_locals.get("self")):
+        if role != _sdk.CLIENT_METHOD_FRAME:
             continue  # wrappers, user code, SDK plumbing (thread pools): not a client method
-        arguments = frame.f_locals
+        arguments = frame.f_locals  # read once: each read copies the frame's locals again
+        if not _sdk.is_client(arguments.get("self")):
+            continue
         chain.append(frame.f_code.co_name)
         if isinstance(arguments.get("Key"), str):
             key = arguments["Key"]
@@ -168,20 +172,39 @@ def read_frames(frames: list[FrameType]) -> StackSources:
     call = CallArguments(chain=tuple(chain), key=key, bucket=bucket, first_url=first_url)
     if local is None:
         return StackSources(call=call)
-    config = _sdk.client_config(local.client)
     return StackSources(
         call=call,
-        config=ClientConfig(
-            settings=_sdk.client_settings(config, local.client), secrets=_secrets_of(config)
-        ),
+        config=client_records(local.client),
         sent=_request_sent(local),
         response=local.response,
     )
 
 
+# A client's records by everything they are read from (adapter.config_state): reading its
+# settings and secrets cost more than the rest of a frame, and they rarely change.
+_CLIENT_RECORDS: dict[tuple[Any, ...], ClientConfig] = {}
+_CLIENT_RECORDS_KEPT = 32
+
+
+def client_records(client: Any) -> ClientConfig:
+    """The client's settings and secrets, read once per distinct configuration."""
+    config = _sdk.client_config(client)
+    state = _sdk.config_state(config, client)
+    found = _CLIENT_RECORDS.get(state) if state is not None else None
+    if found is None:
+        found = ClientConfig(
+            settings=_sdk.client_settings(config, client), secrets=_secrets_of(config)
+        )
+        if state is not None:
+            if len(_CLIENT_RECORDS) >= _CLIENT_RECORDS_KEPT:
+                _CLIENT_RECORDS.clear()  # many clients: start over rather than grow
+            _CLIENT_RECORDS[state] = found
+    return found
+
+
 def client_secrets(client: Any) -> SecretsSeen:
     """The secrets a client was configured with (for a redactor of output about the client)."""
-    return _secrets_of(_sdk.client_config(client))
+    return client_records(client).secrets
 
 
 def _secrets_of(config: Any) -> SecretsSeen:

@@ -86,7 +86,7 @@ def temporary_credentials(facts: Facts) -> Iterator[Evidence]:
 
 def _shape_problems(sent: str, configured: str | None) -> list[str]:
     problems = []
-    if sent != sent.strip() or any(char.isspace() for char in sent):
+    if sent.split() != [sent]:  # whitespace anywhere (split() cuts at every kind isspace() sees)
         problems.append("whitespace")
     bare = sent.strip()
     if not bare.startswith(_SECRET_ID_PREFIX):

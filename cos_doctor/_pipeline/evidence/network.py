@@ -21,15 +21,24 @@ if TYPE_CHECKING:
 
     from cos_doctor.diagnosis import Evidence
 
+_TLS = (
+    "client-tls-failure",
+    "client-tls-plain-port",
+    "client-tls-untrusted",
+    "client-tls-expired",
+    "client-tls-hostname",
+)
+_PROXY = ("client-proxy-failure", "client-proxy-auth", "client-proxy-scheme")
 _NETWORK = (
     "client-dns-failure",
     "client-connection-refused",
     "client-connection-reset",
     "client-connect-timeout",
     "client-read-timeout",
-    "client-tls-failure",
-    "client-proxy-failure",
+    *_TLS,
+    *_PROXY,
     "client-body-interrupted",
+    "client-too-many-open-files",
     "client-unrecognized",
 )
 _NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
@@ -67,7 +76,7 @@ def _failed_host(facts: Facts) -> Iterator[Evidence]:
     "client-dns-failure",
     "client-connection-refused",
     "client-connect-timeout",
-    "client-tls-failure",
+    *_TLS,
 )
 def _host_source(facts: Facts) -> Iterator[Evidence]:
     """Which setting produced the host that failed: IP, Domain, a custom Endpoint, or Region."""
@@ -136,7 +145,7 @@ def _timeout(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("timeout_seconds", context.timeout, variant)
 
 
-@detector("client-tls-failure")
+@detector(*_TLS)
 def _tls(facts: Facts) -> Iterator[Evidence]:
     settings = facts.context.settings
     if settings is None:
@@ -149,8 +158,8 @@ def _tls(facts: Facts) -> Iterator[Evidence]:
 
 
 @detector(
-    "client-proxy-failure",
-    "client-tls-failure",
+    *_PROXY,
+    *_TLS,
     "client-connection-reset",
     "client-connect-timeout",
     "client-read-timeout",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from cos_doctor._locale import localized, say
+from cos_doctor._record import frozen
 from cos_doctor.diagnosis import Evidence, EvidenceValue
 
 if TYPE_CHECKING:
@@ -20,10 +20,19 @@ if TYPE_CHECKING:
     from cos_doctor._pipeline.context import RequestContext
     from cos_doctor._pipeline.match import Match
 
-__all__ = ["Detector", "Facts", "collect_evidence", "detector", "human_duration", "iso_utc"]
+__all__ = [
+    "Detector",
+    "Facts",
+    "Unworded",
+    "collect_evidence",
+    "detector",
+    "human_duration",
+    "iso_utc",
+    "worded",
+]
 
 
-@dataclass(frozen=True)
+@frozen
 class Facts:
     """What a detector is given: the request, the match, and how to word a fact."""
 
@@ -31,6 +40,8 @@ class Facts:
     match: Match
     catalogue: Catalogue
     locale: str
+    #: Leave each sentence to be worded when read (the event reports keys and values only).
+    unworded: bool = False
 
     def say(
         self,
@@ -43,14 +54,51 @@ class Facts:
         entry = self.catalogue.evidence_text[key]
         if variant is not None:
             entry = entry[variant]  # type: ignore[assignment]  # nested table per variant
+        if self.unworded:
+            return Unworded(key, value, (entry, self.locale, words, self.catalogue.placeholders))
         generic = localized(self.catalogue.placeholders, self.locale)
         text = say(entry, self.locale, {"value": value, **words}, generic)
         # Evidence seals its value and text when it is built: the one redaction boundary.
         return Evidence(key=key, value=value, text=text)
 
 
+class Unworded(Evidence):
+    """A fact whose sentence is worded on first read of ``text``: the same words, later.
+
+    Wording every fact cost half of collecting them, and the event never shows the sentence.
+    Only inside an Assessment: the Diagnosis gets plain, sealed :class:`Evidence` (:func:`worded`).
+    """
+
+    def __init__(self, key: str, value: EvidenceValue, wording: tuple[Any, ...]) -> None:
+        """Keep the key, the value and what the sentence is worded from."""
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "_wording", wording)
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "text":
+            raise AttributeError(name)
+        entry, locale, words, placeholders = self.__dict__["_wording"]
+        generic = localized(placeholders, locale)
+        text = say(entry, locale, {"value": self.value, **words}, generic)
+        object.__setattr__(self, "text", text)
+        return text
+
+
+def worded(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """Plain Evidence, each sentence worded (what a Diagnosis holds and pickles)."""
+    return tuple(
+        Evidence(item.key, item.value, item.text) if type(item) is Unworded else item
+        for item in evidence
+    )
+
+
 Detector = Callable[[Facts], Iterable[Evidence]]
 _DETECTORS: list[tuple[frozenset[str] | None, Detector]] = []
+# The detectors serving each rule, in registration order, with the list and length they were
+# read from: built on first use per rule (testing every detector's rule set on each failure
+# cost as much as some detectors), again when the list changed (a registration, a test's).
+_BY_RULE: dict[str, tuple[list[Any], int, tuple[Detector, ...]]] = {}
 
 
 def detector(*rule_ids: str) -> Callable[[Detector], Detector]:
@@ -66,11 +114,17 @@ def detector(*rule_ids: str) -> Callable[[Detector], Detector]:
 def collect_evidence(facts: Facts) -> tuple[Evidence, ...]:
     """Run every detector that serves the matched rule; keep the first fact per key."""
     rule_id = facts.match.rule.id
+    registered = _DETECTORS
+    indexed = _BY_RULE.get(rule_id)
+    if indexed is None or indexed[0] is not registered or indexed[1] != len(registered):
+        serving = tuple(
+            function for rule_ids, function in registered if rule_ids is None or rule_id in rule_ids
+        )
+        indexed = _BY_RULE[rule_id] = (registered, len(registered), serving)
+    detectors = indexed[2]
     seen: set[str] = set()
     found: list[Evidence] = []
-    for rule_ids, function in _DETECTORS:
-        if rule_ids is not None and rule_id not in rule_ids:
-            continue
+    for function in detectors:
         for item in function(facts):
             if item.key not in seen:
                 seen.add(item.key)
