@@ -718,3 +718,21 @@ def test_a_call_inside_another_is_left_to_whoever_made_it(replies: ReplyServer) 
     assert [type(error) for error in inner] == [ClientError]
     assert outer.diagnosis.rule_id == "no-such-key"  # type: ignore[attr-defined]
     assert [event["cos.operation"] for event in _failures(events)] == ["get_object"]
+
+
+def test_diagnose_reads_a_botocore_clienterror_without_install(replies: ReplyServer) -> None:
+    """diagnose(e) on boto3's own ClientError gives the rule install() would have given."""
+    replies.reply = COS_REPLIES["signature"]
+    client = s3_client(f"http://127.0.0.1:{replies.port}")
+    plain = _raised(lambda: client.get_object(Bucket=BUCKET, Key="a.txt"))
+    assert type(plain) is ClientError
+    diagnosis = cos_doctor.diagnose(plain, locale="zh")
+    assert diagnosis.rule_id == "signature-mismatch"
+    assert diagnosis.locale == "zh"
+    assert diagnosis.operation == "get_object"
+    assert diagnosis.evidence_value("client_library") is not None
+    built = ClientError(
+        {"Error": {"Code": "NoSuchKey", "Message": "The specified key does not exist."}},
+        "HeadObject",
+    )
+    assert cos_doctor.diagnose(built).rule_id == "no-such-key"

@@ -111,13 +111,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
             request_headers=request_headers,
             post_object=post_object,
         )
-    elif _is_sdk_error(error):
-        from cos_doctor._sdk.live import context_from_error
-
-        context = context_from_error(error, hints=hints)
     else:
-        msg = f"{ACCEPTED}; got {type(error).__name__}"
-        raise TypeError(msg)
+        context = _live_context(error, hints)
     if form is not None:
         context = _with_form(context, form)
     diagnosis = diagnose_context(context, locale=locale)
@@ -169,6 +164,32 @@ def _is_sdk_error(error: object) -> bool:
     if _sdk.is_service_error(error) or hasattr(error, "get_error_code"):
         return True
     return any(kind.__name__ == "CosClientError" for kind in type(error).__mro__)
+
+
+def _live_context(error: object, hints: Hints) -> RequestContext:
+    """The context of a live exception: the COS SDK's, or botocore's ``ClientError``."""
+    if _is_sdk_error(error):
+        from cos_doctor._sdk.live import context_from_error
+
+        return context_from_error(error, hints=hints)
+    if _is_botocore_error(error):
+        from cos_doctor._sdk.botocore import context_from_client_error
+
+        # No client to read: the reply, and the request its traceback's frame still holds.
+        return context_from_client_error(error, None)
+    msg = f"{ACCEPTED}; got {type(error).__name__}"
+    raise TypeError(msg)
+
+
+def _is_botocore_error(error: object) -> bool:
+    """A botocore ``ClientError`` (told by its shape: botocore is never imported for this)."""
+    response = getattr(error, "response", None)
+    return (
+        isinstance(error, BaseException)
+        and isinstance(response, dict)
+        and "Error" in response
+        and isinstance(getattr(error, "operation_name", None), str)
+    )
 
 
 def _is_batch_result(error: Mapping[Any, Any]) -> bool:

@@ -38,7 +38,8 @@ __all__ = ["ACCEPTED", "Pasted", "read_pasted"]
 
 #: What diagnose() accepts, said once for every TypeError it raises.
 ACCEPTED = (
-    "diagnose() reads a qcloud_cos CosServiceError (or its get_digest_msg() dict), a COS "
+    "diagnose() reads a qcloud_cos CosServiceError (or its get_digest_msg() dict), a botocore "
+    "ClientError, a COS "
     "error body (XML or JSON, str or bytes), or a line pasted from a log holding one (the "
     "SDK's str(e) or its logger.error record, another COS or AWS SDK's error line, or a "
     "Message COS sends)"
