@@ -45,8 +45,8 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     Works whether or not :func:`cos_doctor.install` ran. For an exception (a
     ``CosServiceError``, a ``CosClientError`` or botocore's ``ClientError``), everything is read
     from the exception and, while it is still alive, its traceback. Text (str or bytes) may be
-    an error body (XML or JSON) or what a log kept of one: the SDK's ``str(e)`` (the repr of its error dict, with or
-    without an HTTP status on the line), the SDK's own ``logger.error`` record, another COS or
+    an error body (XML or JSON) or what a log kept of one: the SDK's ``str(e)`` (the repr of
+    its error dict, with or without an HTTP status on the line), the SDK's own ``logger.error`` record, another COS or
     AWS SDK's error line, a JSON error, or a Message alone (its Code inferred only when one
     Code uses it); the SDK's ``get_digest_msg()`` dict works too. Each gives the diagnosis the
     original exception gives. A ``CosClientError``'s message pasted from a log (urllib3 /
