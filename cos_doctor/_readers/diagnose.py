@@ -42,17 +42,16 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
 ) -> Diagnosis:
     """Diagnose a COS error: an SDK exception, a reply body, or what a log kept of either.
 
-    Works whether or not :func:`cos_doctor.install` ran. For an exception (a
-    ``CosServiceError``, a ``CosClientError`` or botocore's ``ClientError``), everything is read
-    from the exception and, while it is still alive, its traceback. Text (str or bytes) may be
-    an error body (XML or JSON) or what a log kept of one: the SDK's ``str(e)`` (the repr of
-    its error dict, with or without an HTTP status on the line), the SDK's own ``logger.error`` record, another COS or
-    AWS SDK's error line, a JSON error, or a Message alone (its Code inferred only when one
-    Code uses it); the SDK's ``get_digest_msg()`` dict works too. Each gives the diagnosis the
-    original exception gives. A ``CosClientError``'s message pasted from a log (urllib3 /
-    requests wording: "Failed to resolve", "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is
-    classified from its text alone; a ``delete_objects`` result with per-key errors gets one
-    diagnosis grouping them.
+    Works whether or not :func:`cos_doctor.install` ran. For an exception (a ``CosServiceError``, a
+    ``CosClientError`` or botocore's ``ClientError``), everything is read from the exception and,
+    while it is still alive, its traceback. Text (str or bytes) may be an error body (XML or JSON)
+    or what a log kept of one: the SDK's ``str(e)`` (the repr of its error dict, with or without an
+    HTTP status on the line), the SDK's own ``logger.error`` record, another COS or AWS SDK's error
+    line, a JSON error, or a Message alone (its Code inferred only when one Code uses it); the SDK's
+    ``get_digest_msg()`` dict works too. Each gives the diagnosis the original exception gives. A
+    ``CosClientError``'s message pasted from a log (urllib3 / requests wording: "Failed to resolve",
+    "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is classified from its text alone; a
+    ``delete_objects`` result with per-key errors gets one diagnosis grouping them.
 
     The keyword hints say what text cannot: ``http_status``, ``http_method``, ``operation``,
     the request ``url`` (for a presigned URL, its q-* signature parameters are read too), the
