@@ -116,17 +116,50 @@ def certificate(directory: Path, name: str, *, expired: bool = False) -> tuple[P
     alt = f"IP:{name}" if name.replace(".", "").isdigit() else f"DNS:{name}"
     common = ["-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", str(key)]
     if not expired:
-        _openssl("req", "-x509", "-days", "1", *common, "-addext", f"subjectAltName={alt}",
-                 "-out", str(cert), directory=directory)
+        _openssl(
+            "req",
+            "-x509",
+            "-days",
+            "1",
+            *common,
+            "-addext",
+            f"subjectAltName={alt}",
+            "-out",
+            str(cert),
+            directory=directory,
+        )
         return cert, key
     (directory / "ca.cnf").write_text(_CA_CONFIG, encoding="ascii")
     (directory / "index.txt").write_text("", encoding="ascii")
     (directory / "serial").write_text("01\n", encoding="ascii")
-    _openssl("req", "-new", *common, "-addext", f"subjectAltName={alt}", "-out", "req.csr",
-             directory=directory)
-    _openssl("ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", str(key), "-in",
-             "req.csr", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-out",
-             str(cert), directory=directory)
+    _openssl(
+        "req",
+        "-new",
+        *common,
+        "-addext",
+        f"subjectAltName={alt}",
+        "-out",
+        "req.csr",
+        directory=directory,
+    )
+    _openssl(
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-selfsign",
+        "-keyfile",
+        str(key),
+        "-in",
+        "req.csr",
+        "-startdate",
+        "20200101000000Z",
+        "-enddate",
+        "20200102000000Z",
+        "-out",
+        str(cert),
+        directory=directory,
+    )
     return cert, key
 
 

@@ -73,7 +73,9 @@ def _expired_link(cos: Emulator, http: requests.Session) -> tuple[int, str, str]
     local, headers = cos.localize(url)
     # A presigned URL is fetched by a plain HTTP client: read COS's XML body itself.
     with http.get(local, headers=headers) as reply:
-        code, message = (re.search(f"<{tag}>(.*?)</{tag}>", reply.text) for tag in ("Code", "Message"))
+        code, message = (
+            re.search(f"<{tag}>(.*?)</{tag}>", reply.text) for tag in ("Code", "Message")
+        )
         assert code is not None
         assert message is not None
         return reply.status_code, code[1], message[1]

@@ -627,7 +627,9 @@ def test_an_expired_certificate_is_the_expired_rule(tmp_path: Path) -> None:
     """A trusted certificate valid only in January 2020: 'certificate has expired', the expired rule."""
     cert, key = certificate(tmp_path, "127.0.0.1", expired=True)
     with tls_server(cert, key) as port:
-        error, event = _fail(_client(IP="127.0.0.1", Port=port, Scheme="https", VerifySSL=str(cert)))
+        error, event = _fail(
+            _client(IP="127.0.0.1", Port=port, Scheme="https", VerifySSL=str(cert))
+        )
     assert error.diagnosis.rule_id == "client-tls-expired"
     assert "certificate has expired" in str(error)
     assert event["cos_doctor.rule_id"] == "client-tls-expired"
@@ -692,9 +694,16 @@ def test_a_proxy_answering_502_to_a_plain_request_is_shown_as_not_from_cos() -> 
         ("https://127.0.0.1:{port}", "https"),  # a plain proxy as https://, CONNECT
         ("https://127.0.0.1:{port}", "http"),  # a plain proxy as https://, forwarding
     ],
-    ids=["no-scheme", "ftp-scheme", "https-url-plain-proxy-connect", "https-url-plain-proxy-forward"],
+    ids=[
+        "no-scheme",
+        "ftp-scheme",
+        "https-url-plain-proxy-connect",
+        "https-url-plain-proxy-forward",
+    ],
 )
-def test_a_proxy_url_with_the_wrong_scheme_is_the_proxy_scheme_rule(proxy: str, scheme: str) -> None:
+def test_a_proxy_url_with_the_wrong_scheme_is_the_proxy_scheme_rule(
+    proxy: str, scheme: str
+) -> None:
     """A proxy URL requests or urllib3 cannot use as written: the scheme rule, whose first step writes http://."""
     with scripted_cos(lambda handler, body: (200, b"")) as port:
         url = proxy.format(port=port)

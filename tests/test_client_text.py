@@ -61,7 +61,10 @@ def test_the_text_narrows_the_kind_the_exception_classes_give() -> None:
     """An SSLCertVerificationError whose text says expired is the expired kind; a ProxyError's 407, proxy-auth."""
     expired = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired"
     assert classify(("SSLError", "SSLCertVerificationError"), expired) == "tls-expired"
-    assert classify(("SSLError",), "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed") == "tls"
+    assert (
+        classify(("SSLError",), "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+        == "tls"
+    )
     tunnel = "OSError('Tunnel connection failed: 407 Proxy Authentication Required')"
     assert classify(("ProxyError", "OSError"), tunnel) == "proxy-auth"
     # A refused connection is refused whatever else the text holds: its kind has no narrower.

@@ -34,7 +34,9 @@ def _new_connection(reason: str, conn: str = OLD_CONN) -> str:
 
 def _resolve(reason: str, conn: str = OLD_CONN) -> str:
     # 2.x exceptions.py NameResolutionError: f"Failed to resolve '{host}' ({reason})"
-    return f"{POOL} (Caused by NameResolutionError(\"{conn}: Failed to resolve '{HOST}' ({reason})\"))"
+    return (
+        f"{POOL} (Caused by NameResolutionError(\"{conn}: Failed to resolve '{HOST}' ({reason})\"))"
+    )
 
 
 def _ssl(reason: str, kind: str = "SSLCertVerificationError", number: int = 1) -> str:
@@ -43,8 +45,16 @@ def _ssl(reason: str, kind: str = "SSLCertVerificationError", number: int = 1) -
 
 WORDINGS: list[tuple[str, str, str]] = [
     # --- name resolution: socket.gaierror, in NewConnectionError (1.26) or NameResolutionError (2.x)
-    ("1.26-linux-noname", _new_connection("[Errno -2] Name or service not known"), "client-dns-failure"),
-    ("1.26-linux-again", _new_connection("[Errno -3] Temporary failure in name resolution"), "client-dns-failure"),
+    (
+        "1.26-linux-noname",
+        _new_connection("[Errno -2] Name or service not known"),
+        "client-dns-failure",
+    ),
+    (
+        "1.26-linux-again",
+        _new_connection("[Errno -3] Temporary failure in name resolution"),
+        "client-dns-failure",
+    ),
     (
         "1.26-macos-noname",
         _new_connection("[Errno 8] nodename nor servname provided, or not known"),
@@ -52,8 +62,16 @@ WORDINGS: list[tuple[str, str, str]] = [
     ),
     ("1.26-windows", _new_connection("[Errno 11001] getaddrinfo failed"), "client-dns-failure"),
     ("2.x-linux-noname", _resolve("[Errno -2] Name or service not known"), "client-dns-failure"),
-    ("2.x-linux-again", _resolve("[Errno -3] Temporary failure in name resolution", NEW_CONN), "client-dns-failure"),
-    ("2.x-macos-noname", _resolve("[Errno 8] nodename nor servname provided, or not known"), "client-dns-failure"),
+    (
+        "2.x-linux-again",
+        _resolve("[Errno -3] Temporary failure in name resolution", NEW_CONN),
+        "client-dns-failure",
+    ),
+    (
+        "2.x-macos-noname",
+        _resolve("[Errno 8] nodename nor servname provided, or not known"),
+        "client-dns-failure",
+    ),
     ("2.x-windows", _resolve("[Errno 11001] getaddrinfo failed", NEW_CONN), "client-dns-failure"),
     # --- connect vs read timeout: connection.py ConnectTimeoutError(self, f"Connection to {self.host}
     # timed out. (connect timeout={self.timeout})"); connectionpool.py ReadTimeoutError(self, url,
@@ -78,10 +96,22 @@ WORDINGS: list[tuple[str, str, str]] = [
         f"HTTPSConnectionPool(host='{HOST}', port=443): Read timed out. (read timeout=30)",
         "client-read-timeout",
     ),
-    ("read-timeout-mid-body", f"HTTPSConnectionPool(host='{HOST}', port=443): Read timed out.", "client-read-timeout"),
+    (
+        "read-timeout-mid-body",
+        f"HTTPSConnectionPool(host='{HOST}', port=443): Read timed out.",
+        "client-read-timeout",
+    ),
     # --- refused: ECONNREFUSED (Linux 111, macOS 61, Windows WSAECONNREFUSED 10061)
-    ("linux-refused", _new_connection("[Errno 111] Connection refused"), "client-connection-refused"),
-    ("macos-refused", _new_connection("[Errno 61] Connection refused"), "client-connection-refused"),
+    (
+        "linux-refused",
+        _new_connection("[Errno 111] Connection refused"),
+        "client-connection-refused",
+    ),
+    (
+        "macos-refused",
+        _new_connection("[Errno 61] Connection refused"),
+        "client-connection-refused",
+    ),
     (
         "windows-refused",
         _new_connection(
@@ -91,12 +121,14 @@ WORDINGS: list[tuple[str, str, str]] = [
     ),
     (
         "requests-prefix-refused",  # the issue's line: explain answered "no COS error found"
-        "requests.exceptions.ConnectionError: " + _new_connection("[Errno 111] Connection refused", NEW_CONN),
+        "requests.exceptions.ConnectionError: "
+        + _new_connection("[Errno 111] Connection refused", NEW_CONN),
         "client-connection-refused",
     ),
     (
         "sdk-prefix-refused",
-        "qcloud_cos.cos_exception.CosClientError: " + _new_connection("[Errno 111] Connection refused"),
+        "qcloud_cos.cos_exception.CosClientError: "
+        + _new_connection("[Errno 111] Connection refused"),
         "client-connection-refused",
     ),
     # --- reset / disconnected / broken pipe: connectionpool.py ProtocolError("Connection aborted.", e)
@@ -112,8 +144,10 @@ WORDINGS: list[tuple[str, str, str]] = [
     ),
     (
         "windows-reset",
-        ("('Connection aborted.', ConnectionResetError(10054, 'An existing connection was forcibly "
-        "closed by the remote host', None, 10054, None))"),
+        (
+            "('Connection aborted.', ConnectionResetError(10054, 'An existing connection was forcibly "
+            "closed by the remote host', None, 10054, None))"
+        ),
         "client-connection-reset",
     ),
     (
@@ -121,25 +155,35 @@ WORDINGS: list[tuple[str, str, str]] = [
         "('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))",
         "client-connection-reset",
     ),
-    ("broken-pipe", "('Connection aborted.', BrokenPipeError(32, 'Broken pipe'))", "client-connection-reset"),
+    (
+        "broken-pipe",
+        "('Connection aborted.', BrokenPipeError(32, 'Broken pipe'))",
+        "client-connection-reset",
+    ),
     # --- a body cut short, as response.py words it: "Connection broken: " + the error's repr; the
     # reprs of IncompleteRead and InvalidChunkLength (exceptions.py); "Response ended prematurely".
     (
         "incomplete-read",
-        ("('Connection broken: IncompleteRead(18 bytes read, 82 more expected)', "
-        "IncompleteRead(18 bytes read, 82 more expected))"),
+        (
+            "('Connection broken: IncompleteRead(18 bytes read, 82 more expected)', "
+            "IncompleteRead(18 bytes read, 82 more expected))"
+        ),
         "client-body-interrupted",
     ),
     (
         "invalid-chunk-length",
-        ("(\"Connection broken: InvalidChunkLength(got length b'', 0 bytes read)\", "
-        "InvalidChunkLength(got length b'', 0 bytes read))"),
+        (
+            "(\"Connection broken: InvalidChunkLength(got length b'', 0 bytes read)\", "
+            "InvalidChunkLength(got length b'', 0 bytes read))"
+        ),
         "client-body-interrupted",
     ),
     (
         "reset-mid-body",
-        ("(\"Connection broken: ConnectionResetError(104, 'Connection reset by peer')\", "
-        "ConnectionResetError(104, 'Connection reset by peer'))"),
+        (
+            "(\"Connection broken: ConnectionResetError(104, 'Connection reset by peer')\", "
+            "ConnectionResetError(104, 'Connection reset by peer'))"
+        ),
         "client-body-interrupted",
     ),
     ("ended-prematurely", "Response ended prematurely", "client-body-interrupted"),
@@ -148,28 +192,36 @@ WORDINGS: list[tuple[str, str, str]] = [
     # 2.x connection.py: f"Tunnel connection failed: {code} {message.strip()}"
     (
         "1.26-proxy-407",
-        (f"{POOL} (Caused by ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: "
-        "407 Proxy Authentication Required')))"),
+        (
+            f"{POOL} (Caused by ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: "
+            "407 Proxy Authentication Required')))"
+        ),
         "client-proxy-auth",
     ),
     (
         "2.x-proxy-407",
-        (f"{POOL} (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: "
-        "407 Proxy Authentication Required')))"),
+        (
+            f"{POOL} (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: "
+            "407 Proxy Authentication Required')))"
+        ),
         "client-proxy-auth",
     ),
     (
         "2.x-proxy-502",
-        (f"{POOL} (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: "
-        "502 Bad Gateway')))"),
+        (
+            f"{POOL} (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: "
+            "502 Bad Gateway')))"
+        ),
         "client-proxy-failure",
     ),
     (
         "1.26-proxy-refused",
-        ("HTTPConnectionPool(host='127.0.0.1', port=3128): Max retries exceeded with url: "
-        f"http://{HOST}/a.txt (Caused by ProxyError('Cannot connect to proxy.', "
-        "NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f3b2c1d9e50>: "
-        "Failed to establish a new connection: [Errno 111] Connection refused')))"),
+        (
+            "HTTPConnectionPool(host='127.0.0.1', port=3128): Max retries exceeded with url: "
+            f"http://{HOST}/a.txt (Caused by ProxyError('Cannot connect to proxy.', "
+            "NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f3b2c1d9e50>: "
+            "Failed to establish a new connection: [Errno 111] Connection refused')))"
+        ),
         "client-proxy-failure",
     ),
     (
@@ -189,18 +241,22 @@ WORDINGS: list[tuple[str, str, str]] = [
     ),
     (
         "1.26-https-url-plain-proxy",
-        (f"{POOL} (Caused by ProxyError('Your proxy appears to only use HTTP and not HTTPS, try changing "
-        "your proxy URL to be HTTP. See: https://urllib3.readthedocs.io/en/1.26.x/advanced-usage.html"
-        "#https-proxy-error-http-proxy', SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong "
-        "version number (_ssl.c:1131)'))))"),
+        (
+            f"{POOL} (Caused by ProxyError('Your proxy appears to only use HTTP and not HTTPS, try changing "
+            "your proxy URL to be HTTP. See: https://urllib3.readthedocs.io/en/1.26.x/advanced-usage.html"
+            "#https-proxy-error-http-proxy', SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong "
+            "version number (_ssl.c:1131)'))))"
+        ),
         "client-proxy-scheme",
     ),
     (
         "2.x-https-url-plain-proxy",
-        (f"{POOL} (Caused by ProxyError('Unable to connect to proxy. Your proxy appears to only use HTTP "
-        "and not HTTPS, try changing your proxy URL to be HTTP. See: https://urllib3.readthedocs.io/en/"
-        "latest/advanced-usage.html#https-proxy-error-http-proxy', SSLError(SSLError(1, '[SSL: "
-        "WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)'))))"),
+        (
+            f"{POOL} (Caused by ProxyError('Unable to connect to proxy. Your proxy appears to only use HTTP "
+            "and not HTTPS, try changing your proxy URL to be HTTP. See: https://urllib3.readthedocs.io/en/"
+            "latest/advanced-usage.html#https-proxy-error-http-proxy', SSLError(SSLError(1, '[SSL: "
+            "WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)'))))"
+        ),
         "client-proxy-scheme",
     ),
     ("1.26-check-hostname", "check_hostname requires server_hostname", "client-proxy-scheme"),
@@ -212,12 +268,16 @@ WORDINGS: list[tuple[str, str, str]] = [
     # --- TLS: OpenSSL 1.1 (Python 3.9 builds) and 3.x spellings
     (
         "3.9-self-signed",
-        _ssl("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self signed certificate (_ssl.c:1129)"),
+        _ssl(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self signed certificate (_ssl.c:1129)"
+        ),
         "client-tls-untrusted",
     ),
     (
         "3.12-self-signed",
-        _ssl("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"),
+        _ssl(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
+        ),
         "client-tls-untrusted",
     ),
     (
@@ -238,27 +298,35 @@ WORDINGS: list[tuple[str, str, str]] = [
     ),
     (
         "expired",
-        _ssl("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1129)"),
+        _ssl(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1129)"
+        ),
         "client-tls-expired",
     ),
     (
         "hostname-mismatch",
-        (f'{POOL} (Caused by SSLError(SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] '
-        f"certificate verify failed: Hostname mismatch, certificate is not valid for '{HOST}'. "
-        '(_ssl.c:1006)")))'),
+        (
+            f'{POOL} (Caused by SSLError(SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] '
+            f"certificate verify failed: Hostname mismatch, certificate is not valid for '{HOST}'. "
+            '(_ssl.c:1006)")))'
+        ),
         "client-tls-hostname",
     ),
     (
         "ip-mismatch",
-        ("HTTPSConnectionPool(host='10.0.0.5', port=443): Max retries exceeded with url: /a.txt (Caused "
-        'by SSLError(SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify '
-        "failed: IP address mismatch, certificate is not valid for '10.0.0.5'. (_ssl.c:1006)\")))"),
+        (
+            "HTTPSConnectionPool(host='10.0.0.5', port=443): Max retries exceeded with url: /a.txt (Caused "
+            'by SSLError(SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify '
+            "failed: IP address mismatch, certificate is not valid for '10.0.0.5'. (_ssl.c:1006)\")))"
+        ),
         "client-tls-hostname",
     ),
     (
         "doesnt-match",  # urllib3 1.26 util/ssl_match_hostname.py CertificateError
-        (f"{POOL} (Caused by SSLError(CertificateError(\"hostname '{HOST}' doesn't match "
-        "'*.example.com'\")))"),
+        (
+            f"{POOL} (Caused by SSLError(CertificateError(\"hostname '{HOST}' doesn't match "
+            "'*.example.com'\")))"
+        ),
         "client-tls-hostname",
     ),
     (
@@ -291,8 +359,16 @@ WORDINGS: list[tuple[str, str, str]] = [
         "client-tls-failure",
     ),
     # --- too many open files: EMFILE from socket()
-    ("emfile-socket", _new_connection("[Errno 24] Too many open files"), "client-too-many-open-files"),
-    ("emfile-file", "[Errno 24] Too many open files: '/data/upload/a.bin'", "client-too-many-open-files"),
+    (
+        "emfile-socket",
+        _new_connection("[Errno 24] Too many open files"),
+        "client-too-many-open-files",
+    ),
+    (
+        "emfile-file",
+        "[Errno 24] Too many open files: '/data/upload/a.bin'",
+        "client-too-many-open-files",
+    ),
 ]
 
 CLIENT_EXAMPLES = [
@@ -303,14 +379,18 @@ CLIENT_EXAMPLES = [
 ]
 
 
-def _explained(text: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str | None]:
+def _explained(
+    text: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str | None]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
     code = main(["explain", "-", "--json"])
     out = capsys.readouterr().out
     return code, json.loads(out)["rule_id"] if code == 0 else None
 
 
-@pytest.mark.parametrize(("text", "rule_id"), [w[1:] for w in WORDINGS], ids=[w[0] for w in WORDINGS])
+@pytest.mark.parametrize(
+    ("text", "rule_id"), [w[1:] for w in WORDINGS], ids=[w[0] for w in WORDINGS]
+)
 def test_each_wording_is_diagnosed_as_its_cause(text: str, rule_id: str) -> None:
     """diagnose() gives each urllib3 / Python / OS wording of a client failure its specific rule."""
     assert cos_doctor.diagnose(text).rule_id == rule_id

@@ -132,14 +132,18 @@ def test_a_schema_error_in_the_toml_fails_loading(knowledge_copy: Path) -> None:
 
 def test_compiling_validates_first(knowledge_copy: Path) -> None:
     """Compiling invalid TOML raises and leaves the previous copy as it was."""
-    before = (knowledge_copy / COMPILED_NAME).read_bytes() + (knowledge_copy / PROSE_NAME).read_bytes()
+    before = (knowledge_copy / COMPILED_NAME).read_bytes() + (
+        knowledge_copy / PROSE_NAME
+    ).read_bytes()
     path = knowledge_copy / "access.toml"
     path.write_text(
         path.read_text(encoding="utf-8").replace("[rule.zh]", "[rule.zz]", 1), encoding="utf-8"
     )
     with pytest.raises(KnowledgeError):
         compile_sources(knowledge_copy)
-    after = (knowledge_copy / COMPILED_NAME).read_bytes() + (knowledge_copy / PROSE_NAME).read_bytes()
+    after = (knowledge_copy / COMPILED_NAME).read_bytes() + (
+        knowledge_copy / PROSE_NAME
+    ).read_bytes()
     assert after == before
 
 

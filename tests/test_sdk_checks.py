@@ -110,7 +110,12 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
     ("scheme", _config(Scheme="ftp"), "client-scheme-invalid", "'ftp'"),
     ("no-region", _config(Region=None), "client-region-endpoint-missing", "None"),
     ("region-chars", _config(Region="ap guangzhou"), "client-region-invalid", "'ap guangzhou'"),
-    ("region-type", _config(Region=["ap-guangzhou"]), "client-region-not-string", "['ap-guangzhou']"),
+    (
+        "region-type",
+        _config(Region=["ap-guangzhou"]),
+        "client-region-not-string",
+        "['ap-guangzhou']",
+    ),
     ("secret-space", _config(SecretId=" AKIDexample"), "client-secret-whitespace", "space"),
     ("no-secret", _config(SecretKey=""), "client-credentials-missing", "SecretKey"),
     (
@@ -138,7 +143,12 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
         "client-bucket-name-invalid",
         "'example bucket'",
     ),
-    ("bucket-type", lambda c: c.head_bucket(Bucket=1250000000), "client-bucket-not-string", "1250000000"),
+    (
+        "bucket-type",
+        lambda c: c.head_bucket(Bucket=1250000000),
+        "client-bucket-not-string",
+        "1250000000",
+    ),
     (
         "versioning",
         lambda c: c.put_bucket_versioning(Bucket="examplebucket-1250000000", Status="On"),
@@ -156,7 +166,11 @@ THROUGH_THE_SDK: list[tuple[str, Callable[[Any], object], str, str]] = [
         lambda c: c.copy_object(
             Bucket="examplebucket-1250000000",
             Key="b.txt",
-            CopySource={"Bucket": "examplebucket-1250000000", "Key": "a.txt", "Region": "ap-guangzhou"},
+            CopySource={
+                "Bucket": "examplebucket-1250000000",
+                "Key": "a.txt",
+                "Region": "ap-guangzhou",
+            },
             CopyStatus="Replace",
         ),
         "client-copy-status-invalid",
@@ -492,7 +506,9 @@ def test_a_successful_call_never_runs_the_check_layer(
 def _sdk_function_codes() -> dict[str, list[types.CodeType]]:
     """Every function and method of every module of the installed SDK, by name."""
     for path in sorted(_SDK_ROOT.glob("*.py")):
-        importlib.import_module("qcloud_cos" if path.stem == "__init__" else f"qcloud_cos.{path.stem}")
+        importlib.import_module(
+            "qcloud_cos" if path.stem == "__init__" else f"qcloud_cos.{path.stem}"
+        )
     functions: dict[str, list[types.CodeType]] = {}
     for module in list(sys.modules.values()):
         if not getattr(module, "__name__", "").startswith("qcloud_cos"):

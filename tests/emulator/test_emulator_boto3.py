@@ -292,7 +292,9 @@ def test_streaming_trailer_upload_part_is_missing_content_length(emulator, s3, h
     with _trailer_upload(emulator, http, path, b"part") as response:
         assert response.status_code == 411
         assert "<Code>MissingContentLength</Code>" in response.text
-        assert "<Message>You must provide the Content-Length HTTP header.</Message>" in response.text
+        assert (
+            "<Message>You must provide the Content-Length HTTP header.</Message>" in response.text
+        )
         assert response.headers["Server"] == "tencent-cos"
     assert emulator.state.bucket(bucket).uploads[upload].parts == {}
 

@@ -75,7 +75,11 @@ def test_sigv2_refusals(emulator, bucket):
     """A wrong secret is SignatureDoesNotMatch, an unknown key InvalidAccessKeyId, skew too."""
     v2 = Config(signature_version="s3")
     cases = [
-        (emulator.boto3_client(DEFAULT_OWNER_SECRET_ID, "wrong", config=v2), 0, "SignatureDoesNotMatch"),
+        (
+            emulator.boto3_client(DEFAULT_OWNER_SECRET_ID, "wrong", config=v2),
+            0,
+            "SignatureDoesNotMatch",
+        ),
         (emulator.boto3_client("AKID-NOBODY", "x", config=v2), 0, "InvalidAccessKeyId"),
         (emulator.boto3_client(config=v2), 1000, "RequestTimeTooSkewed"),
     ]

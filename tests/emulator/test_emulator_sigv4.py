@@ -122,7 +122,9 @@ def test_s3_presigned_example():
     assert caught.value.code == "SignatureDoesNotMatch"
 
 
-def _streaming_example(final_signature="b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"):
+def _streaming_example(
+    final_signature="b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+):
     headers = {
         "host": "s3.amazonaws.com",
         "x-amz-date": S3_TIME,
