@@ -116,7 +116,9 @@ KEY_EVIDENCE: dict[str, dict[str, Any]] = {
     "request-time-too-skewed": {"clock_skew_seconds": lambda value: abs(value - 1204) <= 5},
     # The Referer went in by a before-sign handler: botocore keeps no signed headers to read.
     "referer-denied": {"request_signed": False, "credential_kind": "anonymous"},
-    "invalid-object-state": {"restore_call": lambda value: "restore_object" in value},
+    "invalid-object-state": {
+        "restore_call_cos_sdk": lambda value: "CASJobParameters" in value,
+    },
 }
 
 

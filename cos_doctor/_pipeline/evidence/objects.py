@@ -56,4 +56,6 @@ def archived_object(facts: Facts) -> Iterator[Evidence]:
         f"client.restore_object(Bucket={bucket!r}, Key={key!r}, "
         "RestoreRequest={'Days': 1, 'CASJobParameters': {'Tier': 'Standard'}})"
     )
-    yield facts.say("restore_call", call)
+    # boto3's restore_object sends S3's GlacierJobParameters; COS's POST Object restore
+    # documents CASJobParameters only, so a boto3 user is offered the COS SDK's call instead.
+    yield facts.say("restore_call" if context.botocore is None else "restore_call_cos_sdk", call)
