@@ -587,19 +587,37 @@ def _diagnose_internal_safely(
     rewound) and a local file's OSError inside upload_file / download_file keep their type, so
     ``except OSError`` still catches them: they gain ``.diagnosis`` and a note, and one event.
     """
-    if emitting() or getattr(error, "diagnosis", None) is not None:
-        return False
-    try:
-        from cos_doctor._hook.checks import internal_failure
-        from cos_doctor.errors import NOTES_ARE_PRINTED
 
-        outcome = internal_failure(
+    def find() -> tuple[Diagnosis, bool] | None:
+        from cos_doctor._hook.checks import internal_failure
+
+        return internal_failure(
             error,
             caller=wrapper_frame.f_back,
             helper=helper,
             part_failures=_part_failures,
             collecting=_helper_calls > 0,
         )
+
+    return _diagnose_in_place_safely(error, wrapper_frame, find)
+
+
+def _diagnose_in_place_safely(
+    error: BaseException,
+    wrapper_frame: FrameType,
+    find: Callable[[], tuple[Diagnosis, bool] | None],
+) -> bool:
+    """Attach what ``find()`` diagnoses to ``error`` itself, its type kept; True if logged.
+
+    ``find`` also says whether to log it (a part's failure inside a running helper is kept
+    for the helper instead). Any failure of ours leaves ``error`` as it was.
+    """
+    if emitting() or getattr(error, "diagnosis", None) is not None:
+        return False  # inside our own event, or diagnosed by a layer further down
+    try:
+        from cos_doctor.errors import NOTES_ARE_PRINTED
+
+        outcome = find()
         if outcome is None:
             return False
         diagnosis, emit = outcome
@@ -691,35 +709,19 @@ def _diagnose_and_log(
 
 def _diagnose_stream_safely(error: BaseException, stream: Any, wrapper_frame: FrameType) -> None:
     """Attach a diagnosis to a broken body's exception in place, and log it unless collected."""
-    if emitting():
-        return  # inside cos_doctor's own event emission: never diagnose again (see below)
-    try:
-        from cos_doctor._hook.failures import diagnose_stream_failure
-        from cos_doctor.errors import NOTES_ARE_PRINTED
 
-        if getattr(error, "diagnosis", None) is not None:
-            return
-        outcome = diagnose_stream_failure(
+    def find() -> tuple[Diagnosis, bool] | None:
+        from cos_doctor._hook.failures import diagnose_stream_failure
+
+        return diagnose_stream_failure(
             error,
             stream,
             caller=wrapper_frame.f_back,
             part_failures=_part_failures,
             collecting=_helper_calls > 0,
         )
-        if outcome is None:
-            return
-        diagnosis, emit = outcome
-        error.diagnosis = diagnosis  # type: ignore[attr-defined]
-        if NOTES_ARE_PRINTED:
-            error.__notes__ = [*getattr(error, "__notes__", ()), diagnosis.render()]
-    except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
-        log_internal_failure("diagnose", failure)
-        return
-    if emit:
-        try:
-            log_diagnosis(diagnosis)
-        except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
-            log_internal_failure("log", failure)
+
+    _diagnose_in_place_safely(error, wrapper_frame, find)
 
 
 _HANDLE = logging.Handler.handle.__code__
