@@ -7,6 +7,7 @@ bind 127.0.0.1. Every case asserts the rule, its key evidence and exactly one ev
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import pickle
@@ -15,12 +16,14 @@ import socket
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
 from structlog.testing import capture_logs
@@ -45,6 +48,8 @@ BUCKET = "examplebucket-1250000000"
 SECRET_ID = "AKIDcosdoctorTESTsecretid0000000000A"
 SECRET_KEY = "test-secret-key-never-printed-0001"
 PROXY_PASSWORD = "proxy-password-never-printed"
+# urllib3 1.26 (botocore pins it below Python 3.10) words and enforces some failures otherwise.
+URLLIB3_1 = urllib3.__version__.startswith("1.")
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +68,12 @@ def _installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cos_doctor.install()
     yield
     cos_doctor.uninstall()
+    if URLLIB3_1:
+        # urllib3 1.26 leaks the socket of a tunnel or connection that failed; collected here,
+        # inside the test that made it, rather than warning in whichever test runs next.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
 
 
 def _client(retry: int = 0, **settings: Any) -> CosS3Client:
@@ -538,10 +549,12 @@ def test_sdk_argument_errors_raised_before_any_request_are_diagnosable(rule_id: 
 
 @pytest.mark.usefixtures("_dns_fails_fast")
 def test_a_region_that_does_not_exist_is_a_dns_failure_of_the_host_it_built() -> None:
-    """Endpoint under .invalid (RFC 6761, never resolvable): gaierror via NameResolutionError, the DNS rule."""
+    """Endpoint under .invalid (RFC 6761, never resolvable): gaierror (urllib3 2 wraps it in NameResolutionError), the DNS rule."""
     error, event = _fail(_client(Endpoint="cos.ap-nowhere.invalid", Scheme="https"))
     assert error.diagnosis.rule_id == "client-dns-failure"
-    assert "NameResolutionError" in (error.diagnosis.evidence_value("exception_chain") or ())
+    chain = error.diagnosis.evidence_value("exception_chain") or ()
+    assert "gaierror" in chain
+    assert ("NameResolutionError" in chain) is not URLLIB3_1
     assert event["cos_doctor.rule_id"] == "client-dns-failure"
 
 
@@ -579,7 +592,16 @@ SHORT_BODY = (
 
 @pytest.mark.parametrize(
     ("reply", "inner"),
-    [(BAD_CHUNK, "InvalidChunkLength"), (SHORT_BODY, "IncompleteRead")],
+    [
+        (BAD_CHUNK, "InvalidChunkLength"),
+        pytest.param(
+            SHORT_BODY,
+            "IncompleteRead",
+            marks=pytest.mark.skipif(
+                URLLIB3_1, reason="urllib3 1.26 does not enforce Content-Length: no IncompleteRead"
+            ),
+        ),
+    ],
     ids=["invalid-chunk-length", "incomplete-read"],
 )
 def test_a_reply_body_that_breaks_inside_send_request_is_body_interrupted(
