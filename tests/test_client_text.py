@@ -61,7 +61,10 @@ def test_the_text_narrows_the_kind_the_exception_classes_give() -> None:
     """An SSLCertVerificationError whose text says expired is the expired kind; a ProxyError's 407, proxy-auth."""
     expired = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired"
     assert classify(("SSLError", "SSLCertVerificationError"), expired) == "tls-expired"
-    assert classify(("SSLError",), "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed") == "tls"
+    assert (
+        classify(("SSLError",), "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+        == "tls"
+    )
     tunnel = "OSError('Tunnel connection failed: 407 Proxy Authentication Required')"
     assert classify(("ProxyError", "OSError"), tunnel) == "proxy-auth"
     # A refused connection is refused whatever else the text holds: its kind has no narrower.
@@ -220,3 +223,21 @@ def test_other_runtimes_wordings_yield_the_host_they_name() -> None:
     }
     for text, host in hosts.items():
         assert cos_doctor.diagnose(text).evidence_value("failed_host") == host, text
+
+
+class _EqualToAll(Exception):  # noqa: N818 - a stand-in for a library's exception class
+    """An exception that compares equal to anything, as a careless __eq__ might."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = Exception.__hash__
+
+
+def test_the_cause_chain_lists_each_exception_once_by_identity() -> None:
+    """A chain that loops ends, and distinct exceptions that compare equal are each listed."""
+    from cos_doctor._pipeline.client_context import _cause_chain
+
+    outer, inner = _EqualToAll("outer"), _EqualToAll("inner")
+    outer.__context__, inner.__context__ = inner, outer
+    assert [str(error) for error in _cause_chain(outer)] == ["outer", "inner"]
