@@ -223,3 +223,21 @@ def test_other_runtimes_wordings_yield_the_host_they_name() -> None:
     }
     for text, host in hosts.items():
         assert cos_doctor.diagnose(text).evidence_value("failed_host") == host, text
+
+
+class _EqualToAll(Exception):  # noqa: N818 - a stand-in for a library's exception class
+    """An exception that compares equal to anything, as a careless __eq__ might."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = Exception.__hash__
+
+
+def test_the_cause_chain_lists_each_exception_once_by_identity() -> None:
+    """A chain that loops ends, and distinct exceptions that compare equal are each listed."""
+    from cos_doctor._pipeline.client_context import _cause_chain
+
+    outer, inner = _EqualToAll("outer"), _EqualToAll("inner")
+    outer.__context__, inner.__context__ = inner, outer
+    assert [str(error) for error in _cause_chain(outer)] == ["outer", "inner"]

@@ -196,3 +196,32 @@ def test_a_diagnosis_that_fails_to_build_when_read_leaves_the_sdk_exception_as_i
     assert error.get_error_code() == "AccessDenied"
     assert [event["event"] for event in events] == ["cos_doctor_internal_error"]
     assert "cause ranking exploded" in events[0]["exception.message"]
+
+
+def _holding(condition: object) -> object:
+    """A value of a condition's evidence that satisfies it."""
+    if condition.below is not None:  # type: ignore[attr-defined]
+        return condition.below - 1  # type: ignore[attr-defined]
+    if condition.prefixes:  # type: ignore[attr-defined]
+        return condition.prefixes[0] + "x"  # type: ignore[attr-defined]
+    return condition.values[0] if condition.values else "any"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [rule for rule in catalogue().rules if any(cause.likely_when for cause in rule.causes)],
+    ids=lambda rule: rule.id,
+)
+def test_the_event_s_causes_follow_each_failure_s_own_evidence(rule: object) -> None:
+    """The event's ranked causes, reused for repeated evidence, are what each failure's own evidence ranks."""
+    from cos_doctor._pipeline.diagnose import _causes_seen, _rank_seen
+
+    condition = next(c for cause in rule.causes for c in cause.likely_when)  # type: ignore[attr-defined]
+    holding = {condition.evidence: _holding(condition)}
+    listed = {condition.evidence: [_holding(condition)]}  # no key: ranked each time
+    outcomes = []
+    for observed in ({}, holding, {}, holding, listed):
+        seen = _causes_seen(rule, observed)  # type: ignore[arg-type]
+        assert seen == _rank_seen(rule, observed)  # type: ignore[arg-type]
+        outcomes.append(seen)
+    assert outcomes[0] != outcomes[1]  # the evidence decides: a cache by rule alone would fail

@@ -401,7 +401,7 @@ def test_a_failing_sdk_log_filter_never_breaks_the_call(
     """If scrubbing the SDK's record fails, the call still raises its diagnosed error and the unscrubbed record is dropped."""
     from cos_doctor._log import event
 
-    def broken(record: logging.LogRecord) -> object:
+    def broken(*args: object) -> object:
         raise RuntimeError("scrubbing failed")
 
     monkeypatch.setattr(event, "_record_redactor", broken)
@@ -411,11 +411,69 @@ def test_a_failing_sdk_log_filter_never_breaks_the_call(
     sdk_logger = logging.getLogger("qcloud_cos.cos_client")
     sdk_logger.addHandler(handler)
     try:
-        cos_doctor.install(storm_window=0)
+        # Kept at ERROR: a record lowered to a DEBUG nobody logs is dropped before any scrub.
+        cos_doctor.install(storm_window=0, lower_sdk_records=False)
         replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
         with pytest.raises(CosServiceError) as caught:
             make_client(replies.port).get_object(Bucket=BUCKET, Key="a.txt")
     finally:
         sdk_logger.removeHandler(handler)
     assert caught.value.diagnosis.rule_id == "access-denied"
-    assert not [record for record in seen if record.levelno >= logging.WARNING]
+    assert not seen
+
+
+def _redactors_asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """Spy on the SDK-log filter's redactor: (the record's level, whether the client's) per ask."""
+    from cos_doctor._log import event
+    from cos_doctor._redact import PATTERNS_ONLY
+
+    asked: list[tuple[int, bool]] = []
+    original = event._record_redactor
+
+    def spy(record: logging.LogRecord, *args: object) -> object:
+        redactor = original(record, *args)  # type: ignore[arg-type]
+        asked.append((record.levelno, redactor is not PATTERNS_ONLY))
+        return redactor
+
+    monkeypatch.setattr(event, "_record_redactor", spy)
+    return asked
+
+
+def test_the_sdk_s_failure_record_is_not_scrubbed_when_no_handler_will_see_it(
+    replies: ReplyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A logged failure's SDK record, lowered to a DEBUG its logger does not log, is dropped unscrubbed."""
+    sdk_logger = logging.getLogger("qcloud_cos.cos_client")
+    assert not sdk_logger.isEnabledFor(logging.DEBUG)
+    asked = _redactors_asked(monkeypatch)
+    cos_doctor.install(storm_window=0)
+    replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
+    with pytest.raises(CosServiceError) as caught:
+        make_client(replies.port).get_object(Bucket=BUCKET, Key="a.txt")
+    assert caught.value.diagnosis.rule_id == "access-denied"
+    assert [level for level, _ in asked if level >= logging.WARNING] == []
+
+
+def test_a_held_sdk_record_that_goes_on_is_scrubbed_at_its_own_level_with_its_client_s_secrets(
+    replies: ReplyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With DEBUG on, the lowered record is scrubbed as the ERROR it was, with the client's redactor."""
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    sdk_logger = logging.getLogger("qcloud_cos.cos_client")
+    level = sdk_logger.level
+    sdk_logger.addHandler(handler)
+    sdk_logger.setLevel(logging.DEBUG)
+    asked = _redactors_asked(monkeypatch)
+    try:
+        cos_doctor.install(storm_window=0)
+        replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
+        with pytest.raises(CosServiceError):
+            make_client(replies.port).get_object(Bucket=BUCKET, Key="a.txt")
+    finally:
+        sdk_logger.removeHandler(handler)
+        sdk_logger.setLevel(level)
+    assert (logging.ERROR, True) in asked
+    lowered = [record for record in seen if getattr(record, "cos_doctor_diagnosed", False)]
+    assert [record.levelno for record in lowered] == [logging.DEBUG]

@@ -30,7 +30,7 @@ from cos_doctor._sdk import adapter as _sdk
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
-    from types import CodeType
+    from types import CodeType, FrameType
 
     from cos_doctor._pipeline.diagnose import EventFacts
     from cos_doctor.diagnosis import Diagnosis
@@ -370,40 +370,19 @@ class SdkSecretFilter(logging.Filter):
         """Rewrite the record in place when it holds a secret; never drop it.
 
         A record of a failure the hook is about to diagnose is held for the hook to release
-        (``sdk_records``): it goes on to the handlers from there, once.
+        (``sdk_records``), and scrubbed then, if it goes on at all: lowered to DEBUG on a
+        logger that does not log DEBUG, no handler ever sees it.
         """
         try:
-            self._scrub(record)
+            if hold(record, self, self._wrappers, _scrub_held):
+                return False
+        except Exception:  # noqa: BLE001, S110 - not held: scrubbed below and sent on now
+            pass
+        try:
+            _scrub(record, sys._getframe(1))  # noqa: SLF001 - the SDK's logging call is above
         except Exception:  # noqa: BLE001 - the SDK's own logging call must never fail by us
             return False  # not known to be clean: better lost than leaked
-        try:
-            return not hold(record, self, self._wrappers)
-        except Exception:  # noqa: BLE001 - same; scrubbed, so it goes on as it is
-            return True
-
-    def _scrub(self, record: logging.LogRecord) -> None:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record is the SDK's, not ours to fix
-            return
-        redact = _record_redactor(record)
-        # Searched first, rewritten only if something is found: almost no record holds one.
-        if redact.finds(message):
-            cleaned = redact(message)
-            if cleaned != message:
-                record.msg, record.args = cleaned, None
-        if record.exc_info and record.exc_info[1] is not None:
-            # logger.exception(): the formatter would print the exception's own text. Only
-            # the texts of the exceptions can hold a secret (the rest is file names and the
-            # libraries' source lines), so the traceback is formatted only when one might.
-            if record.exc_text is None:
-                said = _chain_text(record.exc_info[1])
-                if said is not None and not redact.finds(said):
-                    return
-            text = record.exc_text or _exception_text(record)
-            scrubbed = redact(text)
-            if scrubbed != text:
-                record.exc_text = scrubbed
+        return True
 
     def attach(self, wrappers: Collection[CodeType] = ()) -> None:
         """Add this filter to the SDK's loggers; ``wrappers``: the hook's, that release records."""
@@ -428,20 +407,59 @@ def sdk_secret_filter() -> SdkSecretFilter:
     return _SDK_FILTER
 
 
-def _record_redactor(record: logging.LogRecord) -> Redactor:
+def _scrub_held(record: logging.LogRecord, caller: FrameType) -> bool:
+    """Scrub a held record as it is released; False (drop it) when that fails.
+
+    ``caller``: the SDK method's frame that logged it (its client's secrets are read from
+    there, as the filter would have, only for a record that goes on).
+    """
+    try:
+        _scrub(record, caller)
+    except Exception:  # noqa: BLE001 - never fail the release; not known clean: dropped
+        return False
+    return True
+
+
+def _scrub(record: logging.LogRecord, frame: FrameType) -> None:
+    """Rewrite ``record`` in place if it holds a secret; ``frame``: where the SDK logged it."""
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a malformed record is the SDK's, not ours to fix
+        return
+    redact = _record_redactor(record, frame)
+    # Searched first, rewritten only if something is found: almost no record holds one.
+    if redact.finds(message):
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+    if record.exc_info and record.exc_info[1] is not None:
+        # logger.exception(): the formatter would print the exception's own text. Only
+        # the texts of the exceptions can hold a secret (the rest is file names and the
+        # libraries' source lines), so the traceback is formatted only when one might.
+        if record.exc_text is None:
+            said = _chain_text(record.exc_info[1])
+            if said is not None and not redact.finds(said):
+                return
+        text = record.exc_text or _exception_text(record)
+        scrubbed = redact(text)
+        if scrubbed != text:
+            record.exc_text = scrubbed
+
+
+def _record_redactor(record: logging.LogRecord, frame: FrameType) -> Redactor:
     """The patterns, and for a failure's record the exact secrets of the client that sent it.
 
     The SDK logs urllib3's words for a failed request, which quote a proxy URL they cannot
     parse piece by piece (a password cut at a '#', escaped by repr()): only the exact
     credentials find those. Records of successful calls (INFO, DEBUG) carry no such text and
-    keep the cheap pattern scrub.
+    keep the cheap pattern scrub. ``frame``: the logging call's, or a frame above it.
     """
     failure = record.levelno >= logging.WARNING or record.exc_info
     if not failure and not _sdk.logs_failed_attempt(record.msg):
         return PATTERNS_ONLY
     from cos_doctor._sdk.live import client_secrets  # deferred: it brings the pipeline's records
 
-    client = _sdk.client_sending(sys._getframe(2))  # noqa: SLF001 - the SDK's logging call
+    client = _sdk.client_sending(frame)
     return client_redactor(client_secrets(client)) if client is not None else PATTERNS_ONLY
 
 

@@ -7,7 +7,8 @@ such a record is held, on its thread, from the SDK's logging call until the hook
 then sent on to the handlers: at DEBUG when the failure went into cos_doctor's log (as if the
 SDK had logged it with ``logger.debug``), at its own level otherwise. A record is held only when
 the SDK method that logged it was called directly by the hook's wrapper, which always runs
-next (it catches what the method raises); every other record passes untouched.
+next (it catches what the method raises); every other record passes untouched. A held record
+is scrubbed of secrets as it is released, and only if it goes on to a handler.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from typing import TYPE_CHECKING, Any
 from cos_doctor._config import settings
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
     from types import CodeType, FrameType
+
+    #: Scrubs a held record as it is released (its logging SDK method's frame given); False
+    #: when it could not, and the record is dropped.
+    Scrub = Callable[[logging.LogRecord, FrameType], bool]
 
 __all__ = ["DIAGNOSED", "hold", "release"]
 
@@ -33,11 +38,14 @@ _LOGGING_FILE = logging.Logger.handle.__code__.co_filename
 _held = threading.local()
 
 
-def hold(record: logging.LogRecord, by: logging.Filter, wrappers: Collection[CodeType]) -> bool:
+def hold(
+    record: logging.LogRecord, by: logging.Filter, wrappers: Collection[CodeType], scrub: Scrub
+) -> bool:
     """Whether ``record`` is a failure record to hold until the hook decides (then it is held).
 
     ``by`` is the filter on the SDK's logger that saw it; ``wrappers`` the code of the hook's
-    wrappers that catch what the logging SDK method raises.
+    wrappers that catch what the logging SDK method raises; ``scrub`` what makes it fit to go
+    on, run at release, only for a record that does.
     """
     if record.levelno < logging.WARNING or not wrappers:
         return False
@@ -50,7 +58,7 @@ def hold(record: logging.LogRecord, by: logging.Filter, wrappers: Collection[Cod
     pending = getattr(_held, "records", None)
     if pending is None:
         pending = _held.records = []
-    pending.append((logger, record, after))
+    pending.append((logger, record, after, caller, scrub))
     return True
 
 
@@ -61,12 +69,14 @@ def release(*, logged: bool) -> None:
         return
     _held.records = []
     lower = logged and settings().lower_sdk_records
-    for logger, record, after in pending:
+    for logger, record, after, caller, scrub in pending:
         if logged:
             setattr(record, DIAGNOSED, True)
+        if lower and not logger.isEnabledFor(logging.DEBUG):
+            continue  # what logger.debug() would have done: no handler sees it, nothing to scrub
+        if not scrub(record, caller):  # at the level the SDK logged it, which decides how
+            continue  # not known to be clean: better lost than leaked
         if lower:
-            if not logger.isEnabledFor(logging.DEBUG):
-                continue  # what logger.debug() would have done
             record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         _resume(logger, record, after)
 

@@ -507,12 +507,14 @@ def _timeout_in_text(text: str) -> float | None:
 def _cause_chain(error: BaseException) -> list[BaseException]:
     """The exception, what caused it, and the exceptions urllib3 nests in args and .reason."""
     found: list[BaseException] = []
+    seen: set[int] = set()  # ids of what is in found (alive while there): identity, not ==
     pending: list[Any] = [error]
     while pending and len(found) < 16:
         current = pending.pop(0)
-        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+        if not isinstance(current, BaseException) or id(current) in seen:
             continue
         found.append(current)
+        seen.add(id(current))
         pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
         pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
     return found

@@ -171,10 +171,7 @@ class Assessment:
             generic=rule.generic,
             evidence=evidence,
             docs=rule.texts[self._language].docs,
-            causes=tuple(
-                CauseSeen(cause.id, LIKELY if because else POSSIBLE, because)
-                for cause, because in _ranked(rule, observed)
-            ),
+            causes=_causes_seen(rule, observed),
             **reported,
             title=title,
         )
@@ -233,6 +230,49 @@ class EventFacts:
     def part_groups(self) -> list[dict[str, Any]]:
         """No parts: a helper's grouped failure is reported from its Diagnosis."""
         return []
+
+
+# The event's ranked causes per rule, by the evidence values its conditions read: a failure
+# repeats, and ranking it, a record per cause, cost more than the rest of the event's facts.
+# id(rule) -> (the rule, the evidence its conditions read, causes by those values).
+_SEEN: dict[int, tuple[Rule, tuple[str, ...], dict[tuple[Any, ...], tuple[CauseSeen, ...]]]] = {}
+_SEEN_KEPT = 256  # rules, and value sets per rule; then they start over rather than grow
+_UNSEEN = object()  # an evidence key not observed (no value is this)
+
+
+def _causes_seen(rule: Rule, observed: dict[str, Any]) -> tuple[CauseSeen, ...]:
+    """The event's causes: :func:`_ranked` as ids and confidences, reused for the same values."""
+    entry = _SEEN.get(id(rule))
+    if entry is None or entry[0] is not rule:
+        read = tuple(
+            dict.fromkeys(
+                condition.evidence
+                for cause in rule.causes
+                for condition in (*cause.likely_when, *cause.ruled_out_when)
+            )
+        )
+        if len(_SEEN) >= _SEEN_KEPT:
+            _SEEN.clear()  # rules of catalogues loaded again: start over rather than grow
+        entry = _SEEN[id(rule)] = (rule, read, {})
+    _, read, ranked = entry
+    values = tuple(observed.get(name, _UNSEEN) for name in read)
+    try:
+        found = ranked.get(values)
+    except TypeError:  # a value that cannot be a key (a list): ranked each time
+        return _rank_seen(rule, observed)
+    if found is None:
+        found = _rank_seen(rule, observed)
+        if len(ranked) >= _SEEN_KEPT:
+            ranked.clear()
+        ranked[values] = found
+    return found
+
+
+def _rank_seen(rule: Rule, observed: dict[str, Any]) -> tuple[CauseSeen, ...]:
+    return tuple(
+        CauseSeen(cause.id, LIKELY if because else POSSIBLE, because)
+        for cause, because in _ranked(rule, observed)
+    )
 
 
 def _ranked(rule: Rule, observed: dict[str, Any]) -> list[tuple[CauseRule, tuple[str, ...]]]:
