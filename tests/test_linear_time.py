@@ -125,7 +125,12 @@ def test_the_audit_finds_patterns_wherever_they_are_defined() -> None:
 def test_the_audit_catches_the_patterns_it_replaced(pattern: re.Pattern[str], shape: str) -> None:
     """The growth check fails the quadratic and cubic patterns issue 15 found (it can fail)."""
     assert shape in redos.shapes(pattern)
-    assert redos.superlinear(redos.searcher(pattern), [shape], largest=4 * 1024)
+    # Up to three tries: a busy host can flatten one measurement of real growth (the last-word
+    # pattern read linear once while CI ran beside three other jobs); a linear pattern still
+    # never passes, since each verdict already needs two high readings.
+    assert any(
+        redos.superlinear(redos.searcher(pattern), [shape], largest=4 * 1024) for _ in range(3)
+    )
 
 
 def test_every_pattern_cos_doctor_compiles_runs_in_linear_time() -> None:
