@@ -99,7 +99,7 @@ def _host_source(facts: Facts) -> Iterator[Evidence]:
 @detector("client-dns-failure", "client-connect-timeout", "client-unrecognized")
 def _region_known(facts: Facts) -> Iterator[Evidence]:
     settings = facts.context.settings
-    region = (settings.region if settings else None) or facts.context.region
+    region = settings.region if settings else facts.context.region
     if not region:
         return
     known = region in known_regions()
