@@ -321,3 +321,35 @@ def test_botocores_checksum_trailer_is_the_likely_cause_of_missing_content_lengt
     assert "content-encoding: aws-chunked" in sent
     likely = [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
     assert "botocore-checksum-trailer" in likely
+
+
+def test_region_name_elsewhere_is_the_likely_cause_of_no_such_bucket(emulator: Emulator) -> None:
+    """region_name naming the bucket's COS region while endpoint_url names another: said so."""
+    cos_doctor.install()
+    emulator.state.add_bucket("shanghai-1250000000", "ap-shanghai")
+    client = emulator.boto3_client(
+        region="ap-shanghai", endpoint_url=f"http://cos.{emulator.region}.myqcloud.com"
+    )
+    error = _failure(lambda: client.list_objects(Bucket="shanghai-1250000000"))
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "no-such-bucket"
+    assert diagnosis.evidence_value("region_name_elsewhere") == "ap-shanghai"
+    assert diagnosis.evidence_value("region_used") == emulator.region
+    likely = [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
+    assert likely == ["botocore-region-name"]
+
+
+def test_an_aws_region_name_is_not_taken_for_the_cos_region(emulator: Emulator) -> None:
+    """region_name='us-east-1' is not COS's region: the diagnosis names the endpoint's region."""
+    cos_doctor.install()
+    client = emulator.boto3_client(
+        region="us-east-1", endpoint_url=f"http://cos.{emulator.region}.myqcloud.com"
+    )
+    client.head_bucket(Bucket=emulator.bucket)  # COS reads no region from the signature's scope
+    error = _failure(lambda: client.list_objects(Bucket="elsewhere-1250000000"))
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "no-such-bucket"
+    assert diagnosis.evidence_value("region_used") == emulator.region
+    assert diagnosis.evidence_value("botocore_region") == "us-east-1"
+    assert diagnosis.evidence_value("region_name_elsewhere") is None
+    assert f"{emulator.region} endpoint" in diagnosis.causes[0].text

@@ -341,6 +341,41 @@ def test_evidence_reads_the_checksum_settings_and_headers(replies: ReplyServer) 
     assert "x-amz-checksum-crc32" in diagnosis.evidence_value("checksum_headers_sent")
 
 
+# 436/7730: the documented reply to a checksum algorithm COS does not verify.
+ALGORITHM_REFUSED = Reply(
+    400, error_xml("VerifyAlgorithmNotSupported", "The verification algorithm is not supported")
+)
+
+
+def test_a_refused_checksum_algorithm_blames_botocores_checksum(replies: ReplyServer) -> None:
+    """VerifyAlgorithmNotSupported after botocore sent x-amz-checksum-sha256: that is likely."""
+    cos_doctor.install()
+    replies.reply = ALGORITHM_REFUSED
+    client = s3_client(f"http://127.0.0.1:{replies.port}")
+    error = _raised(
+        lambda: client.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x", ChecksumAlgorithm="SHA256")
+    )
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "checksum-rejected"
+    assert "x-amz-checksum-sha256" in diagnosis.evidence_value("checksum_headers_sent")
+    likely = [cause.id for cause in diagnosis.causes if cause.likely]
+    assert likely == ["botocore-checksum-algorithm"]
+
+
+@CHECKSUMS
+def test_without_a_checksum_botocores_algorithm_is_not_blamed(replies: ReplyServer) -> None:
+    """With request_checksum_calculation='when_required' botocore sends none: no likely cause."""
+    cos_doctor.install()
+    replies.reply = ALGORITHM_REFUSED
+    client = s3_client(
+        f"http://127.0.0.1:{replies.port}", request_checksum_calculation="when_required"
+    )
+    error = _raised(lambda: client.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x"))
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "checksum-rejected"
+    assert not any(cause.likely for cause in diagnosis.causes)
+
+
 def test_evidence_names_the_credential_provider_and_virtual_addressing(
     replies: ReplyServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

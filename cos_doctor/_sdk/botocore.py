@@ -118,8 +118,10 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     config = getattr(meta, "config", None)
     credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
     secrets = _secrets(credentials)
+    region_name = getattr(meta, "region_name", None)
+    # COS takes its region from the endpoint's host, never from region_name (COS's guide to
+    # S3-compatible tools: Region "Default"/"Auto"): the context reads it from the URL.
     settings = ClientSettings(
-        region=getattr(meta, "region_name", None),
         endpoint=getattr(meta, "endpoint_url", None),
         retry=_retry_limit(config),
     )
@@ -141,7 +143,7 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
         addressing_style=_addressing_style(url, bucket),
         addressing_style_configured=_configured_addressing(config),
         signature_version=_signature_version(client, config),
-        region=settings.region,
+        region=region_name if isinstance(region_name, str) else None,
         credential_provider=_text(getattr(credentials, "method", None)),
         credential_kind=_credential_kind(client, secrets),
         access_key_id=secrets.secret_id,

@@ -50,6 +50,9 @@ def botocore_settings(facts: Facts) -> Iterator[Evidence]:
     for key, value in settings:
         if value is not None:
             yield facts.say(key, value)
+    region = facts.context.region  # the endpoint's: COS never reads region_name
+    if seen.region in facts.catalogue.regions and region and seen.region != region:
+        yield facts.say("region_name_elsewhere", seen.region, region=region)
     if seen.checksum_headers:
         names = seen.checksum_headers
         yield facts.say("checksum_headers_sent", names, listed=", ".join(names))
