@@ -353,3 +353,8 @@ def test_an_aws_region_name_is_not_taken_for_the_cos_region(emulator: Emulator) 
     assert diagnosis.evidence_value("botocore_region") == "us-east-1"
     assert diagnosis.evidence_value("region_name_elsewhere") is None
     assert f"{emulator.region} endpoint" in diagnosis.causes[0].text
+    # The region lookup is the COS SDK's call, and said to be: boto3's list_buckets differs.
+    assert diagnosis.evidence_value("bucket_region_lookup") is None
+    lookup = next(e for e in diagnosis.evidence if e.key == "bucket_region_lookup_cos_sdk")
+    assert "elsewhere-1250000000" in lookup.value
+    assert "COS Python SDK" in lookup.text

@@ -92,4 +92,11 @@ def bucket_region_lookup(facts: Facts) -> Iterator[Evidence]:
             "[b['Location'] for b in client.list_buckets()['Buckets']['Bucket'] "
             f"if b['Name'] == {bucket!r}]"
         )
-        yield facts.say("bucket_region_lookup", call)
+        # Written for the COS SDK's client, which reads each bucket's Location from COS's
+        # reply; a boto3 user is told it is the COS SDK's call, not given it as boto3's.
+        key = (
+            "bucket_region_lookup"
+            if facts.context.botocore is None
+            else "bucket_region_lookup_cos_sdk"
+        )
+        yield facts.say(key, call)
