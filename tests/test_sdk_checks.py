@@ -8,6 +8,7 @@ import importlib
 import inspect
 import io
 import pathlib
+import re
 import sys
 import types
 import urllib.parse
@@ -53,10 +54,20 @@ def _sample_message(node: ast.expr) -> str | None:
 
 
 def _raise_sites() -> dict[str, list[str]]:
-    """Every literal CosClientError message of the installed SDK, with where it is raised."""
+    """Every literal CosClientError message of the installed SDK, with where it is raised.
+
+    Where is ``file.py:function`` (the function holding the raise), which a test provoking
+    the site can compare with the frame that raised.
+    """
     sites: dict[str, list[str]] = {}
     for path in sorted(_SDK_ROOT.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        owner: dict[int, str] = {}
+        for function_node in ast.walk(tree):  # outer functions first, so the innermost wins
+            if isinstance(function_node, ast.FunctionDef):
+                for inner in ast.walk(function_node):
+                    owner[id(inner)] = function_node.name
+        for node in ast.walk(tree):
             if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
                 continue
             function = node.exc.func
@@ -65,7 +76,8 @@ def _raise_sites() -> dict[str, list[str]]:
                 continue
             message = _sample_message(node.exc.args[0])
             if message is not None:
-                sites.setdefault(message, []).append(f"{path.name}:{node.lineno}")
+                where = f"{path.name}:{owner.get(id(node), '<module>')}"
+                sites.setdefault(message, []).append(where)
     return sites
 
 
@@ -117,11 +129,16 @@ class Env:
 
 @dataclasses.dataclass(frozen=True)
 class Provoked:
-    """A public call that reaches the site, the rule it gets and a text its title must hold."""
+    """A public call that reaches the site, the rule it gets and a text its title must hold.
+
+    ``where`` is the ``file.py:function`` that raises; it may be left out for a message the
+    SDK raises at one place only.
+    """
 
     call: Callable[[Env], object]
     rule_id: str
     shown: str
+    where: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -262,10 +279,23 @@ def _vectors_without_region(_env: Env) -> object:
     return CosVectorsClient(config).get_vector_bucket(Bucket=_BUCKET)
 
 
+def _vectors_policy_as_list(env: Env) -> object:
+    """CosVectorsClient.put_vector_bucket_policy with a list for Policy."""
+    from qcloud_cos.cos_vectors_client import CosVectorsClient
+
+    return CosVectorsClient(env.client._conf).put_vector_bucket_policy(Bucket=_BUCKET, Policy=[1])
+
+
 def _cipher() -> Any:
     from qcloud_cos.crypto import AESCTRCipher
 
     return AESCTRCipher()
+
+
+def _rsa_provider() -> Any:
+    from qcloud_cos.crypto import RSAProvider
+
+    return RSAProvider
 
 
 def _sdk_source(module: str) -> str:
@@ -358,6 +388,7 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
         lambda e: e.client.list_objects(Bucket=_BUCKET, EncodingType="xml"),
         "client-encoding-type-invalid",
         "'xml'",
+        "cos_client.py:list_objects",
     ),
     "GetObject Key is invalid": Provoked(
         lambda e: e.client.get_object(Bucket=_BUCKET, Key="a/.."),
@@ -398,6 +429,7 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
         lambda e: e.client.head_object(Bucket=_BUCKET, Key=""),
         "client-key-empty",
         "''",
+        "cos_client.py:uri",
     ),
     f"No Parameter Named {_SAMPLE} Please Check It": Provoked(
         lambda e: e.client.put_object(
@@ -417,6 +449,7 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
         lambda e: e.client.put_bucket_policy(Bucket=_BUCKET, Policy=[1]),
         "client-policy-type-invalid",
         "list",
+        "cos_client.py:put_bucket_policy",
     ),
     "Region is Required!": Provoked(
         _vectors_without_region, "client-vectors-target-missing", "Region"
@@ -436,6 +469,7 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
         ),
         "client-vod-playlist-time-invalid",
         "20",
+        "cos_client.py:get_vod_playlist",
     ),
     "The object size you upload can not be larger than 5GB in put_object or upload_part": (
         Provoked(_put_over_5gb, "client-object-too-large", "5")
@@ -468,7 +502,7 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
     # The client always makes the cipher before using it; AESCTRCipher is public (a provider's
     # cipher= argument), so a user's own use of it reaches these two.
     "cipher is not initialized": Provoked(
-        lambda _e: _cipher().encrypt(b"x"), "client-cipher-state", "cipher"
+        lambda _e: _cipher().encrypt(b"x"), "client-cipher-state", "cipher", "crypto.py:encrypt"
     ),
     f"crc of client: {_SAMPLE} is mismatch with cos: {_SAMPLE}": Provoked(
         _download_with_wrong_crc, "client-crc64-mismatch", "CRC"
@@ -479,6 +513,7 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
         ),
         "client-vod-playlist-time-invalid",
         "0",
+        "cos_client.py:get_vod_playlist",
     ),
     "key is not string": Provoked(
         lambda e: e.client.copy_object(
@@ -501,11 +536,10 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
         _vectors_paths_are_literals,
     ),
     "public_key or private_key is not allowed to be None !!!": Provoked(
-        lambda _e: __import__("qcloud_cos.crypto").crypto.RSAProvider.get_rsa_key_pair(
-            None, "private"
-        ),
+        lambda _e: _rsa_provider().get_rsa_key_pair(None, "private"),
         "client-encryption-keys-missing",
         "RSAProvider",
+        "crypto.py:get_rsa_key_pair",
     ),
     "region format is illegal, only digit, letter and - is allowed!": Provoked(
         _config(Region="ap guangzhou"), "client-region-invalid", "'ap guangzhou'"
@@ -570,10 +604,9 @@ SITE_CASES: dict[str, Provoked | Unreachable] = {
 }
 # Sites only newer SDKs have (cos_vectors_client.py came in 1.9.4x): absent from 1.9.39.
 _NEWER_SITES = frozenset({"Region is Required!", "path is required not empty"})
-# More ways to one message: each is provoked too, so no site of a shared message goes untried.
-MORE_WAYS: list[tuple[str, str, Provoked]] = [
+# The other places that raise a message already in SITE_CASES, each provoked on its own.
+MORE_WAYS: list[tuple[str, Provoked]] = [
     (
-        "key-root",
         "GetObject Key is invalid",
         Provoked(
             lambda e: e.client.get_object(Bucket=_BUCKET, Key="/"),
@@ -581,7 +614,92 @@ MORE_WAYS: list[tuple[str, str, Provoked]] = [
             "'/'",
         ),
     ),
+    *(
+        (
+            "EncodingType must be url",
+            Provoked(call, "client-encoding-type-invalid", "'xml'", f"cos_client.py:{name}"),
+        )
+        for name, call in [
+            (
+                "list_parts",
+                lambda e: e.client.list_parts(
+                    Bucket=_BUCKET, Key="a.txt", UploadId="1", EncodingType="xml"
+                ),
+            ),
+            (
+                "list_objects_versions",
+                lambda e: e.client.list_objects_versions(Bucket=_BUCKET, EncodingType="xml"),
+            ),
+            (
+                "list_multipart_uploads",
+                lambda e: e.client.list_multipart_uploads(Bucket=_BUCKET, EncodingType="xml"),
+            ),
+        ]
+    ),
+    (
+        "Key is required not empty",
+        Provoked(
+            lambda e: e.client.copy_object(
+                Bucket=_BUCKET, Key="b.txt", CopySource={**_COPY, "Key": ""}
+            ),
+            "client-key-empty",
+            "''",
+            "cos_comm.py:format_path",
+        ),
+    ),
+    (
+        "Policy must be a json format string or json format dict",
+        Provoked(
+            _vectors_policy_as_list,
+            "client-policy-type-invalid",
+            "list",
+            "cos_vectors_client.py:put_vector_bucket_policy",
+        ),
+    ),
+    (
+        "StartTime must be less than EndTime",
+        Provoked(
+            lambda e: e.client.post_vod_playlist(
+                Bucket=_BUCKET, ChannelName="ch1", PlaylistName="a.m3u8", StartTime=20, EndTime=10
+            ),
+            "client-vod-playlist-time-invalid",
+            "20",
+            "cos_client.py:post_vod_playlist",
+        ),
+    ),
+    (
+        "invalid timestamp",
+        Provoked(
+            lambda e: e.client.post_vod_playlist(
+                Bucket=_BUCKET, ChannelName="ch1", PlaylistName="a.m3u8", StartTime=0, EndTime=10
+            ),
+            "client-vod-playlist-time-invalid",
+            "0",
+            "cos_client.py:post_vod_playlist",
+        ),
+    ),
+    (
+        "cipher is not initialized",
+        Provoked(
+            lambda _e: _cipher().decrypt(b"x"), "client-cipher-state", "cipher", "crypto.py:decrypt"
+        ),
+    ),
+    (
+        "public_key or private_key is not allowed to be None !!!",
+        Provoked(
+            lambda _e: _rsa_provider().get_rsa_key_pair_path("public.pem", None),
+            "client-encryption-keys-missing",
+            "RSAProvider",
+            "crypto.py:get_rsa_key_pair_path",
+        ),
+    ),
 ]
+
+
+def _where(message: str, case: Provoked) -> str:
+    """The place ``case`` must raise at: the one it names, else the message's only one."""
+    return case.where or (SITES[message][0] if len(SITES[message]) == 1 else "<ambiguous>")
+
 
 PROVOKED = [m for m in MESSAGES if isinstance(SITE_CASES.get(m), Provoked)]
 UNREACHABLE = [m for m in MESSAGES if isinstance(SITE_CASES.get(m), Unreachable)]
@@ -591,6 +709,22 @@ def test_every_site_has_a_case() -> None:
     """Each raise site the enumeration finds is provoked or declared unreachable in SITE_CASES."""
     missing = {message: SITES[message] for message in MESSAGES if message not in SITE_CASES}
     assert missing == {}, "a raise site the table does not cover: add how a user reaches it"
+
+
+def test_every_place_a_message_is_raised_is_provoked() -> None:
+    """A message the SDK raises at several places has a provoking call for each place."""
+    provoked = {
+        (message, _where(message, case))
+        for message, case in [*SITE_CASES.items(), *MORE_WAYS]
+        if isinstance(case, Provoked) and message in SITES
+    }
+    untried = [
+        f"{message} ({where})"
+        for message in PROVOKED
+        for where in SITES[message]
+        if (message, where) not in provoked
+    ]
+    assert untried == []
 
 
 def test_every_case_is_a_site_of_the_sdk() -> None:
@@ -606,23 +740,52 @@ def test_an_unreachable_site_is_still_guarded(message: str) -> None:
     assert case.still_holds(), case.reason
 
 
+@pytest.fixture
+def env(client: CosS3Client, replies: ReplyServer, tmp_path: pathlib.Path) -> Env:
+    return Env(client, replies, tmp_path)
+
+
 def _cases() -> list[tuple[str, Provoked]]:
-    return [
-        *((message, SITE_CASES[message]) for message in PROVOKED),
-        *((f"{name}: {message}", case) for name, message, case in MORE_WAYS if message in SITES),
-    ]
+    """Every provoked place the installed SDK has: the table's, then the more ways."""
+    cases = [(message, SITE_CASES[message]) for message in PROVOKED]
+    cases += [(message, case) for message, case in MORE_WAYS if message in SITES]
+    return [(message, case) for message, case in cases if _where(message, case) in SITES[message]]
 
 
-@pytest.mark.parametrize("case", [case for _, case in _cases()], ids=[name for name, _ in _cases()])
+def _raised_at(error: BaseException) -> str:
+    """The ``file.py:function`` of the frame that raised ``error``."""
+    trace = error.__traceback__
+    assert trace is not None
+    while trace.tb_next is not None:
+        trace = trace.tb_next
+    return f"{pathlib.Path(trace.tb_frame.f_code.co_filename).name}:{trace.tb_frame.f_code.co_name}"
+
+
+# Places the hook diagnoses by rule but whose refused value it does not read yet (the check
+# function is missing from _sdk/adapter.py's _CHECKED): strict, so the fix must remove it.
+_VALUE_NOT_READ = {
+    "cos_vectors_client.py:put_vector_bucket_policy": "adapter._CHECKED lacks this function",
+}
+
+
+@pytest.mark.parametrize(
+    ("message", "case"),
+    [
+        pytest.param(
+            message,
+            case,
+            id=f"{_where(message, case)}: {message}",
+            marks=[pytest.mark.xfail(reason=_VALUE_NOT_READ[_where(message, case)], strict=True)]
+            if _where(message, case) in _VALUE_NOT_READ
+            else [],
+        )
+        for message, case in _cases()
+    ],
+)
 def test_the_hook_diagnoses_each_raise_site_once(
-    client: CosS3Client,
-    replies: ReplyServer,
-    tmp_path: pathlib.Path,
-    installed: None,
-    case: Provoked,
+    env: Env, installed: None, message: str, case: Provoked
 ) -> None:
     """A site the real SDK reaches raises CosDiagnosedClientError naming the value, one event."""
-    env = Env(client, replies, tmp_path)
     with capture_logs() as events, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
         case.call(env)
     diagnosis = raised.value.diagnosis
@@ -634,19 +797,22 @@ def test_the_hook_diagnoses_each_raise_site_once(
     assert raised.value.args[0] == raised.value._message
     assert raised.value.__traceback__ is not None
     assert raised.value.__traceback__.tb_frame.f_globals["__name__"] != "cos_doctor._hook.install"
+    assert _raised_at(raised.value) == _where(message, case)
 
 
-@pytest.mark.parametrize("message", PROVOKED[::4], ids=PROVOKED[::4])
+@pytest.mark.parametrize(
+    ("message", "case"), _cases(), ids=[f"{_where(m, case)}: {m}" for m, case in _cases()]
+)
 def test_without_install_each_site_is_the_sdks_plain_error(
-    client: CosS3Client, replies: ReplyServer, tmp_path: pathlib.Path, message: str
+    env: Env, message: str, case: Provoked
 ) -> None:
-    """Without install() a sample of the provoked sites raise the SDK's plain CosClientError."""
-    case = SITE_CASES[message]
-    assert isinstance(case, Provoked)
+    """Without install() each provoked place raises the SDK's plain CosClientError, no event."""
     with capture_logs() as events, pytest.raises(CosClientError) as raised:
-        case.call(Env(client, replies, tmp_path))
+        case.call(env)
     assert type(raised.value) is CosClientError
-    assert raised.value.args[0] == message or _SAMPLE in message
+    pattern = ".+".join(re.escape(part) for part in message.split(_SAMPLE))
+    assert re.fullmatch(pattern, raised.value.args[0])
+    assert _raised_at(raised.value) == _where(message, case)
     assert events == []
 
 
