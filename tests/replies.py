@@ -67,9 +67,13 @@ class ReplyServer:
                 }
                 if reply.status >= 400:
                     headers.setdefault("x-cos-trace-id", "OGVmYzZiMmQzYjA2OWNh")
+                # A HEAD answers with the object's length, which the reply may give.
+                object_length = (
+                    headers.pop("Content-Length", "0") if self.command == "HEAD" else None
+                )
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(0 if self.command == "HEAD" else len(body)))
+                self.send_header("Content-Length", object_length or str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
