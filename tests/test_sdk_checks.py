@@ -761,24 +761,10 @@ def _raised_at(error: BaseException) -> str:
     return f"{pathlib.Path(trace.tb_frame.f_code.co_filename).name}:{trace.tb_frame.f_code.co_name}"
 
 
-# Places the hook diagnoses by rule but whose refused value it does not read yet (the check
-# function is missing from _sdk/adapter.py's _CHECKED): strict, so the fix must remove it.
-_VALUE_NOT_READ = {
-    "cos_vectors_client.py:put_vector_bucket_policy": "adapter._CHECKED lacks this function",
-}
-
-
 @pytest.mark.parametrize(
     ("message", "case"),
     [
-        pytest.param(
-            message,
-            case,
-            id=f"{_where(message, case)}: {message}",
-            marks=[pytest.mark.xfail(reason=_VALUE_NOT_READ[_where(message, case)], strict=True)]
-            if _where(message, case) in _VALUE_NOT_READ
-            else [],
-        )
+        pytest.param(message, case, id=f"{_where(message, case)}: {message}")
         for message, case in _cases()
     ],
 )

@@ -547,6 +547,7 @@ _CHECKED: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "copy_object": (("CopyStatus", "CopyStatus", "copystatus", _SHOW_VALUE),),
     "put_bucket_versioning": (("Status", "Status", "", _SHOW_VALUE),),
     "put_bucket_policy": (("Policy", "Policy", "", _SHOW_TYPE),),
+    "put_vector_bucket_policy": (("Policy", "Policy", "", _SHOW_TYPE),),
     "upload_file_from_buffer": (("Body", "Body", "read", _SHOW_TYPE),),
     "put_live_channel_switch": (("Switch", "Switch", "", _SHOW_VALUE),),
     "get_vod_playlist": (
