@@ -6,6 +6,7 @@ import gc
 import os
 import pathlib
 import socket
+import subprocess
 import threading
 import warnings
 from email.utils import formatdate
@@ -165,13 +166,48 @@ def test_a_crc64_mismatch_after_download_file_is_diagnosed_once(
 
 
 def _read_only_directory() -> str | None:
-    """A directory on a read-only mount the tester names ($COS_DOCTOR_READ_ONLY_DIR).
-
-    Making one needs privileges a test must not assume, and the machine's own read-only mounts
-    belong to others: the test runs only where one is provided for it.
-    """
+    """A directory on a read-only mount the tester names ($COS_DOCTOR_READ_ONLY_DIR)."""
     directory = os.environ.get("COS_DOCTOR_READ_ONLY_DIR")
     return directory if directory and pathlib.Path(directory).is_dir() else None
+
+
+@pytest.fixture
+def read_only_directory(tmp_path: Path) -> Iterator[str]:
+    """A read-only directory: the tester's, else a private read-only tmpfs mounted for the test.
+
+    Mounting needs privileges (root in CI, where it runs); elsewhere it is skipped, saying so.
+    Only the test's own mount is used, never one of the machine's.
+    """
+    named = _read_only_directory()
+    if named is not None:
+        yield named
+        return
+    mount_point = tmp_path / "read-only"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("no read-only mount: set COS_DOCTOR_READ_ONLY_DIR, or run as root")
+    try:
+        yield str(mount_point)
+    finally:
+        subprocess.run(["umount", str(mount_point)], capture_output=True, check=False)
+
+
+def _refused_by_the_os() -> str | None:
+    """A path root may not create either (sysfs refuses new files with EACCES), or None."""
+    probe = pathlib.Path("/sys/cos-doctor-permission-probe")
+    try:
+        probe.open("wb").close()
+    except PermissionError:
+        return str(probe)
+    except OSError:
+        return None
+    probe.unlink()  # pragma: no cover - a sysfs that took the file: give it back
+    return None
 
 
 def test_upload_file_of_a_missing_file(client: CosS3Client, installed: None) -> None:
@@ -244,6 +280,28 @@ def test_download_file_onto_a_directory(
     assert diagnosis.rule_id == "client-local-file-is-directory"
 
 
+@pytest.mark.skipif(_refused_by_the_os() is None, reason="no path here refuses even root")
+def test_download_file_where_the_os_refuses_to_create_the_file(
+    client: CosS3Client,
+    replies: ReplyServer,
+    installed: None,
+) -> None:
+    """download_file to a path the OS refuses even to root (sysfs): PermissionError kept, diagnosed."""
+    from tests.replies import Reply
+
+    replies.reply = Reply(200, b"hello", {"ETag": '"5d41402abc4b2a76b9719d911017c592"'})
+    target = _refused_by_the_os()
+    assert target is not None
+    with capture_logs() as events, pytest.raises(PermissionError) as raised:
+        client.download_file(Bucket=BUCKET, Key="a.txt", DestFilePath=target)
+    diagnosis = getattr(raised.value, "diagnosis", None)
+    assert diagnosis is not None
+    assert diagnosis.rule_id == "client-local-file-permission"
+    assert _events_with_rule(events) == ["client-local-file-permission"]
+    del raised
+    _free_the_sdks_open_reply()
+
+
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads and writes every file"
 )
@@ -263,18 +321,17 @@ def test_upload_file_of_an_unreadable_file(
     assert diagnosis.rule_id == "client-local-file-permission"
 
 
-@pytest.mark.skipif(_read_only_directory() is None, reason="no read-only mount provided")
 def test_download_file_onto_a_read_only_file_system(
     client: CosS3Client,
     replies: ReplyServer,
     installed: None,
+    read_only_directory: str,
 ) -> None:
     """download_file onto a read-only mount: OSError (EROFS) kept, the rule names the mount."""
     from tests.replies import Reply
 
     replies.reply = Reply(200, b"hello", {"ETag": '"5d41402abc4b2a76b9719d911017c592"'})
-    directory = _read_only_directory()
-    assert directory is not None
+    directory = read_only_directory
     with pytest.raises(OSError) as raised:
         client.download_file(
             Bucket=BUCKET, Key="a.txt", DestFilePath=str(pathlib.Path(directory) / "probe")
