@@ -138,6 +138,12 @@ def _closed(_: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 @contextmanager
+def _closed_in_handshake(_: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    with raw_server(None) as port:
+        yield f"https://{LOCAL}:{port}", {}
+
+
+@contextmanager
 def _bad_chunk(_: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc"
     with raw_server(reply) as port:
@@ -150,12 +156,15 @@ BOTOCORE_CAUSE = {
     "client-read-timeout": "botocore-read-timeout",
     "client-connect-timeout": "botocore-connect-timeout",
     "client-tls-untrusted": "botocore-ca-bundle",
+    "client-tls-failure": "botocore-ca-bundle",
     "client-tls-hostname": "botocore-endpoint-name",
     "client-tls-plain-port": "botocore-endpoint-scheme",
     "client-connection-reset": "botocore-retries",
     "client-proxy-auth": "botocore-proxy-credentials",
     "client-proxy-failure": "botocore-proxies",
     "client-dns-failure": "botocore-endpoint-url",
+    "client-tls-expired": "botocore-endpoint-certificate",
+    "client-body-interrupted": "botocore-body-read-in-call",
 }
 
 
@@ -172,6 +181,7 @@ FAILURES: dict[str, tuple[str, type[BaseException], Setup]] = {
     "hostname": ("client-tls-hostname", exceptions.SSLError, _other_name),
     "plain-port": ("client-tls-plain-port", exceptions.SSLError, _plain_port),
     "closed": ("client-connection-reset", exceptions.ConnectionClosedError, _closed),
+    "handshake-eof": ("client-tls-failure", exceptions.SSLError, _closed_in_handshake),
     "bad-chunk": ("client-body-interrupted", exceptions.ConnectionClosedError, _bad_chunk),
 }
 
@@ -195,8 +205,8 @@ def test_a_cos_endpoints_client_failure_gets_the_sdks_client_rule(
     assert str(caught).startswith(str(raised))
     assert caught.kwargs == raised.kwargs  # type: ignore[attr-defined]
     assert caught.diagnosis.evidence_value("client_library").startswith("botocore")
-    expected = [BOTOCORE_CAUSE[rule_id]] if rule_id in BOTOCORE_CAUSE else []
-    assert _likely(caught.diagnosis) == expected
+    assert caught.fmt == raised.fmt  # type: ignore[attr-defined]
+    assert _likely(caught.diagnosis) == [BOTOCORE_CAUSE[rule_id]]
 
 
 @pytest.mark.parametrize("name", sorted(FAILURES))
@@ -212,16 +222,23 @@ def test_the_same_failure_elsewhere_is_untouched(name: str, tmp_path: Path) -> N
     assert failures == []
 
 
-def test_the_diagnosed_failure_pickles_as_botocores_and_keeps_its_diagnosis() -> None:
-    """Pickled and loaded: still botocore's class, same message, kwargs and rule."""
+@pytest.mark.parametrize("name", ["refused", "closed", "read-timeout"])
+def test_the_diagnosed_failure_pickles_as_botocores_and_keeps_its_diagnosis(
+    name: str, tmp_path: Path
+) -> None:
+    """Pickled and loaded (HTTPClientError packs request and response too): same class, message, kwargs, rule."""
+    rule_id, botocore_class, setup = FAILURES[name]
     cos_doctor.install(cos_domains=[LOCAL], storm_window=0)
-    caught, _, _ = _call(_client(f"http://{LOCAL}:{closed_port()}"))
+    with setup(tmp_path) as (endpoint, settings):
+        caught, _, _ = _call(_client(endpoint, **settings))
     loaded = pickle.loads(pickle.dumps(caught))
-    assert isinstance(loaded, exceptions.EndpointConnectionError)
+    assert isinstance(loaded, botocore_class)
     assert isinstance(loaded, cos_doctor.CosDiagnosedBotoCoreError)
+    assert type(loaded) is type(caught)
     assert str(loaded) == str(caught)
+    assert loaded.kwargs.keys() == caught.kwargs.keys()  # type: ignore[attr-defined]
     assert loaded.kwargs["endpoint_url"] == caught.kwargs["endpoint_url"]  # type: ignore[attr-defined]
-    assert loaded.diagnosis.rule_id == "client-connection-refused"
+    assert loaded.diagnosis.rule_id == rule_id
 
 
 @pytest.mark.parametrize(
