@@ -307,3 +307,12 @@ def test_the_cos_sdks_own_failure_names_no_botocore_cause() -> None:
     diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
     assert diagnosis.rule_id == "client-connection-refused"
     assert [cause.id for cause in diagnosis.causes] == []
+
+
+def test_the_frame_locals_read_on_failure_are_botocores() -> None:
+    """_make_api_call still names the locals the context reads (request, parameters, operation)."""
+    from botocore.client import BaseClient
+
+    method = BaseClient.__dict__["_make_api_call"]
+    names = getattr(method, "__wrapped__", method).__code__.co_varnames
+    assert {"operation_name", "api_params", "request_dict"} <= set(names)

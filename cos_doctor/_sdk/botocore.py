@@ -68,13 +68,13 @@ def client_error_class() -> type[BaseException]:
 def client_failure_classes() -> tuple[type[BaseException], ...]:
     """The botocore exceptions of a request that got no reply (httpsession.py wraps urllib3's).
 
-    ``HTTPClientError`` covers reset / closed, read timeouts and a broken reply body;
-    ``ConnectionError``: DNS, refused, connect timeouts, TLS and proxies; ``IncompleteReadError``:
-    a body shorter than its Content-Length.
+    ``HTTPClientError`` covers reset / closed, read timeouts and a reply body that broke while
+    botocore read it; ``ConnectionError``: DNS, refused, connect timeouts, TLS and proxies. A
+    streamed body breaking later (``IncompleteReadError``…) is read outside the call.
     """
     from botocore import exceptions
 
-    return (exceptions.HTTPClientError, exceptions.ConnectionError, exceptions.IncompleteReadError)
+    return (exceptions.HTTPClientError, exceptions.ConnectionError)
 
 
 def is_cos_endpoint(client: Any, custom_domains: Iterable[str]) -> bool:
@@ -186,8 +186,9 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
     """The pipeline's context of botocore's exception for a request that got no reply.
 
     Classified as the COS SDK's ``CosClientError`` is: by the classes and words along the
-    chain, where urllib3's exception (botocore's ``__context__`` and ``kwargs['error']``)
-    says what failed. No ClientSettings: the CosConfig wording of the SDK's facts would be wrong.
+    chain, where urllib3's exception (botocore raises its own while handling it, so it is the
+    ``__context__``, also kept as ``kwargs['error']``) says what failed. No ClientSettings:
+    the SDK's facts about them are worded for CosConfig, which a boto3 user does not have.
     """
     import dataclasses
 
