@@ -206,6 +206,8 @@ def test_a_cos_endpoints_client_failure_gets_the_sdks_client_rule(
     assert caught.kwargs == raised.kwargs  # type: ignore[attr-defined]
     assert caught.diagnosis.evidence_value("client_library").startswith("botocore")
     assert caught.fmt == raised.fmt  # type: ignore[attr-defined]
+    assert caught.diagnosis.evidence_value("botocore_connect_timeout") == 1.0
+    assert caught.diagnosis.evidence_value("botocore_read_timeout") == 1.0
     assert _likely(caught.diagnosis) == [BOTOCORE_CAUSE[rule_id]]
 
 
@@ -264,6 +266,8 @@ def test_a_proxy_refusing_the_tunnel_to_cos_is_the_proxy_rule(
     assert caught.diagnosis.rule_id == rule_id  # type: ignore[attr-defined]
     assert [event["cos_doctor.rule_id"] for event in failures] == [rule_id]
     assert _likely(caught.diagnosis) == [BOTOCORE_CAUSE[rule_id]]  # type: ignore[attr-defined]
+    proxy = f"https=http://{LOCAL}:{port}"
+    assert caught.diagnosis.evidence_value("botocore_proxies") == (proxy,)  # type: ignore[attr-defined]
     shown = caught.diagnosis.render() + repr(caught.diagnosis.to_dict()) + repr(failures)  # type: ignore[attr-defined]
     assert PROXY_PASSWORD not in shown
     assert other is other_raised

@@ -26,6 +26,7 @@ from cos_doctor._pipeline.sources import (
     SecretsSeen,
     read_reply,
 )
+from cos_doctor._redact import strip_userinfo
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -227,6 +228,12 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
         credential_provider=_text(getattr(credentials, "method", None)),
         credential_kind=_credential_kind(client, secrets),
         access_key_id=secrets.secret_id,
+        connect_timeout=_seconds(getattr(config, "connect_timeout", None)),
+        read_timeout=_seconds(getattr(config, "read_timeout", None)),
+        proxies=tuple(
+            f"{scheme}={strip_userinfo(str(url))}"
+            for scheme, url in _mapping(getattr(config, "proxies", None)).items()
+        ),
     )
     return dataclasses.replace(context, settings=None, botocore=seen, key=key)
 
@@ -335,6 +342,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _seconds(value: Any) -> float | None:
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if is_number else None
 
 
 def _flag(value: Any) -> bool | None:
