@@ -3,7 +3,8 @@
 ``cos_doctor.install()`` wraps the official SDK (``qcloud_cos``) so that each
 ``CosServiceError`` is re-raised as a :class:`CosDiagnosedError` (each ``CosClientError`` as a
 :class:`CosDiagnosedClientError`; with boto3 / botocore, each COS ``ClientError`` as a
-:class:`CosDiagnosedS3Error`) carrying a
+:class:`CosDiagnosedS3Error`, each failure without a reply as a
+:class:`CosDiagnosedBotoCoreError`) carrying a
 :class:`Diagnosis`: what happened, why, the facts observed for this request, and the
 numbered steps to fix it. :func:`diagnose` does the same for any error, installed or not;
 :func:`investigate` (opt-in, read-only calls) reads the bucket's configuration and names the
@@ -43,13 +44,14 @@ from cos_doctor._hook.install import install, is_installed, uninstall
 if typing.TYPE_CHECKING:
     from cos_doctor import post_object
     from cos_doctor._access.investigate import Finding, investigate
-    from cos_doctor._hook.botocore_errors import CosDiagnosedS3Error
+    from cos_doctor._hook.botocore_errors import CosDiagnosedBotoCoreError, CosDiagnosedS3Error
     from cos_doctor._readers.diagnose import diagnose
     from cos_doctor.diagnosis import Cause, Diagnosis, Evidence
     from cos_doctor.errors import CosDiagnosedClientError, CosDiagnosedError
 
 __all__ = [
     "Cause",
+    "CosDiagnosedBotoCoreError",
     "CosDiagnosedClientError",
     "CosDiagnosedError",
     "CosDiagnosedS3Error",
@@ -80,6 +82,7 @@ _LAZY = {
     "Evidence": "cos_doctor.diagnosis",
     "CosDiagnosedClientError": "cos_doctor.errors",
     "CosDiagnosedError": "cos_doctor.errors",
+    "CosDiagnosedBotoCoreError": "cos_doctor._hook.botocore_errors",  # needs botocore
     "CosDiagnosedS3Error": "cos_doctor._hook.botocore_errors",  # needs botocore
     "diagnose": "cos_doctor._readers.diagnose",
     "Finding": "cos_doctor._access.investigate",

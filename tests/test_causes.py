@@ -179,8 +179,10 @@ def test_causes_are_worded_in_every_locale(rule: object, locale: str) -> None:
         error_code=example.code,
         error_message=example.message,
         post_object=example.post_object,
+        client_failure=example.client,  # a client rule's example: its kind of failure
     )
     diagnosis = diagnose_context(context, locale=locale)
+    assert diagnosis.rule_id == rule.id  # type: ignore[attr-defined]
     assert len(diagnosis.causes) == len(rule.causes)  # type: ignore[attr-defined]
     for cause in diagnosis.causes:
         assert cause.text

@@ -1,12 +1,14 @@
 """botocore (boto3) pointed at COS: the same diagnoses, on ``BaseClient._make_api_call``.
 
 Every boto3 / botocore call funnels through ``_make_api_call``, which raises ``ClientError``
-for an error reply after botocore's retries: one wrapt ``FunctionWrapper`` on the class covers
-clients made before install(), composes with OpenTelemetry's and Sentry's layers on the same
-method in either order, and removes only itself. On success it only calls through. On failure
-a reply is diagnosed only when it is COS's (its headers, or a COS or configured endpoint
-domain); anything else propagates untouched. Patched when ``install()`` runs if botocore is
-imported, else when ``botocore.client`` is first executed (and on every reload).
+for an error reply, or a ``BotoCoreError`` for a request that got none (DNS, refused, timeouts,
+TLS, proxy, a broken body), after botocore's retries: one wrapt ``FunctionWrapper`` on the
+class covers clients made before install(), composes with OpenTelemetry's and Sentry's layers
+on the same method in either order, and removes only itself. On success it only calls through.
+On failure a reply is diagnosed only when it is COS's (its headers, or a COS or configured
+endpoint domain), a failure without a reply only when the endpoint is COS's; anything else
+propagates untouched. Patched when ``install()`` runs if botocore is imported, else when
+``botocore.client`` is first executed (and on every reload).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ _patched: weakref.WeakSet[type] = weakref.WeakSet()
 
 
 class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raised
-    """Stands in for botocore's ClientError until botocore is patched."""
+    """Stands in for botocore's exceptions until botocore is patched."""
 
 
 _client_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
@@ -103,7 +105,7 @@ def _patch(module: Any) -> bool:
     from cos_doctor._sdk import botocore as _boto
 
     global _client_errors  # noqa: PLW0603 - bound once botocore is known
-    _client_errors = (_boto.client_error_class(),)
+    _client_errors = (_boto.client_error_class(), *_boto.client_failure_classes())
     client_class = getattr(module, _boto.CLIENT_CLASS)
     current = client_class.__dict__.get(_boto.API_CALL)
     _patched.add(client_class)
@@ -184,7 +186,7 @@ def _inside_another_call(frame: FrameType) -> bool:
 
 
 def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType) -> Any:
-    """The diagnosed copy of a COS reply's ``ClientError``; None leaves ``error`` as it is."""
+    """The diagnosed copy of COS's ``ClientError`` or failure; None leaves ``error`` as it is."""
     from cos_doctor._log import event as _log
 
     if _log.emitting():
@@ -194,17 +196,11 @@ def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType
         # user's event handler): whoever made it handles its error, or it reaches the outer call.
         return None
     try:
-        from cos_doctor._sdk import botocore as _boto
-
-        if not _boto.is_cos_failure(error, client, _config.settings().cos_domains):
-            return None
         if getattr(error, "diagnosis", None) is not None:
             return None  # diagnosed by a layer further down
-        from cos_doctor._hook.botocore_errors import diagnosed_s3_copy
-        from cos_doctor._pipeline.diagnose import assess
-
-        assessment = assess(_boto.context_from_client_error(error, client))
-        copy = diagnosed_s3_copy(error, assessment)
+        copy, assessment = _diagnosed(error, client)
+        if copy is None:
+            return None
         traceback = error.__traceback__
         copy.__traceback__ = (
             traceback.tb_next
@@ -219,3 +215,22 @@ def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType
     except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
         _log.log_internal_failure("log", failure)
     return copy
+
+
+def _diagnosed(error: BaseException, client: Any) -> tuple[Any, Any]:
+    """The diagnosed copy and its assessment; (None, None) when it is not COS's."""
+    from cos_doctor._hook import botocore_errors as _errors
+    from cos_doctor._pipeline.diagnose import assess
+    from cos_doctor._sdk import botocore as _boto
+
+    domains = _config.settings().cos_domains
+    if isinstance(error, _client_errors[0]):
+        if not _boto.is_cos_failure(error, client, domains):
+            return None, None
+        assessment = assess(_boto.context_from_client_error(error, client))
+        return _errors.diagnosed_s3_copy(error, assessment), assessment
+    # No reply to say whose it is: the endpoint alone decides.
+    if not _boto.is_cos_endpoint(client, domains):
+        return None, None
+    assessment = assess(_boto.context_from_client_failure(error, client))
+    return _errors.diagnosed_botocore_copy(error, assessment), assessment

@@ -1,4 +1,4 @@
-"""The exception cos_doctor raises in place of a botocore ``ClientError`` from COS.
+"""The exceptions cos_doctor raises in place of botocore's, for a call to COS.
 
 Hierarchy (everything users already catch keeps catching)::
 
@@ -6,6 +6,10 @@ Hierarchy (everything users already catch keeps catching)::
      ├── cos_doctor.CosDiagnosedS3Error                     + .diagnosis
      └── <client>.exceptions.NoSuchKey (modeled, per client)
           └── NoSuchKey, diagnosed: (CosDiagnosedS3Error, NoSuchKey), same name and module
+    botocore.exceptions.BotoCoreError
+     ├── cos_doctor.CosDiagnosedBotoCoreError               + .diagnosis
+     └── EndpointConnectionError, ReadTimeoutError, SSLError… (no reply from COS)
+          └── the same, diagnosed: (CosDiagnosedBotoCoreError, it), same name and module
 
 Imported only once botocore is (it subclasses botocore's class).
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from cos_doctor.errors import NOTES_ARE_PRINTED, _Diagnosed, attach_builder
 
@@ -24,7 +28,12 @@ if TYPE_CHECKING:
 
     from cos_doctor.diagnosis import Diagnosis
 
-__all__ = ["CosDiagnosedS3Error", "diagnosed_s3_copy"]
+__all__ = [
+    "CosDiagnosedBotoCoreError",
+    "CosDiagnosedS3Error",
+    "diagnosed_botocore_copy",
+    "diagnosed_s3_copy",
+]
 
 
 class CosDiagnosedS3Error(_Diagnosed, ClientError):  # type: ignore[misc]  # botocore: no hints
@@ -79,4 +88,69 @@ def diagnosed_s3_copy(
     copy.args = error.args
     copy.__dict__.update(error.__dict__)
     attach_builder(copy, error, diagnosis)
+    return copy
+
+
+class CosDiagnosedBotoCoreError(_Diagnosed, BotoCoreError):  # type: ignore[misc]  # no hints
+    """A botocore client-side failure (no reply) on a call to COS that knows what went wrong.
+
+    ``kwargs``, ``fmt`` and ``args`` are botocore's; ``str(e)`` starts with botocore's own
+    message, then the headline. Raised as a subclass of the class botocore raised
+    (``EndpointConnectionError``, ``ReadTimeoutError``…), so ``except`` clauses keep working.
+    """
+
+    __str__ = CosDiagnosedS3Error.__str__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as botocore does (by its class and kwargs), the diagnosis kept."""
+        _, _, state = super().__reduce__()
+        original = next(
+            kind
+            for kind in type(self).__mro__
+            if issubclass(kind, BotoCoreError) and not issubclass(kind, CosDiagnosedBotoCoreError)
+        )
+        # botocore's own reduction (HTTPClientError adds request and response), of its class.
+        reduced: Any = original.__reduce__(self)
+        _, (_, packed, kwargs) = reduced
+        return (_restore_botocore, (original, packed, kwargs), state)
+
+
+CosDiagnosedBotoCoreError.__module__ = "cos_doctor"
+_BOTOCORE_CLASSES: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()
+
+
+def _diagnosed_botocore_class(original: type) -> type:
+    if original is BotoCoreError:
+        return CosDiagnosedBotoCoreError
+    found = _BOTOCORE_CLASSES.get(original)
+    if found is None:
+        namespace = {
+            "__module__": original.__module__,
+            "__doc__": CosDiagnosedBotoCoreError.__doc__,
+        }
+        found = _BOTOCORE_CLASSES.setdefault(
+            original, type(original.__name__, (CosDiagnosedBotoCoreError, original), namespace)
+        )
+    return found
+
+
+def diagnosed_botocore_copy(
+    error: BotoCoreError, diagnosis: Diagnosis | Callable[[], Diagnosis]
+) -> CosDiagnosedBotoCoreError:
+    """A diagnosed copy of ``error``: same args and state, a subclass of its class."""
+    kind = _diagnosed_botocore_class(type(error))
+    copy: CosDiagnosedBotoCoreError = kind.__new__(kind, *error.args)  # __init__ not re-run
+    copy.args = error.args
+    copy.__dict__.update(error.__dict__)
+    attach_builder(copy, error, diagnosis)
+    return copy
+
+
+def _restore_botocore(original: type, packed: Any, kwargs: dict[str, Any]) -> Any:
+    """Unpickle: botocore's exception rebuilt as botocore rebuilds it, then made diagnosed."""
+    rebuilt = original(*(packed or ()), **kwargs)
+    kind = _diagnosed_botocore_class(original)
+    copy = kind.__new__(kind, *rebuilt.args)
+    copy.args = rebuilt.args
+    copy.__dict__.update(rebuilt.__dict__)
     return copy

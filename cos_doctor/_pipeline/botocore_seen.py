@@ -33,3 +33,7 @@ class BotocoreSeen:
     checksum_headers: tuple[str, ...] = ()
     retry_attempts: int | None = None
     max_attempts_reached: bool | None = None
+    # Read for a failure without a reply only: the settings that shaped the connection.
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    proxies: tuple[str, ...] = ()  # scheme=URL from Config(proxies=…), credentials removed

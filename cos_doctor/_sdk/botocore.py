@@ -26,6 +26,7 @@ from cos_doctor._pipeline.sources import (
     SecretsSeen,
     read_reply,
 )
+from cos_doctor._redact import strip_userinfo
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,7 +40,10 @@ __all__ = [
     "CLIENT_MODULE",
     "COS_DOMAINS",
     "client_error_class",
+    "client_failure_classes",
     "context_from_client_error",
+    "context_from_client_failure",
+    "is_cos_endpoint",
     "is_cos_failure",
 ]
 
@@ -62,13 +66,30 @@ def client_error_class() -> type[BaseException]:
     return error_class
 
 
+def client_failure_classes() -> tuple[type[BaseException], ...]:
+    """The botocore exceptions of a request that got no reply (httpsession.py wraps urllib3's).
+
+    ``HTTPClientError`` covers reset / closed, read timeouts and a reply body that broke while
+    botocore read it; ``ConnectionError``: DNS, refused, connect timeouts, TLS and proxies. A
+    streamed body breaking later (``IncompleteReadError``…) is read outside the call.
+    """
+    from botocore import exceptions
+
+    return (exceptions.HTTPClientError, exceptions.ConnectionError)
+
+
+def is_cos_endpoint(client: Any, custom_domains: Iterable[str]) -> bool:
+    """Whether the client's endpoint is a COS (or configured) domain: no reply to ask."""
+    host = urlsplit(str(getattr(getattr(client, "meta", None), "endpoint_url", "") or "")).hostname
+    return is_cos_host(host, (*COS_DOMAINS, *custom_domains))
+
+
 def is_cos_failure(error: Any, client: Any, custom_domains: Iterable[str]) -> bool:
     """Whether COS answered: its own reply headers, or a COS (or configured) endpoint domain."""
     headers = _reply_headers(error)
     if "x-cos-request-id" in headers or headers.get("server", "").lower() == "tencent-cos":
         return True
-    host = urlsplit(str(getattr(getattr(client, "meta", None), "endpoint_url", "") or "")).hostname
-    return is_cos_host(host, (*COS_DOMAINS, *custom_domains))
+    return is_cos_endpoint(client, custom_domains)
 
 
 def is_cos_host(host: str | None, domains: Iterable[str]) -> bool:
@@ -160,6 +181,61 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     if seen.addressing_style == "path" and bucket and is_cos_host(host, COS_DOMAINS):
         fills["endpoint"] = f"{bucket}.{host}"
     return dataclasses.replace(context, botocore=seen, key=key, fills=fills)
+
+
+def context_from_client_failure(error: Any, client: Any) -> RequestContext:
+    """The pipeline's context of botocore's exception for a request that got no reply.
+
+    Classified as the COS SDK's ``CosClientError`` is: by the classes and words along the
+    chain, where urllib3's exception (botocore raises its own while handling it, so it is the
+    ``__context__``, also kept as ``kwargs['error']``) says what failed. No ClientSettings:
+    the SDK's facts about them are worded for CosConfig, which a boto3 user does not have.
+    """
+    import dataclasses
+
+    from cos_doctor._pipeline.client_context import exception_seen
+
+    frame = _api_call_frame(error.__traceback__)
+    found = frame.f_locals if frame is not None else {}
+    request = _mapping(found.get("request_dict"))
+    params = _mapping(found.get("api_params"))
+    url = request.get("url") if isinstance(request.get("url"), str) else None
+    bucket = params.get("Bucket") if isinstance(params.get("Bucket"), str) else None
+    key = params.get("Key") if isinstance(params.get("Key"), str) else None
+    method = request.get("method") if isinstance(request.get("method"), str) else None
+    sent = RequestSent(method=method, url=url, bucket=bucket)
+    operation = _method_name(found.get("operation_name"))
+    meta = getattr(client, "meta", None)
+    config = getattr(meta, "config", None)
+    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+    secrets = _secrets(credentials)
+    region_name = getattr(meta, "region_name", None)
+    context = merge(
+        call=CallArguments(chain=(operation,) if operation else (), key=key, bucket=bucket),
+        config=ClientConfig(settings=ClientSettings(), secrets=secrets),
+        sent=sent,
+        exception=exception_seen(error, str(error), sent),
+        hints=Hints(operation=operation),
+        live=True,
+    )
+    seen = BotocoreSeen(
+        version=_botocore_version(),
+        endpoint_url=getattr(meta, "endpoint_url", None),
+        addressing_style=_addressing_style(url, bucket),
+        addressing_style_configured=_configured_addressing(config),
+        signature_version=_signature_version(client, config),
+        region=region_name if isinstance(region_name, str) else None,
+        credential_provider=_text(getattr(credentials, "method", None)),
+        credential_kind=_credential_kind(client, secrets),
+        access_key_id=secrets.secret_id,
+        connect_timeout=_seconds(getattr(config, "connect_timeout", None)),
+        read_timeout=_seconds(getattr(config, "read_timeout", None)),
+        proxies=tuple(
+            f"{scheme}={strip_userinfo(str(url))}"
+            for scheme, url in _mapping(getattr(config, "proxies", None)).items()
+        ),
+    )
+    return dataclasses.replace(context, settings=None, botocore=seen, key=key)
 
 
 def _api_call_frame(traceback: TracebackType | None) -> FrameType | None:
@@ -266,6 +342,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _seconds(value: Any) -> float | None:
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if is_number else None
 
 
 def _flag(value: Any) -> bool | None:

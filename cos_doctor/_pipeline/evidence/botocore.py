@@ -58,3 +58,17 @@ def botocore_settings(facts: Facts) -> Iterator[Evidence]:
         yield facts.say("checksum_headers_sent", names, listed=", ".join(names))
     if seen.retry_attempts is not None:
         yield facts.say("retry_attempts", seen.retry_attempts)
+
+
+@detector()
+def botocore_connection(facts: Facts) -> Iterator[Evidence]:
+    """The client's timeouts and proxies, read for a failure without a reply only."""
+    seen = facts.context.botocore
+    if seen is None:
+        return
+    if seen.connect_timeout is not None:
+        yield facts.say("botocore_connect_timeout", seen.connect_timeout)
+    if seen.read_timeout is not None:
+        yield facts.say("botocore_read_timeout", seen.read_timeout)
+    if seen.proxies:
+        yield facts.say("botocore_proxies", seen.proxies, proxies=", ".join(seen.proxies))
