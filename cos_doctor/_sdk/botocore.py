@@ -12,7 +12,7 @@ contract test (``tests/test_botocore_hook.py``) pins them against the installed 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from cos_doctor._pipeline.botocore_seen import BotocoreSeen
@@ -107,6 +107,61 @@ def _reply_headers(error: Any) -> dict[str, str]:
     return {str(name).lower(): str(value) for name, value in dict(headers).items()}
 
 
+class _CallSeen(NamedTuple):
+    """What both readers take from a failed call: its frame's locals and its client."""
+
+    request: dict[str, Any]  # request_dict: the URL, method and headers before signing
+    url: str | None
+    method: str | None
+    bucket: str | None
+    key: str | None
+    meta: Any
+    config: Any
+    secrets: SecretsSeen
+
+    def seen(self, client: Any, **more: Any) -> BotocoreSeen:
+        """The BotocoreSeen fields every failure has, and ``more``."""
+        credentials = _credentials(client)
+        region_name = getattr(self.meta, "region_name", None)
+        return BotocoreSeen(
+            version=_botocore_version(),
+            endpoint_url=getattr(self.meta, "endpoint_url", None),
+            addressing_style=_addressing_style(self.url, self.bucket),
+            addressing_style_configured=_configured_addressing(self.config),
+            signature_version=_signature_version(client, self.config),
+            region=region_name if isinstance(region_name, str) else None,
+            credential_provider=_text(getattr(credentials, "method", None)),
+            credential_kind=_credential_kind(client, self.secrets),
+            access_key_id=self.secrets.secret_id,
+            **more,
+        )
+
+
+def _call_seen(found: dict[str, Any], client: Any) -> _CallSeen:
+    """Read the ``_make_api_call`` frame's locals (``found``) and the client."""
+    request = _mapping(found.get("request_dict"))
+    params = _mapping(found.get("api_params"))
+    meta = getattr(client, "meta", None)
+    return _CallSeen(
+        request=request,
+        url=_str_or_none(request.get("url")),
+        method=_str_or_none(request.get("method")),
+        bucket=_str_or_none(params.get("Bucket")),
+        key=_str_or_none(params.get("Key")),
+        meta=meta,
+        config=getattr(meta, "config", None),
+        secrets=_secrets(_credentials(client)),
+    )
+
+
+def _credentials(client: Any) -> Any:
+    return getattr(getattr(client, "_request_signer", None), "_credentials", None)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def context_from_client_error(error: Any, client: Any) -> RequestContext:
     """The pipeline's context of a ``ClientError`` a botocore client raised."""
     import dataclasses
@@ -115,8 +170,7 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     metadata = response.get("ResponseMetadata") or {}
     frame = _api_call_frame(error.__traceback__)
     found = frame.f_locals if frame is not None else {}
-    request = _mapping(found.get("request_dict"))
-    params = _mapping(found.get("api_params"))
+    call = _call_seen(found, client)
     reply_body = getattr(found.get("http"), "content", b"")
     body = reply_body.decode("utf-8", "replace") if isinstance(reply_body, bytes) else ""
     status = metadata.get("HTTPStatusCode")
@@ -129,47 +183,37 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     )
     # Headers as botocore had them before signing: the signature and any header a before-sign
     # handler added are not among them, so they feed botocore's own evidence only.
-    sent_headers = _text_headers(request.get("headers"))
-    url = request.get("url") if isinstance(request.get("url"), str) else None
-    bucket = params.get("Bucket") if isinstance(params.get("Bucket"), str) else None
-    key = params.get("Key") if isinstance(params.get("Key"), str) else None
+    sent_headers = _text_headers(call.request.get("headers"))
     attempts = metadata.get("RetryAttempts")
     operation = _method_name(getattr(error, "operation_name", None))
-    meta = getattr(client, "meta", None)
-    config = getattr(meta, "config", None)
-    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
-    secrets = _secrets(credentials)
-    region_name = getattr(meta, "region_name", None)
     # COS takes its region from the endpoint's host, never from region_name (COS's guide to
     # S3-compatible tools: Region "Default"/"Auto"): the context reads it from the URL.
     settings = ClientSettings(
-        endpoint=getattr(meta, "endpoint_url", None),
-        retry=_retry_limit(config),
+        endpoint=getattr(call.meta, "endpoint_url", None),
+        retry=_retry_limit(call.config),
     )
     context = merge(
         reply=reply,
-        call=CallArguments(chain=(operation,) if operation else (), key=key, bucket=bucket),
-        config=ClientConfig(settings=settings, secrets=secrets),
+        call=CallArguments(
+            chain=(operation,) if operation else (), key=call.key, bucket=call.bucket
+        ),
+        config=ClientConfig(settings=settings, secrets=call.secrets),
         sent=RequestSent(
-            method=request.get("method") if isinstance(request.get("method"), str) else None,
-            url=url,
-            bucket=bucket,  # no headers: those seen are unsigned (see above); retries: below
+            method=call.method,
+            url=call.url,
+            bucket=call.bucket,  # no headers: those seen are unsigned (see above); retries: below
         ),
         hints=Hints(operation=operation),
         live=True,
     )
-    seen = BotocoreSeen(
-        version=_botocore_version(),
-        endpoint_url=settings.endpoint,
-        addressing_style=_addressing_style(url, bucket),
-        addressing_style_configured=_configured_addressing(config),
-        signature_version=_signature_version(client, config),
-        region=region_name if isinstance(region_name, str) else None,
-        credential_provider=_text(getattr(credentials, "method", None)),
-        credential_kind=_credential_kind(client, secrets),
-        access_key_id=secrets.secret_id,
-        request_checksum_calculation=_text(getattr(config, "request_checksum_calculation", None)),
-        response_checksum_validation=_text(getattr(config, "response_checksum_validation", None)),
+    seen = call.seen(
+        client,
+        request_checksum_calculation=_text(
+            getattr(call.config, "request_checksum_calculation", None)
+        ),
+        response_checksum_validation=_text(
+            getattr(call.config, "response_checksum_validation", None)
+        ),
         checksum_headers=_checksum_headers(sent_headers),
         retry_attempts=attempts if isinstance(attempts, int) else None,
         max_attempts_reached=_flag(metadata.get("MaxAttemptsReached")),
@@ -177,10 +221,10 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
     # The key is Key= alone (a path-style path starts with the bucket); a path-style request
     # to COS's own domain names the virtual-hosted host the fix steps should use.
     fills = dict(context.fills)
-    host = urlsplit(url).hostname if url else None
-    if seen.addressing_style == "path" and bucket and is_cos_host(host, COS_DOMAINS):
-        fills["endpoint"] = f"{bucket}.{host}"
-    return dataclasses.replace(context, botocore=seen, key=key, fills=fills)
+    host = urlsplit(call.url).hostname if call.url else None
+    if seen.addressing_style == "path" and call.bucket and is_cos_host(host, COS_DOMAINS):
+        fills["endpoint"] = f"{call.bucket}.{host}"
+    return dataclasses.replace(context, botocore=seen, key=call.key, fills=fills)
 
 
 def context_from_client_failure(error: Any, client: Any) -> RequestContext:
@@ -197,45 +241,29 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
 
     frame = _api_call_frame(error.__traceback__)
     found = frame.f_locals if frame is not None else {}
-    request = _mapping(found.get("request_dict"))
-    params = _mapping(found.get("api_params"))
-    url = request.get("url") if isinstance(request.get("url"), str) else None
-    bucket = params.get("Bucket") if isinstance(params.get("Bucket"), str) else None
-    key = params.get("Key") if isinstance(params.get("Key"), str) else None
-    method = request.get("method") if isinstance(request.get("method"), str) else None
-    sent = RequestSent(method=method, url=url, bucket=bucket)
+    call = _call_seen(found, client)
+    sent = RequestSent(method=call.method, url=call.url, bucket=call.bucket)
     operation = _method_name(found.get("operation_name"))
-    meta = getattr(client, "meta", None)
-    config = getattr(meta, "config", None)
-    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
-    secrets = _secrets(credentials)
-    region_name = getattr(meta, "region_name", None)
     context = merge(
-        call=CallArguments(chain=(operation,) if operation else (), key=key, bucket=bucket),
-        config=ClientConfig(settings=ClientSettings(), secrets=secrets),
+        call=CallArguments(
+            chain=(operation,) if operation else (), key=call.key, bucket=call.bucket
+        ),
+        config=ClientConfig(settings=ClientSettings(), secrets=call.secrets),
         sent=sent,
         exception=exception_seen(error, str(error), sent),
         hints=Hints(operation=operation),
         live=True,
     )
-    seen = BotocoreSeen(
-        version=_botocore_version(),
-        endpoint_url=getattr(meta, "endpoint_url", None),
-        addressing_style=_addressing_style(url, bucket),
-        addressing_style_configured=_configured_addressing(config),
-        signature_version=_signature_version(client, config),
-        region=region_name if isinstance(region_name, str) else None,
-        credential_provider=_text(getattr(credentials, "method", None)),
-        credential_kind=_credential_kind(client, secrets),
-        access_key_id=secrets.secret_id,
-        connect_timeout=_seconds(getattr(config, "connect_timeout", None)),
-        read_timeout=_seconds(getattr(config, "read_timeout", None)),
+    seen = call.seen(
+        client,
+        connect_timeout=_seconds(getattr(call.config, "connect_timeout", None)),
+        read_timeout=_seconds(getattr(call.config, "read_timeout", None)),
         proxies=tuple(
             f"{scheme}={strip_userinfo(str(url))}"
-            for scheme, url in _mapping(getattr(config, "proxies", None)).items()
+            for scheme, url in _mapping(getattr(call.config, "proxies", None)).items()
         ),
     )
-    return dataclasses.replace(context, settings=None, botocore=seen, key=key)
+    return dataclasses.replace(context, settings=None, botocore=seen, key=call.key)
 
 
 def _api_call_frame(traceback: TracebackType | None) -> FrameType | None:
