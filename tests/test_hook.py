@@ -159,6 +159,25 @@ def test_install_before_the_sdk_is_imported_patches_it_on_import() -> None:
     assert output == "True"
 
 
+def test_import_and_install_load_no_pipeline_knowledge_or_structlog() -> None:
+    """import + install() (SDK and botocore hooks) load nothing the failure path needs: that waits."""
+    output = _run_python(
+        """
+        import sys
+        import qcloud_cos
+        import cos_doctor
+        cos_doctor.install()
+        loaded = [
+            name for name in sys.modules
+            if name.startswith(("cos_doctor._pipeline", "cos_doctor._knowledge", "structlog"))
+            or name in ("cos_doctor.diagnosis", "cos_doctor.errors")
+        ]
+        print(sorted(loaded))
+        """,
+    )
+    assert output == "[]"
+
+
 def test_uninstall_before_the_sdk_is_imported_leaves_it_unpatched() -> None:
     """install() then uninstall() before the import: the SDK arrives untouched."""
     output = _run_python(

@@ -15,24 +15,15 @@ import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from cos_doctor._pipeline.botocore_seen import BotocoreSeen
-from cos_doctor._pipeline.context import merge
-from cos_doctor._pipeline.sources import (
-    CallArguments,
-    ClientConfig,
-    ClientSettings,
-    Hints,
-    RequestSent,
-    SecretsSeen,
-    read_reply,
-)
 from cos_doctor._redact import strip_userinfo
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from types import FrameType, TracebackType
 
+    from cos_doctor._pipeline.botocore_seen import BotocoreSeen
     from cos_doctor._pipeline.context import RequestContext
+    from cos_doctor._pipeline.sources import SecretsSeen
 
 __all__ = [
     "API_CALL",
@@ -121,6 +112,8 @@ class _CallSeen(NamedTuple):
 
     def seen(self, client: Any, **more: Any) -> BotocoreSeen:
         """The BotocoreSeen fields every failure has, and ``more``."""
+        from cos_doctor._pipeline.botocore_seen import BotocoreSeen
+
         credentials = _credentials(client)
         region_name = getattr(self.meta, "region_name", None)
         return BotocoreSeen(
@@ -165,6 +158,16 @@ def _str_or_none(value: Any) -> str | None:
 def context_from_client_error(error: Any, client: Any) -> RequestContext:
     """The pipeline's context of a ``ClientError`` a botocore client raised."""
     import dataclasses
+
+    from cos_doctor._pipeline.context import merge
+    from cos_doctor._pipeline.sources import (
+        CallArguments,
+        ClientConfig,
+        ClientSettings,
+        Hints,
+        RequestSent,
+        read_reply,
+    )
 
     response = error.response if isinstance(getattr(error, "response", None), dict) else {}
     metadata = response.get("ResponseMetadata") or {}
@@ -238,6 +241,14 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
     import dataclasses
 
     from cos_doctor._pipeline.client_context import exception_seen
+    from cos_doctor._pipeline.context import merge
+    from cos_doctor._pipeline.sources import (
+        CallArguments,
+        ClientConfig,
+        ClientSettings,
+        Hints,
+        RequestSent,
+    )
 
     frame = _api_call_frame(error.__traceback__)
     found = frame.f_locals if frame is not None else {}
@@ -339,6 +350,8 @@ def _retry_limit(config: Any) -> int | None:
 
 def _secrets(credentials: Any) -> SecretsSeen:
     """The keys, read from the object's own fields: a refreshable credential is never refreshed."""
+    from cos_doctor._pipeline.sources import SecretsSeen
+
     fields = vars(credentials) if hasattr(credentials, "__dict__") else {}
 
     def read(name: str) -> str | None:
