@@ -7,7 +7,6 @@ bind 127.0.0.1. Every case asserts the rule, its key evidence and exactly one ev
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import pickle
@@ -16,7 +15,6 @@ import socket
 import subprocess
 import sys
 import threading
-import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -67,13 +65,7 @@ def _installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name, raising=False)
     cos_doctor.install()
     yield
-    cos_doctor.uninstall()
-    if URLLIB3_1:
-        # urllib3 1.26 leaks the socket of a tunnel or connection that failed; collected here,
-        # inside the test that made it, rather than warning in whichever test runs next.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
+    cos_doctor.uninstall()  # urllib3 1.26's leaked sockets: collected by integration/conftest.py
 
 
 def _client(retry: int = 0, **settings: Any) -> CosS3Client:
