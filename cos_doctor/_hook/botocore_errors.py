@@ -62,31 +62,41 @@ class CosDiagnosedS3Error(_Diagnosed, ClientError):  # type: ignore[misc]  # bot
 
 
 CosDiagnosedS3Error.__module__ = "cos_doctor"
-# One diagnosed class per modeled class; weak: a modeled class goes with its client factory.
+# One diagnosed class per botocore class (modeled ones are made per client factory); weak: a
+# class goes with what made it.
 _CLASSES: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()
 
 
-def _diagnosed_class(original: type) -> type:
-    if original is ClientError or not issubclass(original, ClientError):
-        return CosDiagnosedS3Error
+def _diagnosed_class(original: type, diagnosed: type, base: type) -> type:
+    """``diagnosed`` itself for ``base``, else a subclass of both, with the original's name.
+
+    Same name and module: a traceback shows the class botocore would have raised.
+    """
+    if original is base or not issubclass(original, base):
+        return diagnosed
     found = _CLASSES.get(original)
     if found is None:
-        # Same name and module: a traceback shows the class botocore would have raised.
-        namespace = {"__module__": original.__module__, "__doc__": CosDiagnosedS3Error.__doc__}
+        namespace = {"__module__": original.__module__, "__doc__": diagnosed.__doc__}
         found = _CLASSES.setdefault(
-            original, type(original.__name__, (CosDiagnosedS3Error, original), namespace)
+            original, type(original.__name__, (diagnosed, original), namespace)
         )
     return found
+
+
+def _as_diagnosed(kind: type, error: BaseException) -> Any:
+    """An instance of ``kind`` with ``error``'s args and state (botocore's __init__ not re-run)."""
+    copy = kind.__new__(kind, *error.args)
+    copy.args = error.args
+    copy.__dict__.update(error.__dict__)
+    return copy
 
 
 def diagnosed_s3_copy(
     error: ClientError, diagnosis: Diagnosis | Callable[[], Diagnosis]
 ) -> CosDiagnosedS3Error:
     """A diagnosed copy of ``error``: same args and state, a subclass of its class."""
-    kind = _diagnosed_class(type(error))
-    copy: CosDiagnosedS3Error = kind.__new__(kind, *error.args)  # botocore's __init__ not re-run
-    copy.args = error.args
-    copy.__dict__.update(error.__dict__)
+    kind = _diagnosed_class(type(error), CosDiagnosedS3Error, ClientError)
+    copy: CosDiagnosedS3Error = _as_diagnosed(kind, error)
     attach_builder(copy, error, diagnosis)
     return copy
 
@@ -116,32 +126,14 @@ class CosDiagnosedBotoCoreError(_Diagnosed, BotoCoreError):  # type: ignore[misc
 
 
 CosDiagnosedBotoCoreError.__module__ = "cos_doctor"
-_BOTOCORE_CLASSES: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()
-
-
-def _diagnosed_botocore_class(original: type) -> type:
-    if original is BotoCoreError:
-        return CosDiagnosedBotoCoreError
-    found = _BOTOCORE_CLASSES.get(original)
-    if found is None:
-        namespace = {
-            "__module__": original.__module__,
-            "__doc__": CosDiagnosedBotoCoreError.__doc__,
-        }
-        found = _BOTOCORE_CLASSES.setdefault(
-            original, type(original.__name__, (CosDiagnosedBotoCoreError, original), namespace)
-        )
-    return found
 
 
 def diagnosed_botocore_copy(
     error: BotoCoreError, diagnosis: Diagnosis | Callable[[], Diagnosis]
 ) -> CosDiagnosedBotoCoreError:
     """A diagnosed copy of ``error``: same args and state, a subclass of its class."""
-    kind = _diagnosed_botocore_class(type(error))
-    copy: CosDiagnosedBotoCoreError = kind.__new__(kind, *error.args)  # __init__ not re-run
-    copy.args = error.args
-    copy.__dict__.update(error.__dict__)
+    kind = _diagnosed_class(type(error), CosDiagnosedBotoCoreError, BotoCoreError)
+    copy: CosDiagnosedBotoCoreError = _as_diagnosed(kind, error)
     attach_builder(copy, error, diagnosis)
     return copy
 
@@ -149,8 +141,6 @@ def diagnosed_botocore_copy(
 def _restore_botocore(original: type, packed: Any, kwargs: dict[str, Any]) -> Any:
     """Unpickle: botocore's exception rebuilt as botocore rebuilds it, then made diagnosed."""
     rebuilt = original(*(packed or ()), **kwargs)
-    kind = _diagnosed_botocore_class(original)
-    copy = kind.__new__(kind, *rebuilt.args)
-    copy.args = rebuilt.args
-    copy.__dict__.update(rebuilt.__dict__)
-    return copy
+    return _as_diagnosed(
+        _diagnosed_class(original, CosDiagnosedBotoCoreError, BotoCoreError), rebuilt
+    )
