@@ -369,6 +369,41 @@ WORDINGS: list[tuple[str, str, str]] = [
         "[Errno 24] Too many open files: '/data/upload/a.bin'",
         "client-too-many-open-files",
     ),
+    # --- boto3 / botocore's own exceptions, as a traceback's last line shows them (their fmt
+    # strings in botocore/exceptions.py). EndpointConnectionError ("Could not connect to the
+    # endpoint URL") names no cause (DNS, refused, unreachable alike): the generic rule is right.
+    (
+        "botocore-connect-timeout",
+        f'botocore.exceptions.ConnectTimeoutError: Connect timeout on endpoint URL: "https://{HOST}/a.txt"',
+        "client-connect-timeout",
+    ),
+    (
+        "botocore-read-timeout",
+        f'botocore.exceptions.ReadTimeoutError: Read timeout on endpoint URL: "https://{HOST}/a.txt"',
+        "client-read-timeout",
+    ),
+    (
+        "botocore-proxy",
+        'botocore.exceptions.ProxyConnectionError: Failed to connect to proxy URL: "http://127.0.0.1:3128"',
+        "client-proxy-failure",
+    ),
+    (
+        "botocore-closed",
+        (
+            "botocore.exceptions.ConnectionClosedError: Connection was closed before we received a "
+            f'valid response from endpoint URL: "https://{HOST}/a.txt".'
+        ),
+        "client-connection-reset",
+    ),
+    (
+        "botocore-ssl-self-signed",
+        (
+            f"botocore.exceptions.SSLError: SSL validation failed for https://{HOST}/a.txt "
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self signed certificate "
+            "in certificate chain (_ssl.c:1129)"
+        ),
+        "client-tls-untrusted",
+    ),
 ]
 
 CLIENT_EXAMPLES = [

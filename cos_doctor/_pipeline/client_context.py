@@ -137,6 +137,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "代理",
             # Node.js request's tunnel-agent: the CONNECT through the proxy failed.
             "tunneling socket could not be established",
+            # botocore's ProxyConnectionError (its fmt, botocore/exceptions.py).
+            "failed to connect to proxy url",
         ),
         (),
     ),
@@ -276,6 +278,8 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "econnreset",
             "broken pipe",
             "closed connection without response",
+            # botocore's ConnectionClosedError (its fmt): the connection closed before any reply.
+            "connection was closed before we received a valid response",
             "连接被重置",
             "被对方重置",
             "被对端重置",
