@@ -13,7 +13,6 @@ propagates untouched. Patched when ``install()`` runs if botocore is imported, e
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import threading
@@ -21,6 +20,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor import _config
+from cos_doctor._hook.layers import finished_module, our_layer
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -49,7 +49,7 @@ def enable() -> bool:
     global _enabled, _watching  # noqa: PLW0603 - process-wide patch state
     from cos_doctor._sdk import botocore as _boto
 
-    module = _finished_module()
+    module = finished_module(_boto.CLIENT_MODULE, _boto.CLIENT_CLASS)
     with _lock:
         _enabled = True
         if not _watching:
@@ -86,19 +86,6 @@ def is_patched() -> bool:
     return _our_layer(getattr(client_class, "__dict__", {}).get(_boto.API_CALL)) is not None
 
 
-def _finished_module() -> Any:
-    """botocore.client if imported, waiting (outside the lock) for another thread's import."""
-    from cos_doctor._sdk import botocore as _boto
-
-    module = sys.modules.get(_boto.CLIENT_MODULE)
-    spec = getattr(module, "__spec__", None)
-    if module is not None and (
-        getattr(spec, "_initializing", False) or not hasattr(module, _boto.CLIENT_CLASS)
-    ):
-        module = importlib.import_module(_boto.CLIENT_MODULE)  # blocks until it is done
-    return module
-
-
 def _patch(module: Any) -> bool:
     import wrapt
 
@@ -127,20 +114,8 @@ def _on_import(module: Any) -> None:
 
 
 def _our_layer(attribute: Any) -> Any:
-    """cos_doctor's FunctionWrapper in ``attribute``'s chain of wrappers, or None."""
-    import wrapt
-
-    for _ in range(16):
-        if attribute is None:
-            return None
-        # The proxy's own slot (other reads go through to what it wraps); a class-bound copy
-        # of the layer counts too (OpenTelemetry's unwrap() leaves one under wrapt 2).
-        if isinstance(attribute, (wrapt.FunctionWrapper, wrapt.BoundFunctionWrapper)) and (
-            getattr(attribute, "_self_wrapper", None) is _on_make_api_call
-        ):
-            return attribute
-        attribute = getattr(attribute, "__wrapped__", None)
-    return None
+    """cos_doctor's layer in ``attribute``'s chain of wrappers (a class-bound copy too), or None."""
+    return our_layer(attribute, _on_make_api_call, bound_copies=True)
 
 
 def _after_fork_in_child() -> None:

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from cos_doctor import _config
 from cos_doctor._config import UNSET
+from cos_doctor._hook.layers import finished_module, import_in_progress
+from cos_doctor._hook.layers import our_layer as _our_layer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -153,32 +155,6 @@ def _after_fork_in_child() -> None:
     _part_failures.clear()
 
 
-def _import_in_progress(module: Any) -> bool:
-    """Whether another thread is executing the SDK module right now (it is half-defined)."""
-    from cos_doctor._sdk import adapter as _sdk
-
-    spec = getattr(module, "__spec__", None)
-    return bool(getattr(spec, "_initializing", False)) or not hasattr(module, _sdk.CLIENT_CLASS)
-
-
-def _finished_sdk_module() -> Any:
-    """The SDK client module if imported, waiting for an import another thread has under way.
-
-    Called without cos_doctor's lock held: the importing thread may need that lock (the
-    import watcher patches on import), and waiting for it while holding the lock would
-    deadlock. Without the wait, install() found a half-executed module, failed to patch it
-    and stayed off for the whole process.
-    """
-    from cos_doctor._sdk import adapter as _sdk
-
-    module = sys.modules.get(_sdk.CLIENT_MODULE)
-    if module is not None and _import_in_progress(module):
-        import importlib
-
-        module = importlib.import_module(_sdk.CLIENT_MODULE)  # blocks until it is done
-    return module
-
-
 def install(  # noqa: PLR0913 - one keyword per setting
     locale: str | _Unset | None = UNSET,
     *,
@@ -230,7 +206,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
         # Deferred, like all of it: import cos_doctor stays cheap.
         from cos_doctor._sdk import adapter as _sdk
 
-        module = _finished_sdk_module()
+        module = finished_module(_sdk.CLIENT_MODULE, _sdk.CLIENT_CLASS)
         with _lock:
             if _installed:
                 # Idempotent: puts back a layer a foreign unwrap removed (OpenTelemetry's).
@@ -243,7 +219,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
                 return True
             _watch_imports()  # first: an import starting from now on is patched when done
             module = sys.modules.get(_sdk.CLIENT_MODULE, module)
-            started_meanwhile = module is not None and _import_in_progress(module)
+            started_meanwhile = module is not None and import_in_progress(module, _sdk.CLIENT_CLASS)
             if module is not None and not started_meanwhile:
                 _patch(module)
             _sdk_log_filter().attach(wrappers=(_on_send_request.__code__,))
@@ -252,7 +228,7 @@ def install(  # noqa: PLR0913 - one keyword per setting
         if started_meanwhile:
             # Another thread began importing the SDK after the wait above: wait again, out
             # of the lock (that import may need it), then patch what it finished.
-            finished = _finished_sdk_module()
+            finished = finished_module(_sdk.CLIENT_MODULE, _sdk.CLIENT_CLASS)
             with _lock:
                 if _installed and finished is not None and not is_installed():
                     _patch(finished)
@@ -346,25 +322,6 @@ def _unpatch(patched_class: type, table: dict[str, Callable[..., Any]]) -> None:
         current = patched_class.__dict__.get(name)
         if current is not None and _our_layer(current, wrapper) is current:
             setattr(patched_class, name, current.__wrapped__)
-
-
-def _our_layer(attribute: Any, wrapper: Callable[..., Any]) -> Any:
-    """Return cos_doctor's FunctionWrapper (running ``wrapper``) in ``attribute``'s chain."""
-    for _ in range(16):
-        if attribute is None:
-            return None
-        # Read from the proxy's own slots: a wrapt proxy forwards other attribute reads to
-        # what it wraps, so a marker attribute would be seen through every foreign layer.
-        if getattr(attribute, "_self_wrapper", None) is wrapper and _is_wrapt_wrapper(attribute):
-            return attribute
-        attribute = getattr(attribute, "__wrapped__", None)
-    return None
-
-
-def _is_wrapt_wrapper(attribute: Any) -> bool:
-    import wrapt
-
-    return isinstance(attribute, wrapt.FunctionWrapper)
 
 
 def _watch_imports() -> None:
