@@ -276,8 +276,16 @@ def refusing_proxy(status: int, reason: str) -> Iterator[int]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with _serving(Handler) as port:
+        yield port
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A threading HTTP server on 127.0.0.1 running ``handler``; yields its port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
+    # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -343,19 +351,8 @@ def scripted_cos(script: Script) -> Iterator[int]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=2)
+    with _serving(Handler) as port:
+        yield port
 
 
 @contextmanager
@@ -389,16 +386,5 @@ def truncating_cos(size: int) -> Iterator[int]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=2)
+    with _serving(Handler) as port:
+        yield port
