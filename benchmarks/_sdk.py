@@ -133,3 +133,35 @@ def capture(call: Callable[[], object], *, client: bool = False) -> Any:
     except expected as error:
         return error
     raise RuntimeError(f"the workload was meant to fail with {expected.__name__}")
+
+
+def floor_twin(diagnosis: Any, event: Any) -> type:
+    """A CosS3Client twin under a wrapt layer that does only what any hook design must.
+
+    On a ``CosServiceError`` from ``send_request`` it raises cos_doctor's diagnosed copy
+    (its Diagnosis ready-made, so nothing is read, matched or computed) and logs ``event``,
+    a ready-made event of the same fields, through cos_doctor's own log call: the floor of
+    the failure path's budget, whatever reads the failure and however cheaply.
+    """
+    import wrapt
+    from qcloud_cos.cos_exception import CosServiceError
+
+    from cos_doctor._log.event import log_diagnosis
+    from cos_doctor.errors import diagnosed_copy
+
+    twin = sdk_twin()
+
+    def on_send_request(wrapped: Any, _instance: Any, args: Any, kwargs: Any) -> Any:
+        try:
+            return wrapped(*args, **kwargs)
+        except CosServiceError as error:
+            copy = diagnosed_copy(error, diagnosis)
+            copy.__traceback__ = error.__traceback__
+            log_diagnosis(event)
+        try:
+            raise copy
+        finally:
+            copy = None
+
+    twin.send_request = wrapt.FunctionWrapper(vars(twin)["send_request"], on_send_request)
+    return twin

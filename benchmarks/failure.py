@@ -17,6 +17,7 @@ from benchmarks._sdk import (
     capture,
     expect_client_error,
     expect_service_error,
+    floor_twin,
     make_clients,
     null_structlog,
     quiet_sdk_logs,
@@ -24,7 +25,7 @@ from benchmarks._sdk import (
 )
 from benchmarks._stages import in_situ_stages, isolated_stages, split
 from benchmarks._stats import compare, summary
-from benchmarks._transport import FakeCos, Reply, error_xml, refused_client
+from benchmarks._transport import FakeCos, Reply, error_xml, make_client, refused_client
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -149,10 +150,46 @@ def bench_failure(plan: Plan) -> dict[str, Any]:
         out[failure.rule_id] = entry
         target = TARGET_FAILURE_ADDED_US if failure.seed else None
         print(f"  {failure.rule_id} ({failure.operation}): {added_line(entry, target)}")
+    out["floor"] = bench_floor(plan, adapter, unhooked)
     out["client-connection-refused"] = bench_refused(plan)
     out.update(bench_post_rules(plan))
     cos_doctor.uninstall()
     return out
+
+
+def bench_floor(plan: Plan, adapter: FakeCos, unhooked: Any) -> dict[str, Any]:
+    """What any hook design pays on a failing call: the diagnosed copy raised, one event logged.
+
+    The first seed failure (AccessDenied) through a layer that reads, matches and computes
+    nothing (``floor_twin``), against the same unhooked client: the part of the budget no
+    diagnosis work can save.
+    """
+    from cos_doctor._pipeline.diagnose import assess
+    from cos_doctor._sdk.live import context_from_error
+
+    failure = seed_failures(adapter, unhooked)[0]
+    adapter.reply = failure.reply()
+    call = lambda client: client.get_object(Bucket=BUCKET, Key=KEY)  # noqa: E731
+    assessment = assess(context_from_error(capture(lambda: call(unhooked))))
+    floor = make_client(adapter, floor_twin(assessment.diagnosis, assessment.event()))
+    results = alternate(
+        [
+            Arm("sdk", expect_service_error(lambda: call(unhooked))),
+            Arm("floor", expect_service_error(lambda: call(floor))),
+        ],
+        plan.failure_rounds,
+        plan.failure_calls,
+    )
+    entry = compare(results, "sdk", "floor")
+    entry.update(
+        operation="get_object, copy + re-raise + the same event only (the floor)",
+        http_status=failure.status,
+        seed=False,
+        rule_matched=failure.rule_id,
+        calls_per_round=plan.failure_calls,
+    )
+    print(f"  floor ({failure.rule_id}): {added_line(entry, None)}")
+    return entry
 
 
 def bench_refused(plan: Plan) -> dict[str, Any]:
