@@ -334,6 +334,18 @@ class TestAccess:
         assert isinstance(statement, str)
         assert '"name/cos:GetObject"' in statement
 
+    def test_each_call_s_policy_statement_names_its_own_resource(
+        self, replies: ReplyServer
+    ) -> None:
+        """Failing calls on two keys, the second twice, each get a statement granting that key."""
+        reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
+        for key in ("one.txt", "two.txt", "two.txt"):
+            diagnosis = _diagnosed(replies, reply, Key=key)
+            statement = diagnosis.evidence_value("policy_statement")
+            assert isinstance(statement, str)
+            assert f'"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/{key}"' in statement
+            assert '"qcs::cam::uin/<OwnerUin>:uin/<SubUin>"' in statement
+
     def test_bucket_configuration_calls_need_owner_rights(self, replies: ReplyServer) -> None:
         """Reading a bucket policy is a bucket-configuration call."""
         diagnosis = _diagnosed(
