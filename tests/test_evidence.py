@@ -18,7 +18,7 @@ from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._pipeline.context import RequestContext
 from cos_doctor._pipeline.diagnose import diagnose_context
-from cos_doctor._pipeline.evidence.registry import human_duration
+from cos_doctor._pipeline.evidence.registry import human_duration, iso_utc
 from cos_doctor._pipeline.evidence.signature import first_difference
 from cos_doctor._pipeline.sources import SecretsSeen
 from cos_doctor._signing import sign_request
@@ -87,6 +87,28 @@ class TestClock:
         late = diagnosis.evidence_value("expired_seconds_ago")
         assert isinstance(late, int)
         assert abs(late - (20000 - 10000)) <= 3
+
+    @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+    def test_window_sentences_name_its_dates_and_length(
+        self, replies: ReplyServer, locale: str
+    ) -> None:
+        """The window's sentences, worded when read, name its UTC dates and length and how late it ended."""
+        cos_doctor.install(locale=locale)
+        diagnosis = _diagnosed(
+            replies,
+            Reply(403, error_xml("AccessDenied", "Request has expired"), _server_date(20000)),
+        )
+        texts = {item.key: item.text for item in diagnosis.evidence}
+        start = diagnosis.evidence_value("signature_start")
+        end = diagnosis.evidence_value("signature_end")
+        late = diagnosis.evidence_value("expired_seconds_ago")
+        assert isinstance(start, int)
+        assert isinstance(end, int)
+        assert isinstance(late, int)
+        assert iso_utc(start) in texts["signature_start"]
+        assert iso_utc(end) in texts["signature_end"]
+        assert human_duration(end - start, locale) in texts["signature_end"]
+        assert human_duration(late, locale) in texts["expired_seconds_ago"]
 
     def test_skewed_signature_start_is_measured(self, replies: ReplyServer) -> None:
         """A window starting beyond COS's 15-minute tolerance is reported with its size."""

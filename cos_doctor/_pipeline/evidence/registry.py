@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Detector",
     "Facts",
+    "Later",
     "Unworded",
     "collect_evidence",
     "detector",
@@ -86,6 +87,24 @@ class Unworded(Evidence):
         text = say(entry, locale, {"value": self.value, **words}, generic)
         object.__setattr__(self, "text", text)
         return text
+
+
+class Later:
+    """A word of a fact's sentence (a date, a duration), computed when the sentence is worded.
+
+    The event reports keys and values only: formatting words for a sentence it never reads
+    cost as much as the rest of a clock fact.
+    """
+
+    __slots__ = ("_args", "_function")
+
+    def __init__(self, function: Callable[..., str], *args: object) -> None:
+        """Keep what the word is computed from: ``function(*args)``."""
+        self._function = function
+        self._args = args
+
+    def __format__(self, spec: str) -> str:
+        return format(self._function(*self._args), spec)
 
 
 def worded(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
