@@ -199,6 +199,33 @@ class TestCredentials:
         ]
         assert "whitespace" in problems
 
+    @pytest.mark.parametrize(
+        ("secret_key", "flagged"),
+        [
+            (SECRET_KEY, False),
+            (SECRET_KEY + "\n", True),
+            (" " + SECRET_KEY, True),
+            (SECRET_KEY[:8] + "\u3000" + SECRET_KEY[8:], True),  # an ideographic space inside
+            (SECRET_KEY[:8] + "\x1f" + SECRET_KEY[8:], True),  # a unit separator, whitespace too
+        ],
+    )
+    def test_whitespace_anywhere_in_the_configured_secret_key_is_flagged(
+        self, secret_key: str, *, flagged: bool
+    ) -> None:
+        """Any character str.isspace() calls whitespace, anywhere in the SecretKey, is flagged; a clean key is not."""
+        context = RequestContext(
+            http_status=403,
+            error_code="SignatureDoesNotMatch",
+            request_headers={
+                "authorization": "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"
+            },
+            secrets=SecretsSeen(
+                secret_id="AKIDCOSDOCTORTESTSECRETID0000000000A", secret_key=secret_key
+            ),
+        )
+        found = diagnose_context(context).evidence_value("secret_key_problem")
+        assert found == ("whitespace" if flagged else None)
+
     def test_case_difference_from_configuration(self) -> None:
         """A q-ak differing only in case from the configured SecretId is named as such."""
 
