@@ -135,6 +135,26 @@ def test_a_failure_without_a_reply_is_logged_without_building_its_diagnosis(
     assert str(_Headline(fields, event)) == str(_Headline(event_fields(built), built))
 
 
+@pytest.mark.parametrize(
+    ("rule", "example"), EXAMPLES, ids=lambda value: getattr(value, "id", None) or ""
+)
+def test_the_event_s_facts_are_the_record_its_constructor_builds(
+    rule: object, example: object
+) -> None:
+    """The EventFacts an event reports equals, hashes and lists its fields as the one EventFacts() builds from the same values."""
+    from cos_doctor._pipeline.diagnose import EventFacts
+
+    event = assess(_example_context(example)).event()
+    if not isinstance(event, EventFacts):
+        return  # sealed: the event is the Diagnosis itself
+    names = [field.name for field in dataclasses.fields(EventFacts)]
+    built = EventFacts(**{name: getattr(event, name) for name in names})
+    assert list(vars(event)) == list(vars(built)) == names
+    assert event == built
+    assert hash(event) == hash(built)
+    assert repr(event) == repr(built)
+
+
 def test_a_secret_in_a_title_value_of_a_failure_without_a_reply_seals_the_event() -> None:
     """A failure with no reply whose title would quote one of the request's secrets is logged from the sealed Diagnosis."""
     from cos_doctor._log.event import _Headline

@@ -18,7 +18,7 @@ from cos_doctor._knowledge.catalogue import catalogue
 from cos_doctor._locale import SUPPORTED_LOCALES
 from cos_doctor._pipeline.context import RequestContext
 from cos_doctor._pipeline.diagnose import diagnose_context
-from cos_doctor._pipeline.evidence.registry import human_duration
+from cos_doctor._pipeline.evidence.registry import human_duration, iso_utc
 from cos_doctor._pipeline.evidence.signature import first_difference
 from cos_doctor._pipeline.sources import SecretsSeen
 from cos_doctor._signing import sign_request
@@ -87,6 +87,28 @@ class TestClock:
         late = diagnosis.evidence_value("expired_seconds_ago")
         assert isinstance(late, int)
         assert abs(late - (20000 - 10000)) <= 3
+
+    @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+    def test_window_sentences_name_its_dates_and_length(
+        self, replies: ReplyServer, locale: str
+    ) -> None:
+        """The window's sentences, worded when read, name its UTC dates and length and how late it ended."""
+        cos_doctor.install(locale=locale)
+        diagnosis = _diagnosed(
+            replies,
+            Reply(403, error_xml("AccessDenied", "Request has expired"), _server_date(20000)),
+        )
+        texts = {item.key: item.text for item in diagnosis.evidence}
+        start = diagnosis.evidence_value("signature_start")
+        end = diagnosis.evidence_value("signature_end")
+        late = diagnosis.evidence_value("expired_seconds_ago")
+        assert isinstance(start, int)
+        assert isinstance(end, int)
+        assert isinstance(late, int)
+        assert iso_utc(start) in texts["signature_start"]
+        assert iso_utc(end) in texts["signature_end"]
+        assert human_duration(end - start, locale) in texts["signature_end"]
+        assert human_duration(late, locale) in texts["expired_seconds_ago"]
 
     def test_skewed_signature_start_is_measured(self, replies: ReplyServer) -> None:
         """A window starting beyond COS's 15-minute tolerance is reported with its size."""
@@ -176,6 +198,33 @@ class TestCredentials:
             if item.key == "secret_id_problem"
         ]
         assert "whitespace" in problems
+
+    @pytest.mark.parametrize(
+        ("secret_key", "flagged"),
+        [
+            (SECRET_KEY, False),
+            (SECRET_KEY + "\n", True),
+            (" " + SECRET_KEY, True),
+            (SECRET_KEY[:8] + "\u3000" + SECRET_KEY[8:], True),  # an ideographic space inside
+            (SECRET_KEY[:8] + "\x1f" + SECRET_KEY[8:], True),  # a unit separator, whitespace too
+        ],
+    )
+    def test_whitespace_anywhere_in_the_configured_secret_key_is_flagged(
+        self, secret_key: str, *, flagged: bool
+    ) -> None:
+        """Any character str.isspace() calls whitespace, anywhere in the SecretKey, is flagged; a clean key is not."""
+        context = RequestContext(
+            http_status=403,
+            error_code="SignatureDoesNotMatch",
+            request_headers={
+                "authorization": "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"
+            },
+            secrets=SecretsSeen(
+                secret_id="AKIDCOSDOCTORTESTSECRETID0000000000A", secret_key=secret_key
+            ),
+        )
+        found = diagnose_context(context).evidence_value("secret_key_problem")
+        assert found == ("whitespace" if flagged else None)
 
     def test_case_difference_from_configuration(self) -> None:
         """A q-ak differing only in case from the configured SecretId is named as such."""
@@ -333,6 +382,18 @@ class TestAccess:
         statement = diagnosis.evidence_value("policy_statement")
         assert isinstance(statement, str)
         assert '"name/cos:GetObject"' in statement
+
+    def test_each_call_s_policy_statement_names_its_own_resource(
+        self, replies: ReplyServer
+    ) -> None:
+        """Failing calls on two keys, the second twice, each get a statement granting that key."""
+        reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
+        for key in ("one.txt", "two.txt", "two.txt"):
+            diagnosis = _diagnosed(replies, reply, Key=key)
+            statement = diagnosis.evidence_value("policy_statement")
+            assert isinstance(statement, str)
+            assert f'"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/{key}"' in statement
+            assert '"qcs::cam::uin/<OwnerUin>:uin/<SubUin>"' in statement
 
     def test_bucket_configuration_calls_need_owner_rights(self, replies: ReplyServer) -> None:
         """Reading a bucket policy is a bucket-configuration call."""

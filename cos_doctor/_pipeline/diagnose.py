@@ -148,8 +148,9 @@ class Assessment:
         context, evidence, rule = self._context, self._evidence, self._found.rule
         reported = _reported(context)
         said = [value for value in reported.values() if isinstance(value, str)]
+        observed = {}
         for item in evidence:
-            value = item.value
+            value = observed[item.key] = item.value
             if isinstance(value, str):
                 said.append(value)
             elif isinstance(value, tuple):
@@ -165,15 +166,16 @@ class Assessment:
             title = rule.texts[self._language].title.format_map(words)
         if finds_for(context, "\0".join(said)):  # the redactor is built only if so
             return self.diagnosis
-        observed = {item.key: item.value for item in evidence}
-        return EventFacts(
-            rule_id=rule.id,
-            generic=rule.generic,
-            evidence=evidence,
-            docs=rule.texts[self._language].docs,
-            causes=_causes_seen(rule, observed),
-            **reported,
-            title=title,
+        return _event_facts(
+            {
+                "rule_id": rule.id,
+                "generic": rule.generic,
+                "evidence": evidence,
+                "docs": rule.texts[self._language].docs,
+                "causes": _causes_seen(rule, observed),
+                **reported,
+                "title": title,
+            }
         )
 
 
@@ -230,6 +232,17 @@ class EventFacts:
     def part_groups(self) -> list[dict[str, Any]]:
         """No parts: a helper's grouped failure is reported from its Diagnosis."""
         return []
+
+
+def _event_facts(fields: dict[str, Any]) -> EventFacts:
+    """The EventFacts of ``fields``: every field, in the order the class declares them.
+
+    The instance its ``__init__`` builds, without that checking of arguments (some 2 us a
+    failure, for fields this module always passes complete).
+    """
+    facts = object.__new__(EventFacts)
+    object.__setattr__(facts, "__dict__", fields)
+    return facts
 
 
 # The event's ranked causes per rule, by the evidence values its conditions read: a failure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import TYPE_CHECKING
@@ -158,6 +159,13 @@ def permission(facts: Facts) -> Iterator[Evidence]:
     yield facts.say("resource_name", resource)
     anonymous = credential_kind(context) == "anonymous"
     principal = _ANYONE if anonymous else "qcs::cam::uin/<OwnerUin>:uin/<SubUin>"
+    yield facts.say("policy_statement", policy_statement(principal, action, resource))
+
+
+# A failing call repeats with the same action and resource: its statement is written once.
+@functools.lru_cache(maxsize=256)
+def policy_statement(principal: str, action: str, resource: str) -> str:
+    """The bucket policy (JSON) granting ``principal`` the ``action`` on ``resource``."""
     statement = {
         "version": "2.0",
         "Statement": [
@@ -169,4 +177,4 @@ def permission(facts: Facts) -> Iterator[Evidence]:
             },
         ],
     }
-    yield facts.say("policy_statement", json.dumps(statement, separators=(", ", ": ")))
+    return json.dumps(statement, separators=(", ", ": "))

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cos_doctor._pipeline.evidence.registry import Facts, detector, human_duration, iso_utc
+from cos_doctor._pipeline.evidence.registry import (
+    Facts,
+    Later,
+    detector,
+    human_duration,
+    iso_utc,
+)
 from cos_doctor._signing import parse_key_time
 
 if TYPE_CHECKING:
@@ -44,7 +50,7 @@ def clock_skew(facts: Facts) -> Iterator[Evidence]:
     variant = "ahead" if skew > 0 else "behind"
     if abs(skew) <= _IN_SYNC_SECONDS:
         variant = "in-sync"
-    human = human_duration(skew, facts.locale)
+    human = Later(human_duration, skew, facts.locale)
     yield facts.say("clock_skew_seconds", skew, variant=variant, human=human)
 
 
@@ -56,16 +62,17 @@ def window(facts: Facts) -> Iterator[Evidence]:
     if bounds is None:
         return
     start, end = bounds
-    yield facts.say("signature_start", start, when=iso_utc(start))
-    span = human_duration(end - start, facts.locale)
-    yield facts.say("signature_end", end, when=iso_utc(end), human=span)
+    yield facts.say("signature_start", start, when=Later(iso_utc, start))
+    span = Later(human_duration, end - start, facts.locale)
+    yield facts.say("signature_end", end, when=Later(iso_utc, end), human=span)
     server = context.server_clock
     if server is None:
         return
     if server > end:
         late = round(server - end)
-        yield facts.say("expired_seconds_ago", late, human=human_duration(late, facts.locale))
+        human = Later(human_duration, late, facts.locale)
+        yield facts.say("expired_seconds_ago", late, human=human)
     early = round(start - server)
     if early > SKEW_LIMIT_SECONDS:
-        ahead = human_duration(early, facts.locale)
+        ahead = Later(human_duration, early, facts.locale)
         yield facts.say("signature_starts_in_future_seconds", early, human=ahead)

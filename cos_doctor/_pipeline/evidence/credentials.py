@@ -73,7 +73,8 @@ def secret_id_shape(facts: Facts) -> Iterator[Evidence]:
 def secret_key_shape(facts: Facts) -> Iterator[Evidence]:
     """Flag a configured SecretKey with whitespace in it; the key itself is never shown."""
     configured = facts.context.configured("secret_key")
-    if configured and any(char.isspace() for char in configured):
+    # split() cuts at every kind of whitespace isspace() sees, in C: no loop per character.
+    if configured and configured.split() != [configured]:
         yield facts.say("secret_key_problem", "whitespace", variant="whitespace")
 
 

@@ -83,17 +83,20 @@ def _host_source(facts: Facts) -> Iterator[Evidence]:
     settings = facts.context.settings
     if settings is None:
         return
-    # format_region keeps a Region that already holds "cos." as it is, then appends .myqcloud.com.
-    region = settings.region
-    defaults = {f"cos.{region}.myqcloud.com", f"{region}.myqcloud.com"} if region else set()
     if settings.ip:
         yield facts.say("host_source", "ip", "ip", setting=settings.ip)
     elif settings.domain:
         yield facts.say("host_source", "domain", "domain", setting=settings.domain)
-    elif settings.endpoint and settings.endpoint not in defaults:
+    elif settings.endpoint and settings.endpoint not in _region_hosts(settings.region):
         yield facts.say("host_source", "endpoint", "endpoint", setting=settings.endpoint)
     elif settings.region:
         yield facts.say("host_source", "region", "region", setting=settings.region)
+
+
+def _region_hosts(region: str | None) -> tuple[str, ...]:
+    """The hosts the SDK makes of ``region`` alone (an Endpoint equal to one is the Region's)."""
+    # format_region keeps a Region that already holds "cos." as it is, then appends .myqcloud.com.
+    return (f"cos.{region}.myqcloud.com", f"{region}.myqcloud.com") if region else ()
 
 
 @detector("client-dns-failure", "client-connect-timeout", "client-unrecognized")
