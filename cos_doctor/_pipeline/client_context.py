@@ -430,21 +430,35 @@ _TIMEOUT_IN_TEXT = re.compile(r"(?:connect|read) timeout=([0-9.]+)")
 MAX_TEXT = 64 * 1024
 
 
+# Each exception class name a kind is known by, with the kind's place in _KINDS: of the kinds
+# a cause chain's classes name, the one listed first (the most specific) wins.
+_KIND_OF_CLASS = {
+    name: (place, kind)
+    for place, (kind, names, _, _) in reversed(list(enumerate(_KINDS)))
+    for name in names
+}
+
+
 def classify(types: tuple[str, ...], text: str) -> str:
     """Return the kind of client failure from exception class names, then from text.
 
     The text then narrows it to a cause where it says more (a 407 from the proxy, an expired
     certificate, too many open files) than the class does.
     """
-    present = set(types)
-    kind = next((kind for kind, names, _, _ in _KINDS if names & present), None)
+    return _classified(types, lambda: text)
+
+
+def _classified(types: tuple[str, ...], read_text: Callable[[], str]) -> str:
+    """:func:`classify`, reading the text only when the classes leave the kind open."""
+    known = [_KIND_OF_CLASS[name] for name in types if name in _KIND_OF_CLASS]
+    kind = min(known)[1] if known else None
     folded = None
     if kind is None:
-        folded = fold_case(text[:MAX_TEXT])
+        folded = fold_case(read_text()[:MAX_TEXT])
         kind = _kind_in_text(folded)
     narrowers = _NARROWERS_OF.get(kind, ())
     if narrowers:
-        folded = fold_case(text[:MAX_TEXT]) if folded is None else folded
+        folded = fold_case(read_text()[:MAX_TEXT]) if folded is None else folded
         for narrower, phrases in narrowers:
             if any(phrase in folded for phrase in phrases):
                 return narrower
@@ -464,7 +478,9 @@ def exception_seen(error: BaseException, text: str, sent: RequestSent | None) ->
     """Read a ``CosClientError`` whose message is ``text``: its cause chain's classes, its kind."""
     causes = _cause_chain(error)
     types = tuple(type(cause).__name__ for cause in causes)
-    failure = classify(types, "\n".join([text, *map(str, causes[1:])]))
+    # The causes' texts are read only if their classes leave the kind open (a refused
+    # connection's do not): str() of urllib3's errors is most of the cost of reading them.
+    failure = _classified(types, lambda: "\n".join([text, *map(str, causes[1:])]))
     # The URL names what the client connected to (the IP when IP= is configured); the Host
     # header, read as the context's host, names the COS endpoint the request was for.
     host = urlsplit(sent.url).hostname if sent is not None and sent.url else None
@@ -512,13 +528,17 @@ def _cause_chain(error: BaseException) -> list[BaseException]:
     """The exception, what caused it, and the exceptions urllib3 nests in args and .reason."""
     found: list[BaseException] = []
     seen: set[int] = set()  # ids of what is in found (alive while there): identity, not ==
-    pending: list[Any] = [error]
-    while pending and len(found) < 16:
-        current = pending.pop(0)
-        if not isinstance(current, BaseException) or id(current) in seen:
+    # Breadth first: the list is read in order while it grows; only exceptions are queued.
+    pending: list[BaseException] = [error]
+    for current in pending:
+        if len(found) >= 16:
+            break
+        if id(current) in seen:
             continue
         found.append(current)
         seen.add(id(current))
-        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        reason = getattr(current, "reason", None)
+        for link in (current.__cause__, current.__context__, reason, *current.args):
+            if isinstance(link, BaseException):
+                pending.append(link)
     return found

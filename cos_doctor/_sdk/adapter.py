@@ -17,9 +17,9 @@ import sys
 import threading
 import types
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cos_doctor._record import frozen
 from cos_doctor._redact import strip_userinfo, userinfo
 
 if TYPE_CHECKING:
@@ -254,7 +254,7 @@ def is_pool_worker(frame: FrameType) -> bool:
 # send_request's locals
 
 
-@dataclass(frozen=True)
+@frozen
 class SendRequestLocals:
     """What ``send_request`` held when it raised or returned (None when not there)."""
 
@@ -334,7 +334,7 @@ def is_client(value: Any) -> bool:
 # The SDK's exceptions: CosServiceError keeps the reply in private attributes
 
 
-@dataclass(frozen=True)
+@frozen
 class ServiceErrorState:
     """What a ``CosServiceError`` kept of the reply: status, parsed digest and raw body."""
 
@@ -461,7 +461,7 @@ def proxy_credentials(config: Any) -> tuple[str, ...]:
 # The helpers' locals
 
 
-@dataclass(frozen=True)
+@frozen
 class HelperLocals:
     """What a many-request helper held when it gave up."""
 
