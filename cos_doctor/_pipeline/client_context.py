@@ -10,7 +10,7 @@ from a log is classified the same way as a live exception.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from cos_doctor._normalize import fold_case
@@ -540,5 +540,5 @@ def _cause_chain(error: BaseException) -> list[BaseException]:
         reason = getattr(current, "reason", None)
         for link in (current.__cause__, current.__context__, reason, *current.args):
             if isinstance(link, BaseException):
-                pending.append(link)
+                pending.append(link)  # noqa: PERF401 - a comprehension is a call per exception
     return found
