@@ -217,19 +217,22 @@ def read_reply(
     parsed = _parse_body(body, fields)
     reply_headers = dict(headers) if headers is not None else digest_headers
 
-    def pick(name: str) -> str | None:
-        return fields.get(name) or parsed.get(name)
-
     ci = ci_error(reply_headers)  # a Cloud Infinite reply: its X-ErrNo header is its Code
     return ReplyReceived(
         status=status,
-        code=pick("code") or text_or_none(reply_headers.get("x-cos-error-code")) or ci.code,
-        message=pick("message"),
-        resource=pick("resource"),
-        request_id=pick("request_id")
+        code=fields.get("code")
+        or parsed.get("code")
+        or text_or_none(reply_headers.get("x-cos-error-code"))
+        or ci.code,
+        message=fields.get("message") or parsed.get("message"),
+        resource=fields.get("resource") or parsed.get("resource"),
+        request_id=fields.get("request_id")
+        or parsed.get("request_id")
         or text_or_none(reply_headers.get("x-cos-request-id"))
         or ci.request_id,
-        trace_id=pick("trace_id") or text_or_none(reply_headers.get("x-cos-trace-id")),
+        trace_id=fields.get("trace_id")
+        or parsed.get("trace_id")
+        or text_or_none(reply_headers.get("x-cos-trace-id")),
         server_time=parsed.get("server_time"),
         string_to_sign=parsed.get("string_to_sign"),
         format_string=parsed.get("format_string"),
@@ -311,6 +314,8 @@ def text_or_none(value: Any) -> str | None:
     if type(value) is str:  # nearly always: the rest of this is for foreign values
         value = value.strip()
         return value[:MAX_FIELD] if value and value != "Unknown" else None
+    if value is None:  # an element or digest field that is not there
+        return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):

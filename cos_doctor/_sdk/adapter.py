@@ -17,6 +17,7 @@ import sys
 import threading
 import types
 import weakref
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from cos_doctor._record import frozen
@@ -234,7 +235,12 @@ OTHER_FRAME, SEND_REQUEST_FRAME, CLIENT_METHOD_FRAME = 0, 1, 2
 
 def stack_role(frame: FrameType) -> int:
     """Whether ``frame`` runs the SDK's own ``send_request``, another client method, or neither."""
-    kind = _code_kind(frame.f_code)
+    code = frame.f_code
+    entry = _code_kinds.get(id(code))  # _code_kind's answer when known: this runs per frame
+    if entry is not None and entry[0] is code and entry[2] == _generation:
+        kind = entry[1]
+    else:
+        kind = _code_kind(code)
     if kind & _SEND_REQUEST:
         return SEND_REQUEST_FRAME
     return CLIENT_METHOD_FRAME if kind & _CLIENT_METHOD else OTHER_FRAME
@@ -285,7 +291,7 @@ def send_request_locals(frame: FrameType) -> SendRequestLocals:
         headers=kwargs.get("headers") if isinstance(kwargs, dict) else None,
         response=local.get("res"),
         attempt_index=index if isinstance(index, int) else None,
-        retry_log=tuple(str(line) for line in log),
+        retry_log=tuple(map(str, log)),
         params=kwargs.get("params") if isinstance(kwargs, dict) else None,
     )
 
@@ -417,7 +423,8 @@ def config_state(config: Any, client: Any) -> tuple[Any, ...] | None:
         return None
     proxies = getattr(config, "_proxies", None)
     state = (
-        *(getattr(config, name, None) for name in _CONFIG_READ),
+        # map() reads them in C: a generator here resumes once per attribute, per failure
+        *map(getattr, repeat(config), _CONFIG_READ, repeat(None)),
         tuple(proxies.items()) if isinstance(proxies, dict) else proxies,
         client_retry(client),
         *(
