@@ -118,12 +118,13 @@ def _initializer(  # noqa: C901 - the checks of one __init__, inlined: it runs p
             state = {**template, **kwargs}
         if len(state) != size:  # a keyword that names no field
             _refuse_call(cls, args, kwargs)
-        for name in required:
-            if state[name] is _MISSING:
-                _refuse_call(cls, args, kwargs)
-        for name, factory in factories:
-            if state[name] is _FACTORY:
-                state[name] = factory()
+        if len(args) + len(kwargs) < size:  # else every field was given: none left to check
+            for name in required:
+                if state[name] is _MISSING:
+                    _refuse_call(cls, args, kwargs)
+            for name, factory in factories:
+                if state[name] is _FACTORY:
+                    state[name] = factory()
         if extras:
             values = tuple(map(state.pop, extras))
             set_state(self, "__dict__", state)
