@@ -251,7 +251,7 @@ def _request_sent(local: _sdk.SendRequestLocals) -> RequestSent:
         url=url if isinstance(url, str) else None,
         bucket=local.bucket,
         headers=_texts(headers),
-        params={str(name): str(value) for name, value in params.items()} if params else {},
+        params={str(name): str(value) for name, value in params.items()},
         attempts=local.attempt_index + 1 if local.attempt_index is not None else None,
         retry_log=local.retry_log,
         timeout=float(timeout) if isinstance(timeout, (int, float)) else None,
