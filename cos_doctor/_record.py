@@ -108,21 +108,23 @@ def _initializer(  # noqa: C901 - the checks of one __init__, inlined: it runs p
     set_state = object.__setattr__
 
     def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:  # noqa: N807, C901
-        state = template.copy()
         if args:
             if len(args) > size or not kwargs.keys().isdisjoint(names[: len(args)]):
                 _refuse_call(cls, args, kwargs)
+            state = template.copy()
             state.update(zip(names, args))
-        if kwargs:
             state.update(kwargs)
-            if len(state) != size:
-                _refuse_call(cls, args, kwargs)
-        for name in required:
-            if state[name] is _MISSING:
-                _refuse_call(cls, args, kwargs)
-        for name, factory in factories:
-            if state[name] is _FACTORY:
-                state[name] = factory()
+        else:  # keywords only, as records are nearly always built: one merge
+            state = {**template, **kwargs}
+        if len(state) != size:  # a keyword that names no field
+            _refuse_call(cls, args, kwargs)
+        if len(args) + len(kwargs) < size:  # else every field was given: none left to check
+            for name in required:
+                if state[name] is _MISSING:
+                    _refuse_call(cls, args, kwargs)
+            for name, factory in factories:
+                if state[name] is _FACTORY:
+                    state[name] = factory()
         if extras:
             values = tuple(map(state.pop, extras))
             set_state(self, "__dict__", state)

@@ -241,3 +241,34 @@ def test_the_cause_chain_lists_each_exception_once_by_identity() -> None:
     outer, inner = _EqualToAll("outer"), _EqualToAll("inner")
     outer.__context__, inner.__context__ = inner, outer
     assert [str(error) for error in _cause_chain(outer)] == ["outer", "inner"]
+
+
+class _TextCounted(Exception):  # noqa: N818 - a stand-in for urllib3's costly-to-print errors
+    """An exception that counts how often its text is read."""
+
+    reads = 0
+
+    def __str__(self) -> str:
+        type(self).reads += 1
+        return "Failed to establish a new connection: [Errno 111] Connection refused"
+
+
+def test_the_causes_text_is_read_only_when_their_classes_leave_the_kind_open() -> None:
+    """A chain whose classes name the kind is classified without printing its causes."""
+    from cos_doctor._pipeline.client_context import exception_seen
+
+    refused, unnamed = Exception("outer"), Exception("outer")
+    refused.__context__ = _TextCounted()
+    refused.__context__.__context__ = ConnectionRefusedError(111, "Connection refused")
+    assert exception_seen(refused, "outer", None).failure == "connection-refused"
+    assert _TextCounted.reads == 0
+    unnamed.__context__ = _TextCounted()  # classes say nothing: the text decides
+    assert exception_seen(unnamed, "outer", None).failure == "connection-refused"
+    assert _TextCounted.reads == 1
+
+
+def test_the_most_specific_kind_the_classes_name_wins_wherever_it_is_in_the_chain() -> None:
+    """Of the kinds a chain's classes name, the one listed first in the table wins, not the first class."""
+    assert classify(("ConnectionRefusedError", "SSLError"), "") == "tls"
+    assert classify(("SSLError", "ProxyError"), "") == "proxy"
+    assert classify(("ReadTimeout", "ConnectTimeout"), "") == "connect-timeout"

@@ -30,3 +30,22 @@ def test_a_body_without_entities_loads_no_html() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split() == ["False"]
+
+
+def test_the_digest_wins_and_the_body_fills_what_it_leaves_empty() -> None:
+    """The SDK's digest gives the fields it has; the body gives the rest, ServerTime included."""
+    body = (
+        "<Error><Code>FromBody</Code><Message>body message</Message>"
+        "<RequestId>body-id</RequestId><ServerTime>1700000000</ServerTime></Error>"
+    )
+    digest = {"code": "FromDigest", "message": "", "resource": "Unknown", "requestid": "digest-id"}
+    reply = read_reply(status=403, digest=digest, body=body)
+    assert (reply.code, reply.message, reply.request_id) == ("FromDigest", "body message", "digest-id")
+    assert (reply.server_time, reply.body_format) == ("1700000000", "xml")
+
+
+def test_a_body_whose_only_element_the_digest_said_is_still_xml() -> None:
+    """A body holding only elements the digest already said is read as XML, not as text."""
+    digest = {"code": "AccessDenied", "message": "denied"}
+    reply = read_reply(status=403, digest=digest, body="<Error><Message>m</Message></Error>")
+    assert (reply.message, reply.body_format) == ("denied", "xml")

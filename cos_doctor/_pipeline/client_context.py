@@ -10,7 +10,7 @@ from a log is classified the same way as a live exception.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from cos_doctor._normalize import fold_case
@@ -430,21 +430,35 @@ _TIMEOUT_IN_TEXT = re.compile(r"(?:connect|read) timeout=([0-9.]+)")
 MAX_TEXT = 64 * 1024
 
 
+# Each exception class name a kind is known by, with the kind's place in _KINDS: of the kinds
+# a cause chain's classes name, the one listed first (the most specific) wins.
+_KIND_OF_CLASS = {
+    name: (place, kind)
+    for place, (kind, names, _, _) in reversed(list(enumerate(_KINDS)))
+    for name in names
+}
+
+
 def classify(types: tuple[str, ...], text: str) -> str:
     """Return the kind of client failure from exception class names, then from text.
 
     The text then narrows it to a cause where it says more (a 407 from the proxy, an expired
     certificate, too many open files) than the class does.
     """
-    present = set(types)
-    kind = next((kind for kind, names, _, _ in _KINDS if names & present), None)
+    return _classified(types, lambda: text)
+
+
+def _classified(types: tuple[str, ...], read_text: Callable[[], str]) -> str:
+    """:func:`classify`, reading the text only when the classes leave the kind open."""
+    known = [_KIND_OF_CLASS[name] for name in types if name in _KIND_OF_CLASS]
+    kind = min(known)[1] if known else None
     folded = None
     if kind is None:
-        folded = fold_case(text[:MAX_TEXT])
+        folded = fold_case(read_text()[:MAX_TEXT])
         kind = _kind_in_text(folded)
     narrowers = _NARROWERS_OF.get(kind, ())
     if narrowers:
-        folded = fold_case(text[:MAX_TEXT]) if folded is None else folded
+        folded = fold_case(read_text()[:MAX_TEXT]) if folded is None else folded
         for narrower, phrases in narrowers:
             if any(phrase in folded for phrase in phrases):
                 return narrower
@@ -464,7 +478,9 @@ def exception_seen(error: BaseException, text: str, sent: RequestSent | None) ->
     """Read a ``CosClientError`` whose message is ``text``: its cause chain's classes, its kind."""
     causes = _cause_chain(error)
     types = tuple(type(cause).__name__ for cause in causes)
-    failure = classify(types, "\n".join([text, *map(str, causes[1:])]))
+    # The causes' texts are read only if their classes leave the kind open (a refused
+    # connection's do not): str() of urllib3's errors is most of the cost of reading them.
+    failure = _classified(types, lambda: "\n".join([text, *map(str, causes[1:])]))
     # The URL names what the client connected to (the IP when IP= is configured); the Host
     # header, read as the context's host, names the COS endpoint the request was for.
     host = urlsplit(sent.url).hostname if sent is not None and sent.url else None
@@ -504,6 +520,8 @@ def _host_in_text(text: str) -> str | None:
 
 
 def _timeout_in_text(text: str) -> float | None:
+    if "timeout=" not in text:  # most texts name none: a substring test is a tenth of the search
+        return None
     found = _TIMEOUT_IN_TEXT.search(text)
     return float(found.group(1)) if found is not None else None
 
@@ -512,13 +530,17 @@ def _cause_chain(error: BaseException) -> list[BaseException]:
     """The exception, what caused it, and the exceptions urllib3 nests in args and .reason."""
     found: list[BaseException] = []
     seen: set[int] = set()  # ids of what is in found (alive while there): identity, not ==
-    pending: list[Any] = [error]
-    while pending and len(found) < 16:
-        current = pending.pop(0)
-        if not isinstance(current, BaseException) or id(current) in seen:
+    # Breadth first: the list is read in order while it grows; only exceptions are queued.
+    pending: list[BaseException] = [error]
+    for current in pending:
+        if len(found) >= 16:
+            break
+        if id(current) in seen:
             continue
         found.append(current)
         seen.add(id(current))
-        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        reason = getattr(current, "reason", None)
+        for link in (current.__cause__, current.__context__, reason, *current.args):
+            if isinstance(link, BaseException):
+                pending.append(link)  # noqa: PERF401 - a comprehension is a call per exception
     return found

@@ -203,9 +203,9 @@ def merge(  # noqa: PLR0913 - one keyword per source
     * Error fields: the reply (its body over its headers); a client failure's text only when
       there was no reply.
     """
-    reply = reply or ReplyReceived()
-    call = call or CallArguments()
-    hints = hints or Hints()
+    reply = reply or _NO_REPLY
+    call = call or _NO_CALL
+    hints = hints or _NO_HINTS
     settings = config.settings if config is not None else None
     url = (sent.url if sent is not None else None) or hints.url
     request_headers = dict(sent.headers) if sent is not None else _lowered(hints.request_headers)
@@ -265,7 +265,7 @@ def merge(  # noqa: PLR0913 - one keyword per source
         or _region_of(host)
         or _region_of(resource.hostname if resource else None),
         post_object=bool(post_object),
-        secrets=config.secrets if config is not None else SecretsSeen(),
+        secrets=config.secrets if config is not None else _NO_SECRETS,
         live=live or reply.live,
         client_failure=exception.failure if exception is not None else None,
         exception_types=exception.types if exception is not None else (),
@@ -277,6 +277,13 @@ def merge(  # noqa: PLR0913 - one keyword per source
         primary_host=_primary_host(settings, call.first_url, url_host),
         fills={"host": exception.host} if exception is not None and exception.host else {},
     )
+
+
+# What a source that is not there says: nothing. Built once; frozen, they are shared safely.
+_NO_REPLY = ReplyReceived()
+_NO_CALL = CallArguments()
+_NO_HINTS = Hints()
+_NO_SECRETS = SecretsSeen()
 
 
 def _lowered(headers: Mapping[str, str] | None) -> dict[str, str]:

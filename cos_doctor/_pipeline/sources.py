@@ -39,17 +39,18 @@ __all__ = [
     "text_or_none",
 ]
 
+# Each element COS sends, and the field of the SDK's digest that says it too (if any).
 _XML_ELEMENTS = (
-    "Code",
-    "Message",
-    "Resource",
-    "RequestId",
-    "TraceId",
-    "ServerTime",
-    "StringToSign",
-    "FormatString",
+    ("Code", "code"),
+    ("Message", "message"),
+    ("Resource", "resource"),
+    ("RequestId", "request_id"),
+    ("TraceId", "trace_id"),
+    ("ServerTime", None),
+    ("StringToSign", None),
+    ("FormatString", None),
 )
-_XML_TAGS = tuple((name, f"<{name}>", f"</{name}>") for name in _XML_ELEMENTS)
+_XML_TAGS = tuple((name, f"<{name}>", f"</{name}>", said) for name, said in _XML_ELEMENTS)
 # Longer server strings are cut: a message is for reading, and every later step is linear in
 # its length. 4 KiB keeps any real COS message whole.
 MAX_FIELD = 4096
@@ -213,22 +214,25 @@ def read_reply(
             }
         else:
             digest_headers = {name: str(value) for name, value in items.items()}
-    parsed = _parse_body(body)
+    parsed = _parse_body(body, fields)
     reply_headers = dict(headers) if headers is not None else digest_headers
-
-    def pick(name: str) -> str | None:
-        return fields.get(name) or parsed.get(name)
 
     ci = ci_error(reply_headers)  # a Cloud Infinite reply: its X-ErrNo header is its Code
     return ReplyReceived(
         status=status,
-        code=pick("code") or text_or_none(reply_headers.get("x-cos-error-code")) or ci.code,
-        message=pick("message"),
-        resource=pick("resource"),
-        request_id=pick("request_id")
+        code=fields.get("code")
+        or parsed.get("code")
+        or text_or_none(reply_headers.get("x-cos-error-code"))
+        or ci.code,
+        message=fields.get("message") or parsed.get("message"),
+        resource=fields.get("resource") or parsed.get("resource"),
+        request_id=fields.get("request_id")
+        or parsed.get("request_id")
         or text_or_none(reply_headers.get("x-cos-request-id"))
         or ci.request_id,
-        trace_id=pick("trace_id") or text_or_none(reply_headers.get("x-cos-trace-id")),
+        trace_id=fields.get("trace_id")
+        or parsed.get("trace_id")
+        or text_or_none(reply_headers.get("x-cos-trace-id")),
         server_time=parsed.get("server_time"),
         string_to_sign=parsed.get("string_to_sign"),
         format_string=parsed.get("format_string"),
@@ -239,12 +243,15 @@ def read_reply(
     )
 
 
-def _parse_body(text: str) -> dict[str, Any]:
-    """Parse an error body leniently: COS XML, JSON, or plain text; never raise."""
+def _parse_body(text: str, said: Mapping[str, str | None]) -> dict[str, Any]:
+    """Parse an error body leniently: COS XML, JSON, or plain text; never raise.
+
+    ``said``: what the SDK's digest says (its fields win), so need not be read from XML.
+    """
     stripped = text.strip()
     if not stripped:
         return {}
-    values = _xml_elements(stripped) if "<" in stripped else {}
+    values = _xml_elements(stripped, said) if "<" in stripped else {}
     if values:
         return {
             "format": "xml",
@@ -272,15 +279,18 @@ def _parse_body(text: str) -> dict[str, Any]:
     return {"format": "text", "message": stripped[:MAX_FIELD].splitlines()[0]}
 
 
-def _xml_elements(text: str) -> dict[str, str]:
+def _xml_elements(text: str, said: Mapping[str, str | None]) -> dict[str, str]:
     """The first ``<Name>…</Name>`` of each element COS sends; tolerant of broken XML.
 
     Two ``str.find`` calls per element name keep this linear in the body's size whatever
     the body holds (a regex with a back-reference goes quadratic on unclosed tags). Opening
-    tags count in the first 64 KiB only, closing tags anywhere.
+    tags count in the first 64 KiB only, closing tags anywhere. An element the digest ``said``
+    is skipped once one element is found (the body is XML then): its value would go unread.
     """
-    values = {}
-    for name, opening, closing in _XML_TAGS:
+    values: dict[str, str] = {}
+    for name, opening, closing, field_said in _XML_TAGS:
+        if values and field_said is not None and said.get(field_said):
+            continue
         start = text.find(opening, 0, _XML_HEAD + len(opening))
         if start < 0:
             continue
@@ -304,6 +314,8 @@ def text_or_none(value: Any) -> str | None:
     if type(value) is str:  # nearly always: the rest of this is for foreign values
         value = value.strip()
         return value[:MAX_FIELD] if value and value != "Unknown" else None
+    if value is None:  # an element or digest field that is not there
+        return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):

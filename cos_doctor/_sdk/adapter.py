@@ -17,9 +17,10 @@ import sys
 import threading
 import types
 import weakref
-from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from cos_doctor._record import frozen
 from cos_doctor._redact import strip_userinfo, userinfo
 
 if TYPE_CHECKING:
@@ -234,7 +235,12 @@ OTHER_FRAME, SEND_REQUEST_FRAME, CLIENT_METHOD_FRAME = 0, 1, 2
 
 def stack_role(frame: FrameType) -> int:
     """Whether ``frame`` runs the SDK's own ``send_request``, another client method, or neither."""
-    kind = _code_kind(frame.f_code)
+    code = frame.f_code
+    entry = _code_kinds.get(id(code))  # _code_kind's answer when known: this runs per frame
+    if entry is not None and entry[0] is code and entry[2] == _generation:
+        kind = entry[1]
+    else:
+        kind = _code_kind(code)
     if kind & _SEND_REQUEST:
         return SEND_REQUEST_FRAME
     return CLIENT_METHOD_FRAME if kind & _CLIENT_METHOD else OTHER_FRAME
@@ -254,7 +260,7 @@ def is_pool_worker(frame: FrameType) -> bool:
 # send_request's locals
 
 
-@dataclass(frozen=True)
+@frozen
 class SendRequestLocals:
     """What ``send_request`` held when it raised or returned (None when not there)."""
 
@@ -285,7 +291,7 @@ def send_request_locals(frame: FrameType) -> SendRequestLocals:
         headers=kwargs.get("headers") if isinstance(kwargs, dict) else None,
         response=local.get("res"),
         attempt_index=index if isinstance(index, int) else None,
-        retry_log=tuple(str(line) for line in log),
+        retry_log=tuple(map(str, log)),
         params=kwargs.get("params") if isinstance(kwargs, dict) else None,
     )
 
@@ -334,7 +340,7 @@ def is_client(value: Any) -> bool:
 # The SDK's exceptions: CosServiceError keeps the reply in private attributes
 
 
-@dataclass(frozen=True)
+@frozen
 class ServiceErrorState:
     """What a ``CosServiceError`` kept of the reply: status, parsed digest and raw body."""
 
@@ -417,7 +423,8 @@ def config_state(config: Any, client: Any) -> tuple[Any, ...] | None:
         return None
     proxies = getattr(config, "_proxies", None)
     state = (
-        *(getattr(config, name, None) for name in _CONFIG_READ),
+        # map() reads them in C: a generator here resumes once per attribute, per failure
+        *map(getattr, repeat(config), _CONFIG_READ, repeat(None)),
         tuple(proxies.items()) if isinstance(proxies, dict) else proxies,
         client_retry(client),
         *(
@@ -461,7 +468,7 @@ def proxy_credentials(config: Any) -> tuple[str, ...]:
 # The helpers' locals
 
 
-@dataclass(frozen=True)
+@frozen
 class HelperLocals:
     """What a many-request helper held when it gave up."""
 

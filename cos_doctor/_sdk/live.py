@@ -250,7 +250,7 @@ def _request_sent(local: _sdk.SendRequestLocals) -> RequestSent:
         method=local.method,
         url=url if isinstance(url, str) else None,
         bucket=local.bucket,
-        headers={name: _text(value) for name, value in lowered(headers)},
+        headers=_texts(headers),
         params={str(name): str(value) for name, value in params.items()},
         attempts=local.attempt_index + 1 if local.attempt_index is not None else None,
         retry_log=local.retry_log,
@@ -267,7 +267,7 @@ def sent_by(response: Any) -> RequestSent | None:
     return RequestSent(
         method=text_or_none(getattr(prepared, "method", None)),
         url=url if isinstance(url, str) else None,
-        headers={name: _text(value) for name, value in lowered(prepared.headers or {})},
+        headers=_texts(prepared.headers or {}),
     )
 
 
@@ -287,8 +287,15 @@ def lowered(headers: Any) -> Any:
     return ((str(name).lower(), value) for name, value in headers.items())
 
 
+def _texts(headers: Any) -> dict[str, str]:
+    """Headers as text, names lowercased; the SDK encodes some values to bytes for requests."""
+    return {
+        name: value if type(value) is str else _text(value)  # a call only for the rare bytes
+        for name, value in lowered(headers)
+    }
+
+
 def _text(value: Any) -> str:
-    """Header values may be bytes: the SDK encodes them before handing them to requests."""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
