@@ -52,7 +52,10 @@ def hold(
     caller = _logging_caller(sys._getframe(1))  # noqa: SLF001 - who called logger.error()
     if caller is None or caller.f_back is None or caller.f_back.f_code not in wrappers:
         return False
-    logger = logging.getLogger(record.name)
+    # The logger is looked up without logging.getLogger()'s module lock (which creates none).
+    logger = logging.Logger.manager.loggerDict.get(record.name)
+    if not isinstance(logger, logging.Logger):
+        logger = logging.getLogger(record.name)
     filters = logger.filters
     after = filters[filters.index(by) + 1 :] if by in filters else []
     pending = getattr(_held, "records", None)
