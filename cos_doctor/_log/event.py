@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cos_doctor._config import settings
 from cos_doctor._log.otel import record_on_span
-from cos_doctor._log.sdk_records import hold
+from cos_doctor._log.sdk_records import hold, logger_named
 from cos_doctor._log.storm import StormGate, Window
 from cos_doctor._redact import PATTERNS_ONLY, Redactor, client_redactor, scrub
 from cos_doctor._sdk import adapter as _sdk
@@ -270,9 +270,10 @@ def flush_storms() -> None:
 
 
 def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> None:
-    fields = {"cos_doctor.event_id": f"{_id_prefix}{next(_SEQUENCE)}", **fields}
+    event_id = f"{_id_prefix}{next(_SEQUENCE)}"
     structlog = sys.modules.get("structlog")
     if structlog is not None and structlog.is_configured():
+        fields = {"cos_doctor.event_id": event_id, **fields}
         logger = _structlog_proxy(structlog).bind()
         method = _LEVEL_METHODS.get(level)
         if method is None:
@@ -283,7 +284,7 @@ def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> No
     # Logger.log() minus its `disabled` check: dictConfig()'s default disables every logger
     # that exists when it runs, and the events would stop for good after an app's late
     # configuration. Levels, logging.disable(), filters, handlers and propagation still decide.
-    stdlib = logging.getLogger(LOGGER_NAME)
+    stdlib = logger_named(LOGGER_NAME)
     if level <= stdlib.manager.disable or level < stdlib.getEffectiveLevel():
         return
     here = sys._getframe()  # noqa: SLF001 - the record's origin, as Logger.log would find it
@@ -296,7 +297,7 @@ def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> No
         (),
         None,
         here.f_code.co_name,
-        {"event": event, **fields},
+        {"event": event, "cos_doctor.event_id": event_id, **fields},
     )
     kept = stdlib.filter(record)
     if kept:

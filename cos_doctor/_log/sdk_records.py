@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     #: when it could not, and the record is dropped.
     Scrub = Callable[[logging.LogRecord, FrameType], bool]
 
-__all__ = ["DIAGNOSED", "hold", "release"]
+__all__ = ["DIAGNOSED", "hold", "logger_named", "release"]
 
 #: Set to True on an SDK record whose failure cos_doctor logged (the Sentry integration drops
 #: its event when it is kept at ERROR).
@@ -36,6 +36,12 @@ DIAGNOSED = "cos_doctor_diagnosed"
 
 _LOGGING_FILE = logging.Logger.handle.__code__.co_filename
 _held = threading.local()
+
+
+def logger_named(name: str) -> logging.Logger:
+    """``logging.getLogger(name)``, without its module-wide lock when the logger exists."""
+    logger = logging.Logger.manager.loggerDict.get(name)
+    return logger if isinstance(logger, logging.Logger) else logging.getLogger(name)
 
 
 def hold(
@@ -52,10 +58,7 @@ def hold(
     caller = _logging_caller(sys._getframe(1))  # noqa: SLF001 - who called logger.error()
     if caller is None or caller.f_back is None or caller.f_back.f_code not in wrappers:
         return False
-    # The logger is looked up without logging.getLogger()'s module lock (which creates none).
-    logger = logging.Logger.manager.loggerDict.get(record.name)
-    if not isinstance(logger, logging.Logger):
-        logger = logging.getLogger(record.name)
+    logger = logger_named(record.name)
     filters = logger.filters
     after = filters[filters.index(by) + 1 :] if by in filters else []
     pending = getattr(_held, "records", None)
