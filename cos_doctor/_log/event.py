@@ -386,7 +386,9 @@ class SdkSecretFilter(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._wrappers: frozenset[CodeType] = frozenset()
+        # A tuple, not a set: a code object's hash is computed anew at every lookup (about a
+        # microsecond for a large function), while `in` on a tuple tries identity first.
+        self._wrappers: tuple[CodeType, ...] = ()
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place when it holds a secret; never drop it.
@@ -408,7 +410,7 @@ class SdkSecretFilter(logging.Filter):
 
     def attach(self, wrappers: Collection[CodeType] = ()) -> None:
         """Add this filter to the SDK's loggers; ``wrappers``: the hook's, that release records."""
-        self._wrappers = frozenset(wrappers)
+        self._wrappers = tuple(wrappers)
         for name in _sdk.SDK_LOGGERS:
             logging.getLogger(name).addFilter(self)
 
