@@ -69,7 +69,15 @@ _LEVEL_METHODS = {
     logging.ERROR: "error",
     logging.CRITICAL: "critical",
 }
-_state = threading.local()
+
+
+class _State(threading.local):
+    # A class default: reading an attribute a thread never set costs an AttributeError
+    # inside getattr() (6x the time), paid by every failure a storm collapses.
+    emitting = False
+
+
+_state = _State()
 # Every event carries "cos_doctor.event_id", "<mark>-<pid>-<n>": an upload whose body holds this
 # process's mark is the application shipping cos_doctor's own event, whichever thread sends it.
 _MARK = f"cosdoctor{os.urandom(8).hex()}"  # os is loaded already; secrets is not
@@ -89,7 +97,7 @@ def emitting() -> bool:
     over a hundred events and requests. investigate()'s own read calls are not the user's
     failures either.
     """
-    return getattr(_state, "emitting", False)
+    return _state.emitting
 
 
 @contextlib.contextmanager
@@ -191,7 +199,7 @@ def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
             return True
     # quiet(), inlined: its generator-based context manager cost more than the rest of this.
     state = _state
-    before = getattr(state, "emitting", False)
+    before = state.emitting
     state.emitting = True
     try:
         _emit(level, EVENT, fields, _Headline(fields, diagnosis))

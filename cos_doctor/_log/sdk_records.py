@@ -35,7 +35,14 @@ __all__ = ["DIAGNOSED", "hold", "logger_named", "release"]
 DIAGNOSED = "cos_doctor_diagnosed"
 
 _LOGGING_FILE = logging.Logger.handle.__code__.co_filename
-_held = threading.local()
+
+
+class _Held(threading.local):
+    # A class default, as reading an attribute a thread never set raises inside getattr().
+    records: list[Any] | None = None
+
+
+_held = _Held()
 
 
 def logger_named(name: str) -> logging.Logger:
@@ -61,7 +68,7 @@ def hold(
     logger = logger_named(record.name)
     filters = logger.filters
     after = filters[filters.index(by) + 1 :] if by in filters else []
-    pending = getattr(_held, "records", None)
+    pending = _held.records
     if pending is None:
         pending = _held.records = []
     pending.append((logger, record, after, caller, scrub))
@@ -70,7 +77,7 @@ def hold(
 
 def release(*, logged: bool) -> None:
     """Send this thread's held records on: lowered to DEBUG if ``logged``, else as they were."""
-    pending = getattr(_held, "records", None)
+    pending = _held.records
     if not pending:
         return
     _held.records = []
