@@ -104,6 +104,26 @@ def test_a_fork_while_another_thread_holds_the_install_lock_leaves_the_child_wor
         holder.join(10)
 
 
+@needs_fork
+def test_a_forked_child_s_event_ids_name_the_child_s_pid(replies: ReplyServer) -> None:
+    """Event ids carry the pid of the process that logged them, in a forked child too."""
+    replies.reply = Reply(403, error_xml("AccessDenied", "Access Denied."))
+    cos_doctor.install(storm_window=0)
+
+    def event_pid() -> str:
+        with capture_logs() as events:
+            _caught(lambda: make_client(replies.port).get_object(Bucket=BUCKET, Key="a.txt"))
+        return str(events[0]["cos_doctor.event_id"]).split("-")[1]
+
+    assert event_pid() == str(os.getpid())
+
+    def child() -> None:
+        assert event_pid() == str(os.getpid())
+
+    assert _fork(child) == 0
+    assert event_pid() == str(os.getpid())
+
+
 class _SlowHeaders(dict):  # type: ignore[type-arg]
     """Headers whose first read waits: a thread is kept inside a lazy attribute's computation."""
 

@@ -138,6 +138,33 @@ def test_the_apps_bound_request_and_trace_ids_survive(replies: ReplyServer) -> N
     assert events[0]["cos.request_id"] == COS_REQUEST_ID
 
 
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_structlog_configuration_made_after_events_governs_the_next_one(
+    replies: ReplyServer, *, cache: bool
+) -> None:
+    """structlog.configure() after events went out (caching loggers or not) sends the next event to the new pipeline."""
+    cos_doctor.install(storm_window=0)
+    first: list[dict[str, object]] = []
+    second: list[dict[str, object]] = []
+
+    def keep(into: list[dict[str, object]]) -> structlog.typing.Processor:
+        def processor(_logger: object, _method: str, event: structlog.typing.EventDict) -> str:
+            into.append(dict(event))
+            return ""
+
+        return processor
+
+    for into in (first, second):
+        structlog.configure(
+            processors=[keep(into)],
+            logger_factory=structlog.ReturnLoggerFactory(),
+            cache_logger_on_first_use=cache,
+        )
+        _fail_once(replies)
+    assert [event["event"] for event in first] == [EVENT]
+    assert [event["event"] for event in second] == [EVENT]
+
+
 def test_without_structlog_configured_the_event_goes_to_stdlib_logging(
     replies: ReplyServer,
     app_logging: logging.StreamHandler,

@@ -622,12 +622,12 @@ def _diagnose_and_log(
     error: BaseException, wrapper_frame: FrameType, helper: str | None, source: Any
 ) -> tuple[Any, bool]:
     """The diagnosed copy (None: let the original propagate), and whether it was logged."""
-    if emitting():
-        # A log handler of cos_doctor's own event calling COS (shipping logs to a bucket):
-        # diagnosing its failure would log again, and fail again, without end.
-        return None, False
     try:
         modules = _failure_path()
+        if modules.event.emitting():
+            # A log handler of cos_doctor's own event calling COS (shipping logs to a bucket):
+            # diagnosing its failure would log again, and fail again, without end.
+            return None, False
         failures, errors = modules.failures, modules.errors
         if errors.is_diagnosed(error):
             return None, False  # diagnosed (and logged) by a layer further down
@@ -647,12 +647,12 @@ def _diagnose_and_log(
         diagnosis, emit = outcome
         # An Assessment builds the Diagnosis when the exception is read; the event needs less.
         copy = errors.diagnosed_copy(error, diagnosis)
-        copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
+        below = copy.__traceback__ = _below(error.__traceback__, wrapper_frame)
     except Exception as failure:  # noqa: BLE001 - the guard: never break the user's call
         log_internal_failure("diagnose", failure)
         return None, False
     logged = False
-    if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(error):
+    if emit and not _inside_log_handler(wrapper_frame) and not _ships_own_event(below, modules):
         try:
             logged = log_diagnosis(
                 diagnosis
@@ -700,15 +700,14 @@ def _inside_log_handler(frame: FrameType | None) -> bool:
     return False
 
 
-def _ships_own_event(error: BaseException) -> bool:
+def _ships_own_event(traceback: Any, modules: _Modules) -> bool:
     """Whether the failed request uploaded an event of cos_doctor's (a log pipeline shipping it).
 
     A worker thread of the application's own sends it, out of sight of both the thread-local
     guard and the frame check above: logging its failure would ship, and fail, again.
+    ``traceback``: the failure's, below the wrapper (whose own frame is not send_request).
     """
-    modules = _failure_path()
     is_send_request = modules.adapter.is_send_request
-    traceback = error.__traceback__
     while traceback is not None:
         if is_send_request(traceback.tb_frame):
             return bool(

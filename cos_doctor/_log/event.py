@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cos_doctor._config import settings
 from cos_doctor._log.otel import record_on_span
-from cos_doctor._log.sdk_records import hold
+from cos_doctor._log.sdk_records import hold, logger_named
 from cos_doctor._log.storm import StormGate, Window
 from cos_doctor._redact import PATTERNS_ONLY, Redactor, client_redactor, scrub
 from cos_doctor._sdk import adapter as _sdk
@@ -69,12 +69,22 @@ _LEVEL_METHODS = {
     logging.ERROR: "error",
     logging.CRITICAL: "critical",
 }
-_state = threading.local()
+
+
+class _State(threading.local):
+    # A class default: reading an attribute a thread never set costs an AttributeError
+    # inside getattr() (6x the time), paid by every failure a storm collapses.
+    emitting = False
+
+
+_state = _State()
 # Every event carries "cos_doctor.event_id", "<mark>-<pid>-<n>": an upload whose body holds this
 # process's mark is the application shipping cos_doctor's own event, whichever thread sends it.
 _MARK = f"cosdoctor{os.urandom(8).hex()}"  # os is loaded already; secrets is not
 _MARK_BYTES = _MARK.encode()
 _SEQUENCE = itertools.count(1)
+# "<mark>-<pid>-", formatted once per process rather than per event (a forked child's is redone).
+_id_prefix = f"{_MARK}-{os.getpid()}-"
 # How far into an upload's body the mark is looked for: a shipped event, or a batch's first.
 _MARK_SCAN = 256 * 1024
 
@@ -87,7 +97,7 @@ def emitting() -> bool:
     over a hundred events and requests. investigate()'s own read calls are not the user's
     failures either.
     """
-    return getattr(_state, "emitting", False)
+    return _state.emitting
 
 
 @contextlib.contextmanager
@@ -117,11 +127,15 @@ def holds_own_event(body: object) -> bool:
 
 def event_fields(diagnosis: Diagnosis | EventFacts) -> dict[str, Any]:
     """The event's structured fields (schema :data:`SCHEMA_VERSION`); no prose, no secrets."""
+    evidence = {
+        item.key: list(item.value) if isinstance(item.value, tuple) else item.value
+        for item in diagnosis.evidence
+    }
     return {
         "cos_doctor.schema_version": SCHEMA_VERSION,
         "cos_doctor.rule_id": diagnosis.rule_id,
         "cos_doctor.generic": diagnosis.generic,
-        "cos_doctor.evidence": {item.key: _json_value(item.value) for item in diagnosis.evidence},
+        "cos_doctor.evidence": evidence,
         "cos_doctor.docs": list(diagnosis.docs),
         # Ids, not sentences: the text is in the knowledge base, in every locale.
         "cos_doctor.causes": [
@@ -143,16 +157,9 @@ def event_fields(diagnosis: Diagnosis | EventFacts) -> dict[str, Any]:
         "cos.operation": diagnosis.operation,
         "cos.request_id": diagnosis.request_id,
         "cos.trace_id": diagnosis.trace_id,
-        "cos.client.library": _client_library(diagnosis),
+        # Only a call through boto3 / botocore has this evidence; else the COS SDK's package.
+        "cos.client.library": "botocore" if "client_library" in evidence else "cos-python-sdk-v5",
     }
-
-
-def _client_library(diagnosis: Diagnosis | EventFacts) -> str:
-    """``botocore`` for a call through boto3 / botocore, else the COS SDK's package name."""
-    for item in diagnosis.evidence:
-        if item.key == "client_library":
-            return "botocore"
-    return "cos-python-sdk-v5"
 
 
 def error_type(diagnosis: Diagnosis | EventFacts) -> str:
@@ -177,15 +184,12 @@ def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
     if emitting():
         return False
     current = settings()
+    expected = current.is_expected(diagnosis.rule_id, diagnosis.error_code)
     try:  # the application's trace gets it whatever the log does with it
-        record_on_span(
-            diagnosis,
-            error_type(diagnosis),
-            expected=current.is_expected(diagnosis.rule_id, diagnosis.error_code),
-        )
+        record_on_span(diagnosis, error_type(diagnosis), expected=expected)
     except Exception as failure:  # noqa: BLE001 - a broken tracer must not cost the event
         log_internal_failure("opentelemetry", failure)
-    level = current.level_for(diagnosis.rule_id, diagnosis.error_code)
+    level = current.expected_level if expected else current.level  # Settings.level_for
     if level is None:
         return False
     fields = event_fields(diagnosis)
@@ -195,7 +199,7 @@ def log_diagnosis(diagnosis: Diagnosis | EventFacts) -> bool:
             return True
     # quiet(), inlined: its generator-based context manager cost more than the rest of this.
     state = _state
-    before = getattr(state, "emitting", False)
+    before = state.emitting
     state.emitting = True
     try:
         _emit(level, EVENT, fields, _Headline(fields, diagnosis))
@@ -274,10 +278,11 @@ def flush_storms() -> None:
 
 
 def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> None:
-    fields = {"cos_doctor.event_id": f"{_MARK}-{os.getpid()}-{next(_SEQUENCE)}", **fields}
+    event_id = f"{_id_prefix}{next(_SEQUENCE)}"
     structlog = sys.modules.get("structlog")
     if structlog is not None and structlog.is_configured():
-        logger = structlog.get_logger(LOGGER_NAME)
+        fields = {"cos_doctor.event_id": event_id, **fields}
+        logger = _structlog_proxy(structlog).bind()
         method = _LEVEL_METHODS.get(level)
         if method is None:
             logger.log(level, event, **fields)
@@ -287,7 +292,7 @@ def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> No
     # Logger.log() minus its `disabled` check: dictConfig()'s default disables every logger
     # that exists when it runs, and the events would stop for good after an app's late
     # configuration. Levels, logging.disable(), filters, handlers and propagation still decide.
-    stdlib = logging.getLogger(LOGGER_NAME)
+    stdlib = logger_named(LOGGER_NAME)
     if level <= stdlib.manager.disable or level < stdlib.getEffectiveLevel():
         return
     here = sys._getframe()  # noqa: SLF001 - the record's origin, as Logger.log would find it
@@ -300,11 +305,40 @@ def _emit(level: int, event: str, fields: dict[str, Any], message: object) -> No
         (),
         None,
         here.f_code.co_name,
-        {"event": event, **fields},
+        {"event": event, "cos_doctor.event_id": event_id, **fields},
     )
     kept = stdlib.filter(record)
     if kept:
         stdlib.callHandlers(kept if isinstance(kept, logging.LogRecord) else record)
+
+
+_proxy: tuple[Any, Any] = (None, None)  # the structlog module, and its proxy made below
+
+
+def _structlog_proxy(structlog: Any) -> Any:
+    """The lazy proxy structlog gives for the ``cos_doctor`` logger: made once, not per event.
+
+    Told never to cache, each ``bind()`` assembles the logger from structlog's configuration
+    of the moment, as a fresh ``get_logger()`` does: a ``configure()`` after install() (or
+    ``cache_logger_on_first_use`` in it) still governs the next event.
+    """
+    global _proxy  # noqa: PLW0603 - one per structlog module, made by the first event
+    module, proxy = _proxy
+    if module is not structlog:
+        proxy = structlog.wrap_logger(
+            None, logger_factory_args=(LOGGER_NAME,), cache_logger_on_first_use=False
+        )
+        _proxy = (structlog, proxy)
+    return proxy
+
+
+def _after_fork_in_child() -> None:
+    global _id_prefix  # noqa: PLW0603 - the child's own pid in its event ids
+    _id_prefix = f"{_MARK}-{os.getpid()}-"
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Headline:
@@ -349,10 +383,6 @@ def _where(fields: dict[str, Any]) -> str:
     return " ".join(parts) or "request"
 
 
-def _json_value(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
-
-
 class SdkSecretFilter(logging.Filter):
     """Scrub sign keys, signatures, tokens and SecretIds from the SDK's own log records.
 
@@ -364,7 +394,9 @@ class SdkSecretFilter(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._wrappers: frozenset[CodeType] = frozenset()
+        # A tuple, not a set: a code object's hash is computed anew at every lookup (about a
+        # microsecond for a large function), while `in` on a tuple tries identity first.
+        self._wrappers: tuple[CodeType, ...] = ()
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place when it holds a secret; never drop it.
@@ -386,7 +418,7 @@ class SdkSecretFilter(logging.Filter):
 
     def attach(self, wrappers: Collection[CodeType] = ()) -> None:
         """Add this filter to the SDK's loggers; ``wrappers``: the hook's, that release records."""
-        self._wrappers = frozenset(wrappers)
+        self._wrappers = tuple(wrappers)
         for name in _sdk.SDK_LOGGERS:
             logging.getLogger(name).addFilter(self)
 

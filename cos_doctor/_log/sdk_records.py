@@ -28,14 +28,27 @@ if TYPE_CHECKING:
     #: when it could not, and the record is dropped.
     Scrub = Callable[[logging.LogRecord, FrameType], bool]
 
-__all__ = ["DIAGNOSED", "hold", "release"]
+__all__ = ["DIAGNOSED", "hold", "logger_named", "release"]
 
 #: Set to True on an SDK record whose failure cos_doctor logged (the Sentry integration drops
 #: its event when it is kept at ERROR).
 DIAGNOSED = "cos_doctor_diagnosed"
 
 _LOGGING_FILE = logging.Logger.handle.__code__.co_filename
-_held = threading.local()
+
+
+class _Held(threading.local):
+    # A class default, as reading an attribute a thread never set raises inside getattr().
+    records: list[Any] | None = None
+
+
+_held = _Held()
+
+
+def logger_named(name: str) -> logging.Logger:
+    """``logging.getLogger(name)``, without its module-wide lock when the logger exists."""
+    logger = logging.Logger.manager.loggerDict.get(name)
+    return logger if isinstance(logger, logging.Logger) else logging.getLogger(name)
 
 
 def hold(
@@ -52,10 +65,10 @@ def hold(
     caller = _logging_caller(sys._getframe(1))  # noqa: SLF001 - who called logger.error()
     if caller is None or caller.f_back is None or caller.f_back.f_code not in wrappers:
         return False
-    logger = logging.getLogger(record.name)
+    logger = logger_named(record.name)
     filters = logger.filters
     after = filters[filters.index(by) + 1 :] if by in filters else []
-    pending = getattr(_held, "records", None)
+    pending = _held.records
     if pending is None:
         pending = _held.records = []
     pending.append((logger, record, after, caller, scrub))
@@ -64,7 +77,7 @@ def hold(
 
 def release(*, logged: bool) -> None:
     """Send this thread's held records on: lowered to DEBUG if ``logged``, else as they were."""
-    pending = getattr(_held, "records", None)
+    pending = _held.records
     if not pending:
         return
     _held.records = []
