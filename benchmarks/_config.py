@@ -11,6 +11,10 @@ ROOT = HERE.parent
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 KEY = "bench/a.txt"
+# The failing calls' keys, one after the other: real failures name many objects, and a single
+# key would let every cache keyed on the URL or the key (urlsplit's own, 128 entries; the
+# policy statement's, 256) answer each call, which the SDK and cos_doctor do not get in production.
+FAILURE_KEYS = tuple(f"bench/{index:04d}/a.txt" for index in range(1024))
 SECRET_ID = "AKIDcosdoctorBENCHsecretid000000000A"
 SECRET_KEY = "bench-secret-key-never-printed-0001"
 REQUEST_ID = "NjU1ZjA0YjNfMzFhOGMzMGJfYjc0Nl8xMjM0"

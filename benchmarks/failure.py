@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import socket
 import time
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from benchmarks._arms import Arm, alternate
-from benchmarks._config import BUCKET, KEY, TARGET_FAILURE_ADDED_US, Plan
+from benchmarks._config import BUCKET, FAILURE_KEYS, KEY, TARGET_FAILURE_ADDED_US, Plan
 from benchmarks._format import added_line, mark
 from benchmarks._sdk import (
     capture,
@@ -29,6 +30,9 @@ from benchmarks._transport import FakeCos, Reply, error_xml, make_client, refuse
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+# Every failing call names the next key (benchmarks/_config.py says why), with cos_doctor or not.
+keys = itertools.cycle(FAILURE_KEYS)
 
 
 @dataclass
@@ -118,8 +122,8 @@ def bench_failure(plan: Plan) -> dict[str, Any]:
     # for all but the first identical failure and flatter the figure.
     cos_doctor.install(storm_window=0)
     operations: dict[str, Callable[[Any], object]] = {
-        "get_object": lambda client: client.get_object(Bucket=BUCKET, Key=KEY),
-        "head_object": lambda client: client.head_object(Bucket=BUCKET, Key=KEY),
+        "get_object": lambda client: client.get_object(Bucket=BUCKET, Key=next(keys)),
+        "head_object": lambda client: client.head_object(Bucket=BUCKET, Key=next(keys)),
     }
     out: dict[str, Any] = {}
     for failure in seed_failures(adapter, unhooked):
@@ -169,7 +173,7 @@ def bench_floor(plan: Plan, adapter: FakeCos, unhooked: Any) -> dict[str, Any]:
 
     failure = seed_failures(adapter, unhooked)[0]
     adapter.reply = failure.reply()
-    call = lambda client: client.get_object(Bucket=BUCKET, Key=KEY)  # noqa: E731
+    call = lambda client: client.get_object(Bucket=BUCKET, Key=next(keys))  # noqa: E731
     assessment = assess(context_from_error(capture(lambda: call(unhooked))))
     floor = make_client(adapter, floor_twin(assessment.diagnosis, assessment.event()))
     results = alternate(
@@ -209,7 +213,7 @@ def bench_refused(plan: Plan) -> dict[str, Any]:
     # Reattached as install() attaches it: knowing the hook's wrapper, it holds the record of
     # a failure the hook logs (lowered to DEBUG then, as by default).
     attach = lambda: log_filter.attach(wrappers=(_hook._on_send_request.__code__,))  # noqa: E731
-    call = lambda client: client.get_object(Bucket=BUCKET, Key=KEY)  # noqa: E731
+    call = lambda client: client.get_object(Bucket=BUCKET, Key=next(keys))  # noqa: E731
     sdk = expect_client_error(lambda: call(unhooked))
     doctor = expect_client_error(lambda: call(hooked))
     diagnosed = capture(lambda: call(hooked), client=True)
