@@ -63,11 +63,18 @@ _FIELDS = (
 _REQUIRED = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-signature")
 
 
+# What cos_quote() leaves as it is. Most names and values signed are (a host, "host"):
+# returned without quote()'s encode, scan and decode (0.5 us each, four per HttpString).
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def cos_quote(text: str) -> str:
     """Percent-encode ``text`` the COS way: UTF-8, uppercase hex, only ``-_.~`` left bare.
 
     Space becomes ``%20`` (never ``+``) and ``/`` becomes ``%2F``.
     """
+    if _UNRESERVED.fullmatch(text):
+        return text
     return quote(text, safe="-_.~")
 
 
