@@ -117,23 +117,32 @@ def mask_secret_id(secret_id: str | None) -> str | None:
 def scrub(text: str) -> str:
     """Return ``text`` with signatures, sign keys and tokens removed and SecretIds masked."""
     # Each pattern runs only where its gate finds a candidate; most text has none, and the
-    # patterns themselves dominated the failure path.
+    # patterns themselves dominated the failure path. Each look for a word is a pass over the
+    # text: "sign" and "token" gate every pattern holding them, "@" (memchr) goes first.
     folded = _folded(text)
+    if "sign" in folded:
+        text = _without_signatures(text, folded)
+    if "token" in folded:
+        if _TOKEN_GATE.search(folded):
+            text = _TOKEN.sub(r"\1<redacted>", text)
+        if _TOKEN_CONDITION_GATE in folded:
+            text = _TOKEN_CONDITION.sub(r"\1<redacted>", text)
+    if "@" in text and "://" in text:
+        text = _without_url_userinfo(text)
+    if "AKID" in text:
+        text = _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
+    return text
+
+
+def _without_signatures(text: str, folded: str) -> str:
+    """``text`` without its ``q-signature`` values and sign keys (``folded``: the original's)."""
     if "q-signature" in folded:
         if _SIGNATURE_GATE.search(folded):
             text = _SIGNATURE.sub(r"\1<redacted>", text)
         if "q-signature%3d" in folded or "q-signature%253d" in folded:
             text = _AUTHORIZATION_SIGNATURE.sub(r"\1<redacted>", text)
-    if "sign" in folded and _SIGN_KEY_GATE.search(folded):
+    if _SIGN_KEY_GATE.search(folded):
         text = _SIGN_KEY.sub(r"\1<redacted>", text)
-    if "token" in folded and _TOKEN_GATE.search(folded):
-        text = _TOKEN.sub(r"\1<redacted>", text)
-    if _TOKEN_CONDITION_GATE in folded:
-        text = _TOKEN_CONDITION.sub(r"\1<redacted>", text)
-    if "://" in text and "@" in text:
-        text = _without_url_userinfo(text)
-    if "AKID" in text:
-        text = _SECRET_ID.sub(lambda found: mask_secret_id(found.group(0)) or "", text)
     return text
 
 
@@ -169,17 +178,22 @@ def _without_url_userinfo(text: str) -> str:
 
 def _shaped(text: str) -> bool:
     """Whether :func:`scrub` might find anything in ``text`` (never a false "no")."""
+    # Each look for a word is a pass over the text (0.3 us per 500 characters, on every
+    # failure): one word gates every pattern holding it, and "@" (one character, found by
+    # memchr) the URL check. A SecretId's pattern starts with a word the engine skips to.
     folded = _folded(text)
-    return bool(
+    if "sign" in folded and (
         "q-signature%3d" in folded
         or "q-signature%253d" in folded
         or _SIGNATURE_GATE.search(folded)
         or _SIGN_KEY_GATE.search(folded)
-        or _TOKEN_GATE.search(folded)
-        or _TOKEN_CONDITION_GATE in folded
-        or ("://" in text and "@" in text and next(_url_userinfo(text), None) is not None)
-        or ("AKID" in text and _SECRET_ID.search(text))
-    )
+    ):
+        return True
+    if "token" in folded and (_TOKEN_GATE.search(folded) or _TOKEN_CONDITION_GATE in folded):
+        return True
+    if "@" in text and "://" in text and next(_url_userinfo(text), None) is not None:
+        return True
+    return _SECRET_ID.search(text) is not None
 
 
 class Redactor:
@@ -196,7 +210,7 @@ class Redactor:
     the duration of one diagnosis, or, for a client's own secrets, in this module's cache.
     """
 
-    __slots__ = ("_heads", "_known", "_patterns", "_short", "_table", "_values")
+    __slots__ = ("_ids", "_known", "_needles", "_patterns", "_secrets", "_short", "_table")
 
     def __init__(
         self,
@@ -213,7 +227,9 @@ class Redactor:
         # form -> (characters that make a cut of it a secret, whether it is a SecretId); short
         # secrets' forms, as a dictionary for a stable order.
         self._table: dict[str, tuple[int, bool]] = {}
-        self._values: frozenset[tuple[str, bool]] = frozenset()
+        # The values learnt as secrets, and as SecretIds.
+        self._secrets: frozenset[str] = frozenset()
+        self._ids: frozenset[str] = frozenset()
         self._learn(secrets, secret_ids, {})
 
     def extended(self, secrets: Iterable[str | None], secret_ids: Iterable[str | None]) -> Redactor:
@@ -225,7 +241,7 @@ class Redactor:
         more = Redactor.__new__(Redactor)
         more._patterns = self._patterns  # noqa: SLF001 - a copy being built
         more._table = dict(self._table)  # noqa: SLF001
-        more._values = self._values  # noqa: SLF001
+        more._secrets, more._ids = self._secrets, self._ids  # noqa: SLF001
         more._learn(secrets, secret_ids, dict.fromkeys(self._short))  # noqa: SLF001
         return more
 
@@ -236,13 +252,13 @@ class Redactor:
         short: dict[str, None],
     ) -> None:
         known = self._table
-        seen = set(self._values)
+        learnt_secrets, learnt_ids = set(self._secrets), set(self._ids)
         for is_secret_id, given in ((True, secret_ids), (False, secrets)):
-            # As given and stripped: a value pasted with its newline travels without it.
-            for value in {part for v in given if v for part in (v, v.strip()) if part.strip()}:
-                if (value, False) in seen or (value, is_secret_id) in seen:
+            learnt = learnt_ids if is_secret_id else learnt_secrets
+            for value in _parts(given):
+                if value in learnt_secrets or value in learnt:
                     continue  # learnt already (a secret covers its use as a SecretId)
-                seen.add((value, is_secret_id))
+                learnt.add(value)
                 if len(value) >= _MIN_SECRET_LENGTH:
                     for form, least in _forms(value):
                         # A value that is both a secret and a SecretId is removed, not masked.
@@ -250,12 +266,14 @@ class Redactor:
                             known[form] = (least, is_secret_id)
                 elif not is_secret_id:
                     short.update(dict.fromkeys(form for form, _ in _forms(value)))
-        self._values = frozenset(seen)
+        self._secrets, self._ids = frozenset(learnt_secrets), frozenset(learnt_ids)
         # (spelling, its first characters that already make a secret, whether a SecretId)
         self._known = tuple((form, form[:least], is_id) for form, (least, is_id) in known.items())
-        self._heads = tuple({head for _, head, _ in self._known})
         # Longest first: a short secret that contains a shorter one is removed whole.
         self._short = tuple(sorted(short, key=len, reverse=True))
+        # What a text must hold for the exact values to change it: a head, a cut, a short form.
+        heads = dict.fromkeys(head for _, head, _ in self._known)
+        self._needles = (*heads, *((_CUT,) if heads else ()), *self._short)
 
     def __call__(self, text: str) -> str:
         """Return ``text`` without this request's secrets or anything shaped like one."""
@@ -304,11 +322,33 @@ class Redactor:
         One search over many strings joined is far cheaper than redacting each: almost every
         diagnosis holds no secret at all.
         """
-        if any(head in text for head in self._heads):
-            return True
-        if (_CUT in text and self._known) or any(form in text for form in self._short):
-            return True
+        for needle in self._needles:
+            if needle in text:
+                return True
         return self._patterns and _shaped(text)
+
+    def finds_extended(
+        self, text: str, secrets: Iterable[str | None], secret_ids: Iterable[str | None]
+    ) -> bool:
+        """Whether ``self.extended(secrets, secret_ids)`` would change ``text``.
+
+        Without building it (never a false "no"): a value this redactor knows already is
+        covered by :meth:`finds`; each other one is looked for by its spellings' first characters.
+        """
+        if self.finds(text):
+            return True
+        cut = _CUT in text
+        for is_secret_id, given in ((True, secret_ids), (False, secrets)):
+            learnt = self._ids if is_secret_id else self._secrets
+            for value in _parts(given):
+                if value in self._secrets or value in learnt:
+                    continue  # its spellings are among this redactor's own
+                if len(value) < _MIN_SECRET_LENGTH:
+                    if not is_secret_id and any(form in text for form, _ in _forms(value)):
+                        return True
+                elif cut or any(head in text for head in _heads(value)):
+                    return True
+        return False
 
     def __repr__(self) -> str:
         return f"<Redactor of {len(self._known) + len(self._short)} secrets>"
@@ -365,6 +405,28 @@ def _forms(value: str) -> Iterator[tuple[str, int]]:
         for encode in _ENCODERS:
             for form, head_form in zip(encode(meaning), encode(head)):
                 yield form, len(head_form)
+
+
+def _parts(given: Iterable[str | None]) -> list[str]:
+    """The values to learn, each as given and stripped, blank ones left out.
+
+    A value pasted with its newline travels without it.
+    """
+    parts: list[str] = []
+    for value in given:
+        stripped = value.strip() if value else ""
+        if value and stripped:
+            parts.append(value)
+            if stripped != value:
+                parts.append(stripped)
+    return parts
+
+
+def _heads(value: str) -> tuple[str, ...]:
+    """The first characters of each spelling of ``value`` that already make a secret."""
+    if value.isascii() and value.isalnum():  # a signature, a sign key, a SecretId: one spelling
+        return (value[:_MIN_SECRET_LENGTH],)
+    return tuple({form[:least]: None for form, least in _forms(value)})
 
 
 def _common_length(text: str, start: int, form: str, least: int) -> int:
@@ -449,38 +511,41 @@ def finds_for(context: Any, text: str) -> bool:
     Without building that redactor: its client's part is cached, and the request's own
     secrets (signature, sign key, token, SecretId) are looked for by their first characters.
     """
-    if client_redactor(context.secrets).finds(text):
-        return True
     secrets, secret_ids = _request_secrets(context)
-    for is_secret_id, given in ((True, secret_ids), (False, secrets)):
-        for value in {part for v in given if v for part in (v, v.strip()) if part.strip()}:
-            if len(value) >= _MIN_SECRET_LENGTH:
-                if _CUT in text or any(form[:least] in text for form, least in _forms(value)):
-                    return True
-            elif not is_secret_id and any(form in text for form, _ in _forms(value)):
-                return True
-    return False
+    return client_redactor(context.secrets).finds_extended(text, secrets, secret_ids)
 
 
 def _request_secrets(context: Any) -> tuple[list[str | None], list[str | None]]:
     """The secrets one request carried on top of its client's, and the SecretId it sent."""
-    secret_key = context.configured("secret_key")
-    signed = context.signed
-    form = {name.lower(): value for name, value in getattr(context, "post_form", ())}
+    query = context.query
     secrets = [
         context.request_headers.get("x-cos-security-token"),
-        context.query.get("x-cos-security-token"),
-        context.query.get("q-token"),
-        form.get("x-cos-security-token"),  # a POST Object form carries its own
-        form.get("q-signature"),
+        query.get("x-cos-security-token"),
+        query.get("q-token"),
     ]
+    posted = getattr(context, "post_form", ())
+    if posted:  # a POST Object form carries its own token and signature
+        form = {name.lower(): value for name, value in posted}
+        secrets += (form.get("x-cos-security-token"), form.get("q-signature"))
+    signed = context.signed
     if signed is not None:
         secrets.append(signed.signature)
+        secret_key = context.configured("secret_key")
         if secret_key:
-            from cos_doctor._signing import sign_key  # deferred: only diagnoses need it
-
-            secrets.append(sign_key(secret_key, signed.key_time))
+            secrets.append(_sign_key()(secret_key, signed.key_time))
     return secrets, [context.secret_id_sent]
+
+
+@functools.cache
+def _sign_key() -> Callable[[str, str], str]:
+    """``cos_doctor._signing.sign_key``, imported once, when a diagnosis first needs it.
+
+    Not at the top: install() loads this module, and hashlib with that one. Not in the
+    function that calls it either: an import statement cost 0.65 us of every failure.
+    """
+    from cos_doctor._signing import sign_key
+
+    return sign_key
 
 
 # Client redactors by the secrets they know: encoding a secret in its dozen spellings costs
@@ -498,16 +563,17 @@ def client_redactor(secrets: Any) -> Redactor:
     ``cos_doctor._sdk.live.client_secrets`` read from the client. Built once per set of
     secrets (the proxy variables of the environment included) and reused.
     """
-    environment = _proxy_environment()
+    stored, decode = _stored_proxy_environment()
     key = (
         secrets.secret_id,
         secrets.secret_key,
         secrets.token,
         secrets.proxy_credentials,
-        environment,
+        stored,
     )
     redactor = _CLIENT_REDACTORS.get(key)
     if redactor is None:
+        environment = tuple(None if value is None else decode(value) for value in stored)
         redactor = Redactor(_client_secrets(secrets, environment), [secrets.secret_id])
         if len(_CLIENT_REDACTORS) >= _CLIENT_REDACTORS_KEPT:
             _CLIENT_REDACTORS.clear()  # many clients: start over rather than grow
@@ -518,23 +584,21 @@ def client_redactor(secrets: Any) -> Redactor:
 _ENCODED_PROXY_VARIABLES: list[Any] = []  # os.environ's own spelling of the names, made once
 
 
-def _proxy_environment() -> tuple[str | None, ...]:
-    """The proxy variables' values, as ``os.environ.get`` gives them.
+def _stored_proxy_environment() -> tuple[tuple[Any, ...], Callable[[Any], str]]:
+    """The proxy variables' values as ``os.environ`` stores them, and how it decodes one.
 
     Read from the mapping's own dictionary when it has one (CPython's): ``os.environ.get``
-    encodes the name and decodes the value, about a microsecond per name, on every failure.
+    encodes each name and decodes each value, about a microsecond for the six on every
+    failure. The stored values key the cache; they are decoded only to build a redactor.
     """
     environ = os.environ
     data = getattr(environ, "_data", None)
     decode = getattr(environ, "decodevalue", None)
     if not isinstance(data, dict) or decode is None or not hasattr(environ, "encodekey"):
-        return tuple(environ.get(name) for name in PROXY_VARIABLES)
+        return tuple(environ.get(name) for name in PROXY_VARIABLES), str
     if not _ENCODED_PROXY_VARIABLES:
         _ENCODED_PROXY_VARIABLES.extend(environ.encodekey(name) for name in PROXY_VARIABLES)
-    return tuple(
-        None if value is None else decode(value)
-        for value in map(data.get, _ENCODED_PROXY_VARIABLES)
-    )
+    return tuple(map(data.get, _ENCODED_PROXY_VARIABLES)), decode
 
 
 def _client_secrets(secrets: Any, environment: tuple[str | None, ...]) -> list[str | None]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -62,11 +63,18 @@ _FIELDS = (
 _REQUIRED = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-signature")
 
 
+# What cos_quote() leaves as it is. Most names and values signed are (a host, "host"):
+# returned without quote()'s encode, scan and decode (0.5 us each, four per HttpString).
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def cos_quote(text: str) -> str:
     """Percent-encode ``text`` the COS way: UTF-8, uppercase hex, only ``-_.~`` left bare.
 
     Space becomes ``%20`` (never ``+``) and ``/`` becomes ``%2F``.
     """
+    if _UNRESERVED.fullmatch(text):
+        return text
     return quote(text, safe="-_.~")
 
 
@@ -179,7 +187,7 @@ class Authorization:
 
 
 def _split_list(text: str) -> tuple[str, ...]:
-    return tuple(name for name in text.split(";") if name)
+    return tuple(filter(None, text.split(";")))
 
 
 def parse_authorization_params(fields: Mapping[str, str]) -> Authorization | None:
@@ -200,12 +208,31 @@ def parse_authorization_params(fields: Mapping[str, str]) -> Authorization | Non
     )
 
 
+# The SDKs' own spelling: each field once, in their order, the required ones not empty.
+# Anchored: searched from every "q-sign-algorithm=" in a long text, it would be quadratic.
+_AS_SDKS_WRITE = re.compile(
+    r"\Aq-sign-algorithm=([^&]+)&q-ak=([^&]+)&q-sign-time=([^&]+)&q-key-time=([^&]+)"
+    r"&q-header-list=([^&]*)&q-url-param-list=([^&]*)&q-signature=([^&]+)"
+)
+
+
 def parse_authorization(text: str) -> Authorization | None:
     """Parse an ``Authorization`` header value; ``None`` when it is empty or not a q-sign value.
 
     Field order does not matter; unknown fields are ignored. Values are taken as written (the
     header form is not URL-encoded).
     """
+    # What the SDKs write, read by one match (the general parse took 3 us of each failure).
+    # Printable ASCII without a space holds no blank, so the parse below would strip nothing
+    # and read the same fields.
+    if text.isascii() and text.isprintable() and " " not in text:
+        found = _AS_SDKS_WRITE.fullmatch(text)
+        if found is not None:
+            algorithm, ak, sign_time, key_time, headers, params, signed = found.groups()
+            header_list, url_param_list = _split_list(headers), _split_list(params)
+            return Authorization(
+                algorithm, ak, sign_time, key_time, header_list, url_param_list, signed
+            )
     fields: dict[str, str] = {}
     for pair in text.strip().split("&"):
         name, separator, value = pair.partition("=")

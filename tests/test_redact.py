@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import string
 from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cos_doctor._log.event import SdkSecretFilter
@@ -191,6 +192,14 @@ def test_a_short_secret_goes_where_it_is_quoted_whole_and_nowhere_else(
     assert redact(unrelated) == scrub(unrelated)
 
 
+def test_a_secret_pasted_with_blanks_goes_without_them_too() -> None:
+    """A secret or SecretId configured with blanks around it is removed (or masked) where it travels stripped, and where it travels as given."""
+    redact = Redactor(["  secret-key-0001\n"], [" key-id-000000000001 "])
+    assert redact("key secret-key-0001 end") == "key <redacted> end"
+    assert redact("'  secret-key-0001\n'") == "'<redacted>'"
+    assert redact("q-ak=key-id-000000000001&") == "q-ak=key-****0001&"
+
+
 def test_a_cut_secret_id_keeps_only_its_public_prefix() -> None:
     """A SecretId cut short shows its first four characters, like a whole one, and no more."""
     redact = Redactor(secret_ids=[SECRET_ID])
@@ -232,6 +241,77 @@ def test_an_extended_redactor_redacts_as_one_built_with_every_secret(
             around.format(repr(value)[1:-1]),
         ):
             assert extended(text) == whole(text)
+
+
+# Request values: awkward text, short ones, and the plain letters and digits of a signature,
+# a sign key or a SecretId.
+_REQUEST_LISTS = st.lists(
+    st.one_of(
+        _AWKWARD_SECRETS,
+        st.text("abcdefgh0123#:@", min_size=1, max_size=7),
+        st.text(string.ascii_letters + string.digits, min_size=8, max_size=40),
+    ),
+    max_size=3,
+)
+
+
+@given(
+    base=_SECRET_LISTS,
+    base_ids=_SECRET_LISTS,
+    more=_REQUEST_LISTS,
+    more_ids=_REQUEST_LISTS,
+    shared=st.booleans(),
+    padding=st.sampled_from(["", " ", "\n"]),
+)
+@example(base=[], base_ids=[], more=["abcdefghij"], more_ids=[], shared=False, padding="")
+@example(base=[], base_ids=[], more=["abcdefghij"], more_ids=[], shared=False, padding=" ")
+@example(base=["x" * 9], base_ids=[], more=[], more_ids=["x" * 9], shared=False, padding="")
+def test_finds_extended_never_misses_what_the_extended_redactor_changes(  # noqa: PLR0917 - Hypothesis draws each one
+    base: list[str],
+    base_ids: list[str],
+    more: list[str],
+    more_ids: list[str],
+    shared: bool,
+    padding: str,
+) -> None:
+    """finds_extended() says yes whenever the extended redactor would change a text: for the request's own values (padded with blanks or not) and for values its base already knows, in any spelling, cut or cut mark."""
+    base_redactor = Redactor(base, base_ids)
+    if shared:  # the request also carries its client's own values (its token, its SecretId)
+        more, more_ids = [*more, *base, *base_ids], [*more_ids, *base_ids, *base]
+    more = [padding + value + padding for value in more]
+    extended = base_redactor.extended(more, more_ids)
+    for value in (*base, *base_ids, *more, *more_ids, "nothing secret here at all"):
+        for spell in _SPELLINGS:
+            for cut in (4, 7, 8, 9, 40):
+                for around in ("{}", "x '{}' y", "{}… more", "a{}b"):
+                    text = around.format(spell(value.strip()[:cut]))
+                    if extended(text) != text:
+                        assert base_redactor.finds_extended(text, more, more_ids), text
+
+
+_SHAPED_FRAGMENTS = [
+    *_FRAGMENTS,
+    "://",
+    "http://",
+    "@",
+    "alice:pa55@",
+    "x-cos-security-token doesn't match the value ",
+    "q-signature%253D",
+    "%3D",
+]
+
+
+@given(st.lists(st.sampled_from(_SHAPED_FRAGMENTS), max_size=12).map("".join))
+@example("http://alice:pa55@127.0.0.1")
+@example("x-cos-security-token doesn't match the value tok-1")
+@example("q-signature%253Dabc")
+@example("Sign_Key: " + "ab" * 20)
+@example("session_token=b'tok'")
+@example("q-ak=" + SECRET_ID)
+def test_a_redactor_finds_everything_scrub_would_change(text: str) -> None:
+    """Redactor.finds() says no only where scrub() leaves the text as it is: a signature, sign key, token, URL password or SecretId is always found."""
+    if scrub(text) != text:
+        assert Redactor().finds(text)
 
 
 def test_a_client_redactor_is_built_once_per_set_of_secrets(

@@ -232,6 +232,22 @@ _values = st.text(max_size=30)
 _signed_names = st.lists(_names.map(lambda name: signing.cos_quote(name).lower()), max_size=5)
 
 
+_SDK_FIELD_ORDER = (
+    "q-sign-algorithm",
+    "q-ak",
+    "q-sign-time",
+    "q-key-time",
+    "q-header-list",
+    "q-url-param-list",
+    "q-signature",
+)
+# Values an Authorization may hold, blanks and empty ones included, never an "&".
+_field_values = st.one_of(
+    st.sampled_from(["", " ", "\t", "\u3000", "sha1", " sha1", "1;2\n", "a=b", "host;;date"]),
+    st.text(st.characters(blacklist_characters="&"), max_size=12),
+)
+
+
 @st.composite
 def _authorizations(draw):
     start = draw(st.integers(0, 2**40))
@@ -262,6 +278,13 @@ class TestProperties:
     def test_formatted_header_parses_back(self, auth):
         """parse_authorization(auth.to_header()) returns the same parts."""
         assert signing.parse_authorization(auth.to_header()) == auth
+
+    @given(st.lists(_field_values, min_size=7, max_size=7))
+    def test_field_order_and_blanks_do_not_change_what_is_read(self, values):
+        """The seven fields in the SDKs' order parse to what the same fields in another order give (blanks stripped, None alike)."""
+        pairs = [f"{name}={value}" for name, value in zip(_SDK_FIELD_ORDER, values)]
+        as_the_sdks_write = signing.parse_authorization("&".join(pairs))
+        assert as_the_sdks_write == signing.parse_authorization("&".join(reversed(pairs)))
 
     @given(
         st.dictionaries(_values, _values, max_size=5), st.dictionaries(_values, _values, max_size=5)
