@@ -40,7 +40,11 @@ def test_the_digest_wins_and_the_body_fills_what_it_leaves_empty() -> None:
     )
     digest = {"code": "FromDigest", "message": "", "resource": "Unknown", "requestid": "digest-id"}
     reply = read_reply(status=403, digest=digest, body=body)
-    assert (reply.code, reply.message, reply.request_id) == ("FromDigest", "body message", "digest-id")
+    assert (reply.code, reply.message, reply.request_id) == (
+        "FromDigest",
+        "body message",
+        "digest-id",
+    )
     assert (reply.server_time, reply.body_format) == ("1700000000", "xml")
 
 
