@@ -8,7 +8,7 @@ import pytest
 
 from cos_doctor._knowledge.catalogue import Example, Rule, catalogue
 from cos_doctor._pipeline.context import RequestContext
-from cos_doctor._pipeline.match import _full_match, match_rule
+from cos_doctor._pipeline.match import Match, _full_match, match_rule
 
 EXAMPLES = [(rule, example) for rule in catalogue().rules for example in rule.examples]
 
@@ -56,18 +56,27 @@ def test_a_failure_seen_before_is_looked_up() -> None:
     assert match_rule(context) is match_rule(dataclasses.replace(context))
 
 
-def test_rules_that_read_the_key_are_matched_on_each_key() -> None:
-    """NoSuchKey's rules look at the key COS saw: the same reply on another key is matched again, not looked up."""
+def test_rules_that_read_the_key_are_looked_up_by_which_key_patterns_hold() -> None:
+    """NoSuchKey's rules look at the key COS saw: keys that hold the same key patterns share one answer, keys that hold others get their own rule."""
     reply = {
         "http_status": 404,
         "error_code": "NoSuchKey",
         "error_message": "The specified key does not exist.",
         "http_method": "GET",
     }
-    leading_slash = match_rule(RequestContext(**reply, path="//photos/a.jpg"))  # type: ignore[arg-type]
-    plain = match_rule(RequestContext(**reply, path="/photos/a.jpg"))  # type: ignore[arg-type]
+
+    def matched(path: str) -> Match:
+        return match_rule(RequestContext(**reply, path=path))  # type: ignore[arg-type]
+
+    leading_slash = matched("//photos/a.jpg")
+    plain = matched("/photos/a.jpg")
+    encoded = matched("/photos/a%2520b.jpg")
     assert leading_slash.rule.id == "no-such-key-leading-slash"
     assert plain.rule.id == "no-such-key"
+    assert encoded.rule.id == "no-such-key-double-encoded"
+    assert matched("/photos/b.jpg") is plain  # another plain key: looked up
+    assert matched("//videos/c.mp4") is leading_slash
+    assert matched("/photos/a%2520b.jpg") is encoded
 
 
 def test_a_client_failure_is_looked_up_by_its_kind_whatever_its_message() -> None:

@@ -54,31 +54,34 @@ def match_rule(context: RequestContext, rules: Catalogue | None = None) -> Match
 class _RuleIndex:
     """Answers of the full matcher by what alone decides them, for the rules of one Catalogue.
 
-    For a reply (not a client-side failure) whose Code's clauses name no key pattern, the
-    rule depends only on the Code, the status, the Message (exact or by pattern), whether it
-    answered a POST Object form and the method; for a client-side failure whose kind's
-    clauses read neither message nor key, on its kind and those same fields but the Message
-    (which names hosts, ports and objects that change with every failure). The first failure
-    of each combination runs the full matcher, the next ones look its answer up. Codes and
-    kinds whose rules read the key (or a client failure's message) are left to the full
-    matcher every time.
+    For a reply (not a client-side failure), the rule depends only on the Code, the status,
+    the Message (exact or by pattern), whether it answered a POST Object form, the method,
+    and, for a Code whose clauses name key patterns (NoSuchKey's leading slash), which of
+    those patterns the key sent matches; for a client-side failure whose kind's clauses read
+    neither message nor key, on its kind and those same fields but the Message (which names
+    hosts, ports and objects that change with every failure). The first failure of each
+    combination runs the full matcher, the next ones look its answer up. Kinds whose rules
+    read a client failure's message are left to the full matcher every time, and every
+    reply is when a clause without a Code reads the key.
     """
 
-    __slots__ = ("answers", "message_free_kinds", "rules", "undecided_codes")
+    __slots__ = ("answers", "key_clauses", "message_free_kinds", "rules")
 
     def __init__(self, rules: Catalogue) -> None:
         # Read from the clauses' pattern texts: their compiled forms wait for a first test.
         self.rules = rules
         by_code = rules.clauses_by_code
         anywhere = any(clause.key_pattern is not None for clause, _ in by_code.get(None, ()))
-        self.undecided_codes: frozenset[str | None] | None = (
-            None  # every Code: a clause without one reads the key
+        # The clauses that read the key, per Code (their outcomes join the index's key); None:
+        # a clause without a Code reads it, so any reply may depend on the key.
+        self.key_clauses: dict[str | None, tuple[Clause, ...]] | None = (
+            None
             if anywhere
-            else frozenset(
-                code
+            else {
+                code: keyed
                 for code, pairs in by_code.items()
-                if any(clause.key_pattern is not None for clause, _ in pairs)
-            )
+                if (keyed := tuple(clause for clause, _ in pairs if clause.key_pattern is not None))
+            }
         )
         # Only a clause naming a kind can match a client failure of that kind.
         reads_text: dict[str, bool] = {}
@@ -101,9 +104,21 @@ class _RuleIndex:
         fields = (code, context.http_status, context.post_object, context.http_method)
         if kind is not None:
             return (kind, *fields) if kind in self.message_free_kinds else None
-        if self.undecided_codes is None or code in self.undecided_codes:
+        if self.key_clauses is None:
             return None
-        return (None, *fields, context.error_message)
+        keyed = self.key_clauses.get(code)
+        if keyed is None:
+            return (None, *fields, context.error_message)
+        # Which key patterns hold decides between this Code's rules; a few searches of the
+        # key cost far less than the full matcher (all of the Code-less clauses too).
+        key = sent_key(context)
+        held = tuple(
+            key is not None
+            and clause.key_regex is not None
+            and clause.key_regex.search(key) is not None
+            for clause in keyed
+        )
+        return (None, *fields, context.error_message, held)
 
 
 # The index of the catalogue last matched against (tests load others; the process, one).
