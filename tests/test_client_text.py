@@ -272,3 +272,26 @@ def test_the_most_specific_kind_the_classes_name_wins_wherever_it_is_in_the_chai
     assert classify(("ConnectionRefusedError", "SSLError"), "") == "tls"
     assert classify(("SSLError", "ProxyError"), "") == "proxy"
     assert classify(("ReadTimeout", "ConnectTimeout"), "") == "connect-timeout"
+
+
+_LOG_LINES = "2026-12-06 10:00:00 INFO uploading part 3\n" * 500
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("public_key or private_key is not allowed to be none !!!", "sdk-check"),
+        ("  qcloud_cos.cos_exception.CosClientError: Bucket is required not empty  ", "sdk-check"),
+        ("CosClientError: no parameter named Foo", "sdk-check"),
+        ("the SDK said public_key or private_key is not allowed to be none !!! earlier", None),
+    ],
+)
+def test_an_sdk_check_message_is_found_as_a_whole_line_among_many(
+    line: str, kind: str | None
+) -> None:
+    """An SDK check message standing alone on a line of a long log, bare, after the SDK's exception prefix or formatted, is an SDK check; inside a sentence it is not."""
+    found = classify((), f"{_LOG_LINES}{line}\n{_LOG_LINES}")
+    if kind is None:
+        assert found != "sdk-check"
+    else:
+        assert found == kind
