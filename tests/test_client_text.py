@@ -295,3 +295,20 @@ def test_an_sdk_check_message_is_found_as_a_whole_line_among_many(
         assert found != "sdk-check"
     else:
         assert found == kind
+
+
+def test_a_phrase_is_only_ruled_out_by_a_word_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looking for a shared word first is exact: each gate is part of its phrase, and every phrase, alone or among log lines, is classified as it is without gates."""
+    from cos_doctor._pipeline import client_context
+
+    gates = client_context._GATE_OF
+    assert gates  # the shared words exist (else the test would prove nothing)
+    assert all(gate in phrase for phrase, gate in gates.items())
+    texts = [
+        text
+        for phrase in gates
+        for text in (phrase, f"{_LOG_LINES}{phrase}\n", f"errno 2 {phrase} connection")
+    ]
+    gated = [classify((), text) for text in texts]
+    monkeypatch.setattr(client_context, "_GATE_OF", {})
+    assert [classify((), text) for text in texts] == gated

@@ -472,12 +472,41 @@ def _classified(types: tuple[str, ...], read_text: Callable[[], str]) -> str:
 
 
 def _kind_in_text(folded: str) -> str:
+    present: dict[str, bool] = {}  # each shared word looked for once
+
+    def holds(phrase: str) -> bool:
+        gate = _GATE_OF.get(phrase)
+        if gate is not None:
+            found = present.get(gate)
+            if found is None:
+                found = present[gate] = gate in folded
+            if not found:
+                return False
+        return phrase in folded
+
     for kind, _, phrases, tests in _KINDS:
-        if any(phrase in folded for phrase in phrases) or any(
-            phrase in folded and test(folded) for phrase, test in tests
+        if any(holds(phrase) for phrase in phrases) or any(
+            holds(phrase) and test(folded) for phrase, test in tests
         ):
             return kind
     return "unclassified"
+
+
+def _gates() -> dict[str, str]:
+    """Phrase -> a word in it that several phrases share ("connection", "certificate"…).
+
+    Every look for a phrase is a pass over up to 64 KiB of text: a text without the word holds
+    none of its phrases, so one pass for the word rules them all out. A word only one or two
+    phrases hold would cost a pass of its own for little: those phrases are looked for as they are.
+    """
+    phrases = [p for _, _, said, tests in _KINDS for p in (*said, *(t for t, _ in tests))]
+    longest = {p: max(re.findall("[a-z]+", p), key=len, default="") for p in phrases}
+    shared = [word for word in longest.values() if word]
+    return {p: word for p, word in longest.items() if word and shared.count(word) >= _SHARED}
+
+
+_SHARED = 3
+_GATE_OF = _gates()
 
 
 def exception_seen(error: BaseException, text: str, sent: RequestSent | None) -> ExceptionSeen:
