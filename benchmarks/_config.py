@@ -27,6 +27,7 @@ TARGET_SUCCESS_RATIO = 1.01  # a whole successful call with / without cos_doctor
 TARGET_LAYER_OVER_WRAPT_US = 0.3  # cos_doctor's layer alone minus a bare wrapt pass-through
 TARGET_FAILURE_ADDED_US = 50.0
 TARGET_IMPORT_MS = 20.0
+TARGET_DIAGNOSE_MS_PER_MIB = 5.0  # issue 16: diagnose() on 1 MB of any text
 TARGET_FIRST_FAILURE_MS = 20.0  # issue 16: the first diagnosed failure of a fresh process
 # What `import cos_doctor` and `install()` must not load: it is paid on the first failure.
 LAZY_MODULES = (
