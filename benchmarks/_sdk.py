@@ -22,9 +22,11 @@ def sdk_twin(*, hooked: bool = False) -> type:
     from qcloud_cos.cos_exception import CosServiceError
 
     import cos_doctor
+    from cos_doctor import _config
     from cos_doctor._hook import install as _hook
 
     installed = cos_doctor.is_installed()
+    kept = _config.settings()  # uninstall() resets them: a storm window of 5 s would come back
     cos_doctor.uninstall()  # CosS3Client's own send_request, not cos_doctor's layer
     methods = {
         name: code_copy(value)
@@ -33,6 +35,7 @@ def sdk_twin(*, hooked: bool = False) -> type:
     }
     if installed:
         cos_doctor.install()
+        _config._CONFIGURATION.current = kept  # the settings the caller chose
     twin = type("CosS3Client", (CosS3Client,), methods)
     if hooked:
         _hook._patch(types.SimpleNamespace(CosServiceError=CosServiceError, CosS3Client=twin))
