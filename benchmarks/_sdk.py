@@ -138,13 +138,12 @@ def capture(call: Callable[[], object], *, client: bool = False) -> Any:
     raise RuntimeError(f"the workload was meant to fail with {expected.__name__}")
 
 
-def floor_twin(diagnosis: Any, event: Any) -> type:
-    """A CosS3Client twin under a wrapt layer that does only what any hook design must.
+def reacting_twin(react: Callable[[Any], tuple[Any, Any]]) -> type:
+    """A CosS3Client twin under a wrapt layer that, on a ``CosServiceError``, does what ``react`` says.
 
-    On a ``CosServiceError`` from ``send_request`` it raises cos_doctor's diagnosed copy
-    (its Diagnosis ready-made, so nothing is read, matched or computed) and logs ``event``,
-    a ready-made event of the same fields, through cos_doctor's own log call: the floor of
-    the failure path's budget, whatever reads the failure and however cheaply.
+    ``react(error)`` gives (the Diagnosis or its builder, the event's facts): the layer raises
+    cos_doctor's diagnosed copy with that Diagnosis, its traceback below the layer as the hook
+    leaves it, and logs the event through cos_doctor's own log call.
     """
     import wrapt
     from qcloud_cos.cos_exception import CosServiceError
@@ -158,8 +157,9 @@ def floor_twin(diagnosis: Any, event: Any) -> type:
         try:
             return wrapped(*args, **kwargs)
         except CosServiceError as error:
+            diagnosis, event = react(error)
             copy = diagnosed_copy(error, diagnosis)
-            copy.__traceback__ = error.__traceback__
+            copy.__traceback__ = error.__traceback__.tb_next  # type: ignore[union-attr]
             log_diagnosis(event)
         try:
             raise copy
@@ -168,3 +168,13 @@ def floor_twin(diagnosis: Any, event: Any) -> type:
 
     twin.send_request = wrapt.FunctionWrapper(vars(twin)["send_request"], on_send_request)
     return twin
+
+
+def floor_twin(diagnosis: Any, event: Any) -> type:
+    """A twin whose layer does only what any hook design must: the floor of the failure budget.
+
+    On a ``CosServiceError`` from ``send_request`` it raises cos_doctor's diagnosed copy (its
+    Diagnosis ready-made, so nothing is read, matched or computed) and logs ``event``, a
+    ready-made event of the same fields, through cos_doctor's own log call.
+    """
+    return reacting_twin(lambda _error: (diagnosis, event))

@@ -111,7 +111,8 @@ def _signature_elements(adapter: FakeCos, client: Any) -> str:
     )
 
 
-def bench_failure(plan: Plan) -> dict[str, Any]:
+def failing_clients() -> tuple[FakeCos, Any, Any]:
+    """The fake COS, an unhooked client and a hooked one; every failure logs to a null sink."""
     import cos_doctor
 
     quiet_sdk_logs()
@@ -121,6 +122,13 @@ def bench_failure(plan: Plan) -> dict[str, Any]:
     # Every failure logs its event (to the null sink): a storm window would skip the event
     # for all but the first identical failure and flatter the figure.
     cos_doctor.install(storm_window=0)
+    return adapter, unhooked, hooked
+
+
+def bench_failure(plan: Plan) -> dict[str, Any]:
+    import cos_doctor
+
+    adapter, unhooked, hooked = failing_clients()
     operations: dict[str, Callable[[Any], object]] = {
         "get_object": lambda client: client.get_object(Bucket=BUCKET, Key=next(keys)),
         "head_object": lambda client: client.head_object(Bucket=BUCKET, Key=next(keys)),

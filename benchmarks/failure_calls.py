@@ -19,20 +19,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._config import BUCKET
-from benchmarks._sdk import make_clients, null_structlog, quiet_sdk_logs
-from benchmarks._transport import FakeCos
-from benchmarks.failure import keys, seed_failures
+from benchmarks.failure import failing_clients, keys, seed_failures
 
 
 def main() -> int:
-    import cos_doctor
     from cos_doctor._hook import install as hook
 
-    quiet_sdk_logs()
-    null_structlog()
-    adapter = FakeCos()
-    unhooked, hooked = make_clients(adapter)
-    cos_doctor.install(storm_window=0)
+    adapter, unhooked, hooked = failing_clients()
     rule = sys.argv[1] if len(sys.argv) > 1 else "access-denied"
     adapter.reply = next(f for f in seed_failures(adapter, unhooked) if f.rule_id == rule).reply()
 

@@ -27,29 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._arms import Arm, alternate
 from benchmarks._config import BUCKET
-from benchmarks._sdk import (
-    capture,
-    expect_service_error,
-    floor_twin,
-    make_clients,
-    null_structlog,
-    quiet_sdk_logs,
-    sdk_twin,
-)
+from benchmarks._sdk import capture, expect_service_error, floor_twin, null_structlog, reacting_twin
 from benchmarks._stats import compare
-from benchmarks._transport import FakeCos, make_client
-from benchmarks.failure import keys, seed_failures
+from benchmarks._transport import make_client
+from benchmarks.failure import failing_clients, keys, seed_failures
 
 RULE = "access-denied"
 
 
-def lean_twin() -> type:  # noqa: PLR0915 - the one pass, written out: the prototype's point
-    """A CosS3Client twin whose ``send_request`` layer computes access-denied's event by hand."""
-    import wrapt
-    from qcloud_cos.cos_exception import CosServiceError
-
+def lean_twin() -> type:
+    """A CosS3Client twin whose layer computes access-denied's event by hand, in one pass."""
     from cos_doctor._knowledge.catalogue import catalogue
-    from cos_doctor._log.event import log_diagnosis
     from cos_doctor._pipeline.diagnose import EventFacts, _causes_seen
     from cos_doctor._pipeline.evidence.access import _ACTIONS, policy_statement
     from cos_doctor._pipeline.evidence.buckets import appid_of
@@ -59,85 +47,67 @@ def lean_twin() -> type:  # noqa: PLR0915 - the one pass, written out: the proto
     from cos_doctor._sdk import adapter
     from cos_doctor._sdk.live import client_records
     from cos_doctor._signing import parse_authorization, sign_key
-    from cos_doctor.errors import diagnosed_copy
 
-    rules = catalogue()
-    by_reply = {
-        ("AccessDenied", 403, "Access Denied."): next(r for r in rules.rules if r.id == RULE)
-    }
-    docs = by_reply["AccessDenied", 403, "Access Denied."].texts["en"].docs
+    # The rule index, as the design would build it once: (Code, status, Message) -> rule.
+    rule = next(rule for rule in catalogue().rules if rule.id == RULE)
+    by_reply = {("AccessDenied", 403, "Access Denied."): rule}
     principal = "qcs::cam::uin/<OwnerUin>:uin/<SubUin>"
-    twin = sdk_twin()
 
-    def on_send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        try:
-            return wrapped(*args, **kwargs)
-        except CosServiceError as error:
-            caller = sys._getframe(1)  # the client method (get_object)
-            below = error.__traceback__.tb_next  # type: ignore[union-attr]
-            local = adapter.send_request_locals(below.tb_frame)
-            state = adapter.service_error_state(error)
-            digest = state.digest
-            rule = by_reply[digest["code"], state.status, digest["message"]]
-            records = client_records(instance)
-            headers = local.response.request.headers
-            signed = parse_authorization(headers.get("Authorization", ""))
-            operation = caller.f_code.co_name
-            key = caller.f_locals.get("Key")
-            region = records.settings.region
-            action = f"name/cos:{_ACTIONS[operation]}"
-            appid = appid_of(local.bucket)
-            resource = f"qcs::cos:{region}:uid/{appid}:{local.bucket}/{key}"
-            observed = {
-                "credential_kind": "temporary"
-                if "x-cos-security-token" in headers
-                else "permanent",
-                "secret_id_masked": mask_secret_id(signed.ak),
-            }
-            for problem in _shape_problems(signed.ak, records.secrets.secret_id):
-                observed[f"secret_id_problem:{problem}"] = problem
-            observed["required_action"] = action
-            observed["bucket_appid_suffix"] = appid is not None
-            observed["resource_name"] = resource
-            observed["policy_statement"] = policy_statement(principal, action, resource)
-            observed["attempts"] = local.attempt_index + 1
-            reported = {
-                "http_status": state.status,
-                "error_code": digest["code"],
-                "error_message": digest["message"],
-                "request_id": digest["requestid"],
-                "trace_id": digest["traceid"],
-                "operation": operation,
-                "http_method": local.method,
-                "bucket": local.bucket,
-                "key": key,
-                "region": region,
-            }
-            said = [v for v in reported.values() if isinstance(v, str)]
-            said += [v for v in observed.values() if isinstance(v, str)]
-            secrets = [signed.signature, sign_key(records.secrets.secret_key, signed.key_time)]
-            if client_redactor(records.secrets).finds_extended(
-                "\0".join(said), secrets, [signed.ak]
-            ):
-                raise RuntimeError("the prototype serves only failures without a secret") from None
-            facts = EventFacts(
-                rule_id=rule.id,
-                generic=rule.generic,
-                evidence=tuple(Unworded(k, v, ()) for k, v in observed.items()),
-                docs=docs,
-                causes=_causes_seen(rule, observed),
-                **reported,
-            )
-            copy = diagnosed_copy(error, lambda: None)
-            copy.__traceback__ = below
-            log_diagnosis(facts)
-        try:
-            raise copy
-        finally:
-            copy = None
+    def react(error: Any) -> tuple[Any, Any]:
+        wrapper = error.__traceback__
+        caller = wrapper.tb_frame.f_back  # the client method (get_object)
+        local = adapter.send_request_locals(wrapper.tb_next.tb_frame)
+        state = adapter.service_error_state(error)
+        digest = state.digest
+        rule = by_reply[digest["code"], state.status, digest["message"]]
+        records = client_records(local.client)
+        headers = local.response.request.headers
+        signed = parse_authorization(headers.get("Authorization", ""))
+        operation = caller.f_code.co_name
+        key = caller.f_locals.get("Key")
+        region = records.settings.region
+        action = f"name/cos:{_ACTIONS[operation]}"
+        appid = appid_of(local.bucket)
+        resource = f"qcs::cos:{region}:uid/{appid}:{local.bucket}/{key}"
+        token = "x-cos-security-token" in headers
+        observed = {
+            "credential_kind": "temporary" if token else "permanent",
+            "secret_id_masked": mask_secret_id(signed.ak),
+        }
+        for problem in _shape_problems(signed.ak, records.secrets.secret_id):
+            observed[f"secret_id_problem:{problem}"] = problem
+        observed["required_action"] = action
+        observed["bucket_appid_suffix"] = appid is not None
+        observed["resource_name"] = resource
+        observed["policy_statement"] = policy_statement(principal, action, resource)
+        observed["attempts"] = local.attempt_index + 1
+        reported = {
+            "http_status": state.status,
+            "error_code": digest["code"],
+            "error_message": digest["message"],
+            "request_id": digest["requestid"],
+            "trace_id": digest["traceid"],
+            "operation": operation,
+            "http_method": local.method,
+            "bucket": local.bucket,
+            "key": key,
+            "region": region,
+        }
+        said = [v for v in (*reported.values(), *observed.values()) if isinstance(v, str)]
+        secrets = [signed.signature, sign_key(records.secrets.secret_key, signed.key_time)]
+        if client_redactor(records.secrets).finds_extended("\0".join(said), secrets, [signed.ak]):
+            raise RuntimeError("the prototype serves only failures without a secret")
+        facts = EventFacts(
+            rule_id=rule.id,
+            generic=rule.generic,
+            evidence=tuple(Unworded(key, value, ()) for key, value in observed.items()),
+            docs=rule.texts["en"].docs,
+            causes=_causes_seen(rule, observed),
+            **reported,
+        )
+        return (lambda: None), facts
 
-    twin.send_request = wrapt.FunctionWrapper(vars(twin)["send_request"], on_send_request)
-    return twin
+    return reacting_twin(react)
 
 
 def _same_event(hooked: Any, lean: Any) -> None:
@@ -167,15 +137,10 @@ def _same_event(hooked: Any, lean: Any) -> None:
 
 
 def main() -> int:
-    import cos_doctor
     from cos_doctor._pipeline.diagnose import assess
     from cos_doctor._sdk.live import context_from_error
 
-    quiet_sdk_logs()
-    null_structlog()
-    adapter = FakeCos()
-    unhooked, hooked = make_clients(adapter)
-    cos_doctor.install(storm_window=0)
+    adapter, unhooked, hooked = failing_clients()
     failure = next(f for f in seed_failures(adapter, unhooked) if f.rule_id == RULE)
     adapter.reply = failure.reply()
     lean = make_client(adapter, lean_twin())
