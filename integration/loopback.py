@@ -6,6 +6,7 @@ Every server binds 127.0.0.1 on a free port, serves from a daemon thread, and st
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
@@ -168,34 +169,16 @@ def tls_server(cert: Path, key: Path) -> Iterator[int]:
     """Complete TLS handshakes with ``cert``, then close: the client's verification is the test."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    stop = threading.Event()
 
-    def serve() -> None:
-        listener.settimeout(0.2)
-        for _ in range(64):
-            if stop.is_set():
-                return
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                continue
-            try:
-                with context.wrap_socket(connection, server_side=True):
-                    pass
-            except (ssl.SSLError, OSError):
-                connection.close()  # the client refused our certificate: the point
+    def handshake(connection: socket.socket) -> None:
+        try:
+            with context.wrap_socket(connection, server_side=True):
+                pass
+        except (ssl.SSLError, OSError):
+            connection.close()  # the client refused our certificate: the point
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        listener.close()
+    with _accepting(handshake) as port:
+        yield port
 
 
 @contextmanager
@@ -212,6 +195,32 @@ def raw_server(reply: bytes | None) -> Iterator[int]:
     For what no well-behaved server sends: a bad chunk length, a body shorter than its
     Content-Length, a close before reading the request.
     """
+
+    def answer(connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(2)
+            with contextlib.suppress(OSError):  # a client that went away: the next one
+                if reply is None:  # one read, so that a close is a FIN, not an RST
+                    connection.recv(65536)
+                    return
+                head = b""
+                while b"\r\n\r\n" not in head and len(head) < 65536:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    head += chunk
+                connection.sendall(reply)
+
+    with _accepting(answer) as port:
+        yield port
+
+
+@contextmanager
+def _accepting(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A listener on 127.0.0.1 whose thread hands each connection to ``handle``; yields its port.
+
+    Bounded: 64 accepts, each waiting 0.2 s at most, and stopped when the block ends.
+    """
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -226,21 +235,7 @@ def raw_server(reply: bytes | None) -> Iterator[int]:
                 connection, _ = listener.accept()
             except OSError:
                 continue
-            with connection:
-                connection.settimeout(2)
-                head = b""
-                try:
-                    if reply is None:  # one read, so that a close is a FIN, not an RST
-                        connection.recv(65536)
-                        continue
-                    while b"\r\n\r\n" not in head and len(head) < 65536:
-                        chunk = connection.recv(4096)
-                        if not chunk:
-                            break
-                        head += chunk
-                    connection.sendall(reply)
-                except OSError:
-                    continue
+            handle(connection)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
