@@ -36,6 +36,12 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _rule_of(error: BaseException) -> str | None:
+    """The rule of the diagnosis cos_doctor attached to ``error``; None when it has none."""
+    diagnosis = getattr(error, "diagnosis", None)
+    return None if diagnosis is None else str(diagnosis.rule_id)
+
+
 def _events_with_rule(events: list[dict[str, Any]]) -> list[str]:
     return [event["cos_doctor.rule_id"] for event in events if "cos_doctor.rule_id" in event]
 
@@ -47,9 +53,7 @@ def test_a_body_the_sdk_cannot_rewind_turns_a_network_error_into_unboundlocalerr
     client = make_client(_closed_port(), retry=1)
     with capture_logs() as events, pytest.raises(UnboundLocalError) as raised:
         client.put_object(Bucket=BUCKET, Key="a.txt", Body=(chunk for chunk in [b"x"]))
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-retry-body-not-rewindable"
+    assert _rule_of(raised.value) == "client-retry-body-not-rewindable"
     assert _events_with_rule(events) == ["client-retry-body-not-rewindable"]
 
 
@@ -60,8 +64,7 @@ def test_with_a_rewindable_body_the_same_failure_is_the_network_error(
     client = make_client(_closed_port(), retry=1)
     with pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
         client.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x")
-    assert raised.value.diagnosis is not None
-    assert raised.value.diagnosis.rule_id == "client-connection-refused"
+    assert _rule_of(raised.value) == "client-connection-refused"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,10 +217,8 @@ def test_upload_file_of_a_missing_file(client: CosS3Client, installed: None) -> 
     """upload_file of a path that does not exist: FileNotFoundError kept, its file named."""
     with capture_logs() as events, pytest.raises(FileNotFoundError) as raised:
         client.upload_file(Bucket=BUCKET, Key="a.txt", LocalFilePath="/nonexistent/report.pdf")
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-local-file-missing"
-    assert "/nonexistent/report.pdf" in diagnosis.title
+    assert _rule_of(raised.value) == "client-local-file-missing"
+    assert "/nonexistent/report.pdf" in raised.value.diagnosis.title
     assert _events_with_rule(events) == ["client-local-file-missing"]
 
 
@@ -229,9 +230,7 @@ def test_upload_file_of_a_directory(
     """upload_file given a directory: IsADirectoryError kept, the rule says to name a file."""
     with pytest.raises(IsADirectoryError) as raised:
         client.upload_file(Bucket=BUCKET, Key="a.txt", LocalFilePath=str(tmp_path))
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-local-file-is-directory"
+    assert _rule_of(raised.value) == "client-local-file-is-directory"
 
 
 def test_download_file_into_a_missing_directory(
@@ -246,10 +245,8 @@ def test_download_file_into_a_missing_directory(
     replies.reply = Reply(200, b"hello", {"ETag": '"5d41402abc4b2a76b9719d911017c592"'})
     with pytest.raises(FileNotFoundError) as raised:
         client.download_file(Bucket=BUCKET, Key="a.txt", DestFilePath=str(tmp_path / "no" / "a"))
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-local-file-missing"
-    assert "os.makedirs" in " ".join(diagnosis.steps)
+    assert _rule_of(raised.value) == "client-local-file-missing"
+    assert "os.makedirs" in " ".join(raised.value.diagnosis.steps)
     del raised
     _free_the_sdks_open_reply()
 
@@ -275,9 +272,7 @@ def test_download_file_onto_a_directory(
     target.mkdir()
     with pytest.raises(IsADirectoryError) as raised:
         client.download_file(Bucket=BUCKET, Key="a.txt", DestFilePath=str(target))
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-local-file-is-directory"
+    assert _rule_of(raised.value) == "client-local-file-is-directory"
 
 
 @pytest.mark.skipif(_refused_by_the_os() is None, reason="no path here refuses even root")
@@ -294,9 +289,7 @@ def test_download_file_where_the_os_refuses_to_create_the_file(
     assert target is not None
     with capture_logs() as events, pytest.raises(PermissionError) as raised:
         client.download_file(Bucket=BUCKET, Key="a.txt", DestFilePath=target)
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-local-file-permission"
+    assert _rule_of(raised.value) == "client-local-file-permission"
     assert _events_with_rule(events) == ["client-local-file-permission"]
     del raised
     _free_the_sdks_open_reply()
@@ -316,9 +309,7 @@ def test_upload_file_of_an_unreadable_file(
     secret.chmod(0)
     with pytest.raises(PermissionError) as raised:
         client.upload_file(Bucket=BUCKET, Key="a.txt", LocalFilePath=str(secret))
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-local-file-permission"
+    assert _rule_of(raised.value) == "client-local-file-permission"
 
 
 def test_download_file_onto_a_read_only_file_system(
@@ -336,9 +327,7 @@ def test_download_file_onto_a_read_only_file_system(
         client.download_file(
             Bucket=BUCKET, Key="a.txt", DestFilePath=str(pathlib.Path(directory) / "probe")
         )
-    diagnosis = getattr(raised.value, "diagnosis", None)
-    assert diagnosis is not None
-    assert diagnosis.rule_id == "client-local-file-read-only"
+    assert _rule_of(raised.value) == "client-local-file-read-only"
     del raised
     _free_the_sdks_open_reply()
 
