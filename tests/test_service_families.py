@@ -94,14 +94,19 @@ def _ci_reply(errno: str) -> Reply:
     )
 
 
+def _doc_preview_failure(replies: ReplyServer) -> CosServiceError:
+    """The error of a doc-preview request (a Cloud Infinite call) answered with ``replies``."""
+    client = make_client(replies.port)
+    with pytest.raises(CosServiceError) as caught:
+        client.ci_doc_preview_process(Bucket=BUCKET, Key="sample.pdf", Page=1)
+    return caught.value
+
+
 @pytest.mark.usefixtures("installed")
 def test_a_cloud_infinite_reply_is_diagnosed_from_its_x_errno_header(replies: ReplyServer) -> None:
     """A doc-preview 404 whose only error field is X-ErrNo: -3004 gets the CI not-found rule."""
     replies.reply = _ci_reply("-3004")
-    client = make_client(replies.port)
-    with pytest.raises(CosServiceError) as caught:
-        client.ci_doc_preview_process(Bucket=BUCKET, Key="sample.pdf", Page=1)
-    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    diagnosis = _doc_preview_failure(replies).diagnosis  # type: ignore[attr-defined]
     assert diagnosis.error_code == "-3004"
     assert diagnosis.rule_id == "ci-file-not-found"
     assert replies.seen[-1].path.startswith("/sample.pdf?")
@@ -116,20 +121,14 @@ def test_an_xml_code_wins_over_x_errno(replies: ReplyServer) -> None:
         body=error_xml("NoSuchKey", "The specified key does not exist."),
         headers={"X-ErrNo": "-3004"},
     )
-    client = make_client(replies.port)
-    with pytest.raises(CosServiceError) as caught:
-        client.ci_doc_preview_process(Bucket=BUCKET, Key="sample.pdf", Page=1)
-    assert caught.value.diagnosis.error_code == "NoSuchKey"  # type: ignore[attr-defined]
+    assert _doc_preview_failure(replies).diagnosis.error_code == "NoSuchKey"  # type: ignore[attr-defined]
 
 
 @pytest.mark.usefixtures("installed")
 def test_an_undocumented_ci_code_gets_an_honest_generic_diagnosis(replies: ReplyServer) -> None:
     """An X-ErrNo no page documents is still read as the Code, and only a generic rule answers."""
     replies.reply = _ci_reply("-99999")
-    client = make_client(replies.port)
-    with pytest.raises(CosServiceError) as caught:
-        client.ci_doc_preview_process(Bucket=BUCKET, Key="sample.pdf", Page=1)
-    diagnosis = caught.value.diagnosis  # type: ignore[attr-defined]
+    diagnosis = _doc_preview_failure(replies).diagnosis  # type: ignore[attr-defined]
     assert diagnosis.error_code == "-99999"
     assert diagnosis.generic
 
