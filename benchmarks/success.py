@@ -133,14 +133,7 @@ def bench_layer(plan: Plan) -> dict[str, Any]:
             method="HEAD", url=url, bucket=BUCKET, auth=None, headers=headers, params=headers
         )
 
-    arms = [Arm(name, call(layer())) for name, layer in layers.items()]
-    results = interleave(arms, plan.layer_rounds, plan.layer_calls)
-    out: dict[str, Any] = {
-        name: compare(results, "plain", name) for name in layers if name != "plain"
-    }
-    out["calls_per_round"] = plan.layer_calls
-    # The issue's budget: cos_doctor's layer against a bare wrapt pass-through, paired.
-    out["over_bare_wrapt"] = compare(results, "bare_wrapt", "cos_doctor")
+    out = _layers_compared(layers, call, plan)
     shown = ", ".join(
         f"{name} {out[name]['added_us']:+.2f} µs" for name in layers if name != "plain"
     )
@@ -191,13 +184,7 @@ def bench_botocore_layer(plan: Plan) -> dict[str, Any]:
     def call(client: _Botocore) -> Callable[[], object]:
         return lambda: client._make_api_call("HeadObject", params)
 
-    arms = [Arm(name, call(layer())) for name, layer in layers.items()]
-    results = interleave(arms, plan.layer_rounds, plan.layer_calls)
-    out: dict[str, Any] = {
-        name: compare(results, "plain", name) for name in layers if name != "plain"
-    }
-    out["calls_per_round"] = plan.layer_calls
-    out["over_bare_wrapt"] = compare(results, "bare_wrapt", "cos_doctor")
+    out = _layers_compared(layers, call, plan)
     over = out["over_bare_wrapt"]["added_us"]
     verdict = mark(over, TARGET_LAYER_OVER_WRAPT_US)
     print(
@@ -234,4 +221,21 @@ def bench_sdk_logging(plan: Plan, unhooked: Any, hooked: Any) -> dict[str, Any]:
     finally:
         quiet_sdk_logs()
         log_filter.attach()
+    return out
+
+
+def _layers_compared(
+    layers: dict[str, Callable[[], Any]], call: Callable[[Any], Callable[[], object]], plan: Plan
+) -> dict[str, Any]:
+    """Each layer's call interleaved, each compared with the plain function.
+
+    And cos_doctor's layer against a bare wrapt pass-through, paired: the issue's budget.
+    """
+    arms = [Arm(name, call(layer())) for name, layer in layers.items()]
+    results = interleave(arms, plan.layer_rounds, plan.layer_calls)
+    out: dict[str, Any] = {
+        name: compare(results, "plain", name) for name in layers if name != "plain"
+    }
+    out["calls_per_round"] = plan.layer_calls
+    out["over_bare_wrapt"] = compare(results, "bare_wrapt", "cos_doctor")
     return out
