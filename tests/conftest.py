@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import types
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from unittest import mock
 
 import pytest
@@ -90,3 +92,22 @@ def leave_logging_as_found() -> None:
     _log._storms.flush()
     _config.reset()
     structlog.reset_defaults()  # capture_logs() leaves structlog.is_configured() true
+
+
+def run_forked(child: Callable[[], object]) -> int:
+    """Run ``child()`` in a forked process (with a watchdog) and return its exit status."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads alive
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            import signal
+
+            signal.alarm(20)  # a hung child dies instead of hanging the suite
+            child()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)

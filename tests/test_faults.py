@@ -9,7 +9,6 @@ import sys
 import textwrap
 import threading
 import tracemalloc
-import warnings
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from structlog.testing import capture_logs
 import cos_doctor
 from cos_doctor._hook import install as _hook
 from cos_doctor._log.event import INTERNAL_FAILURE_EVENT
-from tests.conftest import BUCKET, make_client
+from tests.conftest import BUCKET, make_client, run_forked
 from tests.replies import Reply, ReplyServer, error_xml
 
 GENERIC = {
@@ -54,25 +53,6 @@ def _caught(call: Callable[[], object]) -> BaseException:
     raise AssertionError("no error")
 
 
-def _fork(child: object) -> int:
-    """Run ``child()`` in a forked process (with a watchdog) and return its exit status."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads alive
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 1
-        try:
-            import signal
-
-            signal.alarm(20)  # a hung child dies instead of hanging the suite
-            child()  # type: ignore[operator]
-            code = 0
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 @needs_fork
 def test_a_fork_while_another_thread_holds_the_install_lock_leaves_the_child_working(
     replies: ReplyServer,
@@ -98,7 +78,7 @@ def test_a_fork_while_another_thread_holds_the_install_lock_leaves_the_child_wor
         assert error.diagnosis.rule_id == "access-denied"
 
     try:
-        assert _fork(child) == 0
+        assert run_forked(child) == 0
     finally:
         release.set()
         holder.join(10)
@@ -120,7 +100,7 @@ def test_a_forked_child_s_event_ids_name_the_child_s_pid(replies: ReplyServer) -
     def child() -> None:
         assert event_pid() == str(os.getpid())
 
-    assert _fork(child) == 0
+    assert run_forked(child) == 0
     assert event_pid() == str(os.getpid())
 
 
@@ -168,7 +148,7 @@ def test_a_fork_while_another_thread_computes_a_lazy_context_attribute_leaves_th
         getattr(RequestContext(), attribute)  # the very attribute the parent's thread is inside
 
     try:
-        assert _fork(child) == 0  # a hung child is killed by its alarm: nonzero
+        assert run_forked(child) == 0  # a hung child is killed by its alarm: nonzero
     finally:
         release.set()
         computing.join(10)
@@ -240,7 +220,7 @@ def test_no_lock_of_cos_doctor_held_by_another_thread_at_a_fork_stays_held_in_th
         os.write(writing, " ".join(stuck).encode())
 
     try:
-        status = _fork(child)
+        status = run_forked(child)
         os.close(writing)
         with os.fdopen(reading) as pipe:
             stuck = pipe.read()
@@ -511,4 +491,4 @@ def test_a_forked_child_keeps_diagnosing(replies: ReplyServer) -> None:
         assert error.diagnosis.rule_id == "no-such-key"
         assert error.diagnosis.key == "child.txt"
 
-    assert _fork(child) == 0
+    assert run_forked(child) == 0

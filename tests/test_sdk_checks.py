@@ -21,6 +21,7 @@ from qcloud_cos.cos_exception import CosClientError
 from structlog.testing import capture_logs
 
 import cos_doctor
+from tests.conftest import run_forked
 from tests.replies import Reply, ReplyServer, Seen, error_xml
 
 if TYPE_CHECKING:
@@ -963,22 +964,13 @@ def test_install_before_the_sdk_is_imported_reaches_its_checks() -> None:
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX fork only")
 def test_a_forked_child_diagnoses_checks(installed: None) -> None:
     """In a child forked after install(), a refused argument is diagnosed there too."""
-    import os
-    import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads alive
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 1
-        try:
+    def child() -> None:
+        with pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
             CosConfig(**{**_GOOD, "Scheme": "ftp"})
-        except cos_doctor.CosDiagnosedClientError as error:
-            code = 0 if error.diagnosis is not None else 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+        assert raised.value.diagnosis is not None
+
+    assert run_forked(child) == 0
 
 
 def test_a_successful_call_never_runs_the_check_layer(
