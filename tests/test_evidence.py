@@ -26,6 +26,11 @@ from tests.conftest import BUCKET, REGION, SECRET_KEY, TOKEN, make_client
 from tests.replies import Reply, ReplyServer, error_xml
 
 README_PATH = "README.md"
+# Signed with the uppercase spelling of the tests' SecretId (its shape is valid either way).
+UPPERCASE_AK_AUTHORIZATION = (
+    "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2"
+    "&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"
+)
 
 
 def _diagnosed(
@@ -216,9 +221,7 @@ class TestCredentials:
         context = RequestContext(
             http_status=403,
             error_code="SignatureDoesNotMatch",
-            request_headers={
-                "authorization": "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"
-            },
+            request_headers={"authorization": UPPERCASE_AK_AUTHORIZATION},
             secrets=SecretsSeen(
                 secret_id="AKIDCOSDOCTORTESTSECRETID0000000000A", secret_key=secret_key
             ),
@@ -232,9 +235,7 @@ class TestCredentials:
         context = RequestContext(
             http_status=403,
             error_code="InvalidAccessKeyId",
-            request_headers={
-                "authorization": "q-sign-algorithm=sha1&q-ak=AKIDCOSDOCTORTESTSECRETID0000000000A&q-sign-time=1;2&q-key-time=1;2&q-header-list=&q-url-param-list=&q-signature=00"
-            },
+            request_headers={"authorization": UPPERCASE_AK_AUTHORIZATION},
             secrets=SecretsSeen(
                 secret_id="AKIDcosdoctorTESTsecretid0000000000A", secret_key=SECRET_KEY
             ),
