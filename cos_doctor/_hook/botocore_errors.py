@@ -91,13 +91,20 @@ def _as_diagnosed(kind: type, error: BaseException) -> Any:
     return copy
 
 
+def _diagnosed_copy(
+    error: BaseException, diagnosis: Diagnosis | Callable[[], Diagnosis], base: type, foreign: type
+) -> Any:
+    """``error`` as the diagnosed subclass of its class (``base`` beside ``foreign``)."""
+    copy = _as_diagnosed(_diagnosed_class(type(error), base, foreign), error)
+    attach_builder(copy, error, diagnosis)
+    return copy
+
+
 def diagnosed_s3_copy(
     error: ClientError, diagnosis: Diagnosis | Callable[[], Diagnosis]
 ) -> CosDiagnosedS3Error:
     """A diagnosed copy of ``error``: same args and state, a subclass of its class."""
-    kind = _diagnosed_class(type(error), CosDiagnosedS3Error, ClientError)
-    copy: CosDiagnosedS3Error = _as_diagnosed(kind, error)
-    attach_builder(copy, error, diagnosis)
+    copy: CosDiagnosedS3Error = _diagnosed_copy(error, diagnosis, CosDiagnosedS3Error, ClientError)
     return copy
 
 
@@ -132,9 +139,9 @@ def diagnosed_botocore_copy(
     error: BotoCoreError, diagnosis: Diagnosis | Callable[[], Diagnosis]
 ) -> CosDiagnosedBotoCoreError:
     """A diagnosed copy of ``error``: same args and state, a subclass of its class."""
-    kind = _diagnosed_class(type(error), CosDiagnosedBotoCoreError, BotoCoreError)
-    copy: CosDiagnosedBotoCoreError = _as_diagnosed(kind, error)
-    attach_builder(copy, error, diagnosis)
+    copy: CosDiagnosedBotoCoreError = _diagnosed_copy(
+        error, diagnosis, CosDiagnosedBotoCoreError, BotoCoreError
+    )
     return copy
 
 
