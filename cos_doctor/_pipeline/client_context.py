@@ -10,6 +10,7 @@ from a log is classified the same way as a live exception.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
@@ -501,8 +502,8 @@ def _gates() -> dict[str, str]:
     """
     phrases = [p for _, _, said, tests in _KINDS for p in (*said, *(t for t, _ in tests))]
     longest = {p: max(re.findall("[a-z]+", p), key=len, default="") for p in phrases}
-    shared = [word for word in longest.values() if word]
-    return {p: word for p, word in longest.items() if word and shared.count(word) >= _SHARED}
+    holding = Counter(longest.values())
+    return {p: word for p, word in longest.items() if word and holding[word] >= _SHARED}
 
 
 _SHARED = 3
