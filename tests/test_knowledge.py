@@ -148,7 +148,7 @@ def test_placeholder_tables_cover_every_placeholder() -> None:
         name
         for rule in RULES
         for text in rule.texts.values()
-        for line in (text.title, text.cause, *text.steps)
+        for line in text.prose()
         for name in placeholder_names(line)
     }
     for locale in SUPPORTED_LOCALES:
@@ -356,7 +356,7 @@ def test_last_step_names_the_diagnosis_tool_before_support(rule: Rule, locale: s
 def test_korean_text_links_korean_pages(rule: Rule) -> None:
     """Korean diagnoses link the Korean edition of Tencent Cloud's pages, never the English one."""
     text = rule.texts["ko"]
-    for line in (*text.steps, *text.docs):
+    for line in (*text.prose(), *text.docs):
         assert "intl.cloud.tencent.com/document" not in line
         assert "www.tencentcloud.com/document" not in line, line
 
@@ -375,7 +375,7 @@ def test_no_known_wrong_or_risky_advice(rule: Rule) -> None:
     """Known-wrong links and risky advice found in review never come back."""
     for locale in SUPPORTED_LOCALES:
         text = rule.texts[locale]
-        joined = " ".join((text.title, text.cause, *text.steps, *text.docs))
+        joined = " ".join((*text.prose(), *text.docs))
         assert "436/7733" not in joined  # GET Bucket acl, not an ACL overview
         assert "sign with the owner account's key" not in joined
         assert (
@@ -389,6 +389,67 @@ def test_missing_appid_does_not_tell_the_user_to_reuse_the_short_name() -> None:
     rule = next(rule for rule in RULES if rule.id == "missing-appid")
     for locale in SUPPORTED_LOCALES:
         assert not any("Bucket='{bucket}'" in step for step in rule.texts[locale].steps)
+
+
+def _with_botocore_wording(tmp_path: Path, tables: dict[str, str]) -> Path:
+    """A copy of the knowledge whose rule bucket-not-empty has these botocore tables."""
+    directory = _copy_knowledge(tmp_path)
+    path = directory / "bucket.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('id = "bucket-not-empty"')
+    for locale, table in tables.items():
+        header = f"[rule.{locale}]"
+        end = text.index("\n[", text.index(header, start) + 1)
+        text = f"{text[:end]}\n[rule.{locale}.botocore]\n{table}\n{text[end:]}"
+    path.write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_botocore_wording_is_loaded_with_the_closing_step(tmp_path: Path) -> None:
+    """A [rule.<locale>.botocore] table words the fix for boto3; its steps end with the closing step."""
+    tables = {locale: f'steps = ["{locale}: use {{region}}"]' for locale in SUPPORTED_LOCALES}
+    rules = load_catalogue(_with_botocore_wording(tmp_path, tables))
+    rule = next(rule for rule in rules.rules if rule.id == "bucket-not-empty")
+    for locale in SUPPORTED_LOCALES:
+        text = rule.texts[locale]
+        assert text.botocore_steps == (f"{locale}: use {{region}}", CLOSING[locale])
+        assert text.worded_for(botocore=True) == (text.cause, text.botocore_steps)
+        assert text.worded_for(botocore=False) == (text.cause, text.steps)
+        assert text.botocore_cause == ""
+
+
+@pytest.mark.parametrize(
+    ("tables", "error"),
+    [
+        ({"en": 'steps = ["a"]'}, r"botocore: locales have different numbers of steps"),
+        ({"en": 'cause = "a"', "ko": 'cause = "b"'}, r"botocore cause given in some locales"),
+        (dict.fromkeys(SUPPORTED_LOCALES, 'step = ["a"]'), r"\[botocore\] takes"),
+        (dict.fromkeys(SUPPORTED_LOCALES, "steps = []"), r"\[botocore\] takes"),
+        (
+            {
+                "en": 'steps = ["{region}"]',
+                "ko": 'steps = ["{bucket}"]',
+                "zh": 'steps = ["{region}"]',
+            },
+            r"botocore step 1.*placeholders differ",
+        ),
+        (dict.fromkeys(SUPPORTED_LOCALES, 'steps = ["{nonsense}"]'), r"unknown placeholder"),
+    ],
+    ids=[
+        "one-locale",
+        "cause-in-two",
+        "misspelt-key",
+        "empty",
+        "placeholders-differ",
+        "unknown-name",
+    ],
+)
+def test_malformed_botocore_wording_fails_loading(
+    tmp_path: Path, tables: dict[str, str], error: str
+) -> None:
+    """The botocore wording is checked like the rest: every locale, the same shape and names."""
+    with pytest.raises(KnowledgeError, match=error):
+        load_catalogue(_with_botocore_wording(tmp_path, tables))
 
 
 def test_a_rule_without_chinese_fails_loading(tmp_path: Path) -> None:

@@ -235,12 +235,29 @@ def _compiled(pattern: str | None, flags: int) -> re.Pattern[str] | None:
 
 @frozen
 class RuleText:
-    """A rule's prose in one locale."""
+    """A rule's prose in one locale.
+
+    ``botocore_cause`` and ``botocore_steps`` word the same fix for a call that came through
+    boto3 / botocore (COS's S3-compatible API), where the COS SDK's settings, calls and
+    ``q-*`` signature fields do not exist; empty when the SDK's wording serves both.
+    """
 
     title: str
     cause: str
     steps: tuple[str, ...]
     docs: tuple[str, ...]
+    botocore_cause: str = ""
+    botocore_steps: tuple[str, ...] = ()
+
+    def worded_for(self, *, botocore: bool) -> tuple[str, tuple[str, ...]]:
+        """The cause and steps for a call through the COS SDK, or through botocore."""
+        if botocore:
+            return self.botocore_cause or self.cause, self.botocore_steps or self.steps
+        return self.cause, self.steps
+
+    def prose(self) -> tuple[str, ...]:
+        """Every sentence of this locale's prose, the botocore wording included (for checks)."""
+        return (self.title, self.cause, *self.steps, self.botocore_cause, *self.botocore_steps)
 
 
 @frozen
@@ -333,7 +350,7 @@ class Catalogue:
 # Diagnosis, the command line and the tests need.
 _PROSE_FIELDS = {
     Rule: ("source", "examples", "file"),
-    RuleText: ("title", "cause", "steps"),
+    RuleText: ("title", "cause", "steps", "botocore_cause", "botocore_steps"),
     CauseRule: ("texts",),
     Catalogue: ("labels",),
 }
@@ -483,16 +500,23 @@ def prose_data(rules: Catalogue) -> dict[str, Any]:
                 "source": rule.source,
                 "file": rule.file,
                 "examples": [dataclasses.asdict(example) for example in rule.examples],
-                "texts": {
-                    locale: {"title": text.title, "cause": text.cause, "steps": list(text.steps)}
-                    for locale, text in rule.texts.items()
-                },
+                "texts": {locale: _prose_text(text) for locale, text in rule.texts.items()},
                 "causes": {cause.id: cause.texts for cause in rule.causes},
             }
             for rule in rules.rules
         },
         "labels": rules.labels,
     }
+
+
+def _prose_text(text: RuleText) -> dict[str, Any]:
+    """One locale's prose; the botocore wording only where a rule has one."""
+    data: dict[str, Any] = {"title": text.title, "cause": text.cause, "steps": list(text.steps)}
+    if text.botocore_cause:
+        data["botocore_cause"] = text.botocore_cause
+    if text.botocore_steps:
+        data["botocore_steps"] = list(text.botocore_steps)
+    return data
 
 
 def catalogue_from_data(data: dict[str, Any], prose: Callable[[], dict[str, Any]]) -> Catalogue:
@@ -535,7 +559,13 @@ class _Prose:
 
     def text(self, rule_id: str, locale: str) -> dict[str, Any]:
         found = self.data["rules"][rule_id]["texts"][locale]
-        return {"title": found["title"], "cause": found["cause"], "steps": tuple(found["steps"])}
+        return {
+            "title": found["title"],
+            "cause": found["cause"],
+            "steps": tuple(found["steps"]),
+            "botocore_cause": found.get("botocore_cause", ""),
+            "botocore_steps": tuple(found.get("botocore_steps", ())),
+        }
 
     def cause(self, rule_id: str, cause_id: str) -> dict[str, Any]:
         return {"texts": self.data["rules"][rule_id]["causes"][cause_id]}
@@ -696,15 +726,12 @@ def _rule(file: str, raw: dict[str, Any], closing: dict[str, str]) -> Rule:
     answers_a_reply = not all(clause.client for clause in clauses)
     if raw.get("closing_step", answers_a_reply):
         for locale, text in texts.items():
-            if any(_DIAGNOSIS_TOOL in step for step in text.steps):
+            if any(_DIAGNOSIS_TOOL in step for step in (*text.steps, *text.botocore_steps)):
                 raise KnowledgeError(
                     f"{where} [{locale}]: a step names the Diagnosis Tool, and the closing step "
                     "(closing.toml) says it again: set closing_step = false or drop the step",
                 )
-        texts = {
-            locale: dataclasses.replace(text, steps=(*text.steps, closing[locale]))
-            for locale, text in texts.items()
-        }
+        texts = {locale: _closed(text, closing[locale]) for locale, text in texts.items()}
     texts["ko"] = dataclasses.replace(
         texts["ko"],
         docs=tuple(_INTERNATIONAL_PAGE.sub(_KOREAN_PAGE, link) for link in texts["en"].docs),
@@ -731,17 +758,45 @@ def _rule(file: str, raw: dict[str, Any], closing: dict[str, str]) -> Rule:
     )
 
 
+def _closed(text: RuleText, closing: str) -> RuleText:
+    """``text`` with the closing step after its steps, and after its botocore steps if any."""
+    botocore = (*text.botocore_steps, closing) if text.botocore_steps else ()
+    return dataclasses.replace(text, steps=(*text.steps, closing), botocore_steps=botocore)
+
+
 def _same_shape(where: str, texts: dict[str, RuleText], allowed: frozenset[str]) -> None:
-    """Every locale says the same thing: as many steps, the same placeholders in each part."""
-    counts = {locale: len(text.steps) for locale, text in texts.items()}
+    """Every locale says the same thing: as many steps, the same placeholders in each part.
+
+    The botocore wording too: every locale has it or none, with as many steps.
+    """
+    _same_placeholders(f"{where} title", {k: t.title for k, t in texts.items()}, allowed)
+    _same_wording(
+        f"{where}",
+        {locale: (text.cause, text.steps) for locale, text in texts.items()},
+        allowed,
+    )
+    _same_wording(
+        f"{where} botocore",
+        {locale: (text.botocore_cause, text.botocore_steps) for locale, text in texts.items()},
+        allowed,
+    )
+
+
+def _same_wording(
+    where: str, wordings: dict[str, tuple[str, tuple[str, ...]]], allowed: frozenset[str]
+) -> None:
+    """One cause and its steps in every locale: all given or none, with the same shape."""
+    causes = {locale: cause for locale, (cause, _) in wordings.items()}
+    if len({bool(cause) for cause in causes.values()}) > 1:
+        raise KnowledgeError(f"{where} cause given in some locales only")
+    _same_placeholders(f"{where} cause", causes, allowed)
+    counts = {locale: len(steps) for locale, (_, steps) in wordings.items()}
     if len(set(counts.values())) > 1:
         raise KnowledgeError(f"{where}: locales have different numbers of steps {counts}")
-    _same_placeholders(f"{where} title", {k: t.title for k, t in texts.items()}, allowed)
-    _same_placeholders(f"{where} cause", {k: t.cause for k, t in texts.items()}, allowed)
-    for number in range(len(next(iter(texts.values())).steps)):
+    for number in range(min(counts.values())):
         _same_placeholders(
             f"{where} step {number + 1}",
-            {locale: text.steps[number] for locale, text in texts.items()},
+            {locale: steps[number] for locale, (_, steps) in wordings.items()},
             allowed,
         )
 
@@ -835,18 +890,45 @@ def _text(
     if raw is None:
         raise KnowledgeError(f"{where}: locale missing")
     fields = _TEXT_FIELDS if has_docs else _TEXT_FIELDS - {"docs"}
-    if set(raw) != fields:
+    if set(raw) - {"botocore"} != fields:
         raise KnowledgeError(f"{where}: needs exactly {sorted(fields)}, has {sorted(raw)}")
     steps = tuple(raw["steps"])
     docs = tuple(raw.get("docs", ()))
     if not raw["title"] or not raw["cause"] or not steps:
         raise KnowledgeError(f"{where}: title, cause and steps must not be empty")
+    botocore = raw.get("botocore", {})
+    if "botocore" in raw and not _botocore_wording(botocore):
+        raise KnowledgeError(f"{where}: [botocore] takes a non-empty cause, steps or both")
+    botocore_cause = botocore.get("cause", "")
+    botocore_steps = tuple(botocore.get("steps", ()))
     allowed = REQUEST_PLACEHOLDERS | group_names
-    for text in (raw["title"], raw["cause"], *steps):
+    for text in (raw["title"], raw["cause"], *steps, botocore_cause, *botocore_steps):
         for name in placeholder_names(text):
             if name not in allowed:
                 raise KnowledgeError(f"{where}: unknown placeholder {{{name}}} in {text!r}")
-    return RuleText(title=raw["title"], cause=raw["cause"], steps=steps, docs=docs)
+    return RuleText(
+        title=raw["title"],
+        cause=raw["cause"],
+        steps=steps,
+        docs=docs,
+        botocore_cause=botocore_cause,
+        botocore_steps=botocore_steps,
+    )
+
+
+def _botocore_wording(raw: Any) -> bool:
+    """Whether ``raw`` is a ``[rule.<locale>.botocore]`` table: a cause, steps or both."""
+    if not isinstance(raw, dict) or not raw or set(raw) - {"cause", "steps"}:
+        return False
+    steps = raw.get("steps", ["-"])
+    cause = raw.get("cause", "-")
+    return (
+        isinstance(cause, str)
+        and bool(cause)
+        and isinstance(steps, list)
+        and bool(steps)
+        and all(isinstance(step, str) and step for step in steps)
+    )
 
 
 def _example(where: str, raw: dict[str, Any]) -> Example:

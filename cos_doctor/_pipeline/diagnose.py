@@ -122,6 +122,7 @@ class Assessment:
         text = found.rule.texts[language]
         redactor = self.redactor
         values = _placeholder_values(context, found, rules, language, redactor)
+        cause, steps = text.worded_for(botocore=context.botocore is not None)
         return Diagnosis(
             rule_id=found.rule.id,
             title="",
@@ -135,7 +136,7 @@ class Assessment:
             labels=tuple(rules.labels[language].items()),
             causes=rank_causes(found.rule, self._evidence, language, values),
             redactor=redactor,
-            wording=Wording(text.title, text.cause, text.steps, values),
+            wording=Wording(text.title, cause, steps, values),
         )
 
     def event(self) -> EventFacts | Diagnosis:
@@ -338,6 +339,13 @@ def _placeholder_values(
     return Words(values, rules.placeholders[locale])  # unknown names: generic wording
 
 
+def _secret_id_sent(context: RequestContext) -> str | None:
+    """The SecretId that signed: the SDK's q-ak, or botocore's aws_access_key_id."""
+    if context.botocore is not None and context.botocore.credential_kind != "anonymous":
+        return context.botocore.access_key_id
+    return context.secret_id_sent
+
+
 def _known_values(context: RequestContext, found: Match) -> dict[str, str]:
     """The request's values the rule's texts may name, as observed (not sealed)."""
     known = {
@@ -348,7 +356,7 @@ def _known_values(context: RequestContext, found: Match) -> dict[str, str]:
         "origin": context.request_headers.get("origin"),
         "referer": context.request_headers.get("referer"),
         "operation": context.operation,
-        "secret_id_masked": mask_secret_id(context.secret_id_sent),
+        "secret_id_masked": mask_secret_id(_secret_id_sent(context)),
         "request_id": context.request_id,
         "subresource": subresource(context.error_code, context.query),
         **context.fills,
