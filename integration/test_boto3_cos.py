@@ -8,6 +8,7 @@ call. Plus what only boto3 users meet: path-style addressing and botocore's aws-
 
 from __future__ import annotations
 
+import re
 import ssl
 import subprocess
 import threading
@@ -26,6 +27,7 @@ from botocore.config import Config  # noqa: E402
 
 import cos_doctor  # noqa: E402
 from cos_doctor._cli.scenarios import INTRUDER, OBJECT_KEY, SCENARIOS  # noqa: E402
+from cos_doctor._knowledge.catalogue import catalogue  # noqa: E402
 from cos_doctor.emulator import (  # noqa: E402
     DEFAULT_OWNER_SECRET_ID,
     DEFAULT_SUB_SECRET_ID,
@@ -358,3 +360,112 @@ def test_an_aws_region_name_is_not_taken_for_the_cos_region(emulator: Emulator) 
     lookup = next(e for e in diagnosis.evidence if e.key == "bucket_region_lookup_cos_sdk")
     assert "elsewhere-1250000000" in lookup.value
     assert "COS Python SDK" in lookup.text
+
+
+# What only the COS SDK has: its signature's q-* fields, its settings and header, the
+# StringToSign its error replies carry. A boto3 user told to check them has nothing to check.
+COS_SDK_ONLY = re.compile(
+    r"q-ak|q-signature|q-sign-time|CosConfig|CosS3Client|x-cos-security-token|StringToSign and "
+    r"FormatString|StringToSign和FormatString|StringToSign 和 FormatString|StringToSign과"
+)
+
+
+def _sub_account_head(emulator: Emulator) -> BaseException:
+    _put_report(emulator)
+    reader = emulator.boto3_client(DEFAULT_SUB_SECRET_ID)
+    return _failure(lambda: reader.head_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+
+
+def _missing_bucket(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client()
+    return _failure(lambda: client.list_objects(Bucket="missing-1250000000"))
+
+
+# The seeds, and two more failures whose SDK steps name q-ak or CosConfig.
+WORDED_FOR_BOTOCORE = {
+    **BOTO3_SEEDS,
+    "unrecognized-403": _sub_account_head,  # a HEAD's 403 has no body to read
+    "no-such-bucket": _missing_bucket,
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "ko", "zh"])
+@pytest.mark.parametrize("rule_id", sorted(WORDED_FOR_BOTOCORE))
+def test_a_boto3_call_is_told_the_fix_in_botocores_terms(
+    emulator: Emulator, rule_id: str, locale: str
+) -> None:
+    """A seed met through boto3 names no COS-SDK-only field or setting, and names the key used."""
+    cos_doctor.install(locale, storm_window=0)
+    diagnosis = WORDED_FOR_BOTOCORE[rule_id](emulator).diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == rule_id
+    prose = "\n".join((diagnosis.cause, *diagnosis.steps))
+    assert not COS_SDK_ONLY.search(prose), COS_SDK_ONLY.search(prose)
+    placeholder = catalogue().placeholders[locale]["secret_id_masked"]
+    assert placeholder not in prose  # the key that signed is known: it is named
+    signer = diagnosis.evidence_value("botocore_access_key_id")
+    if signer is not None and "SecretId" in diagnosis.steps[0]:
+        assert signer in prose
+
+
+def test_the_cos_sdk_keeps_its_own_wording_for_the_same_failure(emulator: Emulator) -> None:
+    """The wrong SecretKey through the COS SDK is told about q-ak and the reply's StringToSign."""
+    cos_doctor.install(storm_window=0)
+    client = emulator.client(DEFAULT_OWNER_SECRET_ID, "a-key-from-another-account")
+    error = _failure(lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "signature-mismatch"
+    assert "q-ak" in diagnosis.steps[0]
+    assert "StringToSign" in diagnosis.steps[1]
+    assert not any("botocore" in step for step in diagnosis.steps)
+
+
+def test_signature_version_s3_applies_in_code_not_in_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What signature-mismatch's boto3 step says: COS's guide's ~/.aws/config form signs SigV4.
+
+    The guide (436/32537) writes ``s3 = signature_version = s3`` in ~/.aws/config; botocore
+    reads the signature version from the Config passed in code only. Nothing leaves this
+    process: the signed request is read before it is sent.
+    """
+    config = tmp_path / "config"
+    config.write_text(
+        "[default]\ns3 =\n    signature_version = s3\n    addressing_style = virtual\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+
+    class Signed(Exception):  # noqa: N818 - carries the request out, not an error
+        pass
+
+    def authorization(configured: Config | None) -> str:
+        client = boto3.session.Session().client(
+            "s3",
+            endpoint_url="https://cos.ap-guangzhou.myqcloud.com",
+            aws_access_key_id=DEFAULT_OWNER_SECRET_ID,
+            aws_secret_access_key="a-secret-key",
+            config=configured,
+        )
+
+        def stop(request: Any, **_: Any) -> None:
+            raise Signed(request.headers["Authorization"])
+
+        client.meta.events.register("before-send", stop)
+        with pytest.raises(Signed) as signed:
+            client.head_object(Bucket="examplebucket-1250000000", Key=OBJECT_KEY)
+        value = signed.value.args[0]
+        return value.decode() if isinstance(value, bytes) else value
+
+    assert authorization(None).startswith("AWS4-HMAC-SHA256 Credential=")
+    assert authorization(Config(signature_version="s3")).startswith(
+        f"AWS {DEFAULT_OWNER_SECRET_ID}:"
+    )
+
+
+def test_botocore_signed_so_no_hand_made_signature_or_key_encoding(emulator: Emulator) -> None:
+    """botocore signs and encodes the key itself: those two SDK-side causes are not offered."""
+    cos_doctor.install(storm_window=0)
+    diagnosis = _wrong_secret(emulator).diagnosis  # type: ignore[attr-defined]
+    offered = {cause.id for cause in diagnosis.causes}
+    assert "botocore-signature-version" in offered
+    assert not offered & {"hand-made-signature", "key-encoding"}
