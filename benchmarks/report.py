@@ -102,6 +102,26 @@ def _success_rows(success: dict[str, Any] | None) -> list[Row]:
                 TARGET_LAYER_OVER_WRAPT_US,
             ),
         )
+    stream = success.get("botocore_stream_layer")
+    if stream is not None:
+        entry = dict(stream["over_bare_wrapt"], calls_per_round=stream["calls_per_round"])
+        rows.append(
+            added_row(
+                "success: botocore, cos_doctor's layer on StreamingBody.read minus a bare wrapt "
+                "pass-through, hot loop",
+                entry,
+                TARGET_LAYER_OVER_WRAPT_US,
+            ),
+        )
+        entry = dict(stream["cos_doctor"], calls_per_round=stream["calls_per_round"])
+        read = stream["read_1kib_us"]["median"]
+        rows.append(
+            added_row(
+                "success: botocore, cos_doctor's layer on StreamingBody.read, added per read() "
+                f"(a 1 KiB read of an in-memory body costs {read:.2f} µs)",
+                entry,
+            ),
+        )
     for level, entry in success["sdk_logging"].items():
         rows.append(
             added_row(

@@ -17,7 +17,7 @@ from benchmarks._config import (
 )
 from benchmarks._format import added_line, mark
 from benchmarks._sdk import code_copy, quiet_sdk_logs, round_robin, sdk_twin
-from benchmarks._stats import compare
+from benchmarks._stats import compare, summary
 from benchmarks._transport import FakeCos, Reply, make_client
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ def bench_success(plan: Plan) -> dict[str, Any]:
     unhooked, hooked = sides["without"][0], make_client(adapter)
     out["layer"] = bench_layer(plan)
     out["botocore_layer"] = bench_botocore_layer(plan)
+    out["botocore_stream_layer"] = bench_botocore_stream_layer(plan)
     out["sdk_logging"] = bench_sdk_logging(plan, unhooked, hooked)
     cos_doctor.uninstall()
     return out
@@ -192,6 +193,84 @@ def bench_botocore_layer(plan: Plan) -> dict[str, Any]:
         f"(target ≤ {TARGET_LAYER_OVER_WRAPT_US} µs) {verdict}",
     )
     return out
+
+
+class _StreamingBody:
+    """Stands in for botocore's StreamingBody: a read() that returns at once, same signature."""
+
+    def read(self, amt: int | None = None) -> bytes:
+        del amt
+        return b""
+
+
+def bench_botocore_stream_layer(plan: Plan) -> dict[str, Any]:
+    """The layer on a streamed body's read(), which every chunk of a GetObject Body goes through.
+
+    cos_doctor's layer is put on a stand-in StreamingBody by the hook's own patch function, the
+    reference is a bare wrapt FunctionWrapper that only calls through. Hot loop, paired.
+    """
+    import wrapt
+
+    from cos_doctor._hook import botocore as _boto_hook
+
+    def stand_in() -> type[_StreamingBody]:
+        """A class of its own, with its own copy of the no-op read's code."""
+        return type("StreamingBody", (_StreamingBody,), {"read": code_copy(_StreamingBody.read)})
+
+    doctor, bare_wrapt = stand_in(), stand_in()
+    _boto_hook._patch_body_readers(doctor)
+
+    def passthrough(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        del instance
+        return wrapped(*args, **kwargs)
+
+    wrapt.wrap_function_wrapper(bare_wrapt, "read", passthrough)
+    layers = {"plain": stand_in(), "cos_doctor": doctor, "bare_wrapt": bare_wrapt}
+
+    def call(body: _StreamingBody) -> Callable[[], object]:
+        return lambda: body.read(1024)
+
+    out = _layers_compared(layers, call, plan)
+    out["read_1kib_us"] = _streamed_read_cost(plan)
+    over = out["over_bare_wrapt"]["added_us"]
+    added = out["cos_doctor"]["added_us"]
+    read = out["read_1kib_us"]["median"]
+    verdict = mark(over, TARGET_LAYER_OVER_WRAPT_US)
+    print(
+        f"  botocore: cos_doctor's layer on StreamingBody.read minus a bare wrapt "
+        f"FunctionWrapper: {over:+.2f} µs (target ≤ {TARGET_LAYER_OVER_WRAPT_US} µs) {verdict}; "
+        f"the layer adds {added:+.2f} µs to a 1 KiB read of {read:.2f} µs",
+    )
+    return out
+
+
+def _streamed_read_cost(plan: Plan) -> dict[str, float]:
+    """What one 1 KiB read() of botocore's own StreamingBody over urllib3 costs, for scale.
+
+    The body is in memory (no socket), so this is the least a read costs; botocore's method is
+    called unwrapped, whatever layer the process put on it.
+    """
+    import io
+
+    from botocore.response import StreamingBody
+    from urllib3.response import HTTPResponse
+
+    read = StreamingBody.__dict__["read"]
+    read = getattr(read, "__wrapped__", read)
+    size = 2 * 1024 * plan.layer_calls
+    data = b"x" * size
+    state: dict[str, Any] = {}
+
+    def enter() -> None:
+        raw = HTTPResponse(body=io.BytesIO(data), preload_content=False)
+        state["body"] = StreamingBody(raw, size)
+
+    def run() -> object:
+        return read(state["body"], 1024)
+
+    return summary(
+        interleave([Arm("read", run, enter)], plan.layer_rounds, plan.layer_calls)["read"]
+    )
 
 
 def bench_sdk_logging(plan: Plan, unhooked: Any, hooked: Any) -> dict[str, Any]:

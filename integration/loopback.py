@@ -351,17 +351,21 @@ def scripted_cos(script: Script) -> Iterator[int]:
 
 
 @contextmanager
-def truncating_cos(size: int) -> Iterator[int]:
+def truncating_cos(size: int, *, cos_headers: bool = True) -> Iterator[int]:
     """An object of ``size`` bytes whose every GET promises the full length, sends half, and
-    closes: HEAD is answered whole, so download_file plans its parts normally."""
+    closes: HEAD is answered whole, so download_file plans its parts normally.
+
+    ``cos_headers=False``: the same server without COS's reply headers (another S3 store).
+    """
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def _headers(self, status: int, length: int) -> None:
             self.send_response(status)
-            self.send_header("Server", "tencent-cos")
-            self.send_header("x-cos-request-id", "NjU1ZjA0YjNfdHJ1bmNhdGVk")
+            if cos_headers:
+                self.send_header("Server", "tencent-cos")
+                self.send_header("x-cos-request-id", "NjU1ZjA0YjNfdHJ1bmNhdGVk")
             self.send_header("ETag", '"0123456789abcdef0123456789abcdef"')
             self.send_header("Last-Modified", "Wed, 25 Nov 2026 08:00:00 GMT")
             self.send_header("Content-Length", str(length))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import urllib3
 from structlog.testing import capture_logs
 
 boto3 = pytest.importorskip("boto3")
@@ -32,6 +33,7 @@ from integration.loopback import (  # noqa: E402
     self_signed_tls_server,
     silent_server,
     tls_server,
+    truncating_cos,
 )
 from integration.test_client_failures import _invalid_names_fail_here  # noqa: E402
 
@@ -320,3 +322,181 @@ def test_the_frame_locals_read_on_failure_are_botocores() -> None:
     method = BaseClient.__dict__["_make_api_call"]
     names = getattr(method, "__wrapped__", method).__code__.co_varnames
     assert {"operation_name", "api_params", "request_dict"} <= set(names)
+
+
+# ---------------------------------------------------------------------------------------------
+# A GetObject's Body read after the call returned (botocore's StreamingBody)
+
+KEY = "reports/q3 a+b.csv"
+OBJECT_SIZE = 64 * 1024
+
+
+def _read_whole(body: Any) -> object:
+    return body.read()
+
+
+def _read_in_chunks(body: Any) -> object:
+    return b"".join(body.iter_chunks(4096))
+
+
+def _read_into(body: Any) -> object:
+    buffer = bytearray(OBJECT_SIZE)
+    view = memoryview(buffer)
+    while body.readinto(view):  # io's way: a BufferedReader, shutil.copyfileobj…
+        pass
+    return buffer
+
+
+def _readers() -> dict[str, Callable[[Any], object]]:
+    from botocore.response import StreamingBody
+
+    readers = {"read": _read_whole, "iter_chunks": _read_in_chunks}
+    if "readinto" in StreamingBody.__dict__:  # botocore 1.30+
+        readers["readinto"] = _read_into
+    return readers
+
+
+READERS = _readers()
+# urllib3 2 keeps the path it sent with the reply; 1.26 (under botocore) keeps none.
+URL_PATH_KEPT = int(urllib3.__version__.split(".")[0]) >= 2
+
+
+def _stream_failure(
+    port: int, reader: Callable[[Any], object], addressing: str = "path"
+) -> tuple[BaseException, list[dict[str, Any]]]:
+    """get_object from the truncating server, then ``reader`` on its Body: caught, events."""
+    client = _client(f"http://{LOCAL}:{port}", s3={"addressing_style": addressing})
+    if addressing == "virtual":  # the bucket goes in the host name: resolve it to the server
+        client.meta.events.register(
+            "before-send.s3.GetObject", _to_loopback(port), unique_id="to-loopback"
+        )
+    reply = client.get_object(Bucket=BUCKET, Key=KEY)
+    with capture_logs() as events:
+        try:
+            reader(reply["Body"])
+        except Exception as error:  # whatever botocore raised is the subject
+            caught: BaseException = error
+        else:
+            raise AssertionError("the body was read whole: the server no longer truncates it")
+    return caught, [event for event in events if event["event"] == "cos_request_failed"]
+
+
+def _to_loopback(port: int) -> Callable[..., None]:
+    def send_here(request: Any, **_: Any) -> None:
+        request.url = request.url.replace(f"{BUCKET}.{LOCAL}:{port}", f"{LOCAL}:{port}")
+
+    return send_here
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_a_streamed_body_that_breaks_while_read_is_diagnosed(reader: str) -> None:
+    """Read after get_object returned: the body rule, one event, botocore's class, its key."""
+    from botocore.exceptions import IncompleteReadError, ResponseStreamingError
+
+    cos_doctor.install(storm_window=0)
+    with truncating_cos(OBJECT_SIZE) as port:
+        caught, failures = _stream_failure(port, READERS[reader])
+    assert isinstance(caught, cos_doctor.CosDiagnosedBotoCoreError), repr(caught)
+    assert isinstance(caught, (ResponseStreamingError, IncompleteReadError))
+    diagnosis = caught.diagnosis
+    assert diagnosis.rule_id == "client-body-interrupted"
+    if URL_PATH_KEPT:
+        assert (diagnosis.bucket, diagnosis.key) == (BUCKET, KEY)
+    assert diagnosis.request_id == "NjU1ZjA0YjNfdHJ1bmNhdGVk"
+    assert diagnosis.evidence_value("botocore_body_read") == "after-call"
+    assert _likely(diagnosis) == ["botocore-streamed-body"]
+    assert "s3.download_file(" in diagnosis.steps[1]
+    assert [event["cos_doctor.rule_id"] for event in failures] == ["client-body-interrupted"]
+    assert failures[0]["cos.client.library"] == "botocore"
+    assert pickle.loads(pickle.dumps(caught)).diagnosis.rule_id == "client-body-interrupted"
+
+
+@pytest.mark.skipif(not URL_PATH_KEPT, reason="urllib3 1.26 keeps no request path")
+def test_the_streamed_bodys_bucket_is_read_from_a_virtual_hosted_url() -> None:
+    """<bucket>.<host>/<key>: with the bucket outside the path, the path is the key."""
+    cos_doctor.install(cos_domains=[LOCAL], storm_window=0)
+    with truncating_cos(OBJECT_SIZE) as port:
+        caught, failures = _stream_failure(port, _read_whole, addressing="virtual")
+    assert caught.diagnosis.rule_id == "client-body-interrupted"  # type: ignore[attr-defined]
+    assert caught.diagnosis.key == KEY  # type: ignore[attr-defined]
+    assert len(failures) == 1
+
+
+def test_another_stores_streamed_body_is_untouched() -> None:
+    """No COS headers and a host that is not COS's: botocore's own exception, no event."""
+    from botocore.exceptions import ResponseStreamingError
+
+    cos_doctor.install(storm_window=0)
+    with truncating_cos(OBJECT_SIZE, cos_headers=False) as port:
+        caught, failures = _stream_failure(port, _read_whole)
+    assert type(caught) is ResponseStreamingError
+    assert getattr(caught, "diagnosis", None) is None
+    assert failures == []
+
+
+def test_download_file_retries_its_broken_parts_itself(tmp_path: Path) -> None:
+    """boto3's download_file retries a broken body: cos_doctor reports none of its attempts."""
+    from boto3.s3.transfer import TransferConfig
+
+    cos_doctor.install(storm_window=0)
+    with truncating_cos(OBJECT_SIZE) as port, capture_logs() as events:
+        client = _client(f"http://{LOCAL}:{port}", s3={"addressing_style": "path"})
+        with pytest.raises(Exception) as raised:  # s3transfer's own, after its retries
+            client.download_file(
+                BUCKET,
+                KEY,
+                str(tmp_path / "q3.csv"),
+                Config=TransferConfig(num_download_attempts=2),
+            )
+    assert getattr(raised.value, "diagnosis", None) is None
+    assert [event for event in events if event["event"] == "cos_request_failed"] == []
+
+
+def test_uninstall_takes_the_layer_off_the_streamed_body() -> None:
+    """install() wraps StreamingBody.read and readinto; uninstall() puts botocore's back."""
+    from botocore.response import StreamingBody
+
+    names = [name for name in ("read", "readinto") if name in StreamingBody.__dict__]
+    originals = {name: StreamingBody.__dict__[name] for name in names}
+    cos_doctor.install()
+    assert all(StreamingBody.__dict__[name].__wrapped__ is originals[name] for name in originals)
+    cos_doctor.uninstall()
+    assert {name: StreamingBody.__dict__[name] for name in originals} == originals
+
+
+def test_the_streamed_body_names_read_on_failure_are_botocores_and_urllib3s() -> None:
+    """StreamingBody keeps urllib3's response as _raw_stream; it keeps its pool (and path)."""
+    import io
+
+    from botocore.response import StreamingBody
+    from urllib3.response import HTTPResponse
+
+    raw = HTTPResponse(body=io.BytesIO(b"x"), preload_content=False, request_url="/b-1250000000/k")
+    assert StreamingBody(raw, 1)._raw_stream is raw
+    assert hasattr(raw, "_pool")
+    if URL_PATH_KEPT:
+        assert raw._request_url == "/b-1250000000/k"
+
+
+@pytest.mark.parametrize(
+    ("url", "bucket", "key"),
+    [
+        ("https://b-1250000000.cos.ap-guangzhou.myqcloud.com/a/b.csv", "b-1250000000", "a/b.csv"),
+        (
+            "https://cos.ap-guangzhou.myqcloud.com/b-1250000000/a%20b%2Bc.csv",
+            "b-1250000000",
+            "a b+c.csv",
+        ),
+        ("http://127.0.0.1:8080/b-1250000000/a.csv", "b-1250000000", "a.csv"),
+        ("https://files.example.com/photos/a.jpg", None, "photos/a.jpg"),
+        ("https://b-1250000000.cos.ap-guangzhou.myqcloud.com/", "b-1250000000", None),
+        (None, None, None),
+    ],
+)
+def test_a_streamed_bodys_url_names_its_bucket_and_key_as_far_as_it_says(
+    url: str | None, bucket: str | None, key: str | None
+) -> None:
+    """Virtual-hosted, path-style (a <name>-<APPID> first segment), or the path as the key."""
+    from cos_doctor._sdk.botocore import _bucket_and_key
+
+    assert _bucket_and_key(url) == (bucket, key)

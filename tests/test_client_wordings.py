@@ -395,6 +395,31 @@ WORDINGS: list[tuple[str, str, str]] = [
         ),
         "client-connection-reset",
     ),
+    # A streamed body (get_object's Body) that broke while read, as botocore words it.
+    (
+        "botocore-incomplete-read",
+        "botocore.exceptions.IncompleteReadError: 2048 read, but total bytes expected is 4096.",
+        "client-body-interrupted",
+    ),
+    (
+        "botocore-incomplete-read-no-class",
+        "1024 read, but total bytes expected is 1048576",
+        "client-body-interrupted",
+    ),
+    (
+        "botocore-response-streaming",
+        (
+            "ResponseStreamingError: An error occurred while reading from response stream: "
+            "('Connection broken: IncompleteRead(2048 bytes read, 2048 more expected)', "
+            "IncompleteRead(2048 bytes read, 2048 more expected))"
+        ),
+        "client-body-interrupted",
+    ),
+    (
+        "botocore-response-streaming-reset",
+        "An error occurred while reading from response stream: [Errno 104] Connection reset by peer",
+        "client-body-interrupted",
+    ),
     (
         "botocore-ssl-self-signed",
         (

@@ -9,10 +9,16 @@ On failure a reply is diagnosed only when it is COS's (its headers, or a COS or 
 endpoint domain), a failure without a reply only when the endpoint is COS's; anything else
 propagates untouched. Patched when ``install()`` runs if botocore is imported, else when
 ``botocore.client`` is first executed (and on every reload).
+
+A GetObject's ``Body`` is read after the call returned: ``StreamingBody.read`` and
+``readinto`` (every other reader goes through ``read``) carry a layer of their own, which on a
+broken body of COS's diagnoses it the same way, unless boto3's transfer manager is reading (it
+retries the part itself) or the read happens inside a call (that call's layer reports it).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -23,6 +29,7 @@ from cos_doctor import _config
 from cos_doctor._hook.layers import finished_module, our_layer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import FrameType
 
 __all__ = ["disable", "enable", "is_patched"]
@@ -32,6 +39,8 @@ _enabled = False
 _watching = False
 # Every BaseClient class patched so far (a reloaded botocore.client brings a new one); weak.
 _patched: weakref.WeakSet[type] = weakref.WeakSet()
+# Every StreamingBody class whose readers were patched; weak.
+_patched_bodies: weakref.WeakSet[type] = weakref.WeakSet()
 
 
 class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raised
@@ -39,6 +48,7 @@ class _NotYetPatched(Exception):  # noqa: N818 - a placeholder type, never raise
 
 
 _client_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
+_stream_errors: tuple[type[BaseException], ...] = (_NotYetPatched,)
 
 
 def enable() -> bool:
@@ -75,6 +85,12 @@ def disable() -> None:
             if current is not None and _our_layer(current) is current:
                 setattr(client_class, _boto.API_CALL, current.__wrapped__)
         _patched.clear()
+        for body_class in list(_patched_bodies):
+            for name in _boto.STREAM_READERS:
+                current = body_class.__dict__.get(name)
+                if current is not None and our_layer(current, _on_stream_read) is current:
+                    setattr(body_class, name, current.__wrapped__)
+        _patched_bodies.clear()
 
 
 def is_patched() -> bool:
@@ -93,6 +109,7 @@ def _patch(module: Any) -> bool:
 
     global _client_errors  # noqa: PLW0603 - bound once botocore is known
     _client_errors = (_boto.client_error_class(), *_boto.client_failure_classes())
+    _patch_body_readers(_boto.streaming_body_class())
     client_class = getattr(module, _boto.CLIENT_CLASS)
     current = client_class.__dict__.get(_boto.API_CALL)
     _patched.add(client_class)
@@ -100,6 +117,21 @@ def _patch(module: Any) -> bool:
         return False
     setattr(client_class, _boto.API_CALL, wrapt.FunctionWrapper(current, _on_make_api_call))
     return True
+
+
+def _patch_body_readers(body_class: type) -> None:
+    """Put a layer on the readers of botocore's ``StreamingBody`` (``body_class``)."""
+    import wrapt
+
+    from cos_doctor._sdk import botocore as _boto
+
+    global _stream_errors  # noqa: PLW0603 - bound once botocore is known
+    _stream_errors = _boto.stream_failure_classes()
+    _patched_bodies.add(body_class)
+    for name in _boto.STREAM_READERS:
+        current = body_class.__dict__.get(name)
+        if current is not None and our_layer(current, _on_stream_read) is None:
+            setattr(body_class, name, wrapt.FunctionWrapper(current, _on_stream_read))
 
 
 def _on_import(module: Any) -> None:
@@ -137,10 +169,28 @@ def _on_make_api_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> An
     except _client_errors as error:
         if not _enabled:
             raise
-        diagnosed = _diagnose_safely(error, instance, sys._getframe())  # noqa: SLF001
+        frame = sys._getframe()  # noqa: SLF001
+        diagnosed = _diagnose_safely(error, frame, functools.partial(_diagnosed, error, instance))
         if diagnosed is None:
             raise
     # Outside the except block, as the SDK hook does: one traceback, botocore's own chain.
+    try:
+        raise diagnosed
+    finally:
+        diagnosed = None
+
+
+def _on_stream_read(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    try:
+        return wrapped(*args, **kwargs)
+    except _stream_errors as error:
+        if not _enabled:
+            raise
+        frame = sys._getframe()  # noqa: SLF001
+        diagnose = functools.partial(_diagnosed_stream, error, instance, frame)
+        diagnosed = _diagnose_safely(error, frame, diagnose)
+        if diagnosed is None:
+            raise
     try:
         raise diagnosed
     finally:
@@ -160,8 +210,15 @@ def _inside_another_call(frame: FrameType) -> bool:
     return False
 
 
-def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType) -> Any:
-    """The diagnosed copy of COS's ``ClientError`` or failure; None leaves ``error`` as it is."""
+def _diagnose_safely(
+    error: BaseException,
+    wrapper_frame: FrameType,
+    diagnose: Callable[[], tuple[Any, Any]],
+) -> Any:
+    """The diagnosed copy of COS's ``ClientError`` or failure; None leaves ``error`` as it is.
+
+    ``diagnose()`` gives the copy and its assessment, or (None, None) when it is not COS's.
+    """
     from cos_doctor._log import event as _log
 
     if _log.emitting():
@@ -173,7 +230,7 @@ def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType
     try:
         if getattr(error, "diagnosis", None) is not None:
             return None  # diagnosed by a layer further down
-        copy, assessment = _diagnosed(error, client)
+        copy, assessment = diagnose()
         if copy is None:
             return None
         traceback = error.__traceback__
@@ -190,6 +247,24 @@ def _diagnose_safely(error: BaseException, client: Any, wrapper_frame: FrameType
     except Exception as failure:  # noqa: BLE001 - a broken log setup must not hide it
         _log.log_internal_failure("log", failure)
     return copy
+
+
+def _diagnosed_stream(error: BaseException, body: Any, wrapper_frame: FrameType) -> tuple[Any, Any]:
+    """A streamed body's diagnosed copy and assessment; (None, None) to leave it as it is.
+
+    Left when it is not COS's, or when boto3's transfer manager reads it: that retries, and
+    reports only when it gives up.
+    """
+    from cos_doctor._hook import botocore_errors as _errors
+    from cos_doctor._pipeline.diagnose import assess
+    from cos_doctor._sdk import botocore as _boto
+
+    if _boto.read_by_transfer_manager(wrapper_frame):
+        return None, None
+    if not _boto.is_cos_stream(body, _config.settings().cos_domains):
+        return None, None
+    assessment = assess(_boto.context_from_stream_failure(error, body))
+    return _errors.diagnosed_botocore_copy(error, assessment), assessment
 
 
 def _diagnosed(error: BaseException, client: Any) -> tuple[Any, Any]:

@@ -37,3 +37,6 @@ class BotocoreSeen:
     connect_timeout: float | None = None
     read_timeout: float | None = None
     proxies: tuple[str, ...] = ()  # scheme=URL from Config(proxies=…), credentials removed
+    # A reply body that broke: read by botocore inside the call ("in-call"), or a streamed
+    # body (a GetObject's) read by the caller after the call returned ("after-call").
+    body_read: str | None = None

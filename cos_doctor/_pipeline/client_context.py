@@ -248,7 +248,10 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
     ),
     (
         "body-interrupted",
-        frozenset({"ChunkedEncodingError", "IncompleteRead", "InvalidChunkLength"}),
+        # botocore's IncompleteReadError: fewer bytes than Content-Length (a streamed body).
+        frozenset(
+            {"ChunkedEncodingError", "IncompleteRead", "InvalidChunkLength", "IncompleteReadError"}
+        ),
         (
             "chunkedencodingerror",
             "incompleteread",
@@ -257,6 +260,9 @@ _KINDS: tuple[tuple[str, frozenset[str], tuple[str, ...], tuple[tuple[str, _Test
             "invalidchunklength",
             "response ended prematurely",
             "download failed with incomplete file",
+            # botocore's fmt of IncompleteReadError and ResponseStreamingError (exceptions.py).
+            "read, but total bytes expected is",
+            "error occurred while reading from response stream",
         ),
         (),
     ),

@@ -5,15 +5,19 @@ call funnels through it and raises ``ClientError`` for an error reply, after bot
 retries). On failure only, it reads the client (``meta``, the request signer's credentials and
 signature version) and the locals of the ``_make_api_call`` frame in the traceback
 (``request_dict``: the URL and headers sent; ``http``: the reply, its raw body;
-``api_params``: ``Bucket``/``Key``). Those names are spelled here and nowhere else; the
-contract test (``tests/test_botocore_hook.py``) pins them against the installed botocore.
+``api_params``: ``Bucket``/``Key``). It also patches the readers of
+``botocore.response.StreamingBody`` (a GetObject's ``Body``, read after the call returned);
+when one fails it reads the body's urllib3 response (``_raw_stream``: its headers, its pool's
+scheme, host and port, the path in ``_request_url``). Those names are spelled here and nowhere
+else; the contract test (``tests/test_botocore_hook.py``) pins them against the installed
+botocore.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from cos_doctor._redact import strip_userinfo
 
@@ -30,18 +34,35 @@ __all__ = [
     "CLIENT_CLASS",
     "CLIENT_MODULE",
     "COS_DOMAINS",
+    "STREAM_CLASS",
+    "STREAM_MODULE",
+    "STREAM_READERS",
     "client_error_class",
     "client_failure_classes",
     "context_from_client_error",
     "context_from_client_failure",
+    "context_from_stream_failure",
     "is_cos_endpoint",
     "is_cos_failure",
+    "is_cos_stream",
+    "read_by_transfer_manager",
+    "stream_failure_classes",
+    "streaming_body_class",
 ]
 
 #: The module, class and method cos_doctor patches.
 CLIENT_MODULE = "botocore.client"
 CLIENT_CLASS = "BaseClient"
 API_CALL = "_make_api_call"
+#: The streamed reply body (a GetObject's ``Body``) and the readers of it cos_doctor wraps: every
+#: other reader (``iter_chunks``, ``iter_lines``, iteration) calls ``read``.
+STREAM_MODULE = "botocore.response"
+STREAM_CLASS = "StreamingBody"
+STREAM_READERS = ("read", "readinto")
+#: boto3's transfer manager (``download_file``…): it retries a part whose body breaks itself.
+_TRANSFER_PACKAGE = "s3transfer"
+#: What a COS bucket name ``<name>-<APPID>`` is made of (path-style URLs start with it).
+_BUCKET_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 #: COS's own domains: a request to a host under one of them is COS's.
 COS_DOMAINS = ("myqcloud.com", "tencentcos.cn")
 # Integrity headers botocore adds (1.36+: a CRC32 checksum in a header or an aws-chunked trailer).
@@ -67,6 +88,72 @@ def client_failure_classes() -> tuple[type[BaseException], ...]:
     from botocore import exceptions
 
     return (exceptions.HTTPClientError, exceptions.ConnectionError)
+
+
+def streaming_body_class() -> type:
+    """The ``StreamingBody`` class of botocore (imported by ``botocore.client`` already)."""
+    import importlib
+
+    body_class: type = getattr(importlib.import_module(STREAM_MODULE), STREAM_CLASS)
+    return body_class
+
+
+def stream_failure_classes() -> tuple[type[BaseException], ...]:
+    """What a streamed body's read raises when the reply breaks.
+
+    ``ResponseStreamingError`` and ``ReadTimeoutError`` (both ``HTTPClientError``s), and
+    ``IncompleteReadError`` (fewer bytes than the Content-Length, found after the last read).
+    """
+    from botocore import exceptions
+
+    return (exceptions.HTTPClientError, exceptions.IncompleteReadError)
+
+
+def read_by_transfer_manager(frame: FrameType | None) -> bool:
+    """Whether s3transfer (boto3's ``download_file``…) is on the stack.
+
+    It retries a download whose body breaks, up to ``TransferConfig(num_download_attempts=…)``
+    times, and reports when it gives up.
+    """
+    for _ in range(256):
+        if frame is None:
+            return False
+        name = frame.f_globals.get("__name__", "")
+        if name == _TRANSFER_PACKAGE or name.startswith(f"{_TRANSFER_PACKAGE}."):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def is_cos_stream(body: Any, custom_domains: Iterable[str]) -> bool:
+    """Whether a streamed body is COS's: its reply's headers, else its host's domain."""
+    headers, url = _stream_reply(body)
+    if "x-cos-request-id" in headers or headers.get("server", "").lower() == "tencent-cos":
+        return True
+    return is_cos_host(urlsplit(url).hostname if url else None, (*COS_DOMAINS, *custom_domains))
+
+
+def _stream_reply(body: Any) -> tuple[dict[str, str], str | None]:
+    """The reply headers of a streamed body and the URL it came from, as urllib3 kept them.
+
+    urllib3 2 keeps the request's path (or, through a proxy, the whole URL) in
+    ``_request_url``; urllib3 1.26 under botocore keeps none: the URL is then the host's root.
+    """
+    raw = getattr(body, "_raw_stream", None)
+    headers = _text_headers(getattr(raw, "headers", None))
+    path = _str_or_none(getattr(raw, "_request_url", None)) or "/"
+    if "://" in path:
+        return headers, path
+    pool = getattr(raw, "_pool", None)
+    host, scheme, port = getattr(pool, "host", None), getattr(pool, "scheme", None), None
+    if not isinstance(host, str) or not host:
+        return headers, None
+    scheme = scheme if scheme in {"http", "https"} else "https"
+    port = getattr(pool, "port", None)
+    shown = (
+        f":{port}" if isinstance(port, int) and port != {"http": 80, "https": 443}[scheme] else ""
+    )
+    return headers, f"{scheme}://{host}{shown}{path if path.startswith('/') else '/' + path}"
 
 
 def is_cos_endpoint(client: Any, custom_domains: Iterable[str]) -> bool:
@@ -267,6 +354,8 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
     )
     seen = call.seen(
         client,
+        # botocore reads a reply's body inside the call, unless the operation streams it.
+        body_read="in-call" if context.client_failure == "body-interrupted" else None,
         connect_timeout=_seconds(getattr(call.config, "connect_timeout", None)),
         read_timeout=_seconds(getattr(call.config, "read_timeout", None)),
         proxies=tuple(
@@ -275,6 +364,68 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
         ),
     )
     return dataclasses.replace(context, settings=None, botocore=seen, key=call.key)
+
+
+def context_from_stream_failure(error: Any, body: Any) -> RequestContext:
+    """The pipeline's context of a streamed body (a GetObject's) that broke while read.
+
+    The call had returned: no client, no call arguments, only the reply's headers and the URL
+    urllib3 kept; the bucket and key come from that URL. Classified as a client failure is, by
+    the exception's chain (urllib3's ProtocolError, http.client's IncompleteRead…).
+    """
+    import dataclasses
+
+    from cos_doctor._pipeline.botocore_seen import BotocoreSeen
+    from cos_doctor._pipeline.client_context import exception_seen
+    from cos_doctor._pipeline.context import merge
+    from cos_doctor._pipeline.sources import CallArguments, Hints, RequestSent, read_reply
+
+    headers, url = _stream_reply(body)
+    bucket, key = _bucket_and_key(url)
+    sent = RequestSent(url=url, bucket=bucket)
+    context = merge(
+        reply=read_reply(status=None, headers=headers),
+        call=CallArguments(bucket=bucket, key=key),
+        sent=sent,
+        exception=exception_seen(error, str(error), sent),
+        hints=Hints(),
+        live=True,
+    )
+    seen = BotocoreSeen(version=_botocore_version(), body_read="after-call")
+    return dataclasses.replace(context, settings=None, botocore=seen, key=key)
+
+
+def _bucket_and_key(url: str | None) -> tuple[str | None, str | None]:
+    """The bucket and key a streamed body's URL names, as far as it says.
+
+    ``<bucket>.cos.<region>.myqcloud.com/<key>`` (virtual-hosted), or ``/<bucket>/<key>`` when
+    the path's first segment is a COS bucket name (``<name>-<APPID>``); else the path is the
+    key, the bucket unknown.
+    """
+    if not url:
+        return None, None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = unquote(parts.path).lstrip("/")
+    label, _, domain = host.partition(".")
+    if domain.startswith("cos.") and is_cos_host(host, COS_DOMAINS):
+        return (label or None), (path or None)
+    first, _, rest = path.partition("/")
+    if _is_bucket_name(first):
+        return first, rest or None
+    return None, path or None
+
+
+def _is_bucket_name(text: str) -> bool:
+    """Whether ``text`` reads as a COS bucket name: ``<name>-<APPID>``, lowercase."""
+    name, _, appid = text.rpartition("-")
+    return (
+        bool(name)
+        and appid.isascii()
+        and appid.isdigit()
+        and len(appid) >= 6
+        and set(name) <= _BUCKET_NAME_CHARACTERS
+    )
 
 
 def _api_call_frame(traceback: TracebackType | None) -> FrameType | None:

@@ -72,3 +72,5 @@ def botocore_connection(facts: Facts) -> Iterator[Evidence]:
         yield facts.say("botocore_read_timeout", seen.read_timeout)
     if seen.proxies:
         yield facts.say("botocore_proxies", seen.proxies, proxies=", ".join(seen.proxies))
+    if seen.body_read is not None:
+        yield facts.say("botocore_body_read", seen.body_read, variant=seen.body_read)
