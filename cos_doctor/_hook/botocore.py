@@ -181,6 +181,8 @@ def _on_make_api_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> An
 
 
 def _on_stream_read(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    # _on_make_api_call's shape, written again on purpose: wrapt tells a layer by its wrapper
+    # function, and the diagnosed copy is raised from the layer's own frame.
     try:
         return wrapped(*args, **kwargs)
     except _stream_errors as error:
