@@ -8,6 +8,8 @@ call. Plus what only boto3 users meet: path-style addressing and botocore's aws-
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import ssl
 import subprocess
@@ -366,7 +368,8 @@ def test_an_aws_region_name_is_not_taken_for_the_cos_region(emulator: Emulator) 
 # StringToSign its error replies carry. A boto3 user told to check them has nothing to check.
 COS_SDK_ONLY = re.compile(
     r"q-ak|q-signature|q-sign-time|CosConfig|CosS3Client|x-cos-security-token|StringToSign and "
-    r"FormatString|StringToSign和FormatString|StringToSign 和 FormatString|StringToSign과"
+    r"FormatString|StringToSign和FormatString|StringToSign 和 FormatString|StringToSign과|"
+    r"EnableMD5|PartSize|MAXThread|LocalFilePath|upload_file_from_buffer|get_bucket_lifecycle\("
 )
 
 
@@ -381,11 +384,63 @@ def _missing_bucket(emulator: Emulator) -> BaseException:
     return _failure(lambda: client.list_objects(Bucket="missing-1250000000"))
 
 
-# The seeds, and two more failures whose SDK steps name q-ak or CosConfig.
+def _other_bodys_md5(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client()
+    other = base64.b64encode(hashlib.md5(b"another body").digest()).decode()  # noqa: S324
+    return _failure(
+        lambda: client.put_object(
+            Bucket=emulator.bucket, Key=OBJECT_KEY, Body=b"region,revenue\n", ContentMD5=other
+        )
+    )
+
+
+def _unknown_upload(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client()
+    return _failure(
+        lambda: client.upload_part(
+            Bucket=emulator.bucket,
+            Key=OBJECT_KEY,
+            UploadId="no-such-upload",
+            PartNumber=1,
+            Body=b"x",
+        )
+    )
+
+
+def _small_first_part(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client()
+    upload = client.create_multipart_upload(Bucket=emulator.bucket, Key=OBJECT_KEY)["UploadId"]
+    parts = [
+        {
+            "PartNumber": number,
+            "ETag": client.upload_part(
+                Bucket=emulator.bucket,
+                Key=OBJECT_KEY,
+                UploadId=upload,
+                PartNumber=number,
+                Body=b"x",
+            )["ETag"],
+        }
+        for number in (1, 2)
+    ]
+    return _failure(
+        lambda: client.complete_multipart_upload(
+            Bucket=emulator.bucket,
+            Key=OBJECT_KEY,
+            UploadId=upload,
+            MultipartUpload={"Parts": parts},
+        )
+    )
+
+
+# The seeds, and more failures whose SDK steps name q-ak, CosConfig, EnableMD5 or PartSize.
 WORDED_FOR_BOTOCORE = {
     **BOTO3_SEEDS,
     "unrecognized-403": _sub_account_head,  # a HEAD's 403 has no body to read
     "no-such-bucket": _missing_bucket,
+    "bad-digest": _other_bodys_md5,
+    "no-such-upload": _unknown_upload,
+    "part-too-small": _small_first_part,
 }
 
 
