@@ -524,3 +524,59 @@ def test_botocore_signed_so_no_hand_made_signature_or_key_encoding(emulator: Emu
     offered = {cause.id for cause in diagnosis.causes}
     assert "botocore-signature-version" in offered
     assert not offered & {"hand-made-signature", "key-encoding"}
+
+
+def test_a_boto3_user_restores_an_archived_object_where_cos_documents_it(
+    emulator: Emulator,
+) -> None:
+    """boto3 cannot send COS's CASJobParameters: the steps say so, and read x-cos-* headers."""
+    cos_doctor.install(storm_window=0)
+    diagnosis = _archived(emulator).diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "invalid-object-state"
+    restore, headers = diagnosis.steps[1], diagnosis.steps[0]
+    assert "not with boto3" in restore
+    assert "GlacierJobParameters" in restore
+    assert "client.restore_object(" in restore  # the COS SDK's call, named as such
+    assert "['ResponseMetadata']['HTTPHeaders'].get('x-cos-storage-class')" in headers
+
+
+def test_what_the_boto3_wording_says_botocore_does() -> None:
+    """The botocore behaviour the boto3 steps rest on, pinned on every botocore CI runs.
+
+    restore_object cannot send COS's CASJobParameters; HeadObject's StorageClass and Restore
+    come from x-amz-* headers only; use_accelerate_endpoint goes to AWS's s3-accelerate host
+    and is refused together with an endpoint_url. Nothing leaves the process.
+    """
+    from botocore.exceptions import EndpointResolutionError, ParamValidationError
+
+    class Sent(Exception):  # noqa: N818 - carries the URL out, not an error
+        pass
+
+    def stop(request: Any, **_: Any) -> None:
+        raise Sent(request.url)
+
+    def client(**settings: Any) -> Any:
+        made = boto3.session.Session().client(
+            "s3", aws_access_key_id=DEFAULT_OWNER_SECRET_ID, aws_secret_access_key="x", **settings
+        )
+        made.meta.events.register("before-send", stop)
+        return made
+
+    cos = client(endpoint_url="https://cos.ap-guangzhou.myqcloud.com", region_name="ap-guangzhou")
+    restore = {"Days": 1, "CASJobParameters": {"Tier": "Standard"}}
+    with pytest.raises(ParamValidationError, match="GlacierJobParameters"):
+        cos.restore_object(
+            Bucket="examplebucket-1250000000", Key=OBJECT_KEY, RestoreRequest=restore
+        )
+    members = cos.meta.service_model.operation_model("HeadObject").output_shape.members
+    assert members["StorageClass"].serialization["name"] == "x-amz-storage-class"
+    assert members["Restore"].serialization["name"] == "x-amz-restore"
+    accelerate = Config(s3={"use_accelerate_endpoint": True})
+    with pytest.raises(Sent, match=r"\.s3-accelerate\.amazonaws\.com/"):
+        client(region_name="us-east-1", config=accelerate).head_object(
+            Bucket="examplebucket-1250000000", Key=OBJECT_KEY
+        )
+    with pytest.raises(EndpointResolutionError):
+        client(endpoint_url="https://cos.ap-guangzhou.myqcloud.com", config=accelerate).head_object(
+            Bucket="examplebucket-1250000000", Key=OBJECT_KEY
+        )

@@ -240,8 +240,8 @@ def test_unknown_placeholder_is_rejected(tmp_path: Path) -> None:
         ),
         (
             "archive.toml",
-            "\n[rule.zh]",
-            '\ndocs = ["https://www.tencentcloud.com/ko/document/product/436/1"]\n\n[rule.zh]',
+            "\n[rule.ko]\n",
+            '\n[rule.ko]\ndocs = ["https://www.tencentcloud.com/ko/document/product/436/1"]\n',
             r"\[ko\]: needs exactly",
         ),
         ("closing.toml", "{request_id}，", "{request}，", "unknown placeholder"),
