@@ -461,3 +461,12 @@ def test_a_rule_without_chinese_fails_loading(tmp_path: Path) -> None:
     path.write_text(text[:start], encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"\[zh\]: locale missing"):
         load_catalogue(directory)
+
+
+def test_the_readme_counts_the_rules_worded_for_botocore() -> None:
+    """README's "boto3 / botocore" section names how many rules have a botocore wording."""
+    readme = (KNOWLEDGE_DIR.parent.parent / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"`\[rule\.<locale>\.botocore\]`;\s+(\d+)\s+rules", readme)
+    assert said is not None
+    worded = [rule.id for rule in RULES if rule.texts["en"].botocore_steps]
+    assert int(said.group(1)) == len(worded), worded
