@@ -51,10 +51,14 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cos_doctor.uninstall()
 
 
+# A timeout scenario waits its timeout out: it sets a short one; the others keep a second, so
+# a handshake on a busy machine is not taken for a timeout.
+TIMEOUTS = {"connect_timeout": 1, "read_timeout": 1}
+SHORT_TIMEOUTS = {"connect_timeout": 0.25, "read_timeout": 0.25}
+
+
 def _client(endpoint_url: str, *, verify: Any = None, **config: Any) -> Any:
-    settings = Config(
-        retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=1, **config
-    )
+    settings = Config(retries={"total_max_attempts": 1}, **{**TIMEOUTS, **config})
     return boto3.client(
         "s3",
         endpoint_url=endpoint_url,
@@ -98,13 +102,13 @@ def _refused(_: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 @contextmanager
 def _silent(_: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     with silent_server() as port:
-        yield f"http://{LOCAL}:{port}", {}
+        yield f"http://{LOCAL}:{port}", dict(SHORT_TIMEOUTS)
 
 
 @contextmanager
 def _full_backlog(_: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     with full_backlog_server() as port:
-        yield f"http://{LOCAL}:{port}", {}
+        yield f"http://{LOCAL}:{port}", dict(SHORT_TIMEOUTS)
 
 
 @contextmanager
@@ -208,8 +212,11 @@ def test_a_cos_endpoints_client_failure_gets_the_sdks_client_rule(
     assert caught.kwargs == raised.kwargs  # type: ignore[attr-defined]
     assert caught.diagnosis.evidence_value("client_library").startswith("botocore")
     assert caught.fmt == raised.fmt  # type: ignore[attr-defined]
-    assert caught.diagnosis.evidence_value("botocore_connect_timeout") == 1.0
-    assert caught.diagnosis.evidence_value("botocore_read_timeout") == 1.0
+    timeouts = {**TIMEOUTS, **settings}
+    assert (
+        caught.diagnosis.evidence_value("botocore_connect_timeout") == timeouts["connect_timeout"]
+    )
+    assert caught.diagnosis.evidence_value("botocore_read_timeout") == timeouts["read_timeout"]
     assert _likely(caught.diagnosis) == [BOTOCORE_CAUSE[rule_id]]
 
 

@@ -17,7 +17,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import cos_doctor
-from tests.conftest import make_client
+from tests.conftest import make_client, sdk_retry_sleeps
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,9 +62,10 @@ def test_with_a_rewindable_body_the_same_failure_is_the_network_error(
 ) -> None:
     """The rule's fix holds: bytes can be resent, so the SDK retries and raises the real error."""
     client = make_client(_closed_port(), retry=1)
-    with pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
+    with sdk_retry_sleeps() as slept, pytest.raises(cos_doctor.CosDiagnosedClientError) as raised:
         client.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x")
     assert _rule_of(raised.value) == "client-connection-refused"
+    assert len(slept) == 1  # the SDK retried the rewindable body once (its sleep recorded, unslept)
 
 
 # ---------------------------------------------------------------------------------------------
