@@ -91,28 +91,18 @@ def _success_rows(success: dict[str, Any] | None) -> list[Row]:
                 TARGET_LAYER_OVER_WRAPT_US,
             ),
         )
-    botocore = success.get("botocore_layer")
-    if botocore is not None:
+    for key, method in (
+        ("botocore_layer", "_make_api_call"),
+        ("botocore_stream_layer", "StreamingBody.read"),
+    ):
+        botocore = success.get(key)
+        if botocore is None:
+            continue
         entry = dict(botocore["over_bare_wrapt"], calls_per_round=botocore["calls_per_round"])
-        rows.append(
-            added_row(
-                "success: botocore, cos_doctor's layer on _make_api_call minus a bare wrapt "
-                "pass-through, hot loop",
-                entry,
-                TARGET_LAYER_OVER_WRAPT_US,
-            ),
-        )
+        label = f"success: botocore, cos_doctor's layer on {method} minus a bare wrapt pass-through"
+        rows.append(added_row(f"{label}, hot loop", entry, TARGET_LAYER_OVER_WRAPT_US))
     stream = success.get("botocore_stream_layer")
     if stream is not None:
-        entry = dict(stream["over_bare_wrapt"], calls_per_round=stream["calls_per_round"])
-        rows.append(
-            added_row(
-                "success: botocore, cos_doctor's layer on StreamingBody.read minus a bare wrapt "
-                "pass-through, hot loop",
-                entry,
-                TARGET_LAYER_OVER_WRAPT_US,
-            ),
-        )
         entry = dict(stream["cos_doctor"], calls_per_round=stream["calls_per_round"])
         read = stream["read_1kib_us"]["median"]
         rows.append(
