@@ -9,8 +9,8 @@ signature version) and the locals of the ``_make_api_call`` frame in the traceba
 ``botocore.response.StreamingBody`` (a GetObject's ``Body``, read after the call returned);
 when one fails it reads the body's urllib3 response (``_raw_stream``: its headers, its pool's
 scheme, host and port, the path in ``_request_url``). Those names are spelled here and nowhere
-else; the contract test (``tests/test_botocore_hook.py``) pins them against the installed
-botocore.
+else; contract tests pin them against the installed botocore and urllib3
+(``tests/test_botocore_hook.py``, ``integration/test_boto3_client_failures.py``).
 """
 
 from __future__ import annotations
@@ -144,16 +144,16 @@ def _stream_reply(body: Any) -> tuple[dict[str, str], str | None]:
     path = _str_or_none(getattr(raw, "_request_url", None)) or "/"
     if "://" in path:
         return headers, path
-    pool = getattr(raw, "_pool", None)
-    host, scheme, port = getattr(pool, "host", None), getattr(pool, "scheme", None), None
+    pool = getattr(raw, "_pool", None)  # the connection pool: scheme, host and port
+    host = getattr(pool, "host", None)
     if not isinstance(host, str) or not host:
         return headers, None
+    scheme = getattr(pool, "scheme", None)
     scheme = scheme if scheme in {"http", "https"} else "https"
     port = getattr(pool, "port", None)
-    shown = (
-        f":{port}" if isinstance(port, int) and port != {"http": 80, "https": 443}[scheme] else ""
-    )
-    return headers, f"{scheme}://{host}{shown}{path if path.startswith('/') else '/' + path}"
+    default = {"http": 80, "https": 443}[scheme]
+    shown = f":{port}" if isinstance(port, int) and port != default else ""
+    return headers, f"{scheme}://{host}{shown}/{path.lstrip('/')}"
 
 
 def is_cos_endpoint(client: Any, custom_domains: Iterable[str]) -> bool:
