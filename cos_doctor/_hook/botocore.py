@@ -263,9 +263,10 @@ def _diagnosed_stream(error: BaseException, body: Any, wrapper_frame: FrameType)
 
     if _boto.read_by_transfer_manager(wrapper_frame):
         return None, None
-    if not _boto.is_cos_stream(body, _config.settings().cos_domains):
+    reply = _boto.stream_reply(body)
+    if not _boto.is_cos_stream(reply, _config.settings().cos_domains):
         return None, None
-    assessment = assess(_boto.context_from_stream_failure(error, body))
+    assessment = assess(_boto.context_from_stream_failure(error, reply))
     return _errors.diagnosed_botocore_copy(error, assessment), assessment
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "STREAM_CLASS",
     "STREAM_MODULE",
     "STREAM_READERS",
+    "StreamReply",
     "client_error_class",
     "client_failure_classes",
     "context_from_client_error",
@@ -47,6 +48,7 @@ __all__ = [
     "is_cos_stream",
     "read_by_transfer_manager",
     "stream_failure_classes",
+    "stream_reply",
     "streaming_body_class",
 ]
 
@@ -125,15 +127,22 @@ def read_by_transfer_manager(frame: FrameType | None) -> bool:
     return False
 
 
-def is_cos_stream(body: Any, custom_domains: Iterable[str]) -> bool:
+class StreamReply(NamedTuple):
+    """What a streamed body's urllib3 response kept of its reply: headers, and the URL."""
+
+    headers: dict[str, str]
+    url: str | None
+
+
+def is_cos_stream(reply: StreamReply, custom_domains: Iterable[str]) -> bool:
     """Whether a streamed body is COS's: its reply's headers, else its host's domain."""
-    headers, url = _stream_reply(body)
-    if "x-cos-request-id" in headers or headers.get("server", "").lower() == "tencent-cos":
+    if _answered_by_cos(reply.headers):
         return True
-    return is_cos_host(urlsplit(url).hostname if url else None, (*COS_DOMAINS, *custom_domains))
+    host = urlsplit(reply.url).hostname if reply.url else None
+    return is_cos_host(host, (*COS_DOMAINS, *custom_domains))
 
 
-def _stream_reply(body: Any) -> tuple[dict[str, str], str | None]:
+def stream_reply(body: Any) -> StreamReply:
     """The reply headers of a streamed body and the URL it came from, as urllib3 kept them.
 
     urllib3 2 keeps the request's path (or, through a proxy, the whole URL) in
@@ -143,17 +152,17 @@ def _stream_reply(body: Any) -> tuple[dict[str, str], str | None]:
     headers = _text_headers(getattr(raw, "headers", None))
     path = _str_or_none(getattr(raw, "_request_url", None)) or "/"
     if "://" in path:
-        return headers, path
+        return StreamReply(headers, path)
     pool = getattr(raw, "_pool", None)  # the connection pool: scheme, host and port
     host = getattr(pool, "host", None)
     if not isinstance(host, str) or not host:
-        return headers, None
+        return StreamReply(headers, None)
     scheme = getattr(pool, "scheme", None)
     scheme = scheme if scheme in {"http", "https"} else "https"
     port = getattr(pool, "port", None)
     default = {"http": 80, "https": 443}[scheme]
     shown = f":{port}" if isinstance(port, int) and port != default else ""
-    return headers, f"{scheme}://{host}{shown}/{path.lstrip('/')}"
+    return StreamReply(headers, f"{scheme}://{host}{shown}/{path.lstrip('/')}")
 
 
 def is_cos_endpoint(client: Any, custom_domains: Iterable[str]) -> bool:
@@ -164,10 +173,12 @@ def is_cos_endpoint(client: Any, custom_domains: Iterable[str]) -> bool:
 
 def is_cos_failure(error: Any, client: Any, custom_domains: Iterable[str]) -> bool:
     """Whether COS answered: its own reply headers, or a COS (or configured) endpoint domain."""
-    headers = _reply_headers(error)
-    if "x-cos-request-id" in headers or headers.get("server", "").lower() == "tencent-cos":
-        return True
-    return is_cos_endpoint(client, custom_domains)
+    return _answered_by_cos(_reply_headers(error)) or is_cos_endpoint(client, custom_domains)
+
+
+def _answered_by_cos(headers: dict[str, str]) -> bool:
+    """COS's own reply headers (lowercased names): its request ID, or its Server name."""
+    return "x-cos-request-id" in headers or headers.get("server", "").lower() == "tencent-cos"
 
 
 def is_cos_host(host: str | None, domains: Iterable[str]) -> bool:
@@ -366,7 +377,7 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
     return dataclasses.replace(context, settings=None, botocore=seen, key=call.key)
 
 
-def context_from_stream_failure(error: Any, body: Any) -> RequestContext:
+def context_from_stream_failure(error: Any, reply: StreamReply) -> RequestContext:
     """The pipeline's context of a streamed body (a GetObject's) that broke while read.
 
     The call had returned: no client, no call arguments, only the reply's headers and the URL
@@ -380,7 +391,7 @@ def context_from_stream_failure(error: Any, body: Any) -> RequestContext:
     from cos_doctor._pipeline.context import merge
     from cos_doctor._pipeline.sources import CallArguments, Hints, RequestSent, read_reply
 
-    headers, url = _stream_reply(body)
+    headers, url = reply
     bucket, key = _bucket_and_key(url)
     sent = RequestSent(url=url, bucket=bucket)
     context = merge(
