@@ -504,6 +504,10 @@ def test_a_streamed_bodys_url_names_its_bucket_and_key_as_far_as_it_says(
     url: str | None, bucket: str | None, key: str | None
 ) -> None:
     """Virtual-hosted, path-style (a <name>-<APPID> first segment), or the path as the key."""
-    from cos_doctor._sdk.botocore import _bucket_and_key
+    from botocore.exceptions import IncompleteReadError
 
-    assert _bucket_and_key(url) == (bucket, key)
+    from cos_doctor._sdk.botocore import StreamReply, context_from_stream_failure
+
+    error = IncompleteReadError(actual_bytes=1, expected_bytes=2)
+    context = context_from_stream_failure(error, StreamReply({}, url))
+    assert (context.bucket, context.key) == (bucket, key)

@@ -381,7 +381,8 @@ def context_from_stream_failure(error: Any, reply: StreamReply) -> RequestContex
     """The pipeline's context of a streamed body (a GetObject's) that broke while read.
 
     The call had returned: no client, no call arguments, only the reply's headers and the URL
-    urllib3 kept; the bucket and key come from that URL. Classified as a client failure is, by
+    urllib3 kept; the bucket and key come from that URL (a path-style one read here, the rest
+    by ``merge``). Classified as a client failure is, by
     the exception's chain (urllib3's ProtocolError, http.client's IncompleteRead…).
     """
     import dataclasses
@@ -392,7 +393,7 @@ def context_from_stream_failure(error: Any, reply: StreamReply) -> RequestContex
     from cos_doctor._pipeline.sources import CallArguments, Hints, RequestSent, read_reply
 
     headers, url = reply
-    bucket, key = _bucket_and_key(url)
+    bucket, key = _path_style_address(url)
     sent = RequestSent(url=url, bucket=bucket)
     context = merge(
         reply=read_reply(status=None, headers=headers),
@@ -403,28 +404,20 @@ def context_from_stream_failure(error: Any, reply: StreamReply) -> RequestContex
         live=True,
     )
     seen = BotocoreSeen(version=_botocore_version(), body_read="after-call")
-    return dataclasses.replace(context, settings=None, botocore=seen, key=key)
+    return dataclasses.replace(context, settings=None, botocore=seen)
 
 
-def _bucket_and_key(url: str | None) -> tuple[str | None, str | None]:
-    """The bucket and key a streamed body's URL names, as far as it says.
+def _path_style_address(url: str | None) -> tuple[str | None, str | None]:
+    """The bucket and key of a path-style URL, ``/<bucket>/<key>``; (None, None) otherwise.
 
-    ``<bucket>.cos.<region>.myqcloud.com/<key>`` (virtual-hosted), or ``/<bucket>/<key>`` when
-    the path's first segment is a COS bucket name (``<name>-<APPID>``); else the path is the
-    key, the bucket unknown.
+    Only a first segment that reads as a COS bucket name (``<name>-<APPID>``) counts. A
+    virtual-hosted URL, and the path as the key, are read by ``merge`` as for every request.
     """
-    if not url:
-        return None, None
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    path = unquote(parts.path).lstrip("/")
-    label, _, domain = host.partition(".")
-    if domain.startswith("cos.") and is_cos_host(host, COS_DOMAINS):
-        return (label or None), (path or None)
+    path = unquote(urlsplit(url).path).lstrip("/") if url else ""
     first, _, rest = path.partition("/")
     if _is_bucket_name(first):
         return first, rest or None
-    return None, path or None
+    return None, None
 
 
 def _is_bucket_name(text: str) -> bool:
