@@ -324,6 +324,43 @@ def test_evidence_reads_the_clients_settings(replies: ReplyServer) -> None:
     assert diagnosis.evidence_value("retry_attempts") == 0
 
 
+@pytest.mark.parametrize(
+    ("call", "source"),
+    [
+        ("copy_object", {"Bucket": "cold-1250000000", "Key": "2019/q1 report.tar"}),
+        ("copy_object", "cold-1250000000/2019/q1 report.tar?versionId=MTg0"),  # botocore quotes it
+        ("upload_part_copy", {"Bucket": "cold-1250000000", "Key": "2019/q1 report.tar"}),
+    ],
+)
+def test_a_copy_from_an_archived_source_names_the_source(
+    replies: ReplyServer, call: str, source: Any
+) -> None:
+    """boto3's CopySource (a dict, or botocore's quoted text) is the archived object to restore."""
+    cos_doctor.install()
+    replies.reply = Reply(
+        403,
+        error_xml(
+            "InvalidObjectState", "The operation is not valid for the object's storage class."
+        ),
+    )
+    client = s3_client(f"http://127.0.0.1:{replies.port}")
+    more = (
+        {"PartNumber": 1, "UploadId": "1585130821cbb7df1d1"} if call == "upload_part_copy" else {}
+    )
+    error = _raised(
+        lambda: getattr(client, call)(Bucket=BUCKET, Key="warm.tar", CopySource=source, **more)
+    )
+    diagnosis = error.diagnosis  # type: ignore[attr-defined]
+    assert diagnosis.rule_id == "invalid-object-state"
+    assert diagnosis.evidence_value("copy_source") == "cold-1250000000/2019/q1 report.tar"
+    restore = diagnosis.evidence_value("restore_call_cos_sdk")
+    assert "Bucket='cold-1250000000', Key='2019/q1 report.tar'" in restore
+    assert (diagnosis.causes[0].id, diagnosis.causes[0].confidence) == (
+        "copy-source-archived",
+        "likely",
+    )
+
+
 @CHECKSUMS
 def test_evidence_reads_the_checksum_settings_and_headers(replies: ReplyServer) -> None:
     """botocore 1.36+'s checksum settings, and the CRC32 header it sent with the body."""

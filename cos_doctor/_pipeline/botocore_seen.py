@@ -40,3 +40,6 @@ class BotocoreSeen:
     # A reply body that broke: read by botocore inside the call ("in-call"), or a streamed
     # body (a GetObject's) read by the caller after the call returned ("after-call").
     body_read: str | None = None
+    # A copy's source (copy_object, upload_part_copy): (bucket, key) from CopySource, which
+    # botocore sends as x-amz-copy-source "<bucket>/<quoted key>".
+    copy_source: tuple[str, str] | None = None

@@ -207,6 +207,7 @@ class _CallSeen(NamedTuple):
     meta: Any
     config: Any
     secrets: SecretsSeen
+    copy_source: tuple[str, str] | None
 
     def seen(self, client: Any, **more: Any) -> BotocoreSeen:
         """The BotocoreSeen fields every failure has, and ``more``."""
@@ -224,6 +225,7 @@ class _CallSeen(NamedTuple):
             credential_provider=_text(getattr(credentials, "method", None)),
             credential_kind=_credential_kind(client, self.secrets),
             access_key_id=self.secrets.secret_id,
+            copy_source=self.copy_source,
             **more,
         )
 
@@ -242,7 +244,26 @@ def _call_seen(found: dict[str, Any], client: Any) -> _CallSeen:
         meta=meta,
         config=getattr(meta, "config", None),
         secrets=_secrets(_credentials(client)),
+        copy_source=_copy_source(params.get("CopySource")),
     )
+
+
+def _copy_source(value: Any) -> tuple[str, str] | None:
+    """(bucket, key) of a copy's CopySource: a dict, or the "<bucket>/<quoted key>" text.
+
+    botocore turns the dict into the quoted text before the call's frame holds it
+    (handlers.py handle_copy_source_param), with "?versionId=…" after the key.
+    """
+    if isinstance(value, dict):
+        bucket, key = value.get("Bucket"), value.get("Key")
+    elif isinstance(value, str):
+        text, _, _ = value.lstrip("/").partition("?versionId=")
+        bucket, _, key = unquote(text).partition("/")
+    else:
+        return None
+    if isinstance(bucket, str) and isinstance(key, str) and bucket and key:
+        return bucket, key
+    return None
 
 
 def _credentials(client: Any) -> Any:

@@ -19,11 +19,12 @@ _COPY_SOURCE = "x-cos-copy-source"
 def copy_source(context: RequestContext) -> tuple[str, str] | None:
     """(bucket, key) of the object a copy read from, from ``x-cos-copy-source``; else None.
 
-    The SDK sends ``<bucket-appid>.cos.<region>.myqcloud.com/<percent-encoded key>``.
+    The SDK sends ``<bucket-appid>.cos.<region>.myqcloud.com/<percent-encoded key>``; a copy
+    through botocore names its source in the call's CopySource, read with the call.
     """
     header = context.request_headers.get(_COPY_SOURCE)
     if not header:
-        return None
+        return context.botocore.copy_source if context.botocore is not None else None
     parts = urlsplit(header if "://" in header else f"http://{header}")
     host = parts.hostname or ""
     bucket = host.split(".cos.", 1)[0] if ".cos." in host else ""
