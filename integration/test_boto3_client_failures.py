@@ -302,6 +302,32 @@ def test_an_unresolvable_cos_endpoint_is_the_dns_rule() -> None:
     assert other_failures == []
 
 
+@pytest.mark.parametrize("name", ["refused", "closed", "self-signed"])
+def test_diagnose_reads_botocores_request_failure_without_install(
+    name: str, tmp_path: Path
+) -> None:
+    """diagnose() of botocore's own exception, caught without install(): the hook's diagnosis."""
+    rule_id, botocore_class, setup = FAILURES[name]
+    with setup(tmp_path) as (endpoint, settings):
+        caught, raised, failures = _call(_client(endpoint, **settings))
+    assert caught is raised
+    assert type(caught) is botocore_class
+    assert failures == []
+    diagnosis = cos_doctor.diagnose(caught)
+    assert diagnosis.rule_id == rule_id
+    assert _likely(diagnosis) == [BOTOCORE_CAUSE[rule_id]]
+    assert diagnosis.evidence_value("client_library").startswith("botocore")
+
+
+def test_diagnose_still_refuses_botocores_other_exceptions() -> None:
+    """A botocore exception that is no request failure (a parameter check) is not COS's to read."""
+    cos = _client(f"http://{LOCAL}:{closed_port()}")
+    with pytest.raises(exceptions.ParamValidationError) as caught:
+        cos.list_objects(Bucket=BUCKET, MaxKeys="ten")
+    with pytest.raises(TypeError, match="request failure"):
+        cos_doctor.diagnose(caught.value)
+
+
 def test_the_cos_sdks_own_failure_names_no_botocore_cause() -> None:
     """The same refusal through the COS SDK: its retry loop ran, so the botocore cause is ruled out."""
     from qcloud_cos import CosClientError, CosConfig, CosS3Client
@@ -416,6 +442,19 @@ def test_a_streamed_body_that_breaks_while_read_is_diagnosed(reader: str) -> Non
     assert [event["cos_doctor.rule_id"] for event in failures] == ["client-body-interrupted"]
     assert failures[0]["cos.client.library"] == "botocore"
     assert pickle.loads(pickle.dumps(caught)).diagnosis.rule_id == "client-body-interrupted"
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_diagnose_reads_a_streamed_bodys_failure_without_install(reader: str) -> None:
+    """Without install(): the body rule; when it was read is not known, so no cause is likely."""
+    with truncating_cos(OBJECT_SIZE) as port:
+        caught, failures = _stream_failure(port, READERS[reader])
+    assert getattr(caught, "diagnosis", None) is None
+    assert failures == []
+    diagnosis = cos_doctor.diagnose(caught)
+    assert diagnosis.rule_id == "client-body-interrupted"
+    assert diagnosis.evidence_value("botocore_body_read") is None
+    assert _likely(diagnosis) == []
 
 
 @pytest.mark.skipif(not URL_PATH_KEPT, reason="urllib3 1.26 keeps no request path")

@@ -43,15 +43,17 @@ def diagnose(  # noqa: PLR0913 - keyword-only hints, each optional
     """Diagnose a COS error: an SDK exception, a reply body, or what a log kept of either.
 
     Works whether or not :func:`cos_doctor.install` ran. For an exception (a ``CosServiceError``, a
-    ``CosClientError`` or botocore's ``ClientError``), everything is read from the exception and,
-    while it is still alive, its traceback. Text (str or bytes) may be an error body (XML or JSON)
-    or what a log kept of one: the SDK's ``str(e)`` (the repr of its error dict, with or without an
-    HTTP status on the line), the SDK's own ``logger.error`` record, another COS or AWS SDK's error
-    line, a JSON error, or a Message alone (its Code inferred only when one Code uses it); the SDK's
-    ``get_digest_msg()`` dict works too. Each gives the diagnosis the original exception gives. A
-    ``CosClientError``'s message pasted from a log (urllib3 / requests wording: "Failed to resolve",
-    "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is classified from its text alone; a
-    ``delete_objects`` result with per-key errors gets one diagnosis grouping them.
+    ``CosClientError``, botocore's ``ClientError``, or botocore's exception for a request that got
+    no reply: ``EndpointConnectionError``, ``SSLError``, ``ReadTimeoutError``…), everything is read
+    from the exception and, while it is still alive, its traceback. Text (str or bytes) may be an
+    error body (XML or JSON) or what a log kept of one: the SDK's ``str(e)`` (the repr of its error
+    dict, with or without an HTTP status on the line), the SDK's own ``logger.error`` record,
+    another COS or AWS SDK's error line, a JSON error, or a Message alone (its Code inferred only
+    when one Code uses it); the SDK's ``get_digest_msg()`` dict works too. Each gives the diagnosis
+    the original exception gives. A ``CosClientError``'s message pasted from a log (urllib3 /
+    requests wording: "Failed to resolve", "Read timed out", "CERTIFICATE_VERIFY_FAILED"…) is
+    classified from its text alone; a ``delete_objects`` result with per-key errors gets one
+    diagnosis grouping them.
 
     The keyword hints say what text cannot: ``http_status``, ``http_method``, ``operation``,
     the request ``url`` (for a presigned URL, its q-* signature parameters are read too), the
@@ -176,6 +178,10 @@ def _live_context(error: object, hints: Hints) -> RequestContext:
 
         # No client to read: the reply, and the request its traceback's frame still holds.
         return context_from_client_error(error, None)
+    if _is_botocore_failure(error):
+        from cos_doctor._sdk.botocore import context_from_client_failure
+
+        return context_from_client_failure(error, None)
     msg = f"{ACCEPTED}; got {type(error).__name__}"
     raise TypeError(msg)
 
@@ -188,6 +194,20 @@ def _is_botocore_error(error: object) -> bool:
         and isinstance(response, dict)
         and "Error" in response
         and isinstance(getattr(error, "operation_name", None), str)
+    )
+
+
+# botocore's exceptions for a request that got no reply, or a body that broke (the classes the
+# hook diagnoses: _sdk.botocore's client_failure_classes and stream_failure_classes), told by
+# name so that botocore is never imported here.
+_BOTOCORE_FAILURES = frozenset({"HTTPClientError", "ConnectionError", "IncompleteReadError"})
+
+
+def _is_botocore_failure(error: object) -> bool:
+    """A botocore request failure: DNS, refused, timeouts, TLS, proxies, a broken reply."""
+    return isinstance(error, BaseException) and any(
+        kind.__module__ == "botocore.exceptions" and kind.__name__ in _BOTOCORE_FAILURES
+        for kind in type(error).__mro__
     )
 
 

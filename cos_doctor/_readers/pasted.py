@@ -38,11 +38,11 @@ __all__ = ["ACCEPTED", "Pasted", "read_pasted"]
 
 #: What diagnose() accepts, said once for every TypeError it raises.
 ACCEPTED = (
-    "diagnose() reads a qcloud_cos CosServiceError (or its get_digest_msg() dict), a botocore "
-    "ClientError, a COS "
-    "error body (XML or JSON, str or bytes), or a line pasted from a log holding one (the "
-    "SDK's str(e) or its logger.error record, another COS or AWS SDK's error line, or a "
-    "Message COS sends)"
+    "diagnose() reads a qcloud_cos CosServiceError or CosClientError (or its get_digest_msg() "
+    "dict), a botocore ClientError or request failure (EndpointConnectionError, SSLError, "
+    "ReadTimeoutError…), a COS error body (XML or JSON, str or bytes), or a line pasted from a "
+    "log holding one (the SDK's str(e) or its logger.error record, another COS or AWS SDK's "
+    "error line, or a Message COS sends)"
 )
 # Longer pastes are cut: no COS error line is anywhere near this, and literal_eval's cost
 # grows with its input.

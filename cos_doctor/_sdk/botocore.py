@@ -386,8 +386,12 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
     )
     seen = call.seen(
         client,
-        # botocore reads a reply's body inside the call, unless the operation streams it.
-        body_read="in-call" if context.client_failure == "body-interrupted" else None,
+        # botocore reads a reply's body inside the call, unless the operation streams it; a
+        # streamed body's failure handed to diagnose() has no call frame: when it was read is
+        # not known then.
+        body_read="in-call"
+        if context.client_failure == "body-interrupted" and frame is not None
+        else None,
         connect_timeout=_seconds(getattr(call.config, "connect_timeout", None)),
         read_timeout=_seconds(getattr(call.config, "read_timeout", None)),
         proxies=tuple(
