@@ -456,8 +456,11 @@ def test_a_boto3_call_is_told_the_fix_in_botocores_terms(emulator: Emulator, rul
     diagnosis = error.diagnosis  # type: ignore[attr-defined]
     placeholder = catalogue().placeholders["en"]["secret_id_masked"]
     signer = diagnosis.evidence_value("botocore_access_key_id")
+    facts = {(fact.key, fact.value) for fact in diagnosis.evidence}
     for found in (diagnosis, *(cos_doctor.diagnose(error, locale=loc) for loc in ("ko", "zh"))):
         assert found.rule_id == rule_id
+        # diagnose() reads the client from the call's frame: the facts the hook read, no fewer
+        assert {(fact.key, fact.value) for fact in found.evidence} == facts
         prose = "\n".join((found.cause, *found.steps))
         assert not COS_SDK_ONLY.search(prose), (found.locale, COS_SDK_ONLY.search(prose))
     prose = "\n".join((diagnosis.cause, *diagnosis.steps))

@@ -199,6 +199,7 @@ def _reply_headers(error: Any) -> dict[str, str]:
 class _CallSeen(NamedTuple):
     """What both readers take from a failed call: its frame's locals and its client."""
 
+    client: Any  # None when neither the hook nor the call's frame holds it
     request: dict[str, Any]  # request_dict: the URL, method and headers before signing
     url: str | None
     method: str | None
@@ -209,10 +210,11 @@ class _CallSeen(NamedTuple):
     secrets: SecretsSeen
     copy_source: tuple[str, str] | None
 
-    def seen(self, client: Any, **more: Any) -> BotocoreSeen:
+    def seen(self, **more: Any) -> BotocoreSeen:
         """The BotocoreSeen fields every failure has, and ``more``."""
         from cos_doctor._pipeline.botocore_seen import BotocoreSeen
 
+        client = self.client
         credentials = _credentials(client)
         region_name = getattr(self.meta, "region_name", None)
         return BotocoreSeen(
@@ -231,11 +233,18 @@ class _CallSeen(NamedTuple):
 
 
 def _call_seen(found: dict[str, Any], client: Any) -> _CallSeen:
-    """Read the ``_make_api_call`` frame's locals (``found``) and the client."""
+    """Read the ``_make_api_call`` frame's locals (``found``) and the client.
+
+    ``client`` is the hook's; diagnose() has none and reads the frame's ``self``, the client
+    whose method raised, while the exception's traceback still holds that frame.
+    """
+    if client is None:
+        client = found.get("self")
     request = _mapping(found.get("request_dict"))
     params = _mapping(found.get("api_params"))
     meta = getattr(client, "meta", None)
     return _CallSeen(
+        client=client,
         request=request,
         url=_str_or_none(request.get("url")),
         method=_str_or_none(request.get("method")),
@@ -329,7 +338,6 @@ def context_from_client_error(error: Any, client: Any) -> RequestContext:
         live=True,
     )
     seen = call.seen(
-        client,
         request_checksum_calculation=_text(
             getattr(call.config, "request_checksum_calculation", None)
         ),
@@ -385,7 +393,6 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
         live=True,
     )
     seen = call.seen(
-        client,
         # botocore reads a reply's body inside the call, unless the operation streams it; a
         # streamed body's failure handed to diagnose() has no call frame: when it was read is
         # not known then.
@@ -513,8 +520,13 @@ def _signature_version(client: Any, config: Any) -> str | None:
     )
 
 
-def _credential_kind(client: Any, secrets: SecretsSeen) -> str:
-    """Return anonymous when botocore signs nothing (no keys, or signature_version=UNSIGNED)."""
+def _credential_kind(client: Any, secrets: SecretsSeen) -> str | None:
+    """Return anonymous when botocore signs nothing (no keys, or signature_version=UNSIGNED).
+
+    None without a client to ask: that the call was unsigned is then not known.
+    """
+    if client is None:
+        return None
     signer = getattr(client, "_request_signer", None)
     version = getattr(signer, "_signature_version", None)
     if secrets.secret_id is None or not isinstance(version, str):
