@@ -9,6 +9,7 @@ way. The same failure at an endpoint that is not COS's is left exactly as botoco
 from __future__ import annotations
 
 import pickle
+import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -178,6 +179,27 @@ def _likely(diagnosis: Any) -> list[str]:
     return [cause.id for cause in diagnosis.causes if cause.confidence == "likely"]
 
 
+# What only the COS SDK has: its CosConfig and the settings it takes (a boto3 user sets
+# endpoint_url, verify= and botocore.config.Config instead).
+COS_SDK_SETTING = re.compile(
+    r"CosConfig|CosS3Client|\bScheme\b|\b(?:Timeout|Endpoint|IP|Port|Proxies|Domain|VerifySSL|"
+    r"SSLCert|EnableOldDomain|EnableInternalDomain|AutoSwitchDomainOnRetry)="
+)
+
+
+def _told_in_botocores_terms(caught: Any) -> None:
+    """The fix and the facts name botocore's settings, not the COS SDK's, in every language."""
+    found = [caught.diagnosis, *(cos_doctor.diagnose(caught, locale=loc) for loc in ("ko", "zh"))]
+    facts = {(fact.key, fact.value) for fact in caught.diagnosis.evidence}
+    for diagnosis in found:
+        assert diagnosis.rule_id == caught.diagnosis.rule_id
+        # diagnose() reads the client from the call's frame: the facts the hook read, no fewer
+        assert {(fact.key, fact.value) for fact in diagnosis.evidence} == facts
+        facts_shown = (fact.text for fact in diagnosis.evidence)
+        prose = "\n".join((diagnosis.cause, *diagnosis.steps, *facts_shown))
+        assert not COS_SDK_SETTING.search(prose), (diagnosis.locale, COS_SDK_SETTING.search(prose))
+
+
 FAILURES: dict[str, tuple[str, type[BaseException], Setup]] = {
     "refused": ("client-connection-refused", exceptions.EndpointConnectionError, _refused),
     "read-timeout": ("client-read-timeout", exceptions.ReadTimeoutError, _silent),
@@ -218,6 +240,7 @@ def test_a_cos_endpoints_client_failure_gets_the_sdks_client_rule(
     )
     assert caught.diagnosis.evidence_value("botocore_read_timeout") == timeouts["read_timeout"]
     assert _likely(caught.diagnosis) == [BOTOCORE_CAUSE[rule_id]]
+    _told_in_botocores_terms(caught)
 
 
 @pytest.mark.parametrize("name", sorted(FAILURES))
@@ -279,8 +302,26 @@ def test_a_proxy_refusing_the_tunnel_to_cos_is_the_proxy_rule(
     assert caught.diagnosis.evidence_value("botocore_proxies") == (proxy,)  # type: ignore[attr-defined]
     shown = caught.diagnosis.render() + repr(caught.diagnosis.to_dict()) + repr(failures)  # type: ignore[attr-defined]
     assert PROXY_PASSWORD not in shown
+    _told_in_botocores_terms(caught)
     assert other is other_raised
     assert other_failures == []
+
+
+def test_a_proxy_from_the_environment_is_told_in_botocores_terms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTPS_PROXY, read by botocore when the client was made: its evidence speaks of botocore."""
+    cos_doctor.install(storm_window=0)
+    with refusing_proxy(502, "Bad Gateway") as port:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://{LOCAL}:{port}")
+        caught, _, failures = _call(_client("https://cos.ap-guangzhou.myqcloud.com"))
+    assert caught.diagnosis.rule_id == "client-proxy-failure"  # type: ignore[attr-defined]
+    assert [event["cos_doctor.rule_id"] for event in failures] == ["client-proxy-failure"]
+    shown = caught.diagnosis.evidence_value("proxy_environment")  # type: ignore[attr-defined]
+    assert f"HTTPS_PROXY=http://{LOCAL}:{port}" in shown
+    text = next(f.text for f in caught.diagnosis.evidence if f.key == "proxy_environment")  # type: ignore[attr-defined]
+    assert "botocore" in text
+    _told_in_botocores_terms(caught)
 
 
 def test_an_unresolvable_cos_endpoint_is_the_dns_rule() -> None:
@@ -296,6 +337,7 @@ def test_an_unresolvable_cos_endpoint_is_the_dns_rule() -> None:
     assert [event["cos_doctor.rule_id"] for event in failures] == ["client-dns-failure"]
     assert _likely(caught.diagnosis) == ["botocore-endpoint-url"]  # type: ignore[attr-defined]
     assert caught.diagnosis.evidence_value("failed_host") == "cos.ap-guangzhou.myqcloud.invalid"  # type: ignore[attr-defined]
+    _told_in_botocores_terms(caught)
     cos_doctor.install(cos_domains=[])
     other, other_raised, other_failures = _call(_client("http://cos.ap-guangzhou.myqcloud.invalid"))
     assert other is other_raised

@@ -392,11 +392,11 @@ def test_missing_appid_does_not_tell_the_user_to_reuse_the_short_name() -> None:
 
 
 def _with_botocore_wording(tmp_path: Path, tables: dict[str, str]) -> Path:
-    """A copy of the knowledge whose rule bucket-not-empty has these botocore tables."""
+    """A copy of the knowledge whose rule invalid-bucket-name has these botocore tables."""
     directory = _copy_knowledge(tmp_path)
     path = directory / "bucket.toml"
     text = path.read_text(encoding="utf-8")
-    start = text.index('id = "bucket-not-empty"')
+    start = text.index('id = "invalid-bucket-name"')
     for locale, table in tables.items():
         header = f"[rule.{locale}]"
         end = text.index("\n[", text.index(header, start) + 1)
@@ -409,7 +409,7 @@ def test_botocore_wording_is_loaded_with_the_closing_step(tmp_path: Path) -> Non
     """A [rule.<locale>.botocore] table words the fix for boto3; its steps end with the closing step."""
     tables = {locale: f'steps = ["{locale}: use {{region}}"]' for locale in SUPPORTED_LOCALES}
     rules = load_catalogue(_with_botocore_wording(tmp_path, tables))
-    rule = next(rule for rule in rules.rules if rule.id == "bucket-not-empty")
+    rule = next(rule for rule in rules.rules if rule.id == "invalid-bucket-name")
     for locale in SUPPORTED_LOCALES:
         text = rule.texts[locale]
         assert text.botocore_steps == (f"{locale}: use {{region}}", CLOSING[locale])

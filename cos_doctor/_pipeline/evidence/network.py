@@ -180,7 +180,8 @@ def _proxies(facts: Facts) -> Iterator[Evidence]:
         if os.environ.get(name)
     )
     if variables:
-        yield facts.say("proxy_environment", variables, proxies=", ".join(variables))
+        client = "cos_sdk" if facts.context.botocore is None else "botocore"
+        yield facts.say("proxy_environment", variables, client, proxies=", ".join(variables))
     for name in _NO_PROXY_VARIABLES:
         if os.environ.get(name):
             yield facts.say("no_proxy", os.environ[name], name=name)
