@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError  # noqa: E402
 
 import cos_doctor  # noqa: E402
 from cos_doctor._hook import botocore as _hook  # noqa: E402
+from cos_doctor._locale import SUPPORTED_LOCALES  # noqa: E402
 from tests.conftest import BUCKET, SECRET_ID, SECRET_KEY, make_client  # noqa: E402
 from tests.replies import Reply, ReplyServer, error_xml  # noqa: E402
 
@@ -359,6 +360,30 @@ def test_a_copy_from_an_archived_source_names_the_source(
         "copy-source-archived",
         "likely",
     )
+
+
+def test_temporary_credentials_are_named_as_botocore_sends_them(replies: ReplyServer) -> None:
+    """A session token goes out as X-Amz-Security-Token: the fact says so, not x-cos-security-token."""
+    cos_doctor.install()
+    replies.reply = COS_REPLIES["access-denied"]
+    client = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{replies.port}",
+        region_name="ap-guangzhou",
+        aws_access_key_id=SECRET_ID,
+        aws_secret_access_key=SECRET_KEY,
+        aws_session_token="a-session-token-never-shown",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    error = _raised(lambda: client.get_object(Bucket=BUCKET, Key="a.txt"))
+    assert "x-amz-security-token" in {name.lower() for name in replies.seen[-1].headers}
+    for locale in SUPPORTED_LOCALES:
+        diagnosis = cos_doctor.diagnose(error, locale=locale)
+        fact = next(fact for fact in diagnosis.evidence if fact.key == "credential_kind")
+        assert fact.value == "temporary"
+        assert "X-Amz-Security-Token" in fact.text
+        assert "x-cos-security-token" not in fact.text
+        assert "a-session-token-never-shown" not in diagnosis.render()
 
 
 @CHECKSUMS

@@ -31,7 +31,11 @@ def botocore_settings(facts: Facts) -> Iterator[Evidence]:
     if seen.credential_kind is not None:
         # The SDK's detectors read the signed headers, which botocore does not keep: said here.
         kind = seen.credential_kind
-        yield facts.say("credential_kind", kind, variant=kind)
+        yield facts.say(
+            "credential_kind",
+            kind,
+            variant="temporary_botocore" if kind == "temporary" else kind,
+        )
         signed = kind != "anonymous"
         yield facts.say("request_signed", signed, variant="yes" if signed else "no")
         masked = mask_secret_id(seen.access_key_id)
