@@ -369,7 +369,10 @@ def test_an_aws_region_name_is_not_taken_for_the_cos_region(emulator: Emulator) 
 COS_SDK_ONLY = re.compile(
     r"q-ak|q-signature|q-sign-time|CosConfig|CosS3Client|x-cos-security-token|StringToSign and "
     r"FormatString|StringToSign和FormatString|StringToSign 和 FormatString|StringToSign과|"
-    r"EnableMD5|PartSize|MAXThread|LocalFilePath|upload_file_from_buffer|get_bucket_lifecycle\("
+    r"EnableMD5|PartSize|MAXThread|LocalFilePath|upload_file_from_buffer|get_bucket_lifecycle\(|"
+    r"bucket_exists|object_exists|list_objects_versions|get_presigned_url|DestFilePath|"
+    r"get_bucket_object_lock|delete_bucket_inventory\(|'Part'|\['Content-Length'\]|"
+    r"\['Last-Modified'\]|the Python SDK reports"
 )
 
 
@@ -433,6 +436,17 @@ def _small_first_part(emulator: Emulator) -> BaseException:
     )
 
 
+def _missing_head(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client()
+    return _failure(lambda: client.head_object(Bucket=emulator.bucket, Key="missing/report.csv"))
+
+
+def _leading_slash(emulator: Emulator) -> BaseException:
+    _put_report(emulator)
+    client = emulator.boto3_client()
+    return _failure(lambda: client.get_object(Bucket=emulator.bucket, Key=f"/{OBJECT_KEY}"))
+
+
 # The seeds, and more failures whose SDK steps name q-ak, CosConfig, EnableMD5 or PartSize.
 WORDED_FOR_BOTOCORE = {
     **BOTO3_SEEDS,
@@ -441,6 +455,14 @@ WORDED_FOR_BOTOCORE = {
     "bad-digest": _other_bodys_md5,
     "no-such-upload": _unknown_upload,
     "part-too-small": _small_first_part,
+    "unrecognized-404": _missing_head,  # a HEAD's 404: Code '404', no body
+    "no-such-key-leading-slash": _leading_slash,
+}
+# What only the botocore wording says (the same in every language), where the SDK's wording
+# names nothing the check above could catch.
+BOTOCORE_ONLY = {
+    "unrecognized-404": "e.response['Error']['Code'] == '404'",
+    "no-such-key-leading-slash": "botocore",
 }
 
 
@@ -463,6 +485,7 @@ def test_a_boto3_call_is_told_the_fix_in_botocores_terms(emulator: Emulator, rul
         assert {(fact.key, fact.value) for fact in found.evidence} == facts
         prose = "\n".join((found.cause, *found.steps))
         assert not COS_SDK_ONLY.search(prose), (found.locale, COS_SDK_ONLY.search(prose))
+        assert BOTOCORE_ONLY.get(rule_id, "") in prose, found.locale
     prose = "\n".join((diagnosis.cause, *diagnosis.steps))
     assert placeholder not in prose  # the key that signed is known: it is named
     if signer is not None and "SecretId" in diagnosis.steps[0]:
