@@ -447,6 +447,50 @@ def _leading_slash(emulator: Emulator) -> BaseException:
     return _failure(lambda: client.get_object(Bucket=emulator.bucket, Key=f"/{OBJECT_KEY}"))
 
 
+def _bucket_with_an_object(emulator: Emulator) -> BaseException:
+    _put_report(emulator)
+    client = emulator.boto3_client()
+    return _failure(lambda: client.delete_bucket(Bucket=emulator.bucket))
+
+
+def _range_past_the_end(emulator: Emulator) -> BaseException:
+    _put_report(emulator)
+    client = emulator.boto3_client()
+    return _failure(
+        lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY, Range="bytes=100-200")
+    )
+
+
+def _unchanged(emulator: Emulator) -> BaseException:
+    _put_report(emulator)
+    client = emulator.boto3_client()
+    etag = client.head_object(Bucket=emulator.bucket, Key=OBJECT_KEY)["ETag"]
+    return _failure(
+        lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY, IfNoneMatch=etag)
+    )
+
+
+def _other_etag(emulator: Emulator) -> BaseException:
+    _put_report(emulator)
+    client = emulator.boto3_client()
+    return _failure(
+        lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY, IfMatch='"0000"')
+    )
+
+
+def _part_never_uploaded(emulator: Emulator) -> BaseException:
+    client = emulator.boto3_client()
+    upload = client.create_multipart_upload(Bucket=emulator.bucket, Key=OBJECT_KEY)["UploadId"]
+    return _failure(
+        lambda: client.complete_multipart_upload(
+            Bucket=emulator.bucket,
+            Key=OBJECT_KEY,
+            UploadId=upload,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": '"0000"'}]},
+        )
+    )
+
+
 # The seeds, and more failures whose SDK steps name q-ak, CosConfig, EnableMD5 or PartSize.
 WORDED_FOR_BOTOCORE = {
     **BOTO3_SEEDS,
@@ -457,12 +501,22 @@ WORDED_FOR_BOTOCORE = {
     "part-too-small": _small_first_part,
     "unrecognized-404": _missing_head,  # a HEAD's 404: Code '404', no body
     "no-such-key-leading-slash": _leading_slash,
+    "bucket-not-empty": _bucket_with_an_object,
+    "invalid-range": _range_past_the_end,
+    "not-modified": _unchanged,  # a 304: botocore raises it as a ClientError
+    "precondition-failed": _other_etag,
+    "invalid-part": _part_never_uploaded,
 }
 # What only the botocore wording says (the same in every language), where the SDK's wording
 # names nothing the check above could catch.
 BOTOCORE_ONLY = {
     "unrecognized-404": "e.response['Error']['Code'] == '404'",
     "no-such-key-leading-slash": "botocore",
+    "bucket-not-empty": "Delete={'Objects': ",
+    "invalid-range": "['ContentLength']",
+    "not-modified": "botocore.exceptions.ClientError",
+    "precondition-failed": "['LastModified']",
+    "invalid-part": "MultipartUpload={'Parts': ",
 }
 
 

@@ -206,3 +206,49 @@ def test_a_call_in_the_right_shape_passes(s3: Any) -> None:
     assert [
         problem for callee, arguments in calls for problem in _problems(s3, callee, arguments)
     ] == []
+
+
+# Rules a boto3 call never reaches, so their COS SDK calls are never shown to a boto3 user.
+UNREACHABLE_THROUGH_BOTO3 = {
+    "head-not-found": "its Code NoSuchResource is the COS SDK's; botocore says '404' (unrecognized-404)",
+    "append-position-mismatch": "APPEND Object has no boto3 operation",
+    "object-not-appendable": "APPEND Object has no boto3 operation",
+}
+_SDK_CALL = re.compile(r"\bclient\.(\w+)\(")
+
+
+def _sdk_calls_shown_to_boto3() -> list[tuple[str, str, str]]:
+    """(rule id, locale, text) of the rules a boto3 user gets in the COS SDK's own wording."""
+    out = []
+    for rule in catalogue().rules:
+        if rule.id in UNREACHABLE_THROUGH_BOTO3:
+            continue
+        for locale in SUPPORTED_LOCALES:
+            text = rule.texts[locale]
+            if not text.botocore_steps:
+                out.extend((rule.id, locale, step) for step in (text.cause, *text.steps))
+            elif not text.botocore_cause:
+                out.append((rule.id, locale, text.cause))
+    return [entry for entry in out if _SDK_CALL.search(entry[2])]
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "locale", "text"),
+    _sdk_calls_shown_to_boto3(),
+    ids=lambda value: value if isinstance(value, str) and len(value) < 40 else "",
+)
+def test_a_cos_sdk_call_a_boto3_user_is_shown_is_one_boto3_makes_too(
+    s3: Any, rule_id: str, locale: str, text: str
+) -> None:
+    """Without a botocore wording, the rule's client.<method>(…) calls must work as s3.<method>."""
+    problems = []
+    for match in _SDK_CALL.finditer(text):
+        arguments = _arguments(text, match.end())
+        if arguments is not None:
+            problems += _problems(s3, f"s3.{match[1]}", arguments)
+    assert problems == [], (rule_id, locale, text)
+
+
+def test_the_rules_said_unreachable_through_boto3_exist() -> None:
+    ids = {rule.id for rule in catalogue().rules}
+    assert set(UNREACHABLE_THROUGH_BOTO3) <= ids
