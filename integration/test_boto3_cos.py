@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
@@ -441,41 +442,25 @@ def _missing_head(emulator: Emulator) -> BaseException:
     return _failure(lambda: client.head_object(Bucket=emulator.bucket, Key="missing/report.csv"))
 
 
-def _leading_slash(emulator: Emulator) -> BaseException:
-    _put_report(emulator)
-    client = emulator.boto3_client()
-    return _failure(lambda: client.get_object(Bucket=emulator.bucket, Key=f"/{OBJECT_KEY}"))
-
-
 def _bucket_with_an_object(emulator: Emulator) -> BaseException:
     _put_report(emulator)
     client = emulator.boto3_client()
     return _failure(lambda: client.delete_bucket(Bucket=emulator.bucket))
 
 
-def _range_past_the_end(emulator: Emulator) -> BaseException:
+def _get_report(emulator: Emulator, **arguments: Any) -> BaseException:
+    """The report put, then get_object with ``arguments`` (Key= too, to override the key)."""
     _put_report(emulator)
     client = emulator.boto3_client()
     return _failure(
-        lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY, Range="bytes=100-200")
+        lambda: client.get_object(Bucket=emulator.bucket, **{"Key": OBJECT_KEY, **arguments})
     )
 
 
 def _unchanged(emulator: Emulator) -> BaseException:
     _put_report(emulator)
-    client = emulator.boto3_client()
-    etag = client.head_object(Bucket=emulator.bucket, Key=OBJECT_KEY)["ETag"]
-    return _failure(
-        lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY, IfNoneMatch=etag)
-    )
-
-
-def _other_etag(emulator: Emulator) -> BaseException:
-    _put_report(emulator)
-    client = emulator.boto3_client()
-    return _failure(
-        lambda: client.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY, IfMatch='"0000"')
-    )
+    etag = emulator.boto3_client().head_object(Bucket=emulator.bucket, Key=OBJECT_KEY)["ETag"]
+    return _get_report(emulator, IfNoneMatch=etag)  # put again, the same bytes: the same ETag
 
 
 def _part_never_uploaded(emulator: Emulator) -> BaseException:
@@ -500,11 +485,11 @@ WORDED_FOR_BOTOCORE = {
     "no-such-upload": _unknown_upload,
     "part-too-small": _small_first_part,
     "unrecognized-404": _missing_head,  # a HEAD's 404: Code '404', no body
-    "no-such-key-leading-slash": _leading_slash,
+    "no-such-key-leading-slash": partial(_get_report, Key=f"/{OBJECT_KEY}"),
     "bucket-not-empty": _bucket_with_an_object,
-    "invalid-range": _range_past_the_end,
+    "invalid-range": partial(_get_report, Range="bytes=100-200"),
     "not-modified": _unchanged,  # a 304: botocore raises it as a ClientError
-    "precondition-failed": _other_etag,
+    "precondition-failed": partial(_get_report, IfMatch='"0000"'),
     "invalid-part": _part_never_uploaded,
 }
 # What only the botocore wording says (the same in every language), where the SDK's wording
