@@ -275,6 +275,12 @@ def _copy_source(value: Any) -> tuple[str, str] | None:
     return None
 
 
+def _message(error: Any) -> str:
+    """The message botocore made: its args[0] (str() of the diagnosed copy adds the fix)."""
+    args = getattr(error, "args", ())
+    return args[0] if args and isinstance(args[0], str) else str(error)
+
+
 def _credentials(client: Any) -> Any:
     return getattr(getattr(client, "_request_signer", None), "_credentials", None)
 
@@ -388,7 +394,7 @@ def context_from_client_failure(error: Any, client: Any) -> RequestContext:
         ),
         config=ClientConfig(settings=ClientSettings(), secrets=call.secrets),
         sent=sent,
-        exception=exception_seen(error, str(error), sent),
+        exception=exception_seen(error, _message(error), sent),
         hints=Hints(operation=operation),
         live=True,
     )
@@ -431,7 +437,7 @@ def context_from_stream_failure(error: Any, reply: StreamReply) -> RequestContex
         reply=read_reply(status=None, headers=headers),
         call=CallArguments(bucket=bucket, key=key),
         sent=sent,
-        exception=exception_seen(error, str(error), sent),
+        exception=exception_seen(error, _message(error), sent),
         hints=Hints(),
         live=True,
     )
