@@ -173,15 +173,13 @@ def _live_context(error: object, hints: Hints) -> RequestContext:
         from cos_doctor._sdk.live import context_from_error
 
         return context_from_error(error, hints=hints)
+    from cos_doctor._sdk import botocore as _boto  # no botocore import: classes told by name
+
+    # No client to read: the reply, and the request its traceback's frame still holds.
     if _is_botocore_error(error):
-        from cos_doctor._sdk.botocore import context_from_client_error
-
-        # No client to read: the reply, and the request its traceback's frame still holds.
-        return context_from_client_error(error, None)
-    if _is_botocore_failure(error):
-        from cos_doctor._sdk.botocore import context_from_client_failure
-
-        return context_from_client_failure(error, None)
+        return _boto.context_from_client_error(error, None)
+    if _boto.is_botocore_failure(error):
+        return _boto.context_from_client_failure(error, None)
     msg = f"{ACCEPTED}; got {type(error).__name__}"
     raise TypeError(msg)
 
@@ -194,20 +192,6 @@ def _is_botocore_error(error: object) -> bool:
         and isinstance(response, dict)
         and "Error" in response
         and isinstance(getattr(error, "operation_name", None), str)
-    )
-
-
-# botocore's exceptions for a request that got no reply, or a body that broke (the classes the
-# hook diagnoses: _sdk.botocore's client_failure_classes and stream_failure_classes), told by
-# name so that botocore is never imported here.
-_BOTOCORE_FAILURES = frozenset({"HTTPClientError", "ConnectionError", "IncompleteReadError"})
-
-
-def _is_botocore_failure(error: object) -> bool:
-    """A botocore request failure: DNS, refused, timeouts, TLS, proxies, a broken reply."""
-    return isinstance(error, BaseException) and any(
-        kind.__module__ == "botocore.exceptions" and kind.__name__ in _BOTOCORE_FAILURES
-        for kind in type(error).__mro__
     )
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "context_from_client_error",
     "context_from_client_failure",
     "context_from_stream_failure",
+    "is_botocore_failure",
     "is_cos_endpoint",
     "is_cos_failure",
     "is_cos_stream",
@@ -61,6 +62,10 @@ API_CALL = "_make_api_call"
 STREAM_MODULE = "botocore.response"
 STREAM_CLASS = "StreamingBody"
 STREAM_READERS = ("read", "readinto")
+#: botocore's exceptions of a request that got no reply, and of a streamed body that broke.
+_EXCEPTIONS_MODULE = "botocore.exceptions"
+_CLIENT_FAILURES = ("HTTPClientError", "ConnectionError")
+_STREAM_FAILURES = ("HTTPClientError", "IncompleteReadError")
 #: boto3's transfer manager (``download_file``…): it retries a part whose body breaks itself.
 _TRANSFER_PACKAGE = "s3transfer"
 #: What a COS bucket name ``<name>-<APPID>`` is made of (path-style URLs start with it).
@@ -87,9 +92,7 @@ def client_failure_classes() -> tuple[type[BaseException], ...]:
     botocore read it; ``ConnectionError``: DNS, refused, connect timeouts, TLS and proxies. A
     streamed body breaking later (``IncompleteReadError``…) is read outside the call.
     """
-    from botocore import exceptions
-
-    return (exceptions.HTTPClientError, exceptions.ConnectionError)
+    return _exception_classes(_CLIENT_FAILURES)
 
 
 def streaming_body_class() -> type:
@@ -106,9 +109,27 @@ def stream_failure_classes() -> tuple[type[BaseException], ...]:
     ``ResponseStreamingError`` and ``ReadTimeoutError`` (both ``HTTPClientError``s), and
     ``IncompleteReadError`` (fewer bytes than the Content-Length, found after the last read).
     """
-    from botocore import exceptions
+    return _exception_classes(_STREAM_FAILURES)
 
-    return (exceptions.HTTPClientError, exceptions.IncompleteReadError)
+
+def _exception_classes(names: tuple[str, ...]) -> tuple[type[BaseException], ...]:
+    import importlib
+
+    exceptions = importlib.import_module(_EXCEPTIONS_MODULE)
+    return tuple(getattr(exceptions, name) for name in names)
+
+
+def is_botocore_failure(error: object) -> bool:
+    """Whether ``error`` is one of botocore's failure classes above (botocore is not imported).
+
+    diagnose() asks it of anything it is handed: by the classes' module and names, so a process
+    that never imported botocore does not import it to answer no.
+    """
+    names = {*_CLIENT_FAILURES, *_STREAM_FAILURES}
+    return isinstance(error, BaseException) and any(
+        kind.__module__ == _EXCEPTIONS_MODULE and kind.__name__ in names
+        for kind in type(error).__mro__
+    )
 
 
 def read_by_transfer_manager(frame: FrameType | None) -> bool:
