@@ -61,10 +61,22 @@ def _failure(call: Callable[[], object]) -> BaseException:
     raise AssertionError("the boto3 call succeeded: the emulator no longer refuses it")
 
 
-def _sub_account(emulator: Emulator) -> BaseException:
+def _get_report(
+    emulator: Emulator, *, secret_id: str | None = None, **arguments: Any
+) -> BaseException:
+    """The report put, then get_object signed with ``secret_id`` (the owner's by default).
+
+    ``arguments`` go to get_object (Key= too, to override the key).
+    """
     _put_report(emulator)
-    reader = emulator.boto3_client(DEFAULT_SUB_SECRET_ID)
-    return _failure(lambda: reader.get_object(Bucket=emulator.bucket, Key=OBJECT_KEY))
+    client = emulator.boto3_client(secret_id)
+    return _failure(
+        lambda: client.get_object(Bucket=emulator.bucket, **{"Key": OBJECT_KEY, **arguments})
+    )
+
+
+def _sub_account(emulator: Emulator) -> BaseException:
+    return _get_report(emulator, secret_id=DEFAULT_SUB_SECRET_ID)
 
 
 def _disabled_key(emulator: Emulator) -> BaseException:
@@ -446,15 +458,6 @@ def _bucket_with_an_object(emulator: Emulator) -> BaseException:
     _put_report(emulator)
     client = emulator.boto3_client()
     return _failure(lambda: client.delete_bucket(Bucket=emulator.bucket))
-
-
-def _get_report(emulator: Emulator, **arguments: Any) -> BaseException:
-    """The report put, then get_object with ``arguments`` (Key= too, to override the key)."""
-    _put_report(emulator)
-    client = emulator.boto3_client()
-    return _failure(
-        lambda: client.get_object(Bucket=emulator.bucket, **{"Key": OBJECT_KEY, **arguments})
-    )
 
 
 def _unchanged(emulator: Emulator) -> BaseException:
